@@ -1,0 +1,19 @@
+"""Environment families, tasks, creation, action labels."""
+
+from mosaic_tui.envs.actions import action_labels, discrete_size, noop_action
+from mosaic_tui.envs.catalog import (
+    FAMILIES,
+    EnvError,
+    Family,
+    check_task,
+    family,
+    family_of,
+    installed_families,
+    make_env,
+    tasks,
+)
+
+__all__ = [
+    "FAMILIES", "EnvError", "Family", "action_labels", "check_task", "discrete_size", "family",
+    "family_of", "installed_families", "make_env", "noop_action", "tasks",
+]

@@ -1,0 +1,1 @@
+"""Environment worker: owns one environment; run as `python -m env_worker`."""

@@ -1,0 +1,140 @@
+"""Environment families and their tasks, discovered from what is installed.
+
+Tasks come from the Gymnasium registry (filtered by id prefix or entry-point module), never
+from a hard-coded list of classes, so new variants of an installed package show up by
+themselves. Families whose package is missing are listed with the extra that installs them.
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+import importlib.util
+from dataclasses import dataclass
+from functools import cache
+from typing import Any, Callable
+
+
+class EnvError(ValueError):
+    """An env id or family that cannot be used here; the message says what to do instead."""
+
+
+@dataclass(frozen=True)
+class Family:
+    name: str
+    title: str
+    requires: tuple[str, ...]  # importable modules the family needs
+    extra: str | None  # the pip extra that installs it, if not a core dependency
+    owns: Callable[[str, str], bool]  # (task id, entry-point module) -> belongs here
+    kind: str = "single"  # "single", "aec" or "parallel"
+    smoke_task: str = ""
+
+    @property
+    def installed(self) -> bool:
+        return all(importlib.util.find_spec(m) is not None for m in self.requires)
+
+    @property
+    def install_hint(self) -> str:
+        return f"pip install 'mosaic-tui[{self.extra}]'" if self.extra else "pip install mosaic-tui"
+
+
+def _module_is(*prefixes: str) -> Callable[[str, str], bool]:
+    return lambda task, module: module.startswith(prefixes)
+
+
+def _id_starts(*prefixes: str) -> Callable[[str, str], bool]:
+    return lambda task, module: task.startswith(prefixes)
+
+
+FAMILIES: dict[str, Family] = {
+    f.name: f
+    for f in (
+        Family("minigrid", "MiniGrid", ("minigrid",), None, _id_starts("MiniGrid-"),
+               smoke_task="MiniGrid-Empty-8x8-v0"),
+        Family("babyai", "BabyAI", ("minigrid",), None, _id_starts("BabyAI-"),
+               smoke_task="BabyAI-GoToRedBall-v0"),
+        Family("toytext", "Toy text", ("gymnasium",), None,
+               _module_is("gymnasium.envs.toy_text"), smoke_task="FrozenLake-v1"),
+        Family("classic_control", "Classic control", ("gymnasium",), None,
+               _module_is("gymnasium.envs.classic_control"), smoke_task="CartPole-v1"),
+    )
+}
+
+# Modules whose import registers their env ids with Gymnasium.
+_REGISTERS = {"minigrid": "minigrid", "babyai": "minigrid"}
+
+
+def family(name: str) -> Family:
+    try:
+        return FAMILIES[name]
+    except KeyError:
+        known = ", ".join(FAMILIES)
+        raise EnvError(f"unknown environment family {name!r}; known families: {known}") from None
+
+
+def installed_families() -> list[Family]:
+    return [f for f in FAMILIES.values() if f.installed]
+
+
+@cache
+def _registry() -> dict[str, str]:
+    """Every registered task id -> the module of its entry point."""
+    import gymnasium
+
+    for fam in installed_families():
+        if fam.name in _REGISTERS:
+            importlib.import_module(_REGISTERS[fam.name])
+    out = {}
+    for task, spec in gymnasium.registry.items():
+        entry = spec.entry_point
+        out[task] = entry.split(":")[0] if isinstance(entry, str) else getattr(entry, "__module__", "")
+    return out
+
+
+def tasks(family_name: str) -> list[str]:
+    """The installed task ids of a family, sorted."""
+    fam = family(family_name)
+    if not fam.installed:
+        return []
+    return sorted(t for t, module in _registry().items() if fam.owns(t, module))
+
+
+def family_of(task: str) -> Family | None:
+    module = _registry().get(task)
+    if module is None:
+        return None
+    return next((f for f in installed_families() if f.owns(task, module)), None)
+
+
+def check_task(task: str, family_name: str | None = None) -> Family:
+    """The family of an installed task, or an EnvError that names close matches."""
+    fam = family_of(task)
+    if fam is not None and (family_name is None or fam.name == family_name):
+        return fam
+    if family_name is not None:
+        wanted = family(family_name)
+        if not wanted.installed:
+            raise EnvError(f"family {family_name!r} is not installed: {wanted.install_hint}")
+        if fam is not None:
+            raise EnvError(
+                f"task {task!r} belongs to family {fam.name!r}, not {family_name!r};"
+                f" set env_name = {fam.name!r}"
+            )
+    known = list(_registry())
+    close = difflib.get_close_matches(task, known, n=3, cutoff=0.6)
+    hint = f"; did you mean {', '.join(close)}?" if close else ""
+    raise EnvError(f"unknown env id {task!r}{hint} (`mosaic-tui envs` lists installed tasks)")
+
+
+def make_env(task: str, *, render_mode: str | None = "rgb_array", **settings: Any) -> Any:
+    """Create a single-agent env through `gymnasium.make`, with errors that say what to fix."""
+    import gymnasium
+
+    check_task(task)
+    try:
+        return gymnasium.make(task, render_mode=render_mode, **settings)
+    except TypeError as exc:
+        if settings:
+            names = ", ".join(sorted(settings))
+            raise EnvError(f"{task} does not accept the setting(s) {names}: {exc}") from None
+        raise

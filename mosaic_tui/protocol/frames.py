@@ -1,0 +1,168 @@
+"""RGB frames on the wire: downsampled by the worker, sent as compact bytes, never nested lists.
+
+A 256x256 frame as JSON lists is about a megabyte; the same frame fitted to an 80x48 pane and
+deflated is a few hundred bytes. The downsampling lives here because both sides need it: the
+worker fits frames to the size the app asked for, and the renderer fits them to its cells.
+"""
+
+from __future__ import annotations
+
+import base64
+import zlib
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+ENCODINGS = ("zlib", "raw", "png")
+
+
+class FrameError(ValueError):
+    """A frame payload that cannot be decoded."""
+
+
+@dataclass(frozen=True, slots=True)
+class FrameRequest:
+    """The pixel box a frame must fit in (aspect kept, never upscaled) and its encoding."""
+
+    width: int
+    height: int
+    encoding: str = "zlib"
+
+    def __post_init__(self) -> None:
+        if self.width < 1 or self.height < 1:
+            raise ValueError(f"frame size must be positive, got {self.width}x{self.height}")
+        if self.encoding not in ENCODINGS:
+            raise ValueError(f"frame encoding must be one of {ENCODINGS}, got {self.encoding!r}")
+
+    def to_wire(self) -> dict[str, Any]:
+        return {"width": self.width, "height": self.height, "encoding": self.encoding}
+
+    @classmethod
+    def from_wire(cls, data: Any) -> FrameRequest:
+        if not isinstance(data, dict):
+            raise FrameError(f"frame request must be an object, got {type(data).__name__}")
+        try:
+            return cls(int(data["width"]), int(data["height"]), str(data.get("encoding", "zlib")))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise FrameError(f"bad frame request {data!r}: {exc}") from exc
+
+
+@dataclass(frozen=True, slots=True)
+class Frame:
+    """An RGB image as packed uint8 bytes, row-major, 3 bytes per pixel."""
+
+    width: int
+    height: int
+    data: bytes
+
+    @classmethod
+    def from_array(cls, rgb: np.ndarray) -> Frame:
+        rgb = np.ascontiguousarray(rgb[..., :3], dtype=np.uint8)
+        if rgb.ndim != 3:
+            raise FrameError(f"frame must be HxWx3, got shape {rgb.shape}")
+        return cls(int(rgb.shape[1]), int(rgb.shape[0]), rgb.tobytes())
+
+    def to_array(self) -> np.ndarray:
+        return np.frombuffer(self.data, dtype=np.uint8).reshape(self.height, self.width, 3)
+
+    def to_wire(self, encoding: str = "zlib") -> dict[str, Any]:
+        if encoding == "zlib":
+            payload = zlib.compress(self.data, 1)
+        elif encoding == "raw":
+            payload = self.data
+        elif encoding == "png":
+            payload = _png_bytes(self.to_array())
+        else:
+            raise FrameError(f"unknown frame encoding {encoding!r}; use one of {ENCODINGS}")
+        return {
+            "w": self.width,
+            "h": self.height,
+            "enc": encoding,
+            "data": base64.b64encode(payload).decode("ascii"),
+        }
+
+    @classmethod
+    def from_wire(cls, data: Any) -> Frame:
+        if not isinstance(data, dict):
+            raise FrameError(f"frame must be an object, got {type(data).__name__}")
+        try:
+            width, height = int(data["w"]), int(data["h"])
+            encoding = data.get("enc", "raw")
+            payload = base64.b64decode(data["data"], validate=True)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise FrameError(f"bad frame payload: {exc}") from exc
+        try:
+            if encoding == "zlib":
+                payload = zlib.decompress(payload)
+            elif encoding == "png":
+                payload = _png_pixels(payload)
+            elif encoding != "raw":
+                raise FrameError(f"unknown frame encoding {encoding!r}")
+        except zlib.error as exc:
+            raise FrameError(f"corrupt zlib frame: {exc}") from exc
+        if len(payload) != width * height * 3:
+            raise FrameError(
+                f"frame says {width}x{height} but carries {len(payload)} bytes"
+                f" (expected {width * height * 3})"
+            )
+        return cls(width, height, payload)
+
+    @classmethod
+    def from_reference(cls, payload: Any) -> Frame:
+        """Read the reference's `render_payload` (`rgb` as nested lists) as a frame."""
+        if not isinstance(payload, dict) or "rgb" not in payload:
+            raise FrameError("render_payload without 'rgb'")
+        try:
+            rgb = np.asarray(payload["rgb"], dtype=np.uint8)
+        except (TypeError, ValueError) as exc:
+            raise FrameError(f"render_payload.rgb is not an image: {exc}") from exc
+        return cls.from_array(rgb)
+
+
+def fit_size(src_w: int, src_h: int, max_w: int, max_h: int) -> tuple[int, int]:
+    """The largest size within max_w x max_h with the source's aspect ratio, never larger."""
+    scale = min(max_w / src_w, max_h / src_h, 1.0)
+    return max(1, round(src_w * scale)), max(1, round(src_h * scale))
+
+
+def area_downsample(rgb: np.ndarray, width: int, height: int) -> np.ndarray:
+    """Average each output pixel over its box of source pixels (no upscaling)."""
+    src_h, src_w = rgb.shape[:2]
+    width, height = min(width, src_w), min(height, src_h)
+    if (width, height) == (src_w, src_h):
+        return np.ascontiguousarray(rgb[..., :3], dtype=np.uint8)
+    rows = (np.arange(height) * src_h) // height
+    cols = (np.arange(width) * src_w) // width
+    acc = np.add.reduceat(rgb[..., :3].astype(np.uint32), rows, axis=0)
+    acc = np.add.reduceat(acc, cols, axis=1)
+    counts = np.diff(np.append(rows, src_h))[:, None] * np.diff(np.append(cols, src_w))[None, :]
+    return ((acc + (counts[..., None] >> 1)) // counts[..., None]).astype(np.uint8)
+
+
+def fit_frame(rgb: np.ndarray, request: FrameRequest) -> Frame:
+    """Downsample an env frame to the requested box, keeping its aspect ratio."""
+    width, height = fit_size(rgb.shape[1], rgb.shape[0], request.width, request.height)
+    return Frame.from_array(area_downsample(rgb, width, height))
+
+
+def _png_bytes(rgb: np.ndarray) -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.fromarray(rgb, "RGB").save(out, format="PNG", compress_level=1)
+    return out.getvalue()
+
+
+def _png_pixels(data: bytes) -> bytes:
+    import io
+
+    from PIL import Image
+
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            return image.convert("RGB").tobytes()
+    except OSError as exc:
+        raise FrameError(f"corrupt png frame: {exc}") from exc

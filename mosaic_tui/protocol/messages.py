@@ -1,0 +1,253 @@
+"""Every message of the worker protocol, as typed dataclasses.
+
+Commands (app -> worker) are keyed by `cmd`, events (worker -> app) by `type`. A command may
+carry a `req` number; every event a worker sends in answer to it echoes that number, so the app
+can match answers to requests even while a worker streams.
+
+Environment workers answer reset/step/run/stop/ping; decision workers answer
+init_agent/reset/select_action/stop/ping. Multi-agent fields are optional everywhere: a
+single-agent worker leaves them out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from mosaic_tui.protocol.frames import Frame, FrameRequest
+
+PROTOCOL_VERSION = 1
+
+
+@dataclass(slots=True)
+class Message:
+    kind: ClassVar[str] = ""
+    key: ClassVar[str] = ""  # "cmd" for commands, "type" for events
+
+
+@dataclass(slots=True)
+class Command(Message):
+    key: ClassVar[str] = "cmd"
+
+
+@dataclass(slots=True)
+class Event(Message):
+    key: ClassVar[str] = "type"
+
+
+# --------------------------------------------------------------------------- commands
+
+
+@dataclass(slots=True)
+class Reset(Command):
+    """Start an episode. `auto_reset` lets a self-driving worker roll into the next seed."""
+
+    kind: ClassVar[str] = "reset"
+    seed: int | None = None
+    max_steps: int | None = None
+    frame: FrameRequest | None = None
+    observe: bool = False
+    auto_reset: bool = True
+    req: int | None = None
+
+
+@dataclass(slots=True)
+class Step(Command):
+    """One env step: no action means the worker's own policy acts (self-driving)."""
+
+    kind: ClassVar[str] = "step"
+    action: Any = None
+    actions: dict[str, Any] | None = None
+    frame: FrameRequest | None = None
+    req: int | None = None
+
+
+@dataclass(slots=True)
+class Run(Command):
+    """Stream whole episodes with the worker's own policy: no round trip per step."""
+
+    kind: ClassVar[str] = "run"
+    episodes: int = 1
+    seeds: list[int] | None = None
+    seed: int | None = None
+    max_steps: int | None = None
+    frame: FrameRequest | None = None
+    req: int | None = None
+
+
+@dataclass(slots=True)
+class Stop(Command):
+    kind: ClassVar[str] = "stop"
+    req: int | None = None
+
+
+@dataclass(slots=True)
+class Ping(Command):
+    kind: ClassVar[str] = "ping"
+    req: int | None = None
+
+
+@dataclass(slots=True)
+class InitAgent(Command):
+    """Tell a decision worker which player it is and what it may do."""
+
+    kind: ClassVar[str] = "init_agent"
+    player_id: str = "agent"
+    game: str = ""
+    action_space: dict[str, Any] = field(default_factory=dict)
+    labels: list[str] = field(default_factory=list)
+    noop_action: int | None = None
+    seed: int | None = None
+    req: int | None = None
+
+
+@dataclass(slots=True)
+class SelectAction(Command):
+    kind: ClassVar[str] = "select_action"
+    observation: Any = None
+    info: dict[str, Any] = field(default_factory=dict)
+    action_mask: list[int] | None = None
+    player_id: str | None = None
+    req: int | None = None
+
+
+# --------------------------------------------------------------------------- events
+
+
+@dataclass(slots=True)
+class Init(Event):
+    """First line a worker writes: who it is and which protocol it speaks."""
+
+    kind: ClassVar[str] = "init"
+    protocol: int = PROTOCOL_VERSION
+    worker: str = ""
+    role: str = "env"  # "env" or "decision"
+    run_id: str | None = None
+    env_id: str | None = None
+    pid: int | None = None
+    agents: list[str] | None = None
+    action_space: dict[str, Any] | None = None
+    action_labels: list[str] | None = None
+    noop_action: int | None = None
+    max_steps: int | None = None
+    req: int | None = None
+
+
+@dataclass(slots=True)
+class Ready(Event):
+    """An episode has started (after reset, or an auto-reset)."""
+
+    kind: ClassVar[str] = "ready"
+    run_id: str | None = None
+    env_id: str | None = None
+    seed: int | None = None
+    episode: int = 0
+    max_steps: int | None = None
+    frame: Frame | None = None
+    observation: Any = None
+    info: dict[str, Any] | None = None
+    action_mask: list[int] | None = None
+    agent_to_move: str | None = None
+    action_masks: dict[str, list[int]] | None = None
+    req: int | None = None
+
+
+@dataclass(slots=True)
+class StepResult(Event):
+    kind: ClassVar[str] = "step"
+    step_index: int = 0
+    episode: int = 0
+    action: Any = None
+    reward: float = 0.0
+    terminated: bool = False
+    truncated: bool = False
+    episode_return: float = 0.0
+    frame: Frame | None = None
+    observation: Any = None
+    info: dict[str, Any] | None = None
+    action_mask: list[int] | None = None
+    agent: str | None = None
+    actions: dict[str, Any] | None = None
+    rewards: dict[str, float] | None = None
+    terminations: dict[str, bool] | None = None
+    truncations: dict[str, bool] | None = None
+    agent_to_move: str | None = None
+    action_masks: dict[str, list[int]] | None = None
+    req: int | None = None
+
+
+@dataclass(slots=True)
+class EpisodeEnd(Event):
+    kind: ClassVar[str] = "episode_end"
+    episode: int = 0
+    seed: int | None = None
+    total_reward: float = 0.0
+    episode_length: int = 0
+    terminated: bool = False
+    truncated: bool = False
+    rewards: dict[str, float] | None = None
+    req: int | None = None
+
+
+@dataclass(slots=True)
+class RunEnd(Event):
+    """A streamed `run` finished (or was interrupted by `stop`)."""
+
+    kind: ClassVar[str] = "run_end"
+    episodes: int = 0
+    steps: int = 0
+    interrupted: bool = False
+    req: int | None = None
+
+
+@dataclass(slots=True)
+class Error(Event):
+    """Something went wrong; `fatal` means the worker is exiting."""
+
+    kind: ClassVar[str] = "error"
+    message: str = ""
+    code: str = "error"
+    cmd: str | None = None
+    fatal: bool = False
+    req: int | None = None
+
+
+@dataclass(slots=True)
+class Stopped(Event):
+    kind: ClassVar[str] = "stopped"
+    req: int | None = None
+
+
+@dataclass(slots=True)
+class Pong(Event):
+    kind: ClassVar[str] = "pong"
+    req: int | None = None
+
+
+@dataclass(slots=True)
+class AgentReady(Event):
+    kind: ClassVar[str] = "agent_ready"
+    player_id: str = "agent"
+    worker: str | None = None
+    req: int | None = None
+
+
+@dataclass(slots=True)
+class ActionSelected(Event):
+    kind: ClassVar[str] = "action_selected"
+    action: Any = None
+    player_id: str | None = None
+    reason: str | None = None
+    req: int | None = None
+
+
+COMMANDS: dict[str, type[Command]] = {
+    cls.kind: cls for cls in (Reset, Step, Run, Stop, Ping, InitAgent, SelectAction)
+}
+EVENTS: dict[str, type[Event]] = {
+    cls.kind: cls
+    for cls in (
+        Init, Ready, StepResult, EpisodeEnd, RunEnd, Error, Stopped, Pong, AgentReady,
+        ActionSelected,
+    )
+}

@@ -1,0 +1,82 @@
+"""The worker's end of the pipe: protocol on a private copy of stdout, commands from stdin.
+
+Environments print to stdout (BabyAI on reset, pygame on import). `WorkerChannel` duplicates
+file descriptor 1 for the protocol and then points fd 1 at stderr, so any stray print — from
+Python or from C — lands in the worker's log instead of corrupting a message.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import sys
+import threading
+from typing import BinaryIO
+
+from mosaic_tui.protocol.codec import MAX_LINE_BYTES, ProtocolError, decode_command, encode
+from mosaic_tui.protocol.messages import Command, Error, Message
+
+EOF = None  # what `commands()` yields when stdin closes
+
+
+class WorkerChannel:
+    """Reads commands on a thread (so a streaming loop can poll) and writes events atomically."""
+
+    def __init__(
+        self,
+        stdin: BinaryIO | None = None,
+        stdout: BinaryIO | None = None,
+        *,
+        frame_encoding: str = "zlib",
+    ) -> None:
+        self._out = stdout if stdout is not None else claim_stdout()
+        self._in = stdin if stdin is not None else sys.stdin.buffer
+        self._lock = threading.Lock()
+        self.frame_encoding = frame_encoding
+        self._queue: queue.Queue[Command | ProtocolError | None] = queue.Queue()
+        self._thread = threading.Thread(target=self._read, name="commands", daemon=True)
+        self._thread.start()
+
+    def send(self, message: Message) -> None:
+        line = encode(message, frame_encoding=self.frame_encoding)
+        with self._lock:
+            self._out.write(line)
+            self._out.flush()
+
+    def receive(self, timeout: float | None = None) -> Command | ProtocolError | None:
+        """Next command, a ProtocolError for a bad line, or EOF (None) when stdin closed.
+
+        With a timeout, raises `queue.Empty` if nothing arrived.
+        """
+        return self._queue.get(timeout=timeout)
+
+    def poll(self) -> Command | ProtocolError | None | bool:
+        """A waiting command without blocking, or False if there is none."""
+        try:
+            return self._queue.get_nowait()
+        except queue.Empty:
+            return False
+
+    def reject(self, error: ProtocolError, req: int | None = None) -> None:
+        self.send(Error(message=str(error), code="bad_command", req=req))
+
+    def _read(self) -> None:
+        while True:
+            line = self._in.readline(MAX_LINE_BYTES + 1)
+            if not line:
+                self._queue.put(EOF)
+                return
+            if not line.strip():
+                continue
+            try:
+                self._queue.put(decode_command(line))
+            except ProtocolError as exc:
+                self._queue.put(exc)
+
+
+def claim_stdout() -> BinaryIO:
+    """Keep fd 1 for the protocol only; everything else written to stdout goes to stderr."""
+    sys.stdout.flush()
+    private = os.dup(1)
+    os.dup2(2, 1)  # sys.stdout still writes to fd 1, which now is stderr
+    return os.fdopen(private, "wb", buffering=0)

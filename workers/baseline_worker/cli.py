@@ -1,0 +1,124 @@
+"""The baseline decision worker: picks one player's actions, owns no environment.
+
+`init_agent` says which player and how many actions; `reset {seed}` reseeds (same seed, same
+actions); `select_action {action_mask}` answers with a legal action only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from mosaic_tui.protocol import (
+    PROTOCOL_VERSION,
+    ActionSelected,
+    AgentReady,
+    Command,
+    Error,
+    Init,
+    InitAgent,
+    Ping,
+    Pong,
+    ProtocolError,
+    Ready,
+    Reset,
+    SelectAction,
+    Stop,
+    Stopped,
+)
+from mosaic_tui.protocol.stdio import WorkerChannel
+
+from baseline_worker.policies import BEHAVIORS, BaselinePolicy, NoLegalAction
+
+WORKER_NAME = "baseline_worker"
+
+
+class BaselineRuntime:
+    def __init__(self, channel: WorkerChannel, run_id: str, player_id: str, behavior: str,
+                 seed: int | None) -> None:
+        self.channel = channel
+        self.run_id = run_id
+        self.player_id = player_id
+        self.behavior = behavior
+        self.seed = seed
+        self.policy: BaselinePolicy | None = None
+
+    def serve(self) -> int:
+        self.channel.send(Init(protocol=PROTOCOL_VERSION, worker=WORKER_NAME, role="decision",
+                               run_id=self.run_id, pid=os.getpid()))
+        while True:
+            cmd = self.channel.receive()
+            if cmd is None:
+                return 0
+            if isinstance(cmd, ProtocolError):
+                self.channel.reject(cmd)
+                continue
+            if isinstance(cmd, Stop):
+                self.channel.send(Stopped(req=cmd.req))
+                return 0
+            self.handle(cmd)
+
+    def handle(self, cmd: Command) -> None:
+        req = getattr(cmd, "req", None)
+        if isinstance(cmd, Ping):
+            self.channel.send(Pong(req=req))
+        elif isinstance(cmd, InitAgent):
+            n = int(cmd.action_space.get("n", len(cmd.labels)))
+            try:
+                self.policy = BaselinePolicy(self.behavior, n, cmd.noop_action)
+            except ValueError as exc:
+                self.fail(str(exc), "bad_command", cmd.kind, req)
+                return
+            self.player_id = cmd.player_id
+            self.policy.reset(cmd.seed if cmd.seed is not None else self.seed)
+            if self.policy.note:
+                print(f"{WORKER_NAME}: {self.policy.note}", file=sys.stderr)
+            self.channel.send(AgentReady(player_id=self.player_id, worker=WORKER_NAME, req=req))
+        elif self.policy is None:
+            self.fail(f"{cmd.kind!r} before init_agent; send init_agent first", "not_ready",
+                      cmd.kind, req)
+        elif isinstance(cmd, Reset):
+            self.policy.reset(cmd.seed)
+            self.channel.send(Ready(run_id=self.run_id, seed=cmd.seed, req=req))
+        elif isinstance(cmd, SelectAction):
+            try:
+                action = self.policy.act(cmd.action_mask)
+            except NoLegalAction as exc:
+                self.fail(f"{exc} for player {self.player_id}", "no_legal_action", cmd.kind, req)
+                return
+            self.channel.send(ActionSelected(action=action, player_id=self.player_id,
+                                             reason=self.policy.note, req=req))
+        else:
+            self.fail(f"{WORKER_NAME} does not answer {cmd.kind!r}; it is a decision worker"
+                      " (send init_agent, reset, select_action, ping or stop)", "bad_command",
+                      cmd.kind, req)
+
+    def fail(self, message: str, code: str, cmd: str, req: int | None) -> None:
+        self.channel.send(Error(message=message, code=code, cmd=cmd, req=req))
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python -m baseline_worker",
+        description="mosaic-tui baseline decision worker: answers select_action for one player"
+        " with a scripted behaviour, speaking the JSON-lines protocol on stdin/stdout.",
+    )
+    p.add_argument("--run-id", required=True, help="run id of the operator this player is in")
+    p.add_argument("--player-id", default="agent", help="agent slot this worker plays")
+    p.add_argument("--behavior", choices=BEHAVIORS, default="random",
+                   help="random: uniform over legal actions; noop: the env's no-op action;"
+                   " cycling: legal actions in turn")
+    p.add_argument("--seed", type=int, default=None,
+                   help="seed used until a reset gives one")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    channel = WorkerChannel()
+    return BaselineRuntime(channel, args.run_id, args.player_id, args.behavior, args.seed).serve()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

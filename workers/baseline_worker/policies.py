@@ -1,0 +1,62 @@
+"""Scripted baselines: random, noop, cycling — seeded, and only ever legal moves.
+
+The environment worker's self-driving mode uses the same class, so an operator gives the same
+actions whether its baseline runs inside the env worker or as a separate decision worker.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+
+BEHAVIORS = ("random", "noop", "cycling")
+
+
+class NoLegalAction(RuntimeError):
+    """The action mask allows nothing; the env, not the baseline, is at fault."""
+
+
+class BaselinePolicy:
+    def __init__(self, behavior: str, n_actions: int, noop_action: int | None = None) -> None:
+        if behavior not in BEHAVIORS:
+            raise ValueError(f"unknown behavior {behavior!r}; choose one of {', '.join(BEHAVIORS)}")
+        if n_actions < 1:
+            raise ValueError(f"need at least one action, got {n_actions}")
+        self.behavior = behavior
+        self.n_actions = n_actions
+        self.noop_action = noop_action
+        self._rng = np.random.default_rng()
+        self._last = -1
+
+    @property
+    def note(self) -> str | None:
+        """Why this baseline does not do what its name says, if it cannot."""
+        if self.behavior == "noop" and self.noop_action is None:
+            return "this env has no no-op action; noop plays the first legal action"
+        return None
+
+    def reset(self, seed: int | None) -> None:
+        """Restart the policy's randomness for an episode: same seed, same actions."""
+        self._rng = np.random.default_rng(seed)
+        self._last = -1
+
+    def act(self, mask: Sequence[int] | np.ndarray | None = None) -> int:
+        legal = self._legal(mask)
+        if self.behavior == "random":
+            return int(legal[int(self._rng.integers(len(legal)))])
+        if self.behavior == "noop":
+            if self.noop_action is not None and self.noop_action in legal:
+                return self.noop_action
+            return int(legal[0])
+        later = legal[legal > self._last]
+        self._last = int(later[0]) if len(later) else int(legal[0])
+        return self._last
+
+    def _legal(self, mask: Sequence[int] | np.ndarray | None) -> np.ndarray:
+        if mask is None:
+            return np.arange(self.n_actions)
+        legal = np.flatnonzero(np.asarray(mask)[: self.n_actions])
+        if len(legal) == 0:
+            raise NoLegalAction("the action mask allows no action")
+        return legal
