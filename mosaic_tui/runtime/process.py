@@ -1,0 +1,294 @@
+"""One worker subprocess on asyncio: a reader task per stream, requests with timeouts.
+
+The worker runs in its own process group, so stopping it (stop -> terminate -> kill) takes its
+children too, and an exit hook kills any group still alive when the app quits. A worker that
+dies, hangs or prints garbage becomes a `WorkerError` that names the worker, the cause, the
+last lines of its log and where the log is.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import collections
+import itertools
+import os
+import signal
+import time
+from pathlib import Path
+from typing import IO, Any, Iterable
+
+from mosaic_tui.protocol import (
+    MAX_LINE_BYTES,
+    Command,
+    Error,
+    Event,
+    Init,
+    ProtocolError,
+    Stop,
+    decode_event,
+    encode,
+)
+
+_EOF = object()
+_LIVE: set[WorkerProcess] = set()
+
+
+class WorkerError(RuntimeError):
+    """A worker failed; the message says which, why, and where its log is."""
+
+    def __init__(self, message: str, *, worker: str = "", log_path: Path | None = None,
+                 log_tail: Iterable[str] = (), returncode: int | None = None) -> None:
+        self.worker = worker
+        self.log_path = log_path
+        self.log_tail = list(log_tail)
+        self.returncode = returncode
+        self.summary = message
+        text = message
+        if self.log_tail:
+            text += "\n  last log lines:\n" + "\n".join(f"    {line}" for line in self.log_tail)
+        if log_path is not None:
+            text += f"\n  log: {log_path}"
+        super().__init__(text)
+
+
+class WorkerTimeout(WorkerError):
+    """The worker did not answer in time; it may be hung."""
+
+
+class CommandRejected(RuntimeError):
+    """The worker answered a command with a (non-fatal) error event; it keeps serving."""
+
+    def __init__(self, error: Error) -> None:
+        self.error = error
+        super().__init__(error.message)
+
+
+class WorkerProcess:
+    def __init__(self, argv: list[str], *, name: str, log_path: Path | None = None,
+                 env: dict[str, str] | None = None, strict: bool = True,
+                 expects_init: bool = True) -> None:
+        self.argv = argv
+        self.name = name
+        self.log_path = log_path
+        self.env = env
+        self.strict = strict  # garbage on stdout is an error (False: logged and skipped)
+        self.expects_init = expects_init
+        self.init: Init | None = None
+        self._proc: asyncio.subprocess.Process | None = None
+        self._events: asyncio.Queue[Any] = asyncio.Queue()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._tail: collections.deque[str] = collections.deque(maxlen=12)
+        self._log: IO[str] | None = None
+        self._req = itertools.count(1)
+        self._closed = False
+
+    # ------------------------------------------------------------------ lifecycle
+
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc else None
+
+    @property
+    def returncode(self) -> int | None:
+        return self._proc.returncode if self._proc else None
+
+    @property
+    def alive(self) -> bool:
+        return self._proc is not None and self._proc.returncode is None
+
+    async def start(self, timeout: float = 60.0) -> Init | None:
+        """Spawn the worker; with `expects_init`, wait for its `init` event."""
+        if self.log_path is not None:
+            self.log_path.parent.mkdir(parents=True, exist_ok=True)
+            self._log = open(self.log_path, "a", encoding="utf-8", buffering=1)
+            self._log.write(f"--- {time.strftime('%Y-%m-%d %H:%M:%S')} start {' '.join(self.argv)}\n")
+        env = {**os.environ, **(self.env or {})}
+        try:
+            self._proc = await asyncio.create_subprocess_exec(
+                *self.argv, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE, env=env, start_new_session=True,
+                limit=MAX_LINE_BYTES,
+            )
+        except OSError as exc:
+            raise self.error(f"could not start {self.name}: {exc}") from exc
+        _LIVE.add(self)
+        self._tasks = [asyncio.create_task(self._read_stdout(), name=f"{self.name}-stdout"),
+                       asyncio.create_task(self._read_stderr(), name=f"{self.name}-stderr")]
+        if self.expects_init:
+            event = await self.next_event(timeout, waiting_for="its init event")
+            if not isinstance(event, Init):
+                raise self.error(f"{self.name} sent {event.kind!r} before init")
+            self.init = event
+        return self.init
+
+    async def stop(self, grace: float = 2.0, term_grace: float = 2.0) -> int | None:
+        """Ask politely, then SIGTERM the group, then SIGKILL it. Returns the exit code."""
+        proc = self._proc
+        if proc is None:
+            return None
+        if proc.returncode is None:
+            try:
+                await self.send(Stop())
+                await asyncio.wait_for(proc.wait(), grace)
+            except (WorkerError, asyncio.TimeoutError, ConnectionError):
+                pass
+        for sig, wait in ((signal.SIGTERM, term_grace), (signal.SIGKILL, 5.0)):
+            if proc.returncode is not None:
+                break
+            _killpg(proc.pid, sig)
+            try:
+                await asyncio.wait_for(proc.wait(), wait)
+            except asyncio.TimeoutError:
+                continue
+        _killpg(proc.pid, signal.SIGKILL)  # grandchildren left in the group, if any
+        await self._close()
+        return proc.returncode
+
+    async def _close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        _LIVE.discard(self)
+        for task in self._tasks:
+            if not task.done():
+                try:
+                    await asyncio.wait_for(asyncio.shield(task), 1.0)
+                except (asyncio.TimeoutError, asyncio.CancelledError):
+                    task.cancel()
+        if self._proc is not None and self._proc.stdin is not None:
+            self._proc.stdin.close()
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
+    # ------------------------------------------------------------------ messages
+
+    async def send(self, command: Command) -> int:
+        """Write a command; returns its request number."""
+        if not self.alive or self._proc is None or self._proc.stdin is None:
+            raise self.error(f"{self.name} is not running ({self._exit_text()})")
+        if getattr(command, "req", None) is None:
+            command.req = next(self._req)  # type: ignore[attr-defined]
+        try:
+            self._proc.stdin.write(encode(command))
+            await self._proc.stdin.drain()
+        except (ConnectionError, BrokenPipeError) as exc:
+            raise self.error(f"{self.name} closed its input ({exc}); {self._exit_text()}") from exc
+        return command.req  # type: ignore[attr-defined]
+
+    async def next_event(self, timeout: float | None = None, *, waiting_for: str = "an event") -> Event:
+        try:
+            item = await asyncio.wait_for(self._events.get(), timeout)
+        except asyncio.TimeoutError:
+            raise WorkerTimeout(
+                f"{self.name} did not send {waiting_for} within {timeout:g} s; it may be hung"
+                " (raise the timeout, or check the log)", worker=self.name,
+                log_path=self.log_path, log_tail=self._tail) from None
+        if item is _EOF:
+            self._events.put_nowait(_EOF)  # every later read fails the same way
+            if self._proc is not None:
+                await self._proc.wait()
+            raise self.error(f"{self.name} exited while the app waited for {waiting_for}"
+                             f" ({self._exit_text()})")
+        if isinstance(item, ProtocolError):
+            raise self.error(f"{self.name} broke the protocol: {item}")
+        if isinstance(item, Error) and item.fatal:
+            raise self.error(f"{self.name} failed: {item.message}")
+        return item
+
+    async def request(self, command: Command, expect: tuple[str, ...], timeout: float = 10.0) -> Event:
+        """Send a command and return the first answer of an expected kind.
+
+        A non-fatal error answer raises CommandRejected; answers to older requests (one that
+        timed out, say) are skipped. Later answers to the same request stay queued.
+        """
+        req = await self.send(command)
+        deadline = time.monotonic() + timeout
+        while True:
+            left = max(0.0, deadline - time.monotonic())
+            event = await self.next_event(left, waiting_for=f"an answer to {command.kind!r}")
+            if event.req != req:
+                self._note(f"skipped {event.kind!r} (req {event.req}) while waiting for req {req}")
+                continue
+            if isinstance(event, Error):
+                raise CommandRejected(event)
+            if event.kind in expect:
+                return event
+            self._note(f"unexpected {event.kind!r} answer to {command.kind!r}")
+
+    def error(self, message: str) -> WorkerError:
+        return WorkerError(message, worker=self.name, log_path=self.log_path,
+                           log_tail=self._tail, returncode=self.returncode)
+
+    def log_tail(self) -> list[str]:
+        return list(self._tail)
+
+    # ------------------------------------------------------------------ readers
+
+    async def _read_stdout(self) -> None:
+        assert self._proc is not None and self._proc.stdout is not None
+        stream = self._proc.stdout
+        while True:
+            try:
+                line = await stream.readline()
+            except ValueError as exc:  # longer than the limit: skip it, say so
+                self._events.put_nowait(ProtocolError(f"line over {MAX_LINE_BYTES} bytes ({exc})"))
+                continue
+            if not line:
+                self._events.put_nowait(_EOF)
+                return
+            if not line.strip():
+                continue
+            try:
+                self._events.put_nowait(decode_event(line))
+            except ProtocolError as exc:
+                if self.strict:
+                    self._events.put_nowait(exc)
+                else:
+                    self._note(f"non-protocol output skipped: {exc.line}")
+
+    async def _read_stderr(self) -> None:
+        assert self._proc is not None and self._proc.stderr is not None
+        stream = self._proc.stderr
+        while True:
+            try:
+                raw = await stream.readline()
+            except ValueError:
+                continue
+            if not raw:
+                return
+            text = raw.decode("utf-8", "replace").rstrip()
+            self._tail.append(text)
+            if self._log is not None:
+                self._log.write(text + "\n")
+
+    def _note(self, text: str) -> None:
+        if self._log is not None:
+            self._log.write(f"[mosaic-tui] {text}\n")
+
+    def _exit_text(self) -> str:
+        code = self.returncode
+        if code is None:
+            return "still running"
+        if code < 0:
+            try:
+                return f"killed by {signal.Signals(-code).name}"
+            except ValueError:
+                return f"killed by signal {-code}"
+        return f"exit code {code}"
+
+
+def _killpg(pid: int, sig: int) -> None:
+    try:
+        os.killpg(pid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+@atexit.register
+def _kill_leftovers() -> None:
+    """Quitting never leaves orphans, whatever path the app took to exit."""
+    for worker in list(_LIVE):
+        if worker.pid is not None:
+            _killpg(worker.pid, signal.SIGKILL)

@@ -1,0 +1,448 @@
+"""SQLite store for sessions, runs, episodes and steps.
+
+Durability contract: each episode and all its steps are committed in one transaction when the
+episode ends, so killing a run loses at most the episode in progress. WAL mode lets a second
+process (an export, the app's history view) read while a run writes.
+
+The store is used from one thread (the asyncio loop); a connection is never shared between
+threads.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sqlite3
+import statistics
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from mosaic_tui.core.secrets import redact_secrets
+from mosaic_tui.telemetry.paths import ensure_parent
+from mosaic_tui.telemetry.rows import EpisodeRow, RunRow, SessionRow, StepRow
+
+SCHEMA_VERSION = 1
+
+StepTuple = tuple[int, int, str, int | None, float, bool, bool]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS sessions (
+    session_id TEXT PRIMARY KEY,
+    started_at REAL NOT NULL,
+    source     TEXT NOT NULL,
+    meta       TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS runs (
+    run_id       TEXT PRIMARY KEY,
+    session_id   TEXT NOT NULL REFERENCES sessions(session_id),
+    operator_id  TEXT NOT NULL,
+    display_name TEXT NOT NULL,
+    env_name     TEXT NOT NULL,
+    task         TEXT NOT NULL,
+    config       TEXT NOT NULL,
+    started_at   REAL NOT NULL,
+    ended_at     REAL,
+    status       TEXT NOT NULL,
+    error        TEXT
+);
+CREATE INDEX IF NOT EXISTS runs_by_session ON runs(session_id, started_at);
+CREATE TABLE IF NOT EXISTS episodes (
+    run_id        TEXT NOT NULL REFERENCES runs(run_id),
+    episode_index INTEGER NOT NULL,
+    seed          INTEGER,
+    total_reward  REAL NOT NULL,
+    length        INTEGER NOT NULL,
+    terminated    INTEGER NOT NULL,
+    truncated     INTEGER NOT NULL,
+    started_at    REAL NOT NULL,
+    ended_at      REAL NOT NULL,
+    rewards       TEXT,
+    success       INTEGER,
+    PRIMARY KEY (run_id, episode_index)
+);
+CREATE TABLE IF NOT EXISTS steps (
+    run_id        TEXT NOT NULL REFERENCES runs(run_id),
+    episode_index INTEGER NOT NULL,
+    step_index    INTEGER NOT NULL,
+    agent         TEXT NOT NULL,
+    action        INTEGER,
+    reward        REAL NOT NULL,
+    terminated    INTEGER NOT NULL,
+    truncated     INTEGER NOT NULL,
+    extra         TEXT,
+    PRIMARY KEY (run_id, episode_index, step_index, agent)
+) WITHOUT ROWID;
+"""
+
+_RUN_COLS = (
+    "run_id, session_id, operator_id, display_name, env_name, task, config, "
+    "started_at, ended_at, status, error"
+)
+_EPISODE_COLS = (
+    "run_id, episode_index, seed, total_reward, length, terminated, truncated, "
+    "started_at, ended_at, rewards, success"
+)
+_STEP_COLS = "episode_index, step_index, agent, action, reward, terminated, truncated, extra"
+
+
+class TelemetryError(Exception):
+    """A telemetry problem worth showing to the user as is (no traceback needed)."""
+
+
+@dataclass(frozen=True, slots=True)
+class RunSummary:
+    """Aggregate of a run's episodes; ``ci95`` is the half-width of a normal 95% interval."""
+
+    run_id: str
+    episodes: int
+    mean_return: float
+    ci95: float
+    success_rate: float | None
+    mean_length: float
+    total_steps: int
+
+
+def _json_default(value: Any) -> Any:
+    # Duck-typed numpy support (scalars have .item(), arrays .tolist()) without importing it.
+    for attr in ("item", "tolist"):
+        convert = getattr(value, attr, None)
+        if callable(convert):
+            try:
+                return convert()
+            except (TypeError, ValueError):
+                pass
+    return str(value)
+
+
+def _dumps(value: Any) -> str | None:
+    return None if value is None else json.dumps(value, default=_json_default)
+
+
+def _loads(text: str | None) -> Any:
+    return None if text is None else json.loads(text)
+
+
+def _opt_bool(value: int | None) -> bool | None:
+    return None if value is None else bool(value)
+
+
+def format_ids(ids: Sequence[str], limit: int = 5) -> str:
+    """Render at most ``limit`` ids for error messages."""
+    if not ids:
+        return "none"
+    shown = ", ".join(ids[:limit])
+    return shown + (f", … ({len(ids)} in all)" if len(ids) > limit else "")
+
+
+class TelemetryStore:
+    """Append-mostly store of sessions, runs, episodes and steps in one SQLite file."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path | str) -> None:
+        """Wrap an already configured connection; use :meth:`open` instead."""
+        self._conn = conn
+        self.path = path
+
+    # ----------------------------------------------------------------- lifecycle
+
+    @classmethod
+    def open(cls, path: Path | str) -> TelemetryStore:
+        """Open (creating if needed) the database at ``path``; ``":memory:"`` is allowed."""
+        if str(path) != ":memory:":
+            path = Path(path)
+            try:
+                ensure_parent(path)
+            except OSError as exc:
+                raise TelemetryError(
+                    f"cannot create the folder for telemetry database {path}: {exc}; "
+                    "pass another --db"
+                ) from exc
+        try:
+            conn = sqlite3.connect(path, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise TelemetryError(
+                f"cannot open telemetry database {path}: {exc}; pass another --db"
+            ) from exc
+        try:
+            cls._prepare(conn, path)
+        except BaseException:
+            conn.close()
+            raise
+        return cls(conn, path)
+
+    @staticmethod
+    def _prepare(conn: sqlite3.Connection, path: Path | str) -> None:
+        try:
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+        except sqlite3.DatabaseError as exc:
+            raise TelemetryError(
+                f"{path} is not an SQLite database ({exc}); pass another --db"
+            ) from exc
+        if version > SCHEMA_VERSION:
+            raise TelemetryError(
+                f"{path} was written by a newer mosaic-tui (schema {version}); "
+                "upgrade or choose another --db"
+            )
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA foreign_keys=ON")
+            if version < SCHEMA_VERSION:
+                _create_schema(conn, path)
+        except sqlite3.Error as exc:
+            raise TelemetryError(
+                f"cannot prepare telemetry database {path}: {exc}; pass another --db"
+            ) from exc
+
+    def close(self) -> None:
+        """Close the connection; safe to call twice."""
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None  # type: ignore[assignment]
+
+    def __enter__(self) -> TelemetryStore:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        conn = self._connection()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._conn is None:
+            raise TelemetryError(f"telemetry store {self.path} is closed")
+        return self._conn
+
+    # ----------------------------------------------------------------- writes
+
+    def begin_session(self, row: SessionRow) -> None:
+        """Record a new session (committed at once)."""
+        try:
+            with self._transaction() as conn:
+                conn.execute(
+                    "INSERT INTO sessions VALUES (?, ?, ?, ?)",
+                    (row.session_id, float(row.started_at), row.source,
+                     _dumps(redact_secrets(row.meta or {}))),
+                )
+        except sqlite3.IntegrityError as exc:
+            raise TelemetryError(f"session {row.session_id!r} already exists") from exc
+
+    def begin_run(self, row: RunRow) -> None:
+        """Record a new run with its config, secrets redacted (committed at once)."""
+        with self._transaction() as conn:
+            if not self._exists(conn, "sessions", "session_id", row.session_id):
+                raise TelemetryError(
+                    f"run {row.run_id!r} names unknown session {row.session_id!r}; "
+                    "call begin_session first"
+                )
+            if self._exists(conn, "runs", "run_id", row.run_id):
+                raise TelemetryError(f"run {row.run_id!r} already exists")
+            conn.execute(
+                f"INSERT INTO runs ({_RUN_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (row.run_id, row.session_id, row.operator_id, row.display_name,
+                 row.env_name, row.task, _dumps(redact_secrets(row.config or {})),
+                 float(row.started_at), row.ended_at, row.status, row.error),
+            )
+
+    def record_episode(self, episode: EpisodeRow, steps: Sequence[StepRow]) -> None:
+        """Store an episode and all its steps in one transaction: all or nothing."""
+        run_id, index = episode.run_id, episode.episode_index
+        for step in steps:
+            if step.episode_index != index:
+                raise TelemetryError(
+                    f"step {step.step_index} of agent {step.agent!r} belongs to episode "
+                    f"{step.episode_index}, not to episode {index} of run {run_id!r}"
+                )
+        step_params = [
+            (run_id, s.episode_index, s.step_index, s.agent,
+             None if s.action is None else int(s.action), float(s.reward),
+             int(bool(s.terminated)), int(bool(s.truncated)), _dumps(s.extra))
+            for s in steps
+        ]
+        with self._transaction() as conn:
+            if not self._exists(conn, "runs", "run_id", run_id):
+                raise TelemetryError(f"episode {index} names unknown run {run_id!r}")
+            if conn.execute(
+                "SELECT 1 FROM episodes WHERE run_id = ? AND episode_index = ?",
+                (run_id, index),
+            ).fetchone():
+                raise TelemetryError(
+                    f"episode {index} of run {run_id!r} is already recorded"
+                )
+            try:
+                conn.execute(
+                    f"INSERT INTO episodes ({_EPISODE_COLS}) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (run_id, index, None if episode.seed is None else int(episode.seed),
+                     float(episode.total_reward), int(episode.length),
+                     int(bool(episode.terminated)), int(bool(episode.truncated)),
+                     float(episode.started_at), float(episode.ended_at),
+                     _dumps(episode.rewards),
+                     None if episode.success is None else int(bool(episode.success))),
+                )
+                conn.executemany(
+                    "INSERT INTO steps (run_id, " + _STEP_COLS + ") "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    step_params,
+                )
+            except sqlite3.IntegrityError as exc:
+                raise TelemetryError(
+                    f"episode {index} of run {run_id!r} was not recorded: {exc} "
+                    "(duplicate step or missing value)"
+                ) from exc
+
+    def end_run(self, run_id: str, status: str, error: str | None = None) -> None:
+        """Mark a run finished (``ok``, ``error``, ``cancelled``, ...) now."""
+        with self._transaction() as conn:
+            cur = conn.execute(
+                "UPDATE runs SET ended_at = ?, status = ?, error = ? WHERE run_id = ?",
+                (time.time(), status, error, run_id),
+            )
+            if cur.rowcount == 0:
+                raise TelemetryError(f"cannot end unknown run {run_id!r}")
+
+    # ----------------------------------------------------------------- queries
+
+    def sessions(self) -> list[SessionRow]:
+        """All sessions, newest first."""
+        rows = self._connection().execute(
+            "SELECT session_id, started_at, source, meta FROM sessions "
+            "ORDER BY started_at DESC, rowid DESC"
+        )
+        return [SessionRow(sid, ts, src, _loads(meta)) for sid, ts, src, meta in rows]
+
+    def latest_session_id(self) -> str | None:
+        """The newest session's id, or None for an empty database."""
+        row = self._connection().execute(
+            "SELECT session_id FROM sessions ORDER BY started_at DESC, rowid DESC LIMIT 1"
+        ).fetchone()
+        return None if row is None else row[0]
+
+    def runs(self, session_id: str | None = None) -> list[RunRow]:
+        """Runs of one session (or all), oldest first."""
+        if session_id is None:
+            return self._select_runs("", ())
+        return self._select_runs("WHERE session_id = ?", (session_id,))
+
+    def run(self, run_id: str) -> RunRow | None:
+        """One run by id, or None."""
+        found = self._select_runs("WHERE run_id = ?", (run_id,))
+        return found[0] if found else None
+
+    def _select_runs(self, where: str, params: tuple[Any, ...]) -> list[RunRow]:
+        rows = self._connection().execute(
+            f"SELECT {_RUN_COLS} FROM runs {where} ORDER BY started_at, rowid", params
+        )
+        return [
+            RunRow(r[0], r[1], r[2], r[3], r[4], r[5], _loads(r[6]), r[7], r[8], r[9], r[10])
+            for r in rows
+        ]
+
+    def episodes(self, run_id: str) -> list[EpisodeRow]:
+        """A run's episodes in order."""
+        rows = self._connection().execute(
+            f"SELECT {_EPISODE_COLS} FROM episodes WHERE run_id = ? ORDER BY episode_index",
+            (run_id,),
+        )
+        return [
+            EpisodeRow(r[0], r[1], r[2], r[3], r[4], bool(r[5]), bool(r[6]), r[7], r[8],
+                       _loads(r[9]), _opt_bool(r[10]))
+            for r in rows
+        ]
+
+    def iter_steps(self, run_id: str, episode_index: int | None = None) -> Iterator[StepRow]:
+        """Stream a run's steps ordered by episode, step, agent (exports of big sweeps)."""
+        sql = f"SELECT {_STEP_COLS} FROM steps WHERE run_id = ?"
+        params: tuple[Any, ...] = (run_id,)
+        if episode_index is not None:
+            sql, params = sql + " AND episode_index = ?", (run_id, episode_index)
+        for r in self._connection().execute(
+            sql + " ORDER BY episode_index, step_index, agent", params
+        ):
+            yield StepRow(r[0], r[1], r[2], r[3], r[4], bool(r[5]), bool(r[6]), _loads(r[7]))
+
+    def steps(self, run_id: str, episode_index: int | None = None) -> list[StepRow]:
+        """A run's steps (optionally of one episode) ordered by episode, step, agent."""
+        return list(self.iter_steps(run_id, episode_index))
+
+    def step_table(self, run_id: str) -> list[StepTuple]:
+        """Steps as plain tuples, to compare two runs (e.g. same seed, same actions)."""
+        rows = self._connection().execute(
+            "SELECT episode_index, step_index, agent, action, reward, terminated, truncated "
+            "FROM steps WHERE run_id = ? ORDER BY episode_index, step_index, agent",
+            (run_id,),
+        )
+        return [(e, s, a, act, rew, bool(te), bool(tr)) for e, s, a, act, rew, te, tr in rows]
+
+    def summary(self, run_id: str) -> RunSummary:
+        """Mean return with a 95% CI, success rate and lengths over a run's episodes."""
+        if self.run(run_id) is None:
+            raise TelemetryError(
+                f"unknown run {run_id!r}; known runs: {format_ids(self.recent_run_ids())}"
+            )
+        episodes = self.episodes(run_id)
+        n = len(episodes)
+        returns = [e.total_reward for e in episodes]
+        lengths = [e.length for e in episodes]
+        successes = [e.success for e in episodes if e.success is not None]
+        return RunSummary(
+            run_id=run_id,
+            episodes=n,
+            mean_return=statistics.fmean(returns) if n else 0.0,
+            ci95=1.96 * statistics.stdev(returns) / math.sqrt(n) if n >= 2 else 0.0,
+            success_rate=statistics.fmean(successes) if successes else None,
+            mean_length=statistics.fmean(lengths) if n else 0.0,
+            total_steps=sum(lengths),
+        )
+
+    def recent_run_ids(self, limit: int | None = None) -> list[str]:
+        """Run ids, newest first (for "did you mean" messages)."""
+        sql = "SELECT run_id FROM runs ORDER BY started_at DESC, rowid DESC"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        return [r[0] for r in self._connection().execute(sql)]
+
+    @staticmethod
+    def _exists(conn: sqlite3.Connection, table: str, column: str, value: str) -> bool:
+        sql = f"SELECT 1 FROM {table} WHERE {column} = ? LIMIT 1"
+        return conn.execute(sql, (value,)).fetchone() is not None
+
+
+def _create_schema(conn: sqlite3.Connection, path: Path | str) -> None:
+    """Create tables and stamp the version atomically; refuse someone else's database."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        # Re-read under the write lock: another process may have just created the schema.
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if version == 0:
+            foreign = [
+                name for (name,) in conn.execute(
+                    "SELECT name FROM sqlite_master WHERE type = 'table' "
+                    "AND name NOT LIKE 'sqlite_%'"
+                )
+            ]
+            if foreign:
+                raise TelemetryError(
+                    f"{path} is an SQLite database but not a mosaic-tui telemetry one "
+                    f"(tables: {format_ids(foreign)}); pass another --db"
+                )
+            for statement in _SCHEMA.split(";"):
+                if statement.strip():
+                    conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
