@@ -1,0 +1,48 @@
+"""`mosaic-tui envs` and `mosaic-tui workers`: what this machine can run."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+
+from mosaic_tui.envs import FAMILIES, EnvError, family, tasks
+from mosaic_tui.runtime import CATALOG
+
+
+def envs_command(family_name: str | None = None) -> int:
+    console = Console()
+    if family_name is not None:
+        try:
+            fam = family(family_name)
+        except EnvError as exc:
+            console.print(f"[red]error:[/] {exc}", highlight=False)
+            return 2
+        if not fam.installed:
+            console.print(f"{fam.name} is not installed: {fam.install_hint}", highlight=False)
+            return 1
+        for task in tasks(fam.name):
+            console.print(task, highlight=False)
+        return 0
+    table = Table(box=None, header_style="bold")
+    for col in ("family", "installed", "tasks", "examples"):
+        table.add_column(col)
+    for fam in FAMILIES.values():
+        names = tasks(fam.name) if fam.installed else []
+        shown = ", ".join(names[:3]) + (", ..." if len(names) > 3 else "")
+        table.add_row(fam.name, "yes" if fam.installed else f"no ({fam.install_hint})",
+                      str(len(names)), shown)
+    console.print(table)
+    console.print("`mosaic-tui envs FAMILY` lists every task of a family.", highlight=False)
+    return 0
+
+
+def workers_command() -> int:
+    console = Console()
+    for definition in CATALOG.values():
+        console.print(f"[bold]{definition.worker_id}[/] ({definition.role}) — "
+                      f"{definition.description}", highlight=False)
+        console.print(f"  run: python -m {definition.module} --help", highlight=False)
+        for spec in definition.settings:
+            choices = f" [{', '.join(map(str, spec.choices))}]" if spec.choices else ""
+            console.print(f"  {spec.name}{choices}  {spec.help}", highlight=False)
+    return 0

@@ -1,0 +1,92 @@
+"""`mosaic-tui`: the app with no arguments; `run`, `smoke`, `envs`, `workers`, `export` headless."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+from pathlib import Path
+
+from mosaic_tui import __version__
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="mosaic-tui",
+        description="Run RL environments with interchangeable decision-makers (human, RL, LLM,"
+        " baseline) from the terminal. With no command, starts the app on a built-in demo.",
+    )
+    p.add_argument("--version", action="version", version=f"mosaic-tui {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    run = sub.add_parser("run", help="run an experiment file headless, recording to SQLite")
+    run.add_argument("file", type=Path, help="experiment TOML file (see examples/)")
+    run.add_argument("--db", type=Path, default=None,
+                     help="SQLite file for results (default: the user data dir)")
+    run.add_argument("--log-dir", type=Path, default=None,
+                     help="where worker logs go (default: the user state dir)")
+    run.add_argument("--no-stream", action="store_true",
+                     help="one request per step even when the worker could stream episodes")
+
+    smoke = sub.add_parser("smoke", help="run each installed family for a few steps; non-zero on failure")
+    smoke.add_argument("--steps", type=int, default=5, help="steps per family (default 5)")
+    smoke.add_argument("--family", action="append", default=None,
+                       help="check only this family (repeatable)")
+
+    envs = sub.add_parser("envs", help="list installed environment families and their tasks")
+    envs.add_argument("family", nargs="?", help="list every task of this family")
+
+    sub.add_parser("workers", help="list the worker catalogue and each worker's settings")
+
+    export = sub.add_parser("export", help="write recorded steps/episodes/runs as CSV or JSONL")
+    export.add_argument("--db", type=Path, default=None, help="SQLite file (default: user data dir)")
+    export.add_argument("--session", default=None, help="session id (default: the latest)")
+    export.add_argument("--run", default=None, help="a single run id")
+    export.add_argument("--table", choices=("steps", "episodes", "runs"), default="episodes")
+    export.add_argument("--format", choices=("csv", "jsonl"), default="csv")
+    export.add_argument("-o", "--output", type=Path, default=None, help="file (default: stdout)")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    # A closed SSH session sends SIGHUP: exit through Python so workers are stopped.
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, _raise_interrupt)
+    try:
+        if args.command == "run":
+            from mosaic_tui.cli.run import run_command
+
+            return run_command(args.file, db=args.db, log_dir=args.log_dir,
+                               stream=not args.no_stream)
+        if args.command == "smoke":
+            from mosaic_tui.cli.smoke import smoke_command
+
+            return smoke_command(steps=args.steps, families=args.family)
+        if args.command == "envs":
+            from mosaic_tui.cli.listing import envs_command
+
+            return envs_command(args.family)
+        if args.command == "workers":
+            from mosaic_tui.cli.listing import workers_command
+
+            return workers_command()
+        if args.command == "export":
+            from mosaic_tui.cli.export import export_command
+
+            return export_command(args)
+        from mosaic_tui.cli.run import demo_command
+
+        return demo_command()
+    except KeyboardInterrupt:
+        print("interrupted; workers stopped, recorded episodes kept", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # `mosaic-tui export | head`
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+
+
+def _raise_interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt

@@ -1,0 +1,75 @@
+"""What a runner tells its listeners: the telemetry recorder, the app's panes, the CLI.
+
+The runner imports none of them; each listener takes the events it cares about.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from mosaic_tui.protocol import Frame
+
+
+@dataclass(frozen=True, slots=True)
+class RunnerEvent:
+    operator_id: str
+    run_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class EpisodeStarted(RunnerEvent):
+    episode: int
+    seed: int | None
+    at: float
+    frame: Frame | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StepTaken(RunnerEvent):
+    episode: int
+    step_index: int
+    agent: str
+    action: Any
+    reward: float
+    terminated: bool
+    truncated: bool
+    episode_return: float
+    frame: Frame | None = None
+    rewards: dict[str, float] | None = None
+    action_label: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EpisodeEnded(RunnerEvent):
+    episode: int
+    seed: int | None
+    total_reward: float
+    length: int
+    terminated: bool
+    truncated: bool
+    started_at: float
+    ended_at: float
+    rewards: dict[str, float] | None = None
+
+    @property
+    def success(self) -> bool:
+        """Reached the goal: ended by the env (not a time limit) with a positive return."""
+        return self.terminated and self.total_reward > 0
+
+
+@dataclass(frozen=True, slots=True)
+class StateChanged(RunnerEvent):
+    state: str  # an OperatorState value
+    detail: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OperatorFailed(RunnerEvent):
+    message: str
+    log_path: Path | None = None
+    log_tail: list[str] = field(default_factory=list)
+
+
+Listener = Callable[[RunnerEvent], None]

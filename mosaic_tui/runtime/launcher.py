@@ -1,0 +1,166 @@
+"""The worker catalogue, and turning a worker plus its settings into a command line.
+
+Every setting a worker accepts is declared here with its flag; a setting the worker does not
+declare is an error naming the ones it does, never silently dropped. Secret settings travel in
+the child's environment, never on its command line (where `ps` would show them).
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import sys
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from mosaic_tui.core.secrets import is_secret_key
+
+
+class LaunchError(ValueError):
+    """A worker or setting that cannot be launched; the message says what to change."""
+
+
+@dataclass(frozen=True)
+class SettingSpec:
+    name: str
+    flag: str | None  # command-line flag; None for settings passed in the environment
+    parse: Callable[[Any], Any] = str
+    choices: tuple[Any, ...] | None = None
+    env_var: str | None = None  # for secrets
+    help: str = ""
+
+    def render(self, value: Any) -> str:
+        try:
+            parsed = self.parse(value)
+        except (TypeError, ValueError) as exc:
+            raise LaunchError(f"setting {self.name!r}: {value!r} is not valid ({exc})") from None
+        if self.choices is not None and parsed not in self.choices:
+            options = ", ".join(map(str, self.choices))
+            raise LaunchError(f"setting {self.name!r}: {value!r} is not one of {options}")
+        return json.dumps(parsed) if isinstance(parsed, dict) else str(parsed)
+
+
+@dataclass(frozen=True)
+class WorkerDefinition:
+    """A worker program the app can start: what it is, how to run it, what it accepts."""
+
+    worker_id: str
+    display_name: str
+    description: str
+    module: str
+    role: str  # "env" owns an environment; "decision" picks one player's actions
+    worker_types: tuple[str, ...] = ()
+    settings: tuple[SettingSpec, ...] = ()
+    supports_multi_agent: bool = False
+    speaks_init: bool = True  # False for reference workers, which start without `init`
+    base_env: dict[str, str] = field(default_factory=dict)
+
+    def setting(self, name: str) -> SettingSpec:
+        for spec in self.settings:
+            if spec.name == name:
+                return spec
+        known = [s.name for s in self.settings]
+        close = difflib.get_close_matches(name, known, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        listed = ", ".join(known) or "none"
+        raise LaunchError(
+            f"{self.worker_id} has no setting {name!r}{hint} (it accepts: {listed})"
+        )
+
+    def command(self, run_id: str, settings: dict[str, Any] | None = None, *,
+                env_id: str | None = None, player_id: str | None = None,
+                python: str | None = None) -> tuple[list[str], dict[str, str]]:
+        """The argv and extra environment that start this worker with these settings."""
+        argv = [python or sys.executable, "-m", self.module, "--run-id", run_id]
+        if env_id is not None:
+            argv += ["--env-id", env_id]
+        if player_id is not None:
+            argv += ["--player-id", player_id]
+        env = dict(self.base_env)
+        for name, value in (settings or {}).items():
+            if value is None:
+                continue
+            spec = self.setting(name)
+            text = spec.render(value)
+            if spec.env_var is not None:
+                env[spec.env_var] = text
+            elif is_secret_key(name):  # a secret must never reach argv
+                raise LaunchError(f"setting {name!r} of {self.worker_id} looks like a secret"
+                                  " but has no environment variable to travel in")
+            elif spec.flag is not None:
+                argv += [spec.flag, text]
+        return argv, env
+
+
+def _positive_int(value: Any) -> int:
+    if isinstance(value, bool) or int(value) != value or int(value) < 1:
+        raise ValueError("expected a whole number >= 1")
+    return int(value)
+
+
+def _int(value: Any) -> int:
+    if isinstance(value, bool) or int(value) != value:
+        raise ValueError("expected a whole number")
+    return int(value)
+
+
+def _frame_size(value: Any) -> str:
+    if isinstance(value, (list, tuple)) and len(value) == 2:
+        value = f"{int(value[0])}x{int(value[1])}"
+    w, h = str(value).lower().split("x")
+    return f"{_positive_int(int(w))}x{_positive_int(int(h))}"
+
+
+def _json_object(value: Any) -> dict[str, Any]:
+    if isinstance(value, str):
+        value = json.loads(value)
+    if not isinstance(value, dict):
+        raise ValueError("expected a table / JSON object")
+    return value
+
+
+BEHAVIORS = ("random", "noop", "cycling")
+_HEADLESS_SDL = {"PYGAME_HIDE_SUPPORT_PROMPT": "1", "SDL_VIDEODRIVER": "dummy",
+                 "SDL_AUDIODRIVER": "dummy"}
+
+CATALOG: dict[str, WorkerDefinition] = {
+    d.worker_id: d
+    for d in (
+        WorkerDefinition(
+            "env_worker", "Environment worker",
+            "Owns one environment; steps it with the app's actions or its built-in baseline.",
+            module="env_worker", role="env", worker_types=("baseline",),
+            settings=(
+                SettingSpec("policy", "--policy", str, BEHAVIORS,
+                            help="built-in policy for self-driving steps"),
+                SettingSpec("max_steps", "--max-steps", _positive_int,
+                            help="truncate episodes after this many steps"),
+                SettingSpec("frame_size", "--frame-size", _frame_size,
+                            help="default frame box in pixels, WxH"),
+                SettingSpec("frame_encoding", "--frame-encoding", str, ("zlib", "raw", "png")),
+                SettingSpec("env_settings", "--env-settings", _json_object,
+                            help="keyword arguments for gymnasium.make"),
+            ),
+            base_env=_HEADLESS_SDL,
+        ),
+        WorkerDefinition(
+            "baseline_worker", "Baseline (random / noop / cycling)",
+            "Scripted player: uniform random, the env's no-op, or legal actions in turn; seeded.",
+            module="baseline_worker", role="decision", worker_types=("baseline",),
+            settings=(
+                SettingSpec("behavior", "--behavior", str, BEHAVIORS,
+                            help="random, noop or cycling"),
+                SettingSpec("seed", "--seed", _int, help="seed until a reset gives one"),
+            ),
+            supports_multi_agent=True,
+        ),
+    )
+}
+
+
+def worker(worker_id: str) -> WorkerDefinition:
+    try:
+        return CATALOG[worker_id]
+    except KeyError:
+        known = ", ".join(CATALOG)
+        raise LaunchError(f"unknown worker {worker_id!r}; available workers: {known}") from None
