@@ -15,13 +15,13 @@ def envs_command(family_name: str | None = None) -> int:
         try:
             fam = family(family_name)
         except EnvError as exc:
-            console.print(f"[red]error:[/] {exc}", highlight=False)
+            console.print(f"[red]error:[/] {exc}", highlight=False, soft_wrap=True)
             return 2
         if not fam.installed:
-            console.print(f"{fam.name} is not installed: {fam.install_hint}", highlight=False)
+            console.print(f"{fam.name} is not installed: {fam.install_hint}", highlight=False, soft_wrap=True)
             return 1
         for task in tasks(fam.name):
-            console.print(task, highlight=False)
+            console.print(task, highlight=False, soft_wrap=True)
         return 0
     table = Table(box=None, header_style="bold")
     for col in ("family", "installed", "tasks", "examples"):
@@ -32,7 +32,7 @@ def envs_command(family_name: str | None = None) -> int:
         table.add_row(fam.name, "yes" if fam.installed else f"no ({fam.install_hint})",
                       str(len(names)), shown)
     console.print(table)
-    console.print("`mosaic-tui envs FAMILY` lists every task of a family.", highlight=False)
+    console.print("`mosaic-tui envs FAMILY` lists every task of a family.", highlight=False, soft_wrap=True)
     return 0
 
 
@@ -40,9 +40,9 @@ def workers_command() -> int:
     console = Console()
     for definition in CATALOG.values():
         console.print(f"[bold]{definition.worker_id}[/] ({definition.role}) — "
-                      f"{definition.description}", highlight=False)
-        console.print(f"  run: python -m {definition.module} --help", highlight=False)
+                      f"{definition.description}", highlight=False, soft_wrap=True)
+        console.print(f"  run: python -m {definition.module} --help", highlight=False, soft_wrap=True)
         for spec in definition.settings:
             choices = f" [{', '.join(map(str, spec.choices))}]" if spec.choices else ""
-            console.print(f"  {spec.name}{choices}  {spec.help}", highlight=False)
+            console.print(f"  {spec.name}{choices}  {spec.help}", highlight=False, soft_wrap=True)
     return 0

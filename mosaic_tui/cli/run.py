@@ -22,7 +22,7 @@ def run_command(path: Path, *, db: Path | None, log_dir: Path | None, stream: bo
     try:
         spec = load(path)
     except ExperimentError as exc:
-        errors.print(f"[red]error:[/] {exc}", highlight=False)
+        errors.print(f"[red]error:[/] {exc}", highlight=False, soft_wrap=True)
         return 2
     return execute(spec, db=db, log_dir=log_dir, stream=stream)
 
@@ -34,7 +34,7 @@ def execute(spec: ExperimentSpec, *, db: Path | None, log_dir: Path | None,
     try:
         store = TelemetryStore.open(db)
     except TelemetryError as exc:
-        errors.print(f"[red]error:[/] {exc}", highlight=False)
+        errors.print(f"[red]error:[/] {exc}", highlight=False, soft_wrap=True)
         return 2
     with store, Progress(TextColumn("{task.description:<16}"), BarColumn(),
                          MofNCompleteColumn(), TimeElapsedColumn(), TextColumn("{task.fields[note]}"),
@@ -57,8 +57,8 @@ def execute(spec: ExperimentSpec, *, db: Path | None, log_dir: Path | None,
     console.print(summary_table(result))
     for outcome in result.failed:
         errors.print(f"[red]{outcome.config.operator_id} failed:[/] {outcome.error}",
-                     highlight=False)
-    console.print(f"results: {db} (session {result.session_id})", highlight=False)
+                     highlight=False, soft_wrap=True)
+    console.print(f"results: {db} (session {result.session_id})", highlight=False, soft_wrap=True)
     return 1 if result.failed else 0
 
 

@@ -130,6 +130,8 @@ class WorkerProcess:
         if proc.returncode is None:
             try:
                 await self.send(Stop())
+                if proc.stdin is not None:
+                    proc.stdin.close()  # EOF as well: workers exit on either
                 await asyncio.wait_for(proc.wait(), grace)
             except (WorkerError, asyncio.TimeoutError, ConnectionError):
                 pass
@@ -177,12 +179,15 @@ class WorkerProcess:
             raise self.error(f"{self.name} closed its input ({exc}); {self._exit_text()}") from exc
         return command.req  # type: ignore[attr-defined]
 
-    async def next_event(self, timeout: float | None = None, *, waiting_for: str = "an event") -> Event:
+    async def next_event(self, timeout: float | None = None, *, waiting_for: str = "an event",
+                         budget: float | None = None) -> Event:
+        """The next event; `budget` is the whole wait to name in a timeout message."""
         try:
             item = await asyncio.wait_for(self._events.get(), timeout)
         except asyncio.TimeoutError:
             raise WorkerTimeout(
-                f"{self.name} did not send {waiting_for} within {timeout:g} s; it may be hung"
+                f"{self.name} did not send {waiting_for} within {budget or timeout:g} s;"
+                " it may be hung"
                 " (raise the timeout, or check the log)", worker=self.name,
                 log_path=self.log_path, log_tail=self._tail) from None
         if item is _EOF:
@@ -207,7 +212,8 @@ class WorkerProcess:
         deadline = time.monotonic() + timeout
         while True:
             left = max(0.0, deadline - time.monotonic())
-            event = await self.next_event(left, waiting_for=f"an answer to {command.kind!r}")
+            event = await self.next_event(left, waiting_for=f"an answer to {command.kind!r}",
+                                          budget=timeout)
             if event.req != req:
                 self._note(f"skipped {event.kind!r} (req {event.req}) while waiting for req {req}")
                 continue

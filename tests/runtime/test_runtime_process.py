@@ -1,0 +1,226 @@
+"""WorkerProcess against scripted fake workers: crash, hang, garbage, bursts, huge lines, orphans."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from mosaic_tui.protocol import Ping, Pong, Reset
+from mosaic_tui.runtime import CommandRejected, WorkerError, WorkerProcess, WorkerTimeout
+
+INIT = '{"type":"init","protocol":1,"worker":"fake"}'
+
+
+def fake(tmp_path: Path, body: str, *, strict: bool = True, init: bool = True) -> WorkerProcess:
+    """A worker whose behaviour is the given Python body; `out(line)` writes a protocol line."""
+    script = tmp_path / "fake_worker.py"
+    script.write_text(textwrap.dedent("""
+        import os, sys, time, json
+        def out(line):
+            sys.stdout.write(line + "\\n"); sys.stdout.flush()
+        def cmd():
+            line = sys.stdin.readline()
+            return json.loads(line) if line else None
+    """) + (f"out({INIT!r})\n" if init else "") + textwrap.dedent(body))
+    return WorkerProcess([sys.executable, str(script)], name="fake", log_path=tmp_path / "fake.log",
+                         strict=strict, expects_init=init)
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # a zombie still answers kill(0); treat it as gone
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split()[2] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+async def test_request_gets_the_answer_with_its_req(tmp_path: Path) -> None:
+    w = fake(tmp_path, """
+        while (c := cmd()) is not None:
+            out(json.dumps({"type": "pong", "req": c["req"]}))
+    """)
+    init = await w.start()
+    assert init is not None and init.worker == "fake"
+    first = await w.request(Ping(), ("pong",), timeout=5)
+    second = await w.request(Ping(), ("pong",), timeout=5)
+    assert isinstance(first, Pong) and isinstance(second, Pong)
+    assert second.req == first.req + 1
+    await w.stop()
+
+
+async def test_crash_reports_exit_code_and_log_tail(tmp_path: Path) -> None:
+    w = fake(tmp_path, """
+        cmd()
+        print("Traceback: policy.npz not found", file=sys.stderr)
+        sys.exit(3)
+    """)
+    await w.start()
+    with pytest.raises(WorkerError) as info:
+        await w.request(Ping(), ("pong",), timeout=5)
+    text = str(info.value)
+    assert "exit code 3" in text
+    assert "policy.npz not found" in text  # last log lines are part of the message
+    assert str(tmp_path / "fake.log") in text
+    assert "policy.npz not found" in (tmp_path / "fake.log").read_text()
+    await w.stop()
+
+
+async def test_hang_times_out_and_stop_kills_the_whole_group(tmp_path: Path) -> None:
+    pidfile = tmp_path / "child.pid"
+    w = fake(tmp_path, f"""
+        import signal, subprocess
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # ignores polite termination
+        child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+        open({str(pidfile)!r}, "w").write(str(child.pid))
+        while True:
+            time.sleep(1)
+    """)
+    await w.start()
+    with pytest.raises(WorkerTimeout, match="did not send an answer to 'ping' within 0.5 s"):
+        await w.request(Ping(), ("pong",), timeout=0.5)
+    for _ in range(50):
+        if pidfile.exists() and pidfile.read_text():
+            break
+        await asyncio.sleep(0.1)
+    child = int(pidfile.read_text())
+    worker_pid = w.pid
+    assert worker_pid is not None and alive(worker_pid) and alive(child)
+    began = time.monotonic()
+    code = await w.stop(grace=0.3, term_grace=0.3)
+    assert code == -9  # SIGTERM was ignored, so SIGKILL ended it
+    assert time.monotonic() - began < 5
+    for _ in range(20):
+        if not alive(child):
+            break
+        await asyncio.sleep(0.05)
+    assert not alive(worker_pid)
+    assert not alive(child), "a grandchild in the worker's process group survived"
+
+
+async def test_garbage_on_stdout_is_a_clear_protocol_error(tmp_path: Path) -> None:
+    w = fake(tmp_path, """
+        cmd()
+        out("Loading level... done")
+        time.sleep(5)
+    """)
+    await w.start()
+    with pytest.raises(WorkerError, match="broke the protocol: not JSON.*Loading level"):
+        await w.request(Ping(), ("pong",), timeout=5)
+    await w.stop(grace=0.2)
+
+
+async def test_lenient_mode_skips_garbage_and_logs_it(tmp_path: Path) -> None:
+    w = fake(tmp_path, """
+        c = cmd()
+        out("Loading level... done")
+        out(json.dumps({"type": "pong", "req": c["req"]}))
+        cmd()
+    """, strict=False)
+    await w.start()
+    assert isinstance(await w.request(Ping(), ("pong",), timeout=5), Pong)
+    await w.stop()
+    assert "Loading level" in (tmp_path / "fake.log").read_text()
+
+
+async def test_back_to_back_messages_are_all_received(tmp_path: Path) -> None:
+    # The reference's select()+readline() lost messages that arrived in one read.
+    w = fake(tmp_path, """
+        c = cmd()
+        sys.stdout.write("".join(
+            json.dumps({"type": "step", "step_index": i, "req": c["req"]}) + "\\n"
+            for i in range(2000)))
+        sys.stdout.flush()
+        cmd()
+    """)
+    await w.start()
+    await w.send(Ping())
+    got = [(await w.next_event(5)).step_index for _ in range(2000)]  # type: ignore[attr-defined]
+    assert got == list(range(2000))
+    await w.stop()
+
+
+async def test_lines_of_sixteen_mebibytes_are_read(tmp_path: Path) -> None:
+    w = fake(tmp_path, """
+        c = cmd()
+        blob = "A" * (16 * 1024 * 1024)
+        out(json.dumps({"type": "error", "message": blob, "req": c["req"]}))
+        cmd()
+    """)
+    await w.start()
+    with pytest.raises(CommandRejected) as info:
+        await w.request(Ping(), ("pong",), timeout=20)
+    assert len(info.value.error.message) == 16 * 1024 * 1024
+    await w.stop()
+
+
+async def test_rejected_command_keeps_the_worker_usable(tmp_path: Path) -> None:
+    w = fake(tmp_path, """
+        while (c := cmd()) is not None:
+            if c["cmd"] == "reset":
+                out(json.dumps({"type": "error", "message": "no seed", "code": "bad_command",
+                                "req": c["req"]}))
+            else:
+                out(json.dumps({"type": "pong", "req": c["req"]}))
+    """)
+    await w.start()
+    with pytest.raises(CommandRejected, match="no seed"):
+        await w.request(Reset(), ("ready",), timeout=5)
+    assert isinstance(await w.request(Ping(), ("pong",), timeout=5), Pong)
+    await w.stop()
+
+
+async def test_stale_answers_are_skipped(tmp_path: Path) -> None:
+    # The first ping is answered late (after its request timed out); the second must get its own.
+    w = fake(tmp_path, """
+        first = cmd()
+        time.sleep(0.6)
+        out(json.dumps({"type": "pong", "req": first["req"]}))
+        second = cmd()
+        out(json.dumps({"type": "pong", "req": second["req"]}))
+        cmd()
+    """)
+    await w.start()
+    with pytest.raises(WorkerTimeout):
+        await w.request(Ping(), ("pong",), timeout=0.3)
+    answer = await w.request(Ping(), ("pong",), timeout=5)
+    assert answer.req == 2
+    await w.stop()
+
+
+async def test_fatal_error_at_start_is_reported(tmp_path: Path) -> None:
+    w = fake(tmp_path, """
+        out(json.dumps({"type": "error", "message": "unknown env id 'Foo-v0'", "fatal": True}))
+        sys.exit(2)
+    """, init=False)
+    w.expects_init = True
+    with pytest.raises(WorkerError, match="unknown env id 'Foo-v0'"):
+        await w.start(timeout=10)
+    await w.stop()
+
+
+async def test_exit_before_init_names_the_cause(tmp_path: Path) -> None:
+    w = fake(tmp_path, """
+        raise ImportError("No module named 'torch'")
+    """, init=False)
+    w.expects_init = True
+    with pytest.raises(WorkerError) as info:
+        await w.start(timeout=10)
+    assert "exit code 1" in str(info.value) and "No module named 'torch'" in str(info.value)
+    await w.stop()
+
+
+async def test_missing_program_is_a_worker_error(tmp_path: Path) -> None:
+    w = WorkerProcess([str(tmp_path / "no-such-program")], name="ghost")
+    with pytest.raises(WorkerError, match="could not start ghost"):
+        await w.start()

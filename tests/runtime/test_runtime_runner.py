@@ -1,0 +1,173 @@
+"""The operator runner through the real workers."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from mosaic_tui.core import OperatorConfig, OperatorState
+from mosaic_tui.protocol import FrameRequest
+from mosaic_tui.runtime import (
+    Decision,
+    EpisodeEnded,
+    EpisodeStarted,
+    LaunchError,
+    OperatorFailed,
+    OperatorRunner,
+    RunnerEvent,
+    StateChanged,
+    StepTaken,
+    WorkerError,
+)
+
+
+def config(task: str = "MiniGrid-Empty-8x8-v0", behavior: str = "random", *,
+           kind: str = "baseline", max_steps: int | None = 30, **settings) -> OperatorConfig:
+    return OperatorConfig.single_agent(
+        "op", "Op", "baseline_worker" if kind == "baseline" else "human", kind,
+        env_name="minigrid", task=task, max_steps=max_steps,
+        settings={"behavior": behavior, **settings} if kind == "baseline" else {})
+
+
+async def collect(runner: OperatorRunner, seeds: list[int], **kw) -> list[RunnerEvent]:
+    events: list[RunnerEvent] = []
+    runner.listeners.append(events.append)
+    await runner.start()
+    try:
+        await runner.run_episodes(seeds, **kw)
+    finally:
+        await runner.stop()
+    return events
+
+
+def table(events: list[RunnerEvent]) -> list[tuple]:
+    return [(e.episode, e.step_index, e.action, e.reward, e.terminated, e.truncated)
+            for e in events if isinstance(e, StepTaken)]
+
+
+async def test_same_actions_whichever_process_runs_the_baseline(tmp_path: Path) -> None:
+    streamed = await collect(OperatorRunner(config(), log_dir=tmp_path), [1, 2])
+    stepped = await collect(OperatorRunner(config(), log_dir=tmp_path), [1, 2], stream=False)
+    separate = await collect(OperatorRunner(config(), log_dir=tmp_path, self_drive=False), [1, 2])
+    assert table(streamed) == table(stepped) == table(separate)
+    assert len(table(streamed)) == 60  # 2 episodes x max_steps, random rarely reaches the goal
+    other_seed = await collect(OperatorRunner(config(), log_dir=tmp_path), [3, 4])
+    assert table(other_seed) != table(streamed)
+
+
+async def test_max_steps_truncates_and_episodes_are_counted(tmp_path: Path) -> None:
+    events = await collect(OperatorRunner(config(max_steps=7), log_dir=tmp_path), [5, 6, 7])
+    ended = [e for e in events if isinstance(e, EpisodeEnded)]
+    assert [e.episode for e in ended] == [0, 1, 2]
+    assert [e.seed for e in ended] == [5, 6, 7]
+    assert all(e.length == 7 and e.truncated and not e.terminated for e in ended)
+    started = [e for e in events if isinstance(e, EpisodeStarted)]
+    assert [e.seed for e in started] == [5, 6, 7]
+
+
+async def test_noop_baseline_uses_done_and_never_spins(tmp_path: Path) -> None:
+    events = await collect(OperatorRunner(config(behavior="noop", max_steps=5),
+                                          log_dir=tmp_path), [0])
+    steps = [e for e in events if isinstance(e, StepTaken)]
+    assert {e.action_label for e in steps} == {"done"}
+
+
+async def test_frames_arrive_fitted_to_the_request(tmp_path: Path) -> None:
+    runner = OperatorRunner(config(), log_dir=tmp_path, frame=FrameRequest(40, 30))
+    events: list[RunnerEvent] = []
+    runner.listeners.append(events.append)
+    await runner.start()
+    start = await runner.reset(3)
+    taken = await runner.step()
+    await runner.stop()
+    assert start.frame is not None and (start.frame.width, start.frame.height) == (30, 30)
+    assert taken.frame is not None and taken.frame.to_array().shape == (30, 30, 3)
+
+
+async def test_human_player_acts_through_the_input_callback(tmp_path: Path) -> None:
+    asked: list[Decision] = []
+
+    async def keyboard(decision: Decision) -> int:
+        asked.append(decision)
+        return decision.labels.index("right")
+
+    runner = OperatorRunner(config(kind="human"), log_dir=tmp_path, human_input=keyboard)
+    await runner.start()
+    await runner.reset(1)
+    taken = [await runner.step() for _ in range(3)]
+    await runner.stop()
+    assert [t.action_label for t in taken] == ["right"] * 3
+    assert [d.step_index for d in asked] == [0, 1, 2]
+    assert asked[0].labels[:3] == ["left", "right", "forward"]
+
+
+def test_human_player_without_a_keyboard_is_refused() -> None:
+    with pytest.raises(LaunchError, match="human player"):
+        OperatorRunner(config(kind="human"))
+
+
+def test_multi_agent_config_is_refused_clearly() -> None:
+    from mosaic_tui.core import WorkerAssignment
+
+    cfg = OperatorConfig.multi_agent("chess", "Chess", "pettingzoo_classic", "chess_v6", {
+        "player_0": WorkerAssignment("baseline_worker", "baseline", {"behavior": "random"}),
+        "player_1": WorkerAssignment("baseline_worker", "baseline", {"behavior": "random"}),
+    })
+    with pytest.raises(LaunchError, match="multi-agent"):
+        OperatorRunner(cfg)
+
+
+async def test_a_dying_worker_marks_the_operator_error(tmp_path: Path) -> None:
+    runner = OperatorRunner(config(), log_dir=tmp_path)
+    events: list[RunnerEvent] = []
+    runner.listeners.append(events.append)
+    await runner.start()
+    await runner.reset(0)
+    pid = runner.env_process.pid
+    assert pid is not None
+    import os
+    import signal
+
+    os.kill(pid, signal.SIGKILL)
+    with pytest.raises(WorkerError, match="killed by SIGKILL"):
+        for _ in range(100):
+            await runner.step()
+    await runner.stop()
+    assert runner.state is OperatorState.ERROR
+    failed = [e for e in events if isinstance(e, OperatorFailed)]
+    assert len(failed) == 1 and "env_worker" in failed[0].message
+    states = [e.state for e in events if isinstance(e, StateChanged)]
+    assert states[-1] == "error"  # stop() does not paper over the error
+
+
+async def test_unknown_task_fails_at_start_with_the_workers_message(tmp_path: Path) -> None:
+    cfg = config(task="MiniGrid-Empty-8x9-v0")
+    runner = OperatorRunner(cfg, log_dir=tmp_path)
+    with pytest.raises(WorkerError, match="did you mean MiniGrid-Empty-8x8-v0"):
+        await runner.start()
+    await runner.stop()
+
+
+async def test_play_loop_runs_paused_and_resumes(tmp_path: Path) -> None:
+    runner = OperatorRunner(config(max_steps=4), log_dir=tmp_path)
+    steps: list[StepTaken] = []
+    runner.listeners.append(lambda e: steps.append(e) if isinstance(e, StepTaken) else None)
+    await runner.start()
+    task = asyncio.create_task(runner.play(lambda i: 100 + i))
+    await asyncio.sleep(0.3)
+    assert steps == []  # starts paused
+    runner.resume()
+    while len(steps) < 10:
+        await asyncio.sleep(0.01)
+    runner.pause()
+    await asyncio.sleep(0.1)
+    frozen = len(steps)
+    await asyncio.sleep(0.3)
+    assert len(steps) == frozen
+    await runner.stop()
+    await asyncio.wait_for(task, 5)
+    episodes = sorted({s.episode for s in steps})
+    assert episodes[:3] == [0, 1, 2]  # auto-advanced through episodes of 4 steps
+    assert runner.state is OperatorState.STOPPED
