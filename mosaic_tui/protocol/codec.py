@@ -107,16 +107,15 @@ def _decode(line: str | bytes, key: str, registry: dict[str, type[Message]]) -> 
 
 def from_wire(cls: type[Message], data: dict[str, Any]) -> Message:
     """Build a message from a decoded dict, checking every known field; unknown ones are ignored."""
-    aliases = FIELD_ALIASES.get(cls.kind, {})
+    aliases = _aliases(cls)
     kwargs: dict[str, Any] = {}
     for name, check in _checkers(cls).items():
         if name in data:
             value = data[name]
+        elif name in aliases and aliases[name] in data:
+            value = data[aliases[name]]
         else:
-            alias = next((a for a, target in aliases.items() if target == name and a in data), None)
-            if alias is None:
-                continue
-            value = data[alias]
+            continue
         if value is not None:
             value = check(name, value)
         kwargs[name] = value
@@ -174,6 +173,12 @@ def _make_check(annotation: str) -> Check:
         return float(value) if base == "float" else value
 
     return check
+
+
+@cache
+def _aliases(cls: type[Message]) -> dict[str, str]:
+    """Field name -> the reference's name for it."""
+    return {target: alias for alias, target in FIELD_ALIASES.get(cls.kind, {}).items()}
 
 
 @cache

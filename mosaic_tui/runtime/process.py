@@ -183,7 +183,10 @@ class WorkerProcess:
                          budget: float | None = None) -> Event:
         """The next event; `budget` is the whole wait to name in a timeout message."""
         try:
-            item = await asyncio.wait_for(self._events.get(), timeout)
+            if not self._events.empty():  # fast path: no timer, no task per event
+                item = self._events.get_nowait()
+            else:
+                item = await asyncio.wait_for(self._events.get(), timeout)
         except asyncio.TimeoutError:
             raise WorkerTimeout(
                 f"{self.name} did not send {waiting_for} within {budget or timeout:g} s;"

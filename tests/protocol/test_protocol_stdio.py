@@ -1,0 +1,124 @@
+"""WorkerChannel: the protocol owns stdout; stray prints go to stderr; stdin EOF reads as None."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from mosaic_tui.protocol import (
+    Error,
+    Ping,
+    Pong,
+    ProtocolError,
+    Reset,
+    Stopped,
+    decode_event,
+    encode,
+)
+from mosaic_tui.protocol.stdio import WorkerChannel
+
+
+def _run(script: str, stdin: bytes = b"", timeout: float = 20) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", textwrap.dedent(script)], input=stdin,
+                          capture_output=True, timeout=timeout)
+
+
+def test_stray_writes_go_to_stderr_and_stdout_carries_only_the_protocol() -> None:
+    result = _run("""
+        import os, sys
+        from mosaic_tui.protocol import Pong, Stopped
+        from mosaic_tui.protocol.stdio import WorkerChannel
+
+        channel = WorkerChannel()
+        print("stray")                      # Python-level print
+        os.write(1, b"raw stray\\n")          # C-level write to fd 1
+        channel.send(Pong(req=1))
+        sys.stdout.write("stray two\\n")
+        sys.stdout.flush()
+        os.system("echo child stray")        # a subprocess inherits fd 1
+        channel.send(Stopped(req=2))
+        print("stray three")                 # flushed at exit, after the last message
+    """)
+    assert result.returncode == 0, result.stderr.decode()
+    assert result.stdout == encode(Pong(req=1)) + encode(Stopped(req=2))
+    lines = result.stdout.splitlines()
+    assert [decode_event(line) for line in lines] == [Pong(req=1), Stopped(req=2)]
+    err = result.stderr.decode()
+    for stray in ("stray\n", "raw stray\n", "stray two\n", "child stray\n", "stray three\n"):
+        assert stray in err
+
+
+def test_stdin_eof_makes_receive_return_none() -> None:
+    result = _run("""
+        from mosaic_tui.protocol import Error, Pong
+        from mosaic_tui.protocol.stdio import WorkerChannel
+
+        channel = WorkerChannel()
+        first = channel.receive(timeout=10)
+        second = channel.receive(timeout=10)
+        channel.send(Pong(req=1) if second is None else Error(message=repr(second)))
+        channel.send(Error(message=type(first).__name__))
+    """, stdin=b'{"cmd":"ping","req":7}\n')
+    assert result.returncode == 0, result.stderr.decode()
+    first, second = [decode_event(line) for line in result.stdout.splitlines()]
+    assert first == Pong(req=1)  # the second receive() saw EOF
+    assert second.message == "Ping"
+
+
+def test_stdin_already_closed_gives_none_at_once() -> None:
+    result = _run("""
+        from mosaic_tui.protocol import Error, Pong
+        from mosaic_tui.protocol.stdio import WorkerChannel
+
+        channel = WorkerChannel()
+        got = channel.receive(timeout=10)
+        channel.send(Pong() if got is None else Error(message=repr(got)))
+    """)
+    assert result.returncode == 0, result.stderr.decode()
+    assert result.stdout == encode(Pong())
+
+
+def test_commands_errors_blank_lines_and_eof_in_order() -> None:
+    stdin = io.BytesIO(b'{"cmd":"ping","req":1}\n\n   \nnot json\n{"cmd":"reset","seed":4}\n'
+                       b'{"cmd":"ping","req":2}')  # last line without a newline
+    channel = WorkerChannel(stdin=stdin, stdout=io.BytesIO())
+    got = [channel.receive(timeout=5) for _ in range(5)]
+    assert got[0] == Ping(req=1)
+    assert isinstance(got[1], ProtocolError) and got[1].line == "not json"
+    assert got[2] == Reset(seed=4)
+    assert got[3] == Ping(req=2)
+    assert got[4] is None
+
+
+def test_poll_is_false_when_nothing_waits() -> None:
+    channel = WorkerChannel(stdin=io.BytesIO(b""), stdout=io.BytesIO())
+    assert channel.receive(timeout=5) is None  # EOF consumed
+    assert channel.poll() is False
+
+
+def test_send_writes_encoded_lines_and_reject_reports_bad_command() -> None:
+    out = io.BytesIO()
+    channel = WorkerChannel(stdin=io.BytesIO(b""), stdout=out, frame_encoding="raw")
+    channel.send(Pong(req=3))
+    channel.reject(ProtocolError("not JSON", "garbage"), req=9)
+    lines = out.getvalue().splitlines(keepends=True)
+    assert lines[0] == encode(Pong(req=3))
+    error = decode_event(lines[1])
+    assert isinstance(error, Error)
+    assert error.code == "bad_command" and error.req == 9 and "garbage" in error.message
+
+
+@pytest.mark.xfail(strict=True, reason="BUG: a deeply nested line raises RecursionError in the "
+                   "reader thread (stdio._read catches only ProtocolError); the thread dies, "
+                   "so the next command and even EOF are never delivered")
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
+def test_reader_survives_a_deeply_nested_line() -> None:
+    stdin = io.BytesIO(b"[" * 100_000 + b'\n{"cmd":"ping","req":1}\n')
+    channel = WorkerChannel(stdin=stdin, stdout=io.BytesIO())
+    assert isinstance(channel.receive(timeout=2), ProtocolError)
+    assert channel.receive(timeout=2) == Ping(req=1)
+    assert channel.receive(timeout=2) is None
