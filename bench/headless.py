@@ -18,9 +18,8 @@ MAX_STEPS = 100
 
 
 def in_process(seeds: list[int]) -> tuple[int, float]:
-    import minigrid  # noqa: F401  (registers the env ids)
     import gymnasium
-
+    import minigrid  # noqa: F401  (registers the env ids)
     from baseline_worker.policies import BaselinePolicy
 
     env = gymnasium.make(TASK)
@@ -30,7 +29,7 @@ def in_process(seeds: list[int]) -> tuple[int, float]:
     for seed in seeds:
         env.reset(seed=seed)
         policy.reset(seed)
-        for t in range(MAX_STEPS):
+        for _t in range(MAX_STEPS):
             _, _, terminated, truncated, _ = env.step(policy.act())
             steps += 1
             if terminated or truncated:
@@ -44,9 +43,16 @@ async def through_workers(seeds: list[int], stream: bool) -> tuple[int, float]:
     from mosaic_tui.runtime import OperatorRunner, StepTaken
     from mosaic_tui.telemetry import Recorder, SessionRow, TelemetryStore
 
-    config = OperatorConfig.single_agent("bench", "bench", "baseline_worker", "baseline",
-                                         env_name="minigrid", task=TASK, max_steps=MAX_STEPS,
-                                         settings={"behavior": "random"})
+    config = OperatorConfig.single_agent(
+        "bench",
+        "bench",
+        "baseline_worker",
+        "baseline",
+        env_name="minigrid",
+        task=TASK,
+        max_steps=MAX_STEPS,
+        settings={"behavior": "random"},
+    )
     with tempfile.TemporaryDirectory() as tmp, TelemetryStore.open(Path(tmp) / "b.sqlite") as store:
         session = new_session_id()
         store.begin_session(SessionRow(session, time.time(), "bench"))
@@ -54,8 +60,10 @@ async def through_workers(seeds: list[int], stream: bool) -> tuple[int, float]:
         recorder.begin(config, "bench-run")
         runner = OperatorRunner(config, run_id="bench-run", log_dir=Path(tmp))
         count = [0]
-        runner.listeners += [recorder, lambda e: count.__setitem__(0, count[0] + 1)
-                             if isinstance(e, StepTaken) else None]
+        runner.listeners += [
+            recorder,
+            lambda e: count.__setitem__(0, count[0] + 1) if isinstance(e, StepTaken) else None,
+        ]
         await runner.start()
         began = time.perf_counter()
         await runner.run_episodes(seeds, stream=stream)
@@ -83,8 +91,10 @@ def run(quick: bool = False) -> list[str]:
                 streamed = max(streamed, steps / secs)
             else:
                 stepped = max(stepped, steps / secs)
-    print(f"headless: {base_steps} steps of {TASK}, random baseline, max_steps {MAX_STEPS},"
-          f" best of {rounds}")
+    print(
+        f"headless: {base_steps} steps of {TASK}, random baseline, max_steps {MAX_STEPS},"
+        f" best of {rounds}"
+    )
     return [
         f"{'headless streamed (run) steps/s':<44} {streamed:>12,.0f} {base:>12,.0f}"
         f" {streamed / base:>8.2f}  >= 0.50",

@@ -15,8 +15,8 @@ TASK = "MiniGrid-Empty-8x8-v0"
 
 
 def run(quick: bool = False) -> list[str]:
-    import minigrid  # noqa: F401
     import gymnasium
+    import minigrid  # noqa: F401
 
     from mosaic_tui.protocol import FrameRequest, StepResult, encode, fit_frame
 
@@ -28,16 +28,42 @@ def run(quick: bool = False) -> list[str]:
     for i in range(n):
         _, reward, term, trunc, _ = env.step(int(rng.integers(3)))
         frame = env.render()
-        common = {"step_index": i + 1, "action": 2, "reward": float(reward),
-                  "terminated": bool(term), "truncated": bool(trunc)}
-        reference += len(json.dumps({"type": "step", **common, "episode_reward": 0.0,
-                                     "render_payload": {"mode": "rgb", "rgb": frame.tolist(),
-                                                        "width": 256, "height": 256}}))
-        ours += len(encode(StepResult(**common, episode_return=0.0,
-                                      frame=fit_frame(frame, FrameRequest(80, 48)))))
+        common = {
+            "step_index": i + 1,
+            "action": 2,
+            "reward": float(reward),
+            "terminated": bool(term),
+            "truncated": bool(trunc),
+        }
+        reference += len(
+            json.dumps(
+                {
+                    "type": "step",
+                    **common,
+                    "episode_reward": 0.0,
+                    "render_payload": {
+                        "mode": "rgb",
+                        "rgb": frame.tolist(),
+                        "width": 256,
+                        "height": 256,
+                    },
+                }
+            )
+        )
+        ours += len(
+            encode(
+                StepResult(
+                    **common, episode_return=0.0, frame=fit_frame(frame, FrameRequest(80, 48))
+                )
+            )
+        )
         if term or trunc:
             env.reset(seed=i)
     ours_avg, ref_avg = ours / n, reference / n
-    print(f"wire: {n} steps of {TASK}; reference {ref_avg:,.0f} B/step, ours {ours_avg:,.0f} B/step")
-    return [f"{'bytes per step, 80x48 frame':<44} {ours_avg:>12,.0f} {ref_avg:>12,.0f} "
-            f"{ours_avg / ref_avg:>8.4f}  <= 0.0100"]
+    print(
+        f"wire: {n} steps of {TASK}; reference {ref_avg:,.0f} B/step, ours {ours_avg:,.0f} B/step"
+    )
+    return [
+        f"{'bytes per step, 80x48 frame':<44} {ours_avg:>12,.0f} {ref_avg:>12,.0f} "
+        f"{ours_avg / ref_avg:>8.4f}  <= 0.0100"
+    ]

@@ -18,7 +18,9 @@ def envs_command(family_name: str | None = None) -> int:
             console.print(f"[red]error:[/] {exc}", highlight=False, soft_wrap=True)
             return 2
         if not fam.installed:
-            console.print(f"{fam.name} is not installed: {fam.install_hint}", highlight=False, soft_wrap=True)
+            console.print(
+                f"{fam.name} is not installed: {fam.install_hint}", highlight=False, soft_wrap=True
+            )
             return 1
         for task in tasks(fam.name):
             console.print(task, highlight=False, soft_wrap=True)
@@ -29,19 +31,27 @@ def envs_command(family_name: str | None = None) -> int:
     for fam in FAMILIES.values():
         names = tasks(fam.name) if fam.installed else []
         shown = ", ".join(names[:3]) + (", ..." if len(names) > 3 else "")
-        table.add_row(fam.name, "yes" if fam.installed else f"no ({fam.install_hint})",
-                      str(len(names)), shown)
+        table.add_row(
+            fam.name, "yes" if fam.installed else f"no ({fam.install_hint})", str(len(names)), shown
+        )
     console.print(table)
-    console.print("`mosaic-tui envs FAMILY` lists every task of a family.", highlight=False, soft_wrap=True)
+    console.print(
+        "`mosaic-tui envs FAMILY` lists every task of a family.", highlight=False, soft_wrap=True
+    )
     return 0
 
 
 def workers_command() -> int:
     console = Console()
     for definition in CATALOG.values():
-        console.print(f"[bold]{definition.worker_id}[/] ({definition.role}) — "
-                      f"{definition.description}", highlight=False, soft_wrap=True)
-        console.print(f"  run: python -m {definition.module} --help", highlight=False, soft_wrap=True)
+        console.print(
+            f"[bold]{definition.worker_id}[/] ({definition.role}) — {definition.description}",
+            highlight=False,
+            soft_wrap=True,
+        )
+        console.print(
+            f"  run: python -m {definition.module} --help", highlight=False, soft_wrap=True
+        )
         for spec in definition.settings:
             choices = f" [{', '.join(map(str, spec.choices))}]" if spec.choices else ""
             console.print(f"  {spec.name}{choices}  {spec.help}", highlight=False, soft_wrap=True)

@@ -21,17 +21,28 @@ def parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="run an experiment file headless, recording to SQLite")
     run.add_argument("file", type=Path, help="experiment TOML file (see examples/)")
-    run.add_argument("--db", type=Path, default=None,
-                     help="SQLite file for results (default: the user data dir)")
-    run.add_argument("--log-dir", type=Path, default=None,
-                     help="where worker logs go (default: the user state dir)")
-    run.add_argument("--no-stream", action="store_true",
-                     help="one request per step even when the worker could stream episodes")
+    run.add_argument(
+        "--db", type=Path, default=None, help="SQLite file for results (default: the user data dir)"
+    )
+    run.add_argument(
+        "--log-dir",
+        type=Path,
+        default=None,
+        help="where worker logs go (default: the user state dir)",
+    )
+    run.add_argument(
+        "--no-stream",
+        action="store_true",
+        help="one request per step even when the worker could stream episodes",
+    )
 
-    smoke = sub.add_parser("smoke", help="run each installed family for a few steps; non-zero on failure")
+    smoke = sub.add_parser(
+        "smoke", help="run each installed family for a few steps; non-zero on failure"
+    )
     smoke.add_argument("--steps", type=int, default=5, help="steps per family (default 5)")
-    smoke.add_argument("--family", action="append", default=None,
-                       help="check only this family (repeatable)")
+    smoke.add_argument(
+        "--family", action="append", default=None, help="check only this family (repeatable)"
+    )
 
     envs = sub.add_parser("envs", help="list installed environment families and their tasks")
     envs.add_argument("family", nargs="?", help="list every task of this family")
@@ -39,7 +50,9 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("workers", help="list the worker catalogue and each worker's settings")
 
     export = sub.add_parser("export", help="write recorded steps/episodes/runs as CSV or JSONL")
-    export.add_argument("--db", type=Path, default=None, help="SQLite file (default: user data dir)")
+    export.add_argument(
+        "--db", type=Path, default=None, help="SQLite file (default: user data dir)"
+    )
     export.add_argument("--session", default=None, help="session id (default: the latest)")
     export.add_argument("--run", default=None, help="a single run id")
     export.add_argument("--table", choices=("steps", "episodes", "runs"), default="episodes")
@@ -57,8 +70,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "run":
             from mosaic_tui.cli.run import run_command
 
-            return run_command(args.file, db=args.db, log_dir=args.log_dir,
-                               stream=not args.no_stream)
+            return run_command(
+                args.file, db=args.db, log_dir=args.log_dir, stream=not args.no_stream
+            )
         if args.command == "smoke":
             from mosaic_tui.cli.smoke import smoke_command
 

@@ -32,8 +32,14 @@ async def check_family(fam: Family, steps: int, log_dir: Path) -> SmokeResult:
     if not fam.installed:
         return SmokeResult(fam, "not installed", fam.install_hint)
     config = OperatorConfig.single_agent(
-        f"smoke_{fam.name}", f"smoke {fam.name}", "baseline_worker", "baseline",
-        env_name=fam.name, task=fam.smoke_task, settings={"behavior": "random"})
+        f"smoke_{fam.name}",
+        f"smoke {fam.name}",
+        "baseline_worker",
+        "baseline",
+        env_name=fam.name,
+        task=fam.smoke_task,
+        settings={"behavior": "random"},
+    )
     # A separate decision worker, so both worker kinds and the frame path are exercised.
     runner = OperatorRunner(config, log_dir=log_dir, frame=FrameRequest(80, 48), self_drive=False)
     frames = []
@@ -50,8 +56,12 @@ async def check_family(fam: Family, steps: int, log_dir: Path) -> SmokeResult:
         frame = frames[-1] if frames else None
         if frame is None:
             return SmokeResult(fam, "failed", f"{fam.smoke_task}: no frame was rendered")
-        return SmokeResult(fam, "ok", f"{fam.smoke_task}: {steps} steps, frame "
-                           f"{frame.width}x{frame.height}, {elapsed:.1f} s with start-up")
+        return SmokeResult(
+            fam,
+            "ok",
+            f"{fam.smoke_task}: {steps} steps, frame "
+            f"{frame.width}x{frame.height}, {elapsed:.1f} s with start-up",
+        )
     except (WorkerError, LaunchError) as exc:
         return SmokeResult(fam, "failed", f"{fam.smoke_task}: {exc}")
     finally:
@@ -68,8 +78,10 @@ def smoke_command(steps: int = 5, families: list[str] | None = None) -> int:
     console = Console()
     unknown = [f for f in families or [] if f not in FAMILIES]
     if unknown:
-        console.print(f"[red]error:[/] unknown family {', '.join(unknown)};"
-                      f" known: {', '.join(FAMILIES)}", highlight=False)
+        console.print(
+            f"[red]error:[/] unknown family {', '.join(unknown)}; known: {', '.join(FAMILIES)}",
+            highlight=False,
+        )
         return 2
     results = asyncio.run(smoke(max(1, steps), families))
     table = Table(box=None, header_style="bold")

@@ -27,6 +27,7 @@ WORKER_TYPES: tuple[str, ...] = ("llm", "vlm", "rl", "human", "baseline")
 #: Humans have no worker process; this id stands in for one.
 HUMAN_WORKER_ID = "human"
 
+
 @dataclass(repr=False)
 class WorkerAssignment:
     """One player's decision-maker: which worker, of which type, with which settings."""
@@ -41,20 +42,14 @@ class WorkerAssignment:
                 f"worker_type must be one of {', '.join(WORKER_TYPES)}; got {self.worker_type!r}"
             )
         if not isinstance(self.worker_id, str):
-            raise TypeError(
-                f"worker_id must be a string, got {type(self.worker_id).__name__}"
-            )
+            raise TypeError(f"worker_id must be a string, got {type(self.worker_id).__name__}")
         if not self.worker_id.strip():
             if self.worker_type != "human":
-                raise ValueError(
-                    f"worker_id must not be empty for a {self.worker_type} worker"
-                )
+                raise ValueError(f"worker_id must not be empty for a {self.worker_type} worker")
             # A human needs no process; give the slot a stable id instead of failing.
             self.worker_id = HUMAN_WORKER_ID
         if not isinstance(self.settings, Mapping):
-            raise TypeError(
-                f"settings must be a mapping, got {type(self.settings).__name__}"
-            )
+            raise TypeError(f"settings must be a mapping, got {type(self.settings).__name__}")
         self.settings = dict(self.settings)
 
     def __repr__(self) -> str:
@@ -74,15 +69,11 @@ class WorkerAssignment:
 
     def copy(self) -> WorkerAssignment:
         """Independent copy, so editing one operator's settings never leaks into another."""
-        return WorkerAssignment(
-            self.worker_id, self.worker_type, _copy.deepcopy(self.settings)
-        )
+        return WorkerAssignment(self.worker_id, self.worker_type, _copy.deepcopy(self.settings))
 
     def to_dict(self, *, redact: bool = False) -> dict[str, Any]:
         """Plain-data form; pass ``redact=True`` before writing it anywhere persistent."""
-        settings = (
-            redact_secrets(self.settings) if redact else _copy.deepcopy(self.settings)
-        )
+        settings = redact_secrets(self.settings) if redact else _copy.deepcopy(self.settings)
         return {
             "worker_id": self.worker_id,
             "worker_type": self.worker_type,
@@ -93,14 +84,10 @@ class WorkerAssignment:
     def from_dict(cls, data: Mapping[str, Any]) -> WorkerAssignment:
         """Inverse of :meth:`to_dict`; unknown keys are rejected rather than silently ignored."""
         if not isinstance(data, Mapping):
-            raise TypeError(
-                f"worker assignment must be a mapping, got {type(data).__name__}"
-            )
+            raise TypeError(f"worker assignment must be a mapping, got {type(data).__name__}")
         unknown = set(data) - {"worker_id", "worker_type", "settings"}
         if unknown:
-            raise ValueError(
-                f"unknown worker assignment keys: {', '.join(sorted(unknown))}"
-            )
+            raise ValueError(f"unknown worker assignment keys: {', '.join(sorted(unknown))}")
         missing = [k for k in ("worker_type",) if k not in data]
         if data.get("worker_type") != "human" and "worker_id" not in data:
             missing.insert(0, "worker_id")

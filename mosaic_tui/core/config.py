@@ -31,9 +31,7 @@ _SINGLE_AGENT_ID = "agent"
 def default_workers() -> dict[str, WorkerAssignment]:
     """A random baseline: runs offline, needs no key (the reference defaulted to an LLM)."""
     return {
-        _SINGLE_AGENT_ID: WorkerAssignment(
-            "baseline_worker", "baseline", {"behavior": "random"}
-        )
+        _SINGLE_AGENT_ID: WorkerAssignment("baseline_worker", "baseline", {"behavior": "random"})
     }
 
 
@@ -74,15 +72,15 @@ class OperatorConfig:
         _check_optional_positive("max_steps", self.max_steps)
         _check_optional_positive("view_size", self.view_size)
         if not (
-            _is_int(self.coordination_level)
-            and self.coordination_level in COORDINATION_LEVELS
+            _is_int(self.coordination_level) and self.coordination_level in COORDINATION_LEVELS
         ):
             raise ValueError(
                 f"coordination_level must be 1, 2 or 3, got {self.coordination_level!r}"
             )
         if self.observation_mode not in OBSERVATION_MODES:
             raise ValueError(
-                f"observation_mode must be one of {OBSERVATION_MODES}, got {self.observation_mode!r}"
+                f"observation_mode must be one of {OBSERVATION_MODES}, "
+                f"got {self.observation_mode!r}"
             )
         if self.seed is not None and not (_is_int(self.seed) and self.seed >= 0):
             raise ValueError(f"seed must be None or an integer >= 0, got {self.seed!r}")
@@ -90,16 +88,12 @@ class OperatorConfig:
             raise TypeError("env_settings must be a mapping")
         self.env_settings = dict(self.env_settings)
         if not isinstance(self.workers, Mapping):
-            raise TypeError(
-                "workers must be a mapping of player id to WorkerAssignment"
-            )
+            raise TypeError("workers must be a mapping of player id to WorkerAssignment")
         if not self.workers:
             self.workers = default_workers()
         for player_id, assignment in self.workers.items():
             if not isinstance(player_id, str) or not player_id:
-                raise ValueError(
-                    f"player ids must be non-empty strings, got {player_id!r}"
-                )
+                raise ValueError(f"player ids must be non-empty strings, got {player_id!r}")
             if not isinstance(assignment, WorkerAssignment):
                 raise TypeError(
                     f"workers[{player_id!r}] must be a WorkerAssignment, "
@@ -145,9 +139,7 @@ class OperatorConfig:
 
     @property
     def paradigm(self) -> SteppingParadigm:
-        return SteppingParadigm.from_execution_mode(
-            self.execution_mode, len(self.workers)
-        )
+        return SteppingParadigm.from_execution_mode(self.execution_mode, len(self.workers))
 
     def get_worker_for_player(self, player_id: str) -> WorkerAssignment | None:
         return self.workers.get(player_id)
@@ -186,9 +178,7 @@ class OperatorConfig:
             env_name=env_name,
             task=task,
             workers={
-                _SINGLE_AGENT_ID: WorkerAssignment(
-                    worker_id, worker_type, dict(settings or {})
-                )
+                _SINGLE_AGENT_ID: WorkerAssignment(worker_id, worker_type, dict(settings or {}))
             },
             max_steps=max_steps,
             seed=seed,
@@ -230,9 +220,7 @@ class OperatorConfig:
     # -- copies ---------------------------------------------------------------------------
     def replace(self, **changes: Any) -> OperatorConfig:
         """Validated copy with ``changes`` applied; mutable parts are never shared."""
-        changes.setdefault(
-            "workers", {pid: wa.copy() for pid, wa in self.workers.items()}
-        )
+        changes.setdefault("workers", {pid: wa.copy() for pid, wa in self.workers.items()})
         changes.setdefault("env_settings", _copy.deepcopy(self.env_settings))
         return dataclasses.replace(self, **changes)
 
@@ -257,15 +245,11 @@ class OperatorConfig:
     def from_dict(cls, data: Mapping[str, Any]) -> OperatorConfig:
         """Inverse of :meth:`to_dict`; unknown keys are errors, not silently ignored settings."""
         if not isinstance(data, Mapping):
-            raise TypeError(
-                f"operator config must be a mapping, got {type(data).__name__}"
-            )
+            raise TypeError(f"operator config must be a mapping, got {type(data).__name__}")
         names = {f.name for f in dataclasses.fields(cls)}
         unknown = set(data) - names
         if unknown:
-            raise ValueError(
-                f"unknown operator config keys: {', '.join(sorted(unknown))}"
-            )
+            raise ValueError(f"unknown operator config keys: {', '.join(sorted(unknown))}")
         missing = [k for k in ("operator_id", "display_name") if k not in data]
         if missing:
             raise ValueError(f"operator config is missing: {', '.join(missing)}")
@@ -274,9 +258,7 @@ class OperatorConfig:
         if not isinstance(workers, Mapping):
             raise TypeError("workers must be a mapping of player id to assignment")
         kwargs["workers"] = {
-            pid: wa.copy()
-            if isinstance(wa, WorkerAssignment)
-            else WorkerAssignment.from_dict(wa)
+            pid: wa.copy() if isinstance(wa, WorkerAssignment) else WorkerAssignment.from_dict(wa)
             for pid, wa in workers.items()
         }
         kwargs["env_settings"] = _copy.deepcopy(dict(kwargs.get("env_settings") or {}))

@@ -35,9 +35,7 @@ class Operator(Protocol):
     @property
     def name(self) -> str: ...
 
-    def select_action(
-        self, observation: Any, info: dict[str, Any] | None = None
-    ) -> Any | None: ...
+    def select_action(self, observation: Any, info: dict[str, Any] | None = None) -> Any | None: ...
 
     def reset(self, seed: int | None = None) -> None: ...
 
@@ -88,9 +86,7 @@ class OperatorController(Protocol):
         info: dict[str, Any],
     ) -> None: ...
 
-    def on_episode_end(
-        self, agent_id: str, episode_return: float, episode_length: int
-    ) -> None: ...
+    def on_episode_end(self, agent_id: str, episode_return: float, episode_length: int) -> None: ...
 
     def reset(self, seed: int | None = None) -> None: ...
 
@@ -131,9 +127,7 @@ class OperatorService:
         """Register (or replace) an operator; the first one registered becomes active."""
         operator_id = operator.id
         label = (
-            display_name
-            or getattr(operator, "name", None)
-            or operator_id.replace("_", " ").title()
+            display_name or getattr(operator, "name", None) or operator_id.replace("_", " ").title()
         )
         self._operators[operator_id] = operator
         self._descriptors[operator_id] = OperatorDescriptor(
@@ -163,9 +157,7 @@ class OperatorService:
     # -- activation ---------------------------------------------------------------------
     def set_active_operator(self, operator_id: str) -> None:
         if operator_id not in self._operators:
-            raise KeyError(
-                f"Unknown operator {operator_id!r}; registered: {list(self._operators)}"
-            )
+            raise KeyError(f"Unknown operator {operator_id!r}; registered: {list(self._operators)}")
         self._active_id = operator_id
 
     def get_active_operator(self) -> Operator | None:
@@ -175,9 +167,7 @@ class OperatorService:
         return self._active_id
 
     # -- delegation ---------------------------------------------------------------------
-    def select_action(
-        self, observation: Any, info: dict[str, Any] | None = None
-    ) -> Any | None:
+    def select_action(self, observation: Any, info: dict[str, Any] | None = None) -> Any | None:
         operator = self.get_active_operator()
         return None if operator is None else operator.select_action(observation, info)
 
@@ -210,9 +200,7 @@ class OperatorService:
             try:
                 callback(seed)
             except Exception:  # noqa: BLE001 - one bad operator must not stop seeding
-                _log.exception(
-                    "operator %r failed to reset with seed %s", operator_id, seed
-                )
+                _log.exception("operator %r failed to reset with seed %s", operator_id, seed)
 
     @property
     def last_seed(self) -> int | None:
@@ -222,9 +210,7 @@ class OperatorService:
 class _Abstaining:
     """Shared no-op behaviour of operators whose actions are decided elsewhere."""
 
-    def select_action(
-        self, observation: Any, info: dict[str, Any] | None = None
-    ) -> Any | None:
+    def select_action(self, observation: Any, info: dict[str, Any] | None = None) -> Any | None:
         return None
 
     def reset(self, seed: int | None = None) -> None:

@@ -60,9 +60,7 @@ class MultiOperatorService:
     def add_operator(self, config: OperatorConfig) -> None:
         """Add a new operator in the PENDING state; an id already present is an error."""
         if config.operator_id in self._configs:
-            raise ValueError(
-                f"operator {config.operator_id!r} already exists; use update_operator"
-            )
+            raise ValueError(f"operator {config.operator_id!r} already exists; use update_operator")
         self._configs[config.operator_id] = config
         self._states[config.operator_id] = OperatorState.PENDING
         _log.debug("added operator %s (%s)", config.operator_id, config.display_name)
@@ -156,9 +154,7 @@ class MultiOperatorService:
             new_state = OperatorState(state)
         except ValueError:
             valid = ", ".join(s.value for s in OperatorState)
-            raise ValueError(
-                f"invalid operator state {state!r}; expected one of {valid}"
-            ) from None
+            raise ValueError(f"invalid operator state {state!r}; expected one of {valid}") from None
         if operator_id not in self._configs:
             raise KeyError(f"unknown operator {operator_id!r}")
         self._states[operator_id] = new_state

@@ -30,9 +30,7 @@ class SteppingParadigm(str, Enum):
         that keep the default ``"aec"`` are not mistaken for turn-based games.
         """
         if mode not in EXECUTION_MODES:
-            raise ValueError(
-                f"execution_mode must be one of {EXECUTION_MODES}, got {mode!r}"
-            )
+            raise ValueError(f"execution_mode must be one of {EXECUTION_MODES}, got {mode!r}")
         if n_agents < 0:
             raise ValueError(f"n_agents must be >= 0, got {n_agents}")
         if n_agents <= 1:

@@ -51,9 +51,7 @@ class PolicyMappingService:
         self._agent_ids: list[str] = []
 
     @classmethod
-    def from_config(
-        cls, config: OperatorConfig, service: OperatorService
-    ) -> PolicyMappingService:
+    def from_config(cls, config: OperatorConfig, service: OperatorService) -> PolicyMappingService:
         """Mapping for ``config``: player ``p`` goes to operator ``"<worker_id>:<p>"``.
 
         That id convention is how the runtime registers per-player operators. Players whose

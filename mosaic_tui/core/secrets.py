@@ -13,8 +13,21 @@ from collections.abc import Mapping
 from typing import Any
 
 REDACTED = "***"
-_SECRET_WORDS = frozenset({"key", "keys", "apikey", "token", "secret", "password", "passwd", "credential",
-                           "credentials", "auth", "authorization"})
+_SECRET_WORDS = frozenset(
+    {
+        "key",
+        "keys",
+        "apikey",
+        "token",
+        "secret",
+        "password",
+        "passwd",
+        "credential",
+        "credentials",
+        "auth",
+        "authorization",
+    }
+)
 
 
 def is_secret_key(name: object) -> bool:

@@ -14,6 +14,16 @@ from mosaic_tui.envs.catalog import (
 )
 
 __all__ = [
-    "FAMILIES", "EnvError", "Family", "action_labels", "check_task", "discrete_size", "family",
-    "family_of", "installed_families", "make_env", "noop_action", "tasks",
+    "FAMILIES",
+    "EnvError",
+    "Family",
+    "action_labels",
+    "check_task",
+    "discrete_size",
+    "family",
+    "family_of",
+    "installed_families",
+    "make_env",
+    "noop_action",
+    "tasks",
 ]

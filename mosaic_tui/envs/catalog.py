@@ -10,9 +10,10 @@ from __future__ import annotations
 import difflib
 import importlib
 import importlib.util
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
-from typing import Any, Callable
+from typing import Any
 
 
 class EnvError(ValueError):
@@ -49,14 +50,38 @@ def _id_starts(*prefixes: str) -> Callable[[str, str], bool]:
 FAMILIES: dict[str, Family] = {
     f.name: f
     for f in (
-        Family("minigrid", "MiniGrid", ("minigrid",), None, _id_starts("MiniGrid-"),
-               smoke_task="MiniGrid-Empty-8x8-v0"),
-        Family("babyai", "BabyAI", ("minigrid",), None, _id_starts("BabyAI-"),
-               smoke_task="BabyAI-GoToRedBall-v0"),
-        Family("toytext", "Toy text", ("gymnasium",), None,
-               _module_is("gymnasium.envs.toy_text"), smoke_task="FrozenLake-v1"),
-        Family("classic_control", "Classic control", ("gymnasium",), None,
-               _module_is("gymnasium.envs.classic_control"), smoke_task="CartPole-v1"),
+        Family(
+            "minigrid",
+            "MiniGrid",
+            ("minigrid",),
+            None,
+            _id_starts("MiniGrid-"),
+            smoke_task="MiniGrid-Empty-8x8-v0",
+        ),
+        Family(
+            "babyai",
+            "BabyAI",
+            ("minigrid",),
+            None,
+            _id_starts("BabyAI-"),
+            smoke_task="BabyAI-GoToRedBall-v0",
+        ),
+        Family(
+            "toytext",
+            "Toy text",
+            ("gymnasium",),
+            None,
+            _module_is("gymnasium.envs.toy_text"),
+            smoke_task="FrozenLake-v1",
+        ),
+        Family(
+            "classic_control",
+            "Classic control",
+            ("gymnasium",),
+            None,
+            _module_is("gymnasium.envs.classic_control"),
+            smoke_task="CartPole-v1",
+        ),
     )
 }
 
@@ -87,7 +112,9 @@ def _registry() -> dict[str, str]:
     out = {}
     for task, spec in gymnasium.registry.items():
         entry = spec.entry_point
-        out[task] = entry.split(":")[0] if isinstance(entry, str) else getattr(entry, "__module__", "")
+        out[task] = (
+            entry.split(":")[0] if isinstance(entry, str) else getattr(entry, "__module__", "")
+        )
     return out
 
 

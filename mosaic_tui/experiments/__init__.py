@@ -9,6 +9,12 @@ from mosaic_tui.experiments.headless import (
 from mosaic_tui.experiments.spec import ExperimentError, ExperimentSpec, load, parse
 
 __all__ = [
-    "ExperimentError", "ExperimentResult", "ExperimentSpec", "OperatorOutcome", "load",
-    "new_session_id", "parse", "run_experiment",
+    "ExperimentError",
+    "ExperimentResult",
+    "ExperimentSpec",
+    "OperatorOutcome",
+    "load",
+    "new_session_id",
+    "parse",
+    "run_experiment",
 ]

@@ -10,9 +10,9 @@ from __future__ import annotations
 import asyncio
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from mosaic_tui.core import MultiOperatorService, OperatorConfig, OperatorState
 from mosaic_tui.experiments.spec import ExperimentSpec
@@ -51,14 +51,19 @@ def new_session_id() -> str:
 
 
 async def run_experiment(
-    spec: ExperimentSpec, store: TelemetryStore, *, log_dir: Path | None = None,
-    listener: Listener | None = None, stream: bool = True,
+    spec: ExperimentSpec,
+    store: TelemetryStore,
+    *,
+    log_dir: Path | None = None,
+    listener: Listener | None = None,
+    stream: bool = True,
     on_start: Callable[[OperatorOutcome], None] | None = None,
 ) -> ExperimentResult:
     """Run every operator of `spec` for its episodes and seeds; record into `store`."""
     session_id = new_session_id()
-    store.begin_session(SessionRow(session_id, time.time(), "run",
-                                   {"experiment": spec.name, "source": spec.source}))
+    store.begin_session(
+        SessionRow(session_id, time.time(), "run", {"experiment": spec.name, "source": spec.source})
+    )
     service = MultiOperatorService()
     recorder = Recorder(store, session_id)
     outcomes = []

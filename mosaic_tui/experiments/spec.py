@@ -21,12 +21,28 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-DEFAULT_WORKER = {"baseline": "baseline_worker", "human": "human", "llm": "llm_worker",
-                  "vlm": "llm_worker", "rl": "rl_worker"}
+DEFAULT_WORKER = {
+    "baseline": "baseline_worker",
+    "human": "human",
+    "llm": "llm_worker",
+    "vlm": "llm_worker",
+    "rl": "rl_worker",
+}
 _TOP_KEYS = {"name", "description", "execution", "operators"}
 _EXECUTION_KEYS = {"episodes", "seeds", "seed", "max_steps"}
-_OPERATOR_KEYS = {"id", "name", "env_name", "task", "max_steps", "execution_mode", "env_settings",
-                  "workers", "observation_mode", "coordination_level", "view_size"}
+_OPERATOR_KEYS = {
+    "id",
+    "name",
+    "env_name",
+    "task",
+    "max_steps",
+    "execution_mode",
+    "env_settings",
+    "workers",
+    "observation_mode",
+    "coordination_level",
+    "view_size",
+}
 _PLAYER_KEYS = {"type", "worker_type", "worker", "worker_id", "settings"}
 
 
@@ -63,8 +79,9 @@ def load(path: str | Path) -> ExperimentSpec:
     return parse(data, source=str(path), default_name=path.stem)
 
 
-def parse(data: dict[str, Any], *, source: str | None = None,
-          default_name: str = "experiment") -> ExperimentSpec:
+def parse(
+    data: dict[str, Any], *, source: str | None = None, default_name: str = "experiment"
+) -> ExperimentSpec:
     try:
         return _parse(data, default_name)
     except ExperimentError as exc:
@@ -87,7 +104,9 @@ def _parse(data: dict[str, Any], default_name: str) -> ExperimentSpec:
     ids = [op.operator_id for op in operators]
     dupes = sorted({i for i in ids if ids.count(i) > 1})
     if dupes:
-        raise ExperimentError("operators", f"operator ids must be unique; repeated: {', '.join(dupes)}")
+        raise ExperimentError(
+            "operators", f"operator ids must be unique; repeated: {', '.join(dupes)}"
+        )
     name = data.get("name", default_name)
     return ExperimentSpec(str(name), episodes, seeds, operators)
 
@@ -101,8 +120,11 @@ def _seeds(execution: dict[str, Any], episodes: int) -> tuple[int, ...]:
             raise ExperimentError("execution.seeds", "expected a list of whole numbers")
         values = tuple(_int(s, f"execution.seeds[{i}]", minimum=0) for i, s in enumerate(seeds))
         if len(values) < episodes:
-            raise ExperimentError("execution.seeds", f"{len(values)} seeds for {episodes} episodes;"
-                                  " give one seed per episode (or use seed = N for N, N+1, ...)")
+            raise ExperimentError(
+                "execution.seeds",
+                f"{len(values)} seeds for {episodes} episodes;"
+                " give one seed per episode (or use seed = N for N, N+1, ...)",
+            )
         return values[:episodes]
     first = _int(execution.get("seed", 0), "execution.seed", minimum=0)
     return tuple(range(first, first + episodes))
@@ -124,12 +146,17 @@ def _operator(raw: Any, index: int, default_max_steps: int | None) -> OperatorCo
     workers = {agent: _player(p, f"{where}.workers.{agent}") for agent, p in workers_raw.items()}
     try:
         return OperatorConfig(
-            operator_id=op["id"], display_name=str(op.get("name", op["id"])),
-            env_name=op["env_name"], task=op["task"], workers=workers,
+            operator_id=op["id"],
+            display_name=str(op.get("name", op["id"])),
+            env_name=op["env_name"],
+            task=op["task"],
+            workers=workers,
             max_steps=op.get("max_steps", default_max_steps),
             execution_mode=op.get("execution_mode", "aec"),
             env_settings=dict(_table(op.get("env_settings", {}), f"{where}.env_settings")),
-            **{k: op[k] for k in ("observation_mode", "coordination_level", "view_size") if k in op},
+            **{
+                k: op[k] for k in ("observation_mode", "coordination_level", "view_size") if k in op
+            },
         )
     except (TypeError, ValueError) as exc:
         raise ExperimentError(where, str(exc)) from None
@@ -149,8 +176,11 @@ def _player(raw: Any, where: str) -> WorkerAssignment:
             definition.command("check", settings)  # every setting known and valid
         except LaunchError as exc:
             available = ", ".join(w for w, d in CATALOG.items() if kind in d.worker_types)
-            hint = f" (workers for {kind}: {available})" if available else \
-                f" (no {kind} worker is available in this version)"
+            hint = (
+                f" (workers for {kind}: {available})"
+                if available
+                else f" (no {kind} worker is available in this version)"
+            )
             raise ExperimentError(where, f"{exc}{hint}") from None
     return WorkerAssignment(worker_id, kind, settings)
 
@@ -171,5 +201,9 @@ def _known_keys(table: dict[str, Any], known: set[str], where: str) -> None:
     for key in table:
         if key not in known:
             close = difflib.get_close_matches(key, sorted(known), n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else f" (known: {', '.join(sorted(known))})"
+            hint = (
+                f"; did you mean {close[0]!r}?"
+                if close
+                else f" (known: {', '.join(sorted(known))})"
+            )
             raise ExperimentError(f"{where}.{key}" if where else key, f"unknown key{hint}")

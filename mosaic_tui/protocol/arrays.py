@@ -18,9 +18,12 @@ TAG = "__ndarray__"
 def pack(value: Any) -> Any:
     """A JSON-ready copy of an observation."""
     if isinstance(value, np.ndarray):
-        data = np.ascontiguousarray(value)
-        return {TAG: base64.b64encode(data.tobytes()).decode("ascii"),
-                "dtype": data.dtype.str, "shape": list(data.shape)}
+        data = np.require(value, requirements="C")  # keeps 0-d arrays 0-d
+        return {
+            TAG: base64.b64encode(data.tobytes()).decode("ascii"),
+            "dtype": data.dtype.str,
+            "shape": list(data.shape),
+        }
     if isinstance(value, np.generic):
         return value.item()
     if isinstance(value, dict):

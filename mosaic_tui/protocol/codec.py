@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Callable
 from functools import cache
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -27,7 +28,8 @@ FIELD_ALIASES = {"step": {"episode_reward": "episode_return"}}
 class ProtocolError(ValueError):
     """A line that is not a valid protocol message; carries the (truncated) offending text."""
 
-    def __init__(self, reason: str, line: str | bytes = "") -> None:
+    def __init__(self, reason: str, line: str | bytes = "", req: int | None = None) -> None:
+        self.req = req  # the request number, when the line had a readable one
         text = line.decode("utf-8", "replace") if isinstance(line, bytes) else line
         text = text.rstrip("\n")
         self.reason = reason
@@ -87,22 +89,29 @@ def _decode(line: str | bytes, key: str, registry: dict[str, type[Message]]) -> 
         data = json.loads(line)
     except (ValueError, UnicodeDecodeError) as exc:
         raise ProtocolError(f"not JSON ({exc})", line) from None
+    except RecursionError:
+        raise ProtocolError("JSON nested too deeply", line) from None
     if not isinstance(data, dict):
         raise ProtocolError(f"expected a JSON object, got {type(data).__name__}", line)
+    req = data.get("req")
+    req = req if isinstance(req, int) and not isinstance(req, bool) else None
     kind = data.get(key)
     if kind is None:
         other = "type" if key == "cmd" else "cmd"
-        hint = f" (this is a {'command' if other == 'cmd' else 'event'})" if other in data else ""
-        raise ProtocolError(f"missing '{key}' field{hint}", line)
-    kind = EVENT_ALIASES.get(kind, kind) if key == "type" else kind
+        hint = (
+            f" (this is {'a command' if other == 'cmd' else 'an event'})" if other in data else ""
+        )
+        raise ProtocolError(f"missing '{key}' field{hint}", line, req)
+    if isinstance(kind, str) and key == "type":
+        kind = EVENT_ALIASES.get(kind, kind)
     cls = registry.get(kind) if isinstance(kind, str) else None
     if cls is None:
         known = ", ".join(sorted(registry))
-        raise ProtocolError(f"unknown {key} {kind!r} (known: {known})", line)
+        raise ProtocolError(f"unknown {key} {kind!r} (known: {known})", line, req)
     try:
         return from_wire(cls, data)
     except (TypeError, ValueError) as exc:
-        raise ProtocolError(f"bad {kind!r} message: {exc}", line) from None
+        raise ProtocolError(f"bad {kind!r} message: {exc}", line, req) from None
 
 
 def from_wire(cls: type[Message], data: dict[str, Any]) -> Message:
@@ -116,8 +125,7 @@ def from_wire(cls: type[Message], data: dict[str, Any]) -> Message:
             value = data[aliases[name]]
         else:
             continue
-        if value is not None:
-            value = check(name, value)
+        value = check(name, value)
         kwargs[name] = value
     if kwargs.get("frame") is None and data.get("render_payload") is not None:
         try:
@@ -151,6 +159,19 @@ _BASIC: dict[str, Callable[[Any], bool]] = {
 
 
 def _make_check(annotation: str) -> Check:
+    check = _make_type_check(annotation)
+    if "None" in [p.strip() for p in annotation.split("|")] or annotation == "Any":
+        return lambda name, value: None if value is None else check(name, value)
+
+    def required(name: str, value: Any) -> Any:
+        if value is None:
+            raise TypeError(f"field '{name}' may not be null")
+        return check(name, value)
+
+    return required
+
+
+def _make_type_check(annotation: str) -> Check:
     parts = [p.strip() for p in annotation.split("|") if p.strip() != "None"]
     base = parts[0].split("[", 1)[0] if len(parts) == 1 else "Any"
     if base in ("Frame", "FrameRequest"):
@@ -169,7 +190,9 @@ def _make_check(annotation: str) -> Check:
 
     def check(name: str, value: Any) -> Any:
         if not test(value):
-            raise TypeError(f"field '{name}' must be {base}, got {type(value).__name__} {value!r:.40}")
+            raise TypeError(
+                f"field '{name}' must be {base}, got {type(value).__name__} {value!r:.40}"
+            )
         return float(value) if base == "float" else value
 
     return check

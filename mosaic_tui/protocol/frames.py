@@ -27,23 +27,29 @@ class FrameRequest:
 
     width: int
     height: int
-    encoding: str = "zlib"
+    encoding: str | None = None  # None: the worker's default (its --frame-encoding)
 
     def __post_init__(self) -> None:
         if self.width < 1 or self.height < 1:
             raise ValueError(f"frame size must be positive, got {self.width}x{self.height}")
-        if self.encoding not in ENCODINGS:
+        if self.encoding is not None and self.encoding not in ENCODINGS:
             raise ValueError(f"frame encoding must be one of {ENCODINGS}, got {self.encoding!r}")
 
     def to_wire(self) -> dict[str, Any]:
-        return {"width": self.width, "height": self.height, "encoding": self.encoding}
+        wire: dict[str, Any] = {"width": self.width, "height": self.height}
+        if self.encoding is not None:
+            wire["encoding"] = self.encoding
+        return wire
 
     @classmethod
     def from_wire(cls, data: Any) -> FrameRequest:
         if not isinstance(data, dict):
             raise FrameError(f"frame request must be an object, got {type(data).__name__}")
         try:
-            return cls(int(data["width"]), int(data["height"]), str(data.get("encoding", "zlib")))
+            encoding = data.get("encoding")
+            return cls(
+                int(data["width"]), int(data["height"]), None if encoding is None else str(encoding)
+            )
         except (KeyError, TypeError, ValueError) as exc:
             raise FrameError(f"bad frame request {data!r}: {exc}") from exc
 
@@ -58,9 +64,9 @@ class Frame:
 
     @classmethod
     def from_array(cls, rgb: np.ndarray) -> Frame:
+        if rgb.ndim != 3 or rgb.shape[2] < 3 or 0 in rgb.shape:
+            raise FrameError(f"frame must be HxWx3 (RGB), got shape {rgb.shape}")
         rgb = np.ascontiguousarray(rgb[..., :3], dtype=np.uint8)
-        if rgb.ndim != 3:
-            raise FrameError(f"frame must be HxWx3, got shape {rgb.shape}")
         return cls(int(rgb.shape[1]), int(rgb.shape[0]), rgb.tobytes())
 
     def to_array(self) -> np.ndarray:
@@ -92,9 +98,14 @@ class Frame:
             payload = base64.b64decode(data["data"], validate=True)
         except (KeyError, TypeError, ValueError) as exc:
             raise FrameError(f"bad frame payload: {exc}") from exc
+        if width < 1 or height < 1:
+            raise FrameError(f"frame size must be positive, got {width}x{height}")
         try:
-            if encoding == "zlib":
-                payload = zlib.decompress(payload)
+            if encoding == "zlib":  # capped: a corrupt or hostile payload cannot balloon
+                stream = zlib.decompressobj()
+                payload = stream.decompress(payload, width * height * 3 + 1)
+                if not stream.eof and not stream.unconsumed_tail:
+                    raise FrameError("corrupt zlib frame: the stream is truncated")
             elif encoding == "png":
                 payload = _png_pixels(payload)
             elif encoding != "raw":
@@ -115,7 +126,7 @@ class Frame:
             raise FrameError("render_payload without 'rgb'")
         try:
             rgb = np.asarray(payload["rgb"], dtype=np.uint8)
-        except (TypeError, ValueError) as exc:
+        except (TypeError, ValueError, OverflowError) as exc:
             raise FrameError(f"render_payload.rgb is not an image: {exc}") from exc
         return cls.from_array(rgb)
 
@@ -164,5 +175,5 @@ def _png_pixels(data: bytes) -> bytes:
     try:
         with Image.open(io.BytesIO(data)) as image:
             return image.convert("RGB").tobytes()
-    except OSError as exc:
+    except (OSError, ValueError) as exc:
         raise FrameError(f"corrupt png frame: {exc}") from exc

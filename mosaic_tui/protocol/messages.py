@@ -247,7 +247,15 @@ COMMANDS: dict[str, type[Command]] = {
 EVENTS: dict[str, type[Event]] = {
     cls.kind: cls
     for cls in (
-        Init, Ready, StepResult, EpisodeEnd, RunEnd, Error, Stopped, Pong, AgentReady,
+        Init,
+        Ready,
+        StepResult,
+        EpisodeEnd,
+        RunEnd,
+        Error,
+        Stopped,
+        Pong,
+        AgentReady,
         ActionSelected,
     )
 }

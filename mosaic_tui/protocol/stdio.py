@@ -7,6 +7,7 @@ Python or from C — lands in the worker's log instead of corrupting a message.
 
 from __future__ import annotations
 
+import io
 import os
 import queue
 import sys
@@ -30,7 +31,11 @@ class WorkerChannel:
         frame_encoding: str = "zlib",
     ) -> None:
         self._out = stdout if stdout is not None else claim_stdout()
-        self._in = stdin if stdin is not None else sys.stdin.buffer
+        # Our own reader on fd 0: a daemon thread blocked in sys.stdin's buffer holds its lock
+        # and makes interpreter shutdown abort ("_enter_buffered_busy").
+        self._in = (
+            stdin if stdin is not None else io.BufferedReader(io.FileIO(0, "rb", closefd=False))
+        )
         self._lock = threading.Lock()
         self.frame_encoding = frame_encoding
         self._queue: queue.Queue[Command | ProtocolError | None] = queue.Queue()
@@ -57,8 +62,8 @@ class WorkerChannel:
         except queue.Empty:
             return False
 
-    def reject(self, error: ProtocolError, req: int | None = None) -> None:
-        self.send(Error(message=str(error), code="bad_command", req=req))
+    def reject(self, error: ProtocolError) -> None:
+        self.send(Error(message=str(error), code="bad_command", req=error.req))
 
     def _read(self) -> None:
         while True:
@@ -72,6 +77,8 @@ class WorkerChannel:
                 self._queue.put(decode_command(line))
             except ProtocolError as exc:
                 self._queue.put(exc)
+            except Exception as exc:  # never let the reader thread die: the worker would go deaf
+                self._queue.put(ProtocolError(f"undecodable ({type(exc).__name__}: {exc})", line))
 
 
 def claim_stdout() -> BinaryIO:

@@ -15,8 +15,24 @@ from mosaic_tui.runtime.process import CommandRejected, WorkerError, WorkerProce
 from mosaic_tui.runtime.runner import OperatorRunner, Timeouts
 
 __all__ = [
-    "CATALOG", "CommandRejected", "Decision", "EpisodeEnded", "EpisodeStarted", "HumanInput",
-    "LaunchError", "Listener", "OperatorFailed", "OperatorRunner", "RunnerEvent", "SettingSpec",
-    "StateChanged", "StepTaken", "Timeouts", "WorkerDefinition", "WorkerError", "WorkerProcess",
-    "WorkerTimeout", "worker",
+    "CATALOG",
+    "CommandRejected",
+    "Decision",
+    "EpisodeEnded",
+    "EpisodeStarted",
+    "HumanInput",
+    "LaunchError",
+    "Listener",
+    "OperatorFailed",
+    "OperatorRunner",
+    "RunnerEvent",
+    "SettingSpec",
+    "StateChanged",
+    "StepTaken",
+    "Timeouts",
+    "WorkerDefinition",
+    "WorkerError",
+    "WorkerProcess",
+    "WorkerTimeout",
+    "worker",
 ]

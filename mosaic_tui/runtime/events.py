@@ -5,9 +5,10 @@ The runner imports none of them; each listener takes the events it cares about.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from mosaic_tui.protocol import Frame
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 import difflib
 import json
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from mosaic_tui.core.secrets import is_secret_key
 
@@ -63,13 +64,17 @@ class WorkerDefinition:
         close = difflib.get_close_matches(name, known, n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
         listed = ", ".join(known) or "none"
-        raise LaunchError(
-            f"{self.worker_id} has no setting {name!r}{hint} (it accepts: {listed})"
-        )
+        raise LaunchError(f"{self.worker_id} has no setting {name!r}{hint} (it accepts: {listed})")
 
-    def command(self, run_id: str, settings: dict[str, Any] | None = None, *,
-                env_id: str | None = None, player_id: str | None = None,
-                python: str | None = None) -> tuple[list[str], dict[str, str]]:
+    def command(
+        self,
+        run_id: str,
+        settings: dict[str, Any] | None = None,
+        *,
+        env_id: str | None = None,
+        player_id: str | None = None,
+        python: str | None = None,
+    ) -> tuple[list[str], dict[str, str]]:
         """The argv and extra environment that start this worker with these settings."""
         argv = [python or sys.executable, "-m", self.module, "--run-id", run_id]
         if env_id is not None:
@@ -85,8 +90,10 @@ class WorkerDefinition:
             if spec.env_var is not None:
                 env[spec.env_var] = text
             elif is_secret_key(name):  # a secret must never reach argv
-                raise LaunchError(f"setting {name!r} of {self.worker_id} looks like a secret"
-                                  " but has no environment variable to travel in")
+                raise LaunchError(
+                    f"setting {name!r} of {self.worker_id} looks like a secret"
+                    " but has no environment variable to travel in"
+                )
             elif spec.flag is not None:
                 argv += [spec.flag, text]
         return argv, env
@@ -120,36 +127,63 @@ def _json_object(value: Any) -> dict[str, Any]:
 
 
 BEHAVIORS = ("random", "noop", "cycling")
-_HEADLESS_SDL = {"PYGAME_HIDE_SUPPORT_PROMPT": "1", "SDL_VIDEODRIVER": "dummy",
-                 "SDL_AUDIODRIVER": "dummy"}
+_HEADLESS_SDL = {
+    "PYGAME_HIDE_SUPPORT_PROMPT": "1",
+    "SDL_VIDEODRIVER": "dummy",
+    "SDL_AUDIODRIVER": "dummy",
+}
 
 CATALOG: dict[str, WorkerDefinition] = {
     d.worker_id: d
     for d in (
         WorkerDefinition(
-            "env_worker", "Environment worker",
+            "env_worker",
+            "Environment worker",
             "Owns one environment; steps it with the app's actions or its built-in baseline.",
-            module="env_worker", role="env", worker_types=("baseline",),
+            module="env_worker",
+            role="env",
+            worker_types=("baseline",),
             settings=(
-                SettingSpec("policy", "--policy", str, BEHAVIORS,
-                            help="built-in policy for self-driving steps"),
-                SettingSpec("max_steps", "--max-steps", _positive_int,
-                            help="truncate episodes after this many steps"),
-                SettingSpec("frame_size", "--frame-size", _frame_size,
-                            help="default frame box in pixels, WxH"),
+                SettingSpec(
+                    "policy",
+                    "--policy",
+                    str,
+                    BEHAVIORS,
+                    help="built-in policy for self-driving steps",
+                ),
+                SettingSpec(
+                    "max_steps",
+                    "--max-steps",
+                    _positive_int,
+                    help="truncate episodes after this many steps",
+                ),
+                SettingSpec(
+                    "frame_size",
+                    "--frame-size",
+                    _frame_size,
+                    help="default frame box in pixels, WxH",
+                ),
                 SettingSpec("frame_encoding", "--frame-encoding", str, ("zlib", "raw", "png")),
-                SettingSpec("env_settings", "--env-settings", _json_object,
-                            help="keyword arguments for gymnasium.make"),
+                SettingSpec(
+                    "env_settings",
+                    "--env-settings",
+                    _json_object,
+                    help="keyword arguments for gymnasium.make",
+                ),
             ),
             base_env=_HEADLESS_SDL,
         ),
         WorkerDefinition(
-            "baseline_worker", "Baseline (random / noop / cycling)",
+            "baseline_worker",
+            "Baseline (random / noop / cycling)",
             "Scripted player: uniform random, the env's no-op, or legal actions in turn; seeded.",
-            module="baseline_worker", role="decision", worker_types=("baseline",),
+            module="baseline_worker",
+            role="decision",
+            worker_types=("baseline",),
             settings=(
-                SettingSpec("behavior", "--behavior", str, BEHAVIORS,
-                            help="random, noop or cycling"),
+                SettingSpec(
+                    "behavior", "--behavior", str, BEHAVIORS, help="random, noop or cycling"
+                ),
                 SettingSpec("seed", "--seed", _int, help="seed until a reset gives one"),
             ),
             supports_multi_agent=True,

@@ -6,9 +6,10 @@ Three kinds: the env worker's own baseline (self-driving: nothing to ask), a dec
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Protocol
+from typing import Any, Protocol
 
 from mosaic_tui.core import WorkerAssignment
 from mosaic_tui.protocol import ActionSelected, Init, InitAgent, Reset, SelectAction
@@ -66,34 +67,59 @@ class WorkerPlayer:
 
     self_driving = False
 
-    def __init__(self, agent: str, assignment: WorkerAssignment, run_id: str, *,
-                 log_path: Path | None, timeout: float) -> None:
+    def __init__(
+        self,
+        agent: str,
+        assignment: WorkerAssignment,
+        run_id: str,
+        *,
+        log_path: Path | None,
+        timeout: float,
+    ) -> None:
         definition = worker(assignment.worker_id)
         if definition.role != "decision":
-            raise LaunchError(f"{assignment.worker_id} cannot play {agent}: it is an"
-                              f" {definition.role} worker, not a decision worker")
+            raise LaunchError(
+                f"{assignment.worker_id} cannot play {agent}: it is an"
+                f" {definition.role} worker, not a decision worker"
+            )
         argv, env = definition.command(run_id, assignment.settings, player_id=agent)
         self.agent = agent
         self.timeout = timeout
-        self.process = WorkerProcess(argv, name=f"{assignment.worker_id}[{agent}]",
-                                     log_path=log_path, env=env,
-                                     expects_init=definition.speaks_init)
+        self.process = WorkerProcess(
+            argv,
+            name=f"{assignment.worker_id}[{agent}]",
+            log_path=log_path,
+            env=env,
+            expects_init=definition.speaks_init,
+        )
 
     async def start(self, env: Init) -> None:
         await self.process.start()
-        await self.process.request(InitAgent(
-            player_id=self.agent, game=env.env_id or "", action_space=env.action_space or {},
-            labels=env.action_labels or [], noop_action=env.noop_action,
-        ), ("agent_ready",), self.timeout)
+        await self.process.request(
+            InitAgent(
+                player_id=self.agent,
+                game=env.env_id or "",
+                action_space=env.action_space or {},
+                labels=env.action_labels or [],
+                noop_action=env.noop_action,
+            ),
+            ("agent_ready",),
+            self.timeout,
+        )
 
     async def reset(self, seed: int | None) -> None:
         await self.process.request(Reset(seed=seed), ("ready",), self.timeout)
 
     async def decide(self, decision: Decision) -> Any:
         event = await self.process.request(
-            SelectAction(observation=decision.observation, action_mask=decision.action_mask,
-                         player_id=decision.agent),
-            ("action_selected",), self.timeout)
+            SelectAction(
+                observation=decision.observation,
+                action_mask=decision.action_mask,
+                player_id=decision.agent,
+            ),
+            ("action_selected",),
+            self.timeout,
+        )
         assert isinstance(event, ActionSelected)
         return event.action
 
@@ -108,8 +134,10 @@ class HumanPlayer:
 
     def __init__(self, agent: str, human_input: HumanInput | None) -> None:
         if human_input is None:
-            raise LaunchError(f"{agent} is a human player, which needs the app's keyboard;"
-                              " headless runs need a baseline, RL or LLM player instead")
+            raise LaunchError(
+                f"{agent} is a human player, which needs the app's keyboard;"
+                " headless runs need a baseline, RL or LLM player instead"
+            )
         self.agent = agent
         self._input = human_input
 
@@ -129,9 +157,16 @@ class HumanPlayer:
 SELF_DRIVING_SETTINGS = {"behavior"}
 
 
-def make_player(agent: str, assignment: WorkerAssignment, run_id: str, *, self_drive: bool,
-                human_input: HumanInput | None, log_path: Path | None,
-                timeout: float) -> Player:
+def make_player(
+    agent: str,
+    assignment: WorkerAssignment,
+    run_id: str,
+    *,
+    self_drive: bool,
+    human_input: HumanInput | None,
+    log_path: Path | None,
+    timeout: float,
+) -> Player:
     """Choose how this player's decisions are made.
 
     A baseline whose only setting is its behaviour runs inside the env worker (no extra
@@ -139,11 +174,21 @@ def make_player(agent: str, assignment: WorkerAssignment, run_id: str, *, self_d
     """
     if assignment.worker_type == "human":
         return HumanPlayer(agent, human_input)
-    if (self_drive and assignment.worker_type == "baseline"
-            and set(assignment.settings) <= SELF_DRIVING_SETTINGS):
+    if (
+        self_drive
+        and assignment.worker_type == "baseline"
+        and set(assignment.settings) <= SELF_DRIVING_SETTINGS
+    ):
         return SelfDriving(agent)
     return WorkerPlayer(agent, assignment, run_id, log_path=log_path, timeout=timeout)
 
 
-__all__ = ["Decision", "HumanInput", "HumanPlayer", "Player", "SelfDriving", "WorkerPlayer",
-           "make_player"]
+__all__ = [
+    "Decision",
+    "HumanInput",
+    "HumanPlayer",
+    "Player",
+    "SelfDriving",
+    "WorkerPlayer",
+    "make_player",
+]

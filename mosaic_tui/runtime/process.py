@@ -15,11 +15,13 @@ import itertools
 import os
 import signal
 import time
+from collections.abc import Iterable
 from pathlib import Path
-from typing import IO, Any, Iterable
+from typing import IO, Any
 
 from mosaic_tui.protocol import (
     MAX_LINE_BYTES,
+    PROTOCOL_VERSION,
     Command,
     Error,
     Event,
@@ -37,8 +39,15 @@ _LIVE: set[WorkerProcess] = set()
 class WorkerError(RuntimeError):
     """A worker failed; the message says which, why, and where its log is."""
 
-    def __init__(self, message: str, *, worker: str = "", log_path: Path | None = None,
-                 log_tail: Iterable[str] = (), returncode: int | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        worker: str = "",
+        log_path: Path | None = None,
+        log_tail: Iterable[str] = (),
+        returncode: int | None = None,
+    ) -> None:
         self.worker = worker
         self.log_path = log_path
         self.log_tail = list(log_tail)
@@ -65,9 +74,16 @@ class CommandRejected(RuntimeError):
 
 
 class WorkerProcess:
-    def __init__(self, argv: list[str], *, name: str, log_path: Path | None = None,
-                 env: dict[str, str] | None = None, strict: bool = True,
-                 expects_init: bool = True) -> None:
+    def __init__(
+        self,
+        argv: list[str],
+        *,
+        name: str,
+        log_path: Path | None = None,
+        env: dict[str, str] | None = None,
+        strict: bool = True,
+        expects_init: bool = True,
+    ) -> None:
         self.argv = argv
         self.name = name
         self.log_path = log_path
@@ -102,23 +118,37 @@ class WorkerProcess:
         if self.log_path is not None:
             self.log_path.parent.mkdir(parents=True, exist_ok=True)
             self._log = open(self.log_path, "a", encoding="utf-8", buffering=1)
-            self._log.write(f"--- {time.strftime('%Y-%m-%d %H:%M:%S')} start {' '.join(self.argv)}\n")
+            self._log.write(
+                f"--- {time.strftime('%Y-%m-%d %H:%M:%S')} start {' '.join(self.argv)}\n"
+            )
         env = {**os.environ, **(self.env or {})}
         try:
             self._proc = await asyncio.create_subprocess_exec(
-                *self.argv, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-                stderr=asyncio.subprocess.PIPE, env=env, start_new_session=True,
+                *self.argv,
+                stdin=asyncio.subprocess.PIPE,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
+                env=env,
+                start_new_session=True,
                 limit=MAX_LINE_BYTES,
             )
         except OSError as exc:
             raise self.error(f"could not start {self.name}: {exc}") from exc
         _LIVE.add(self)
-        self._tasks = [asyncio.create_task(self._read_stdout(), name=f"{self.name}-stdout"),
-                       asyncio.create_task(self._read_stderr(), name=f"{self.name}-stderr")]
+        self._tasks = [
+            asyncio.create_task(self._read_stdout(), name=f"{self.name}-stdout"),
+            asyncio.create_task(self._read_stderr(), name=f"{self.name}-stderr"),
+        ]
         if self.expects_init:
             event = await self.next_event(timeout, waiting_for="its init event")
             if not isinstance(event, Init):
                 raise self.error(f"{self.name} sent {event.kind!r} before init")
+            if event.protocol > PROTOCOL_VERSION:
+                raise self.error(
+                    f"{self.name} speaks protocol {event.protocol}, this app speaks"
+                    f" {PROTOCOL_VERSION}; upgrade mosaic-tui (pip install -U"
+                    " mosaic-tui)"
+                )
             self.init = event
         return self.init
 
@@ -179,8 +209,13 @@ class WorkerProcess:
             raise self.error(f"{self.name} closed its input ({exc}); {self._exit_text()}") from exc
         return command.req  # type: ignore[attr-defined]
 
-    async def next_event(self, timeout: float | None = None, *, waiting_for: str = "an event",
-                         budget: float | None = None) -> Event:
+    async def next_event(
+        self,
+        timeout: float | None = None,
+        *,
+        waiting_for: str = "an event",
+        budget: float | None = None,
+    ) -> Event:
         """The next event; `budget` is the whole wait to name in a timeout message."""
         try:
             if not self._events.empty():  # fast path: no timer, no task per event
@@ -191,21 +226,27 @@ class WorkerProcess:
             raise WorkerTimeout(
                 f"{self.name} did not send {waiting_for} within {budget or timeout:g} s;"
                 " it may be hung"
-                " (raise the timeout, or check the log)", worker=self.name,
-                log_path=self.log_path, log_tail=self._tail) from None
+                " (raise the timeout, or check the log)",
+                worker=self.name,
+                log_path=self.log_path,
+                log_tail=self._tail,
+            ) from None
         if item is _EOF:
             self._events.put_nowait(_EOF)  # every later read fails the same way
             if self._proc is not None:
                 await self._proc.wait()
-            raise self.error(f"{self.name} exited while the app waited for {waiting_for}"
-                             f" ({self._exit_text()})")
+            raise self.error(
+                f"{self.name} exited while the app waited for {waiting_for} ({self._exit_text()})"
+            )
         if isinstance(item, ProtocolError):
             raise self.error(f"{self.name} broke the protocol: {item}")
         if isinstance(item, Error) and item.fatal:
             raise self.error(f"{self.name} failed: {item.message}")
         return item
 
-    async def request(self, command: Command, expect: tuple[str, ...], timeout: float = 10.0) -> Event:
+    async def request(
+        self, command: Command, expect: tuple[str, ...], timeout: float = 10.0
+    ) -> Event:
         """Send a command and return the first answer of an expected kind.
 
         A non-fatal error answer raises CommandRejected; answers to older requests (one that
@@ -215,9 +256,11 @@ class WorkerProcess:
         deadline = time.monotonic() + timeout
         while True:
             left = max(0.0, deadline - time.monotonic())
-            event = await self.next_event(left, waiting_for=f"an answer to {command.kind!r}",
-                                          budget=timeout)
-            if event.req != req:
+            event = await self.next_event(
+                left, waiting_for=f"an answer to {command.kind!r}", budget=timeout
+            )
+            if event.req != req and not (event.req is None and not self.expects_init):
+                # (reference workers neither send init nor echo req: any answer is theirs)
                 self._note(f"skipped {event.kind!r} (req {event.req}) while waiting for req {req}")
                 continue
             if isinstance(event, Error):
@@ -227,8 +270,13 @@ class WorkerProcess:
             self._note(f"unexpected {event.kind!r} answer to {command.kind!r}")
 
     def error(self, message: str) -> WorkerError:
-        return WorkerError(message, worker=self.name, log_path=self.log_path,
-                           log_tail=self._tail, returncode=self.returncode)
+        return WorkerError(
+            message,
+            worker=self.name,
+            log_path=self.log_path,
+            log_tail=self._tail,
+            returncode=self.returncode,
+        )
 
     def log_tail(self) -> list[str]:
         return list(self._tail)

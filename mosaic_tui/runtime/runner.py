@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from mosaic_tui.core import OperatorConfig, OperatorState
 from mosaic_tui.protocol import (
@@ -48,13 +49,22 @@ class Timeouts:
 
 
 class OperatorRunner:
-    def __init__(self, config: OperatorConfig, *, run_id: str | None = None,
-                 log_dir: Path | None = None, frame: FrameRequest | None = None,
-                 self_drive: bool = True, human_input: HumanInput | None = None,
-                 timeouts: Timeouts = Timeouts()) -> None:
+    def __init__(
+        self,
+        config: OperatorConfig,
+        *,
+        run_id: str | None = None,
+        log_dir: Path | None = None,
+        frame: FrameRequest | None = None,
+        self_drive: bool = True,
+        human_input: HumanInput | None = None,
+        timeouts: Timeouts = Timeouts(),
+    ) -> None:
         if config.is_multiagent:
-            raise LaunchError(f"{config.operator_id}: multi-agent operators are not supported by"
-                              " this version's runner yet (single-agent tasks only)")
+            raise LaunchError(
+                f"{config.operator_id}: multi-agent operators are not supported by"
+                " this version's runner yet (single-agent tasks only)"
+            )
         self.config = config
         self.run_id = run_id or config.run_id or config.operator_id
         self.frame = frame
@@ -65,8 +75,14 @@ class OperatorRunner:
         agent, assignment = next(iter(config.workers.items()))
         self.agent = agent
         self.player: Player = make_player(
-            agent, assignment, self.run_id, self_drive=self_drive, human_input=human_input,
-            log_path=self._log_path(agent), timeout=timeouts.decision)
+            agent,
+            assignment,
+            self.run_id,
+            self_drive=self_drive,
+            human_input=human_input,
+            log_path=self._log_path(agent),
+            timeout=timeouts.decision,
+        )
         self.env_process = self._env_process(assignment.settings.get("behavior", "random"))
         self.env: Init | None = None
         # episode bookkeeping (the runner's own count keys telemetry)
@@ -97,8 +113,9 @@ class OperatorRunner:
         if self.player.self_driving:
             settings["policy"] = behavior
         argv, env = definition.command(self.run_id, settings, env_id=self.config.task)
-        return WorkerProcess(argv, name=f"env_worker[{self.config.task}]",
-                             log_path=self._log_path("env"), env=env)
+        return WorkerProcess(
+            argv, name=f"env_worker[{self.config.task}]", log_path=self._log_path("env"), env=env
+        )
 
     def emit(self, event: RunnerEvent) -> None:
         for listener in self.listeners:
@@ -114,19 +131,28 @@ class OperatorRunner:
             return await coro
         except CommandRejected as rejected:
             name = self.env_process.name
-            exc = WorkerError(f"{name} refused a command: {rejected.error.message}", worker=name,
-                              log_path=self.env_process.log_path,
-                              log_tail=self.env_process.log_tail())
+            exc = WorkerError(
+                f"{name} refused a command: {rejected.error.message}",
+                worker=name,
+                log_path=self.env_process.log_path,
+                log_tail=self.env_process.log_tail(),
+            )
             self.set_state(OperatorState.ERROR, exc.summary)
-            self.emit(OperatorFailed(self.config.operator_id, self.run_id, str(exc),
-                                     exc.log_path, exc.log_tail))
+            self.emit(
+                OperatorFailed(
+                    self.config.operator_id, self.run_id, str(exc), exc.log_path, exc.log_tail
+                )
+            )
             raise exc from rejected
         except WorkerError as exc:
             if self._stopping:
                 raise
             self.set_state(OperatorState.ERROR, exc.summary)
-            self.emit(OperatorFailed(self.config.operator_id, self.run_id, str(exc),
-                                     exc.log_path, exc.log_tail))
+            self.emit(
+                OperatorFailed(
+                    self.config.operator_id, self.run_id, str(exc), exc.log_path, exc.log_tail
+                )
+            )
             raise
 
     async def start(self) -> Init:
@@ -146,8 +172,12 @@ class OperatorRunner:
     async def reset(self, seed: int | None) -> EpisodeStarted:
         async def go() -> Ready:
             ready = await self.env_process.request(
-                Reset(seed=seed, max_steps=self.config.max_steps, frame=self.frame,
-                      auto_reset=False), ("ready",), self.timeouts.reset)
+                Reset(
+                    seed=seed, max_steps=self.config.max_steps, frame=self.frame, auto_reset=False
+                ),
+                ("ready",),
+                self.timeouts.reset,
+            )
             await self.player.reset(seed)
             return ready  # type: ignore[return-value]
 
@@ -162,8 +192,14 @@ class OperatorRunner:
         self.episode_over = False
         self._mask = ready.action_mask
         self._started_at = time.time()
-        event = EpisodeStarted(self.config.operator_id, self.run_id, self.episode, ready.seed,
-                               self._started_at, ready.frame)
+        event = EpisodeStarted(
+            self.config.operator_id,
+            self.run_id,
+            self.episode,
+            ready.seed,
+            self._started_at,
+            ready.frame,
+        )
         self.emit(event)
         return event
 
@@ -173,15 +209,22 @@ class OperatorRunner:
             raise RuntimeError(f"{self.config.operator_id}: reset before stepping")
 
         async def go() -> tuple[StepResult, EpisodeEnd | None]:
-            action = await self.player.decide(Decision(
-                self.agent, self.step_index, (self.env.action_labels or []) if self.env else [],
-                self._mask))
+            action = await self.player.decide(
+                Decision(
+                    self.agent,
+                    self.step_index,
+                    (self.env.action_labels or []) if self.env else [],
+                    self._mask,
+                )
+            )
             result = await self.env_process.request(
-                Step(action=action, frame=self.frame), ("step",), self.timeouts.step)
+                Step(action=action, frame=self.frame), ("step",), self.timeouts.step
+            )
             end = None
             if result.terminated or result.truncated:  # type: ignore[attr-defined]
-                end = await self.env_process.next_event(self.timeouts.step,
-                                                        waiting_for="episode_end")
+                end = await self.env_process.next_event(
+                    self.timeouts.step, waiting_for="episode_end"
+                )
             return result, end  # type: ignore[return-value]
 
         result, end = await self._guard(go())
@@ -195,29 +238,59 @@ class OperatorRunner:
         self.episode_return = result.episode_return
         self._mask = result.action_mask
         labels = self.env.action_labels if self.env else None
-        label = labels[result.action] if labels and isinstance(result.action, int) and \
-            0 <= result.action < len(labels) else None
-        event = StepTaken(self.config.operator_id, self.run_id, self.episode, result.step_index,
-                          self.agent, result.action, result.reward, result.terminated,
-                          result.truncated, result.episode_return, result.frame,
-                          result.rewards, label)
+        label = (
+            labels[result.action]
+            if labels and isinstance(result.action, int) and 0 <= result.action < len(labels)
+            else None
+        )
+        event = StepTaken(
+            self.config.operator_id,
+            self.run_id,
+            self.episode,
+            result.step_index,
+            self.agent,
+            result.action,
+            result.reward,
+            result.terminated,
+            result.truncated,
+            result.episode_return,
+            result.frame,
+            result.rewards,
+            label,
+        )
         self.emit(event)
         return event
 
     def _ended(self, end: EpisodeEnd) -> EpisodeEnded:
         self.episode_over = True
-        event = EpisodeEnded(self.config.operator_id, self.run_id, self.episode, end.seed,
-                             end.total_reward, end.episode_length, end.terminated,
-                             end.truncated, self._started_at, time.time(), end.rewards)
+        event = EpisodeEnded(
+            self.config.operator_id,
+            self.run_id,
+            self.episode,
+            end.seed,
+            end.total_reward,
+            end.episode_length,
+            end.terminated,
+            end.truncated,
+            self._started_at,
+            time.time(),
+            end.rewards,
+        )
         self.emit(event)
         return event
 
-    async def run_episodes(self, seeds: Sequence[int | None], *,
-                           stream: bool = True) -> list[EpisodeEnded]:
+    async def run_episodes(
+        self, seeds: Sequence[int | None], *, stream: bool = True
+    ) -> list[EpisodeEnded]:
         """Whole episodes, one per seed. A self-driving player streams them in one request."""
         ended: list[EpisodeEnded] = []
-        catch: Callable[[RunnerEvent], None] = lambda e: ended.append(e) if isinstance(  # noqa: E731
-            e, EpisodeEnded) else None
+        catch: Callable[[RunnerEvent], None] = lambda e: (
+            ended.append(e)
+            if isinstance(  # noqa: E731
+                e, EpisodeEnded
+            )
+            else None
+        )
         self.listeners.append(catch)
         self.set_state(OperatorState.RUNNING)
         try:
@@ -281,7 +354,6 @@ class OperatorRunner:
         """Stop every worker of this operator (stop -> terminate -> kill)."""
         self._stopping = True
         self._running.set()  # release a paused play loop so it can see the stop
-        await asyncio.gather(self.player.stop(), self.env_process.stop(),
-                             return_exceptions=True)
+        await asyncio.gather(self.player.stop(), self.env_process.stop(), return_exceptions=True)
         if self.state is not OperatorState.ERROR:
             self.set_state(OperatorState.STOPPED)

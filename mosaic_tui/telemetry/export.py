@@ -20,12 +20,43 @@ Table = Literal["steps", "episodes", "runs"]
 
 FORMATS: tuple[str, ...] = ("csv", "jsonl")
 COLUMNS: dict[str, tuple[str, ...]] = {
-    "steps": ("run_id", "episode_index", "step_index", "agent", "action", "reward",
-              "terminated", "truncated", "extra"),
-    "episodes": ("run_id", "episode_index", "seed", "total_reward", "length", "terminated",
-                 "truncated", "started_at", "ended_at", "rewards", "success"),
-    "runs": ("run_id", "session_id", "operator_id", "display_name", "env_name", "task",
-             "config", "started_at", "ended_at", "status", "error"),
+    "steps": (
+        "run_id",
+        "episode_index",
+        "step_index",
+        "agent",
+        "action",
+        "reward",
+        "terminated",
+        "truncated",
+        "extra",
+    ),
+    "episodes": (
+        "run_id",
+        "episode_index",
+        "seed",
+        "total_reward",
+        "length",
+        "terminated",
+        "truncated",
+        "started_at",
+        "ended_at",
+        "rewards",
+        "success",
+    ),
+    "runs": (
+        "run_id",
+        "session_id",
+        "operator_id",
+        "display_name",
+        "env_name",
+        "task",
+        "config",
+        "started_at",
+        "ended_at",
+        "status",
+        "error",
+    ),
 }
 
 
@@ -94,8 +125,9 @@ def _records(store: TelemetryStore, table: str, run_ids: list[str]) -> Iterator[
                 yield {"run_id": rid, **asdict(step)}
 
 
-def _write(handle: TextIO, fmt: str, columns: tuple[str, ...],
-           records: Iterable[dict[str, Any]]) -> int:
+def _write(
+    handle: TextIO, fmt: str, columns: tuple[str, ...], records: Iterable[dict[str, Any]]
+) -> int:
     count = 0
     if fmt == "jsonl":
         for record in records:

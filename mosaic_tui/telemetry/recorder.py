@@ -23,29 +23,54 @@ class Recorder:
         self._steps: dict[str, list[StepRow]] = {}
 
     def begin(self, config: OperatorConfig, run_id: str) -> None:
-        self.store.begin_run(RunRow(
-            run_id=run_id, session_id=self.session_id, operator_id=config.operator_id,
-            display_name=config.display_name, env_name=config.env_name, task=config.task,
-            config=config.to_dict(redact=True), started_at=time.time(),
-        ))
+        self.store.begin_run(
+            RunRow(
+                run_id=run_id,
+                session_id=self.session_id,
+                operator_id=config.operator_id,
+                display_name=config.display_name,
+                env_name=config.env_name,
+                task=config.task,
+                config=config.to_dict(redact=True),
+                started_at=time.time(),
+            )
+        )
         self._steps[run_id] = []
 
     def __call__(self, event: RunnerEvent) -> None:
         if isinstance(event, StepTaken):
             action = event.action if isinstance(event.action, int) else None
-            self._steps[event.run_id].append(StepRow(
-                event.episode, event.step_index, event.agent, action, event.reward,
-                event.terminated, event.truncated,
-                {"rewards": event.rewards} if event.rewards else None,
-            ))
+            self._steps[event.run_id].append(
+                StepRow(
+                    event.episode,
+                    event.step_index,
+                    event.agent,
+                    action,
+                    event.reward,
+                    event.terminated,
+                    event.truncated,
+                    {"rewards": event.rewards} if event.rewards else None,
+                )
+            )
         elif isinstance(event, EpisodeStarted):
             self._steps[event.run_id] = []  # an episode cut short by a reset is not kept
         elif isinstance(event, EpisodeEnded):
             steps, self._steps[event.run_id] = self._steps[event.run_id], []
-            self.store.record_episode(EpisodeRow(
-                event.run_id, event.episode, event.seed, event.total_reward, event.length,
-                event.terminated, event.truncated, event.started_at, event.ended_at,
-                event.rewards, event.success,
-            ), steps)
+            self.store.record_episode(
+                EpisodeRow(
+                    event.run_id,
+                    event.episode,
+                    event.seed,
+                    event.total_reward,
+                    event.length,
+                    event.terminated,
+                    event.truncated,
+                    event.started_at,
+                    event.ended_at,
+                    event.rewards,
+                    event.success,
+                ),
+                steps,
+            )
         elif isinstance(event, StateChanged) and event.state in ("stopped", "error"):
             self.store.end_run(event.run_id, event.state, event.detail)

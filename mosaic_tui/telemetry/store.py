@@ -233,8 +233,12 @@ class TelemetryStore:
             with self._transaction() as conn:
                 conn.execute(
                     "INSERT INTO sessions VALUES (?, ?, ?, ?)",
-                    (row.session_id, float(row.started_at), row.source,
-                     _dumps(redact_secrets(row.meta or {}))),
+                    (
+                        row.session_id,
+                        float(row.started_at),
+                        row.source,
+                        _dumps(redact_secrets(row.meta or {})),
+                    ),
                 )
         except sqlite3.IntegrityError as exc:
             raise TelemetryError(f"session {row.session_id!r} already exists") from exc
@@ -251,9 +255,19 @@ class TelemetryStore:
                 raise TelemetryError(f"run {row.run_id!r} already exists")
             conn.execute(
                 f"INSERT INTO runs ({_RUN_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (row.run_id, row.session_id, row.operator_id, row.display_name,
-                 row.env_name, row.task, _dumps(redact_secrets(row.config or {})),
-                 float(row.started_at), row.ended_at, row.status, row.error),
+                (
+                    row.run_id,
+                    row.session_id,
+                    row.operator_id,
+                    row.display_name,
+                    row.env_name,
+                    row.task,
+                    _dumps(redact_secrets(row.config or {})),
+                    float(row.started_at),
+                    row.ended_at,
+                    row.status,
+                    row.error,
+                ),
             )
 
     def record_episode(self, episode: EpisodeRow, steps: Sequence[StepRow]) -> None:
@@ -266,9 +280,17 @@ class TelemetryStore:
                     f"{step.episode_index}, not to episode {index} of run {run_id!r}"
                 )
         step_params = [
-            (run_id, s.episode_index, s.step_index, s.agent,
-             None if s.action is None else int(s.action), float(s.reward),
-             int(bool(s.terminated)), int(bool(s.truncated)), _dumps(s.extra))
+            (
+                run_id,
+                s.episode_index,
+                s.step_index,
+                s.agent,
+                None if s.action is None else int(s.action),
+                float(s.reward),
+                int(bool(s.terminated)),
+                int(bool(s.truncated)),
+                _dumps(s.extra),
+            )
             for s in steps
         ]
         with self._transaction() as conn:
@@ -278,19 +300,24 @@ class TelemetryStore:
                 "SELECT 1 FROM episodes WHERE run_id = ? AND episode_index = ?",
                 (run_id, index),
             ).fetchone():
-                raise TelemetryError(
-                    f"episode {index} of run {run_id!r} is already recorded"
-                )
+                raise TelemetryError(f"episode {index} of run {run_id!r} is already recorded")
             try:
                 conn.execute(
                     f"INSERT INTO episodes ({_EPISODE_COLS}) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (run_id, index, None if episode.seed is None else int(episode.seed),
-                     float(episode.total_reward), int(episode.length),
-                     int(bool(episode.terminated)), int(bool(episode.truncated)),
-                     float(episode.started_at), float(episode.ended_at),
-                     _dumps(episode.rewards),
-                     None if episode.success is None else int(bool(episode.success))),
+                    (
+                        run_id,
+                        index,
+                        None if episode.seed is None else int(episode.seed),
+                        float(episode.total_reward),
+                        int(episode.length),
+                        int(bool(episode.terminated)),
+                        int(bool(episode.truncated)),
+                        float(episode.started_at),
+                        float(episode.ended_at),
+                        _dumps(episode.rewards),
+                        None if episode.success is None else int(bool(episode.success)),
+                    ),
                 )
                 conn.executemany(
                     "INSERT INTO steps (run_id, " + _STEP_COLS + ") "
@@ -325,9 +352,11 @@ class TelemetryStore:
 
     def latest_session_id(self) -> str | None:
         """The newest session's id, or None for an empty database."""
-        row = self._connection().execute(
-            "SELECT session_id FROM sessions ORDER BY started_at DESC, rowid DESC LIMIT 1"
-        ).fetchone()
+        row = (
+            self._connection()
+            .execute("SELECT session_id FROM sessions ORDER BY started_at DESC, rowid DESC LIMIT 1")
+            .fetchone()
+        )
         return None if row is None else row[0]
 
     def runs(self, session_id: str | None = None) -> list[RunRow]:
@@ -357,8 +386,19 @@ class TelemetryStore:
             (run_id,),
         )
         return [
-            EpisodeRow(r[0], r[1], r[2], r[3], r[4], bool(r[5]), bool(r[6]), r[7], r[8],
-                       _loads(r[9]), _opt_bool(r[10]))
+            EpisodeRow(
+                r[0],
+                r[1],
+                r[2],
+                r[3],
+                r[4],
+                bool(r[5]),
+                bool(r[6]),
+                r[7],
+                r[8],
+                _loads(r[9]),
+                _opt_bool(r[10]),
+            )
             for r in rows
         ]
 
@@ -428,7 +468,8 @@ def _create_schema(conn: sqlite3.Connection, path: Path | str) -> None:
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         if version == 0:
             foreign = [
-                name for (name,) in conn.execute(
+                name
+                for (name,) in conn.execute(
                     "SELECT name FROM sqlite_master WHERE type = 'table' "
                     "AND name NOT LIKE 'sqlite_%'"
                 )

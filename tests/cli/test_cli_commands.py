@@ -11,10 +11,20 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def cli(*args: str, tmp_path: Path, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "MOSAIC_TUI_DATA_DIR": str(tmp_path / "data"),
-           "MOSAIC_TUI_STATE_DIR": str(tmp_path / "state"), "COLUMNS": "120"}
-    return subprocess.run([sys.executable, "-m", "mosaic_tui.cli", *args], capture_output=True,
-                          text=True, timeout=timeout, env=env, cwd=ROOT)
+    env = {
+        **os.environ,
+        "MOSAIC_TUI_DATA_DIR": str(tmp_path / "data"),
+        "MOSAIC_TUI_STATE_DIR": str(tmp_path / "state"),
+        "COLUMNS": "120",
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "mosaic_tui.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+        cwd=ROOT,
+    )
 
 
 def test_run_example_records_and_summarises(tmp_path: Path) -> None:
@@ -38,7 +48,7 @@ def test_run_example_records_and_summarises(tmp_path: Path) -> None:
 
 def test_run_with_a_broken_file_says_where(tmp_path: Path) -> None:
     bad = tmp_path / "bad.toml"
-    bad.write_text('[execution]\nepisods = 2\n')
+    bad.write_text("[execution]\nepisods = 2\n")
     out = cli("run", str(bad), "--db", str(tmp_path / "r.sqlite"), tmp_path=tmp_path)
     assert out.returncode == 2
     assert "execution.episods" in out.stderr and "did you mean 'episodes'" in out.stderr
@@ -49,7 +59,8 @@ def test_run_reports_a_failed_operator_and_exits_non_zero(tmp_path: Path) -> Non
     bad.write_text(
         '[execution]\nepisodes = 1\n[[operators]]\nid = "x"\nenv_name = "toytext"\n'
         'task = "FrozenLake-v1"\nenv_settings = { bogus = 1 }\n'
-        '[operators.workers.agent]\ntype = "baseline"\n')
+        '[operators.workers.agent]\ntype = "baseline"\n'
+    )
     out = cli("run", str(bad), "--db", str(tmp_path / "r.sqlite"), tmp_path=tmp_path)
     assert out.returncode == 1
     assert "x failed" in out.stderr and "bogus" in out.stderr

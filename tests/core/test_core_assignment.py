@@ -49,9 +49,7 @@ def test_is_human_and_is_ai() -> None:
 
 
 def test_copy_deep_copies_settings() -> None:
-    original = WorkerAssignment(
-        "llm_worker", "llm", {"model": "m", "nested": {"t": [1]}}
-    )
+    original = WorkerAssignment("llm_worker", "llm", {"model": "m", "nested": {"t": [1]}})
     clone = original.copy()
     clone.settings["model"] = "other"
     clone.settings["nested"]["t"].append(2)
@@ -87,9 +85,7 @@ def test_from_dict_errors() -> None:
     with pytest.raises(ValueError, match="worker_id"):
         WorkerAssignment.from_dict({"worker_type": "llm"})
     with pytest.raises(ValueError, match="colour"):
-        WorkerAssignment.from_dict(
-            {"worker_id": "w", "worker_type": "rl", "colour": "red"}
-        )
+        WorkerAssignment.from_dict({"worker_id": "w", "worker_type": "rl", "colour": "red"})
     with pytest.raises(TypeError):
         WorkerAssignment.from_dict(["w", "rl"])  # type: ignore[arg-type]
     assert WorkerAssignment.from_dict({"worker_type": "human"}).worker_id == "human"
@@ -118,9 +114,7 @@ def test_repr_masks_secret_settings() -> None:
 
 
 def test_to_dict_redact_masks_but_default_keeps() -> None:
-    wa = WorkerAssignment(
-        "llm_worker", "llm", {"api_key": "sk-1", "base_url": "http://x"}
-    )
+    wa = WorkerAssignment("llm_worker", "llm", {"api_key": "sk-1", "base_url": "http://x"})
     assert wa.to_dict()["settings"]["api_key"] == "sk-1"
     assert wa.to_dict(redact=True)["settings"] == {
         "api_key": "***",

@@ -7,9 +7,7 @@ import pytest
 from mosaic_tui.core import OperatorConfig, SteppingParadigm, WorkerAssignment
 
 
-def _wa(
-    worker_type: str = "rl", worker_id: str = "rl_worker", **settings
-) -> WorkerAssignment:
+def _wa(worker_type: str = "rl", worker_id: str = "rl_worker", **settings) -> WorkerAssignment:
     return WorkerAssignment(worker_id, worker_type, dict(settings))
 
 
@@ -95,9 +93,7 @@ def test_valid_limits_accepted(value: int | None) -> None:
 
 @pytest.mark.parametrize("level", [1, 2, 3])
 def test_coordination_levels(level: int) -> None:
-    assert (
-        OperatorConfig("o", "x", coordination_level=level).coordination_level == level
-    )
+    assert OperatorConfig("o", "x", coordination_level=level).coordination_level == level
 
 
 def test_workers_must_hold_assignments() -> None:
@@ -154,9 +150,7 @@ def test_multi_agent_properties() -> None:
 
 def test_multi_agent_factory_copies_the_players_mapping() -> None:
     players = {"player_0": _wa(), "player_1": _wa()}
-    config = OperatorConfig.multi_agent(
-        "o", "Chess", "pettingzoo_classic", "chess_v6", players
-    )
+    config = OperatorConfig.multi_agent("o", "Chess", "pettingzoo_classic", "chess_v6", players)
     players["player_2"] = _wa()
     assert config.player_ids == ["player_0", "player_1"]
     assert config.paradigm is SteppingParadigm.SEQUENTIAL
@@ -235,15 +229,11 @@ def test_to_dict_is_detached() -> None:
 
 def test_from_dict_errors() -> None:
     with pytest.raises(ValueError, match="maxsteps"):
-        OperatorConfig.from_dict(
-            {"operator_id": "o", "display_name": "x", "maxsteps": 3}
-        )
+        OperatorConfig.from_dict({"operator_id": "o", "display_name": "x", "maxsteps": 3})
     with pytest.raises(ValueError, match="display_name"):
         OperatorConfig.from_dict({"operator_id": "o"})
     with pytest.raises(ValueError, match="coordination_level"):
-        OperatorConfig.from_dict(
-            {"operator_id": "o", "display_name": "x", "coordination_level": 9}
-        )
+        OperatorConfig.from_dict({"operator_id": "o", "display_name": "x", "coordination_level": 9})
 
 
 def test_from_dict_without_workers_gets_baseline() -> None:

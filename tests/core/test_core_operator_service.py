@@ -25,9 +25,7 @@ class Recorder:
     action: Any = 1
     calls: list[tuple] = field(default_factory=list)
 
-    def select_action(
-        self, observation: Any, info: dict[str, Any] | None = None
-    ) -> Any:
+    def select_action(self, observation: Any, info: dict[str, Any] | None = None) -> Any:
         self.calls.append(("select", observation, info))
         return self.action
 
@@ -79,12 +77,8 @@ def test_first_registered_becomes_active() -> None:
 
 def test_descriptors_in_registration_order_with_labels() -> None:
     service = OperatorService()
-    service.register_operator(
-        Recorder("b", name="Bee"), category="rl", supports_training=True
-    )
-    service.register_operator(
-        Recorder("a"), display_name="Alpha", requires_api_key=True
-    )
+    service.register_operator(Recorder("b", name="Bee"), category="rl", supports_training=True)
+    service.register_operator(Recorder("a"), display_name="Alpha", requires_api_key=True)
     service.register_operator(Recorder("my_op", name=""))
     ids = [d.operator_id for d in service.describe_operators()]
     assert ids == ["b", "a", "my_op"]

@@ -235,9 +235,7 @@ def test_set_state_of_unknown_operator_raises() -> None:
 
 
 def test_running_start_all_and_stop_all() -> None:
-    service = _service_with(
-        "operator_0", "operator_1", "operator_2", "operator_3", "operator_4"
-    )
+    service = _service_with("operator_0", "operator_1", "operator_2", "operator_3", "operator_4")
     service.set_operator_state("operator_1", OperatorState.RUNNING)
     service.set_operator_state("operator_2", OperatorState.PAUSED)
     service.set_operator_state("operator_3", OperatorState.ERROR)

@@ -15,9 +15,7 @@ from mosaic_tui.core import SteppingParadigm
         ("aec", 0, SteppingParadigm.SINGLE_AGENT),
     ],
 )
-def test_from_execution_mode(
-    mode: str, n_agents: int, expected: SteppingParadigm
-) -> None:
+def test_from_execution_mode(mode: str, n_agents: int, expected: SteppingParadigm) -> None:
     assert SteppingParadigm.from_execution_mode(mode, n_agents) is expected
 
 

@@ -25,9 +25,7 @@ class Recorder:
     action: Any = 0
     calls: list[tuple] = field(default_factory=list)
 
-    def select_action(
-        self, observation: Any, info: dict[str, Any] | None = None
-    ) -> Any:
+    def select_action(self, observation: Any, info: dict[str, Any] | None = None) -> Any:
         self.calls.append(("select", observation, info))
         return self.action
 
@@ -53,23 +51,17 @@ class Controller:
     paradigm: SteppingParadigm = SteppingParadigm.SIMULTANEOUS
     calls: list[tuple] = field(default_factory=list)
 
-    def select_action(
-        self, agent_id: str, observation: Any, info: dict | None = None
-    ) -> Any:
+    def select_action(self, agent_id: str, observation: Any, info: dict | None = None) -> Any:
         self.calls.append(("select", agent_id, observation))
         return f"{agent_id}:{observation}"
 
     def select_actions(self, observations: dict, infos: dict | None = None) -> dict:
         return {a: self.select_action(a, o) for a, o in observations.items()}
 
-    def on_step_result(
-        self, agent_id, observation, reward, terminated, truncated, info
-    ) -> None:
+    def on_step_result(self, agent_id, observation, reward, terminated, truncated, info) -> None:
         self.calls.append(("step", agent_id, reward))
 
-    def on_episode_end(
-        self, agent_id: str, episode_return: float, episode_length: int
-    ) -> None:
+    def on_episode_end(self, agent_id: str, episode_return: float, episode_length: int) -> None:
         self.calls.append(("episode", agent_id, episode_return, episode_length))
 
     def reset(self, seed: int | None = None) -> None:
@@ -137,15 +129,11 @@ def test_bind_records_worker_and_config() -> None:
     mapping.bind_agent_policy("player_0", "rl", worker_id="rl_worker", config=cfg)
     cfg["policy_path"] = "/other"
     binding = mapping.get_binding("player_0")
-    assert binding == AgentPolicyBinding(
-        "player_0", "rl", "rl_worker", {"policy_path": "/p"}
-    )
+    assert binding == AgentPolicyBinding("player_0", "rl", "rl_worker", {"policy_path": "/p"})
 
 
 def test_binding_repr_hides_secrets() -> None:
-    binding = AgentPolicyBinding(
-        "a", "llm", "llm_worker", {"api_key": "sk-9", "model": "m"}
-    )
+    binding = AgentPolicyBinding("a", "llm", "llm_worker", {"api_key": "sk-9", "model": "m"})
     assert "sk-9" not in repr(binding) and "'m'" in repr(binding)
 
 
@@ -180,9 +168,7 @@ def test_unbound_agent_uses_active_operator() -> None:
 
 def test_bound_to_missing_operator_returns_none() -> None:
     _, mapping, _, rl = _setup()
-    mapping._bindings["ghost"] = AgentPolicyBinding(
-        "ghost", "gone"
-    )  # operator removed later
+    mapping._bindings["ghost"] = AgentPolicyBinding("ghost", "gone")  # operator removed later
     assert mapping.select_action("ghost", "o") is None
     mapping.notify_step("ghost", _snap())
     mapping.notify_episode_end("ghost", EpisodeSummary(0, 1.0, 2))
@@ -194,9 +180,7 @@ def test_select_actions_for_simultaneous_step() -> None:
     mapping.set_paradigm(SteppingParadigm.SIMULTANEOUS)
     mapping.set_agents(["agent_0", "agent_1"])
     mapping.bind_agent_policy("agent_1", "rl")
-    actions = mapping.select_actions(
-        {"agent_0": "o0", "agent_1": "o1"}, {"agent_1": {"k": 2}}
-    )
+    actions = mapping.select_actions({"agent_0": "o0", "agent_1": "o1"}, {"agent_1": {"k": 2}})
     assert actions == {"agent_0": None, "agent_1": 3}
     assert human.calls == [("select", "o0", None)]
     assert rl.calls == [("select", "o1", {"k": 2})]

@@ -10,20 +10,35 @@ from mosaic_tui.telemetry import TelemetryStore
 
 
 def spec(*operators: dict, episodes: int = 2, max_steps: int = 20):
-    return parse({"execution": {"episodes": episodes, "seeds": list(range(7, 7 + episodes)),
-                                "max_steps": max_steps},
-                  "operators": list(operators)})
+    return parse(
+        {
+            "execution": {
+                "episodes": episodes,
+                "seeds": list(range(7, 7 + episodes)),
+                "max_steps": max_steps,
+            },
+            "operators": list(operators),
+        }
+    )
 
 
 def op(op_id: str, task: str = "MiniGrid-Empty-8x8-v0", family: str = "minigrid", **extra) -> dict:
-    return {"id": op_id, "env_name": family, "task": task,
-            "workers": {"agent": {"type": "baseline", "behavior": "random"}}, **extra}
+    return {
+        "id": op_id,
+        "env_name": family,
+        "task": task,
+        "workers": {"agent": {"type": "baseline", "behavior": "random"}},
+        **extra,
+    }
 
 
 def test_episodes_and_steps_are_recorded(tmp_path: Path) -> None:
     with TelemetryStore.open(tmp_path / "runs.sqlite") as store:
-        result = asyncio.run(run_experiment(spec(op("a"), op("b", "FrozenLake-v1", "toytext")),
-                                            store, log_dir=tmp_path))
+        result = asyncio.run(
+            run_experiment(
+                spec(op("a"), op("b", "FrozenLake-v1", "toytext")), store, log_dir=tmp_path
+            )
+        )
         assert not result.failed
         runs = {r.operator_id: r for r in store.runs(result.session_id)}
         assert set(runs) == {"a", "b"}
@@ -53,6 +68,8 @@ def test_a_failing_operator_does_not_stop_the_others(tmp_path: Path) -> None:
         assert [o.config.operator_id for o in result.failed] == ["broken"]
         assert "no_such_setting" in (result.failed[0].error or "")
         runs = {r.operator_id: r for r in store.runs(result.session_id)}
-        assert runs["broken"].status == "error" and "no_such_setting" in (runs["broken"].error or "")
+        assert runs["broken"].status == "error" and "no_such_setting" in (
+            runs["broken"].error or ""
+        )
         assert runs["good"].status == "stopped"
         assert len(store.episodes(runs["good"].run_id)) == 2

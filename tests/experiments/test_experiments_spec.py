@@ -14,8 +14,14 @@ ROOT = Path(__file__).resolve().parents[2]
 def minimal(**execution) -> dict:
     return {
         "execution": {"episodes": 2, **execution},
-        "operators": [{"id": "a", "env_name": "minigrid", "task": "MiniGrid-Empty-8x8-v0",
-                       "workers": {"agent": {"type": "baseline", "behavior": "random"}}}],
+        "operators": [
+            {
+                "id": "a",
+                "env_name": "minigrid",
+                "task": "MiniGrid-Empty-8x8-v0",
+                "workers": {"agent": {"type": "baseline", "behavior": "random"}},
+            }
+        ],
     }
 
 
@@ -29,12 +35,18 @@ def test_brief_example_maps_onto_the_model() -> None:
     spec = load(ROOT / "examples" / "minigrid_baselines.toml")
     assert spec.episodes == 3 and spec.seeds == (1, 2, 3)
     op = spec.operators[0]
-    assert (op.operator_id, op.env_name, op.task) == ("random_empty", "minigrid",
-                                                      "MiniGrid-Empty-8x8-v0")
+    assert (op.operator_id, op.env_name, op.task) == (
+        "random_empty",
+        "minigrid",
+        "MiniGrid-Empty-8x8-v0",
+    )
     assert op.max_steps == 50  # execution.max_steps reaches every operator
     agent = op.workers["agent"]
     assert (agent.worker_type, agent.worker_id, agent.settings) == (
-        "baseline", "baseline_worker", {"behavior": "random"})
+        "baseline",
+        "baseline_worker",
+        {"behavior": "random"},
+    )
 
 
 def test_seed_gives_consecutive_seeds_and_default_starts_at_zero() -> None:
@@ -42,30 +54,55 @@ def test_seed_gives_consecutive_seeds_and_default_starts_at_zero() -> None:
     assert parse(minimal()).seeds == (0, 1)
 
 
-@pytest.mark.parametrize("change, where, message", [
-    (lambda d: d["execution"].update(episods=3), "execution.episods", "did you mean 'episodes'"),
-    (lambda d: d["execution"].update(seeds=[1]), "execution.seeds", "1 seeds for 2 episodes"),
-    (lambda d: d["execution"].update(seeds=[1, 2], seed=3), "execution", "either seeds"),
-    (lambda d: d["execution"].update(episodes=0), "execution.episodes", ">= 1"),
-    (lambda d: d["execution"].update(max_steps="50"), "execution.max_steps", "whole number"),
-    (lambda d: d["operators"][0].update(task="MiniGrid-Empty-8x9-v0"), "operators[0].task",
-     "did you mean MiniGrid-Empty-8x8-v0"),
-    (lambda d: d["operators"][0].update(env_name="babyai"), "operators[0].task",
-     "belongs to family 'minigrid'"),
-    (lambda d: d["operators"][0].update(env_name="atari"), "operators[0].task",
-     "unknown environment family 'atari'"),
-    (lambda d: d["operators"][0]["workers"]["agent"].update(type="robot"),
-     "operators[0].workers.agent.type", "not one of llm, vlm, rl, human, baseline"),
-    (lambda d: d["operators"][0]["workers"]["agent"].update(behaviour="noop"),
-     "operators[0].workers.agent", "did you mean 'behavior'"),
-    (lambda d: d["operators"][0]["workers"]["agent"].update(type="llm"),
-     "operators[0].workers.agent", "no llm worker is available"),
-    (lambda d: d["operators"][0].update(colour="red"), "operators[0].colour", "unknown key"),
-    (lambda d: d["operators"][0].pop("task"), "operators[0].task", "required"),
-    (lambda d: d["operators"].append(dict(d["operators"][0])), "operators", "repeated: a"),
-    (lambda d: d.update(operators=[]), "operators", "at least one"),
-    (lambda d: d["operators"][0].update(max_steps=-1), "operators[0]", "max_steps"),
-])
+@pytest.mark.parametrize(
+    "change, where, message",
+    [
+        (
+            lambda d: d["execution"].update(episods=3),
+            "execution.episods",
+            "did you mean 'episodes'",
+        ),
+        (lambda d: d["execution"].update(seeds=[1]), "execution.seeds", "1 seeds for 2 episodes"),
+        (lambda d: d["execution"].update(seeds=[1, 2], seed=3), "execution", "either seeds"),
+        (lambda d: d["execution"].update(episodes=0), "execution.episodes", ">= 1"),
+        (lambda d: d["execution"].update(max_steps="50"), "execution.max_steps", "whole number"),
+        (
+            lambda d: d["operators"][0].update(task="MiniGrid-Empty-8x9-v0"),
+            "operators[0].task",
+            "did you mean MiniGrid-Empty-8x8-v0",
+        ),
+        (
+            lambda d: d["operators"][0].update(env_name="babyai"),
+            "operators[0].task",
+            "belongs to family 'minigrid'",
+        ),
+        (
+            lambda d: d["operators"][0].update(env_name="atari"),
+            "operators[0].task",
+            "unknown environment family 'atari'",
+        ),
+        (
+            lambda d: d["operators"][0]["workers"]["agent"].update(type="robot"),
+            "operators[0].workers.agent.type",
+            "not one of llm, vlm, rl, human, baseline",
+        ),
+        (
+            lambda d: d["operators"][0]["workers"]["agent"].update(behaviour="noop"),
+            "operators[0].workers.agent",
+            "did you mean 'behavior'",
+        ),
+        (
+            lambda d: d["operators"][0]["workers"]["agent"].update(type="llm"),
+            "operators[0].workers.agent",
+            "no llm worker is available",
+        ),
+        (lambda d: d["operators"][0].update(colour="red"), "operators[0].colour", "unknown key"),
+        (lambda d: d["operators"][0].pop("task"), "operators[0].task", "required"),
+        (lambda d: d["operators"].append(dict(d["operators"][0])), "operators", "repeated: a"),
+        (lambda d: d.update(operators=[]), "operators", "at least one"),
+        (lambda d: d["operators"][0].update(max_steps=-1), "operators[0]", "max_steps"),
+    ],
+)
 def test_mistakes_are_located(change, where: str, message: str) -> None:
     data = minimal()
     change(data)
@@ -88,6 +125,9 @@ def test_bad_toml_and_missing_file(tmp_path: Path) -> None:
 def test_reference_style_keys_are_accepted() -> None:
     data = minimal()
     data["operators"][0]["workers"]["agent"] = {
-        "worker_type": "baseline", "worker_id": "baseline_worker", "settings": {"behavior": "noop"}}
+        "worker_type": "baseline",
+        "worker_id": "baseline_worker",
+        "settings": {"behavior": "noop"},
+    }
     op = parse(data).operators[0]
     assert op.workers["agent"].settings == {"behavior": "noop"}

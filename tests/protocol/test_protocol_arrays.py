@@ -122,8 +122,6 @@ def test_corrupt_packed_array_is_a_value_error(corrupt) -> None:
         unpack({"obs": [1, {"image": bad}]})
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: arrays.pack uses np.ascontiguousarray, which returns "
-                   "ndim >= 1, so a 0-d array is packed with shape [1] and comes back as shape (1,)")
 def test_zero_dimensional_array_keeps_its_shape() -> None:
     value = np.array(3.5, dtype=np.float32)
     back = unpack(json.loads(json.dumps(pack({"x": value}))))["x"]

@@ -56,28 +56,86 @@ REQ = FrameRequest(80, 48, "png")
 SAMPLES = [
     Reset(seed=3, max_steps=50, frame=REQ, observe=True, auto_reset=False, req=1),
     Step(action=2, actions={"agent_0": 1, "agent_1": 0}, frame=FrameRequest(10, 10), req=2),
-    Run(episodes=4, seeds=[1, 2, 3, 4], seed=9, max_steps=7, frame=FrameRequest(8, 6, "raw"),
-        req=3),
+    Run(
+        episodes=4, seeds=[1, 2, 3, 4], seed=9, max_steps=7, frame=FrameRequest(8, 6, "raw"), req=3
+    ),
     Stop(req=4),
     Ping(req=5),
-    InitAgent(player_id="player_1", game="chess_v6", action_space={"type": "discrete", "n": 9},
-              labels=["a", "b"], noop_action=1, seed=11, req=6),
-    SelectAction(observation={"board": [[0, 1], [1, 0]], "text": "hi"}, info={"turn": 3},
-                 action_mask=[0, 1, 1], player_id="player_0", req=7),
-    Init(protocol=2, worker="env_worker", role="decision", run_id="r1", env_id="X-v0", pid=123,
-         agents=["a", "b"], action_space={"type": "discrete", "n": 3},
-         action_labels=["x", "y", "z"], noop_action=2, max_steps=99, req=8),
-    Ready(run_id="r1", env_id="X-v0", seed=5, episode=3, max_steps=10, frame=FRAME,
-          observation={"pos": [1, 2]}, info={"k": "v"}, action_mask=[1, 0],
-          agent_to_move="player_1", action_masks={"player_1": [1, 0]}, req=9),
-    StepResult(step_index=4, episode=2, action=1, reward=-0.5, terminated=True, truncated=True,
-               episode_return=3.25, frame=FRAME, observation=[1, 2, 3], info={"a": 1},
-               action_mask=[1, 1], agent="player_0", actions={"player_0": 1},
-               rewards={"player_0": 1.0}, terminations={"player_0": True},
-               truncations={"player_0": False}, agent_to_move="player_1",
-               action_masks={"player_1": [0, 1]}, req=10),
-    EpisodeEnd(episode=7, seed=8, total_reward=12.5, episode_length=33, terminated=True,
-               truncated=True, rewards={"a": 1.5}, req=11),
+    InitAgent(
+        player_id="player_1",
+        game="chess_v6",
+        action_space={"type": "discrete", "n": 9},
+        labels=["a", "b"],
+        noop_action=1,
+        seed=11,
+        req=6,
+    ),
+    SelectAction(
+        observation={"board": [[0, 1], [1, 0]], "text": "hi"},
+        info={"turn": 3},
+        action_mask=[0, 1, 1],
+        player_id="player_0",
+        req=7,
+    ),
+    Init(
+        protocol=2,
+        worker="env_worker",
+        role="decision",
+        run_id="r1",
+        env_id="X-v0",
+        pid=123,
+        agents=["a", "b"],
+        action_space={"type": "discrete", "n": 3},
+        action_labels=["x", "y", "z"],
+        noop_action=2,
+        max_steps=99,
+        req=8,
+    ),
+    Ready(
+        run_id="r1",
+        env_id="X-v0",
+        seed=5,
+        episode=3,
+        max_steps=10,
+        frame=FRAME,
+        observation={"pos": [1, 2]},
+        info={"k": "v"},
+        action_mask=[1, 0],
+        agent_to_move="player_1",
+        action_masks={"player_1": [1, 0]},
+        req=9,
+    ),
+    StepResult(
+        step_index=4,
+        episode=2,
+        action=1,
+        reward=-0.5,
+        terminated=True,
+        truncated=True,
+        episode_return=3.25,
+        frame=FRAME,
+        observation=[1, 2, 3],
+        info={"a": 1},
+        action_mask=[1, 1],
+        agent="player_0",
+        actions={"player_0": 1},
+        rewards={"player_0": 1.0},
+        terminations={"player_0": True},
+        truncations={"player_0": False},
+        agent_to_move="player_1",
+        action_masks={"player_1": [0, 1]},
+        req=10,
+    ),
+    EpisodeEnd(
+        episode=7,
+        seed=8,
+        total_reward=12.5,
+        episode_length=33,
+        terminated=True,
+        truncated=True,
+        rewards={"a": 1.5},
+        req=11,
+    ),
     RunEnd(episodes=3, steps=30, interrupted=True, req=12),
     Error(message="boom", code="env_error", cmd="step", fatal=True, req=13),
     Stopped(req=14),
@@ -238,8 +296,12 @@ def test_wrong_field_types_name_the_field(decode, line, field) -> None:
 
 
 def test_bad_frame_request_in_a_command_is_a_protocol_error() -> None:
-    for frame in ({"width": 0, "height": 5}, {"width": 5}, "80x48",
-                  {"width": 5, "height": 5, "encoding": "jpeg"}):
+    for frame in (
+        {"width": 0, "height": 5},
+        {"width": 5},
+        "80x48",
+        {"width": 5, "height": 5, "encoding": "jpeg"},
+    ):
         error = _protocol_error(decode_command, json.dumps({"cmd": "reset", "frame": frame}))
         assert "frame" in error.reason
 
@@ -309,7 +371,9 @@ def test_unknown_extra_fields_are_ignored() -> None:
 
 
 def test_reference_event_names_decode_as_aliases() -> None:
-    event = decode_event(b'{"type":"episode_done","episode":2,"total_reward":1.5,"episode_length":9}')
+    event = decode_event(
+        b'{"type":"episode_done","episode":2,"total_reward":1.5,"episode_length":9}'
+    )
     assert event == EpisodeEnd(episode=2, total_reward=1.5, episode_length=9)
     event = decode_event(b'{"type":"agent_initialized","player_id":"player_1"}')
     assert event == AgentReady(player_id="player_1")
@@ -338,8 +402,14 @@ def test_render_payload_rgb_lists_become_a_frame() -> None:
 
 @pytest.mark.parametrize(
     "payload",
-    [{"rgb": [[1, 2], [3]]}, {"rgb": "abc"}, {"image": [[[1, 2, 3]]]}, [[1, 2, 3]],
-     {"rgb": [[[None, 1, 2]]]}, {"rgb": [1, 2, 3]}],
+    [
+        {"rgb": [[1, 2], [3]]},
+        {"rgb": "abc"},
+        {"image": [[[1, 2, 3]]]},
+        [[1, 2, 3]],
+        {"rgb": [[[None, 1, 2]]]},
+        {"rgb": [1, 2, 3]},
+    ],
 )
 def test_bad_render_payloads_are_protocol_errors(payload) -> None:
     error = _protocol_error(decode_event, json.dumps({"type": "step", "render_payload": payload}))
@@ -349,29 +419,21 @@ def test_bad_render_payloads_are_protocol_errors(payload) -> None:
 # --------------------------------------------------------------------------- defects found
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: json.loads raises RecursionError on deep nesting; "
-                   "codec._decode catches only ValueError/UnicodeDecodeError")
 @pytest.mark.parametrize("decode", [decode_command, decode_event])
 def test_deeply_nested_json_is_a_protocol_error(decode) -> None:
     _protocol_error(decode, b"[" * 100_000)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: codec._decode looks an unhashable 'type' value up "
-                   "in EVENT_ALIASES before checking it is a str -> TypeError")
 @pytest.mark.parametrize("line", [b'{"type": [1]}', b'{"type": {"a": 1}}'])
 def test_unhashable_event_type_is_a_protocol_error(line) -> None:
     _protocol_error(decode_event, line)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: Frame.from_reference lets IndexError (scalar rgb) "
-                   "and OverflowError (values outside 0..255, numpy 2) escape")
 @pytest.mark.parametrize("rgb", [5, [[[300, 0, 0]]], [[[-1, 0, 0]]]])
 def test_render_payload_with_bad_values_is_a_protocol_error(rgb) -> None:
     _protocol_error(decode_event, json.dumps({"type": "step", "render_payload": {"rgb": rgb}}))
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: Frame.from_array accepts HxWx1 (and HxWx2) images, "
-                   "giving a Frame whose data is not width*height*3 bytes")
 def test_render_payload_with_one_channel_is_rejected_or_consistent() -> None:
     rgb = [[[1], [2]], [[3], [4]]]
     try:
@@ -384,14 +446,10 @@ def test_render_payload_with_one_channel_is_rejected_or_consistent() -> None:
     assert decode_event(encode(event)) == event
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: Frame.from_wire does not check w/h are positive; "
-                   "w=h=-1 with 3 bytes passes the size check (-1*-1*3 == 3)")
 def test_frame_with_negative_size_is_a_protocol_error() -> None:
     _protocol_error(decode_event, _frame_event(w=-1, h=-1, enc="raw", data=_b64(b"abc")))
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: codec.from_wire skips the type check for null, so a "
-                   "non-optional field (reward: float) decodes as None")
 @pytest.mark.parametrize(
     ("decode", "line", "field"),
     [
@@ -420,10 +478,39 @@ def _outcome(decode, data: bytes) -> str:
 
 
 _VALID_LINES = [encode(m, frame_encoding=enc) for m in SAMPLES for enc in ("zlib", "png", "raw")]
-_JUNK_VALUES = [None, True, False, 0, -1, 1.5, 1e308, 2**70, "", "x", "\u0000", [], [1, "a"], {},
-                {"w": 1}]
-_TEMPTING_KEYS = ["w", "h", "enc", "data", "width", "height", "encoding", "frame", "seed",
-                  "render_payload", "rgb", "req", "episode_reward", "action_mask"]
+_JUNK_VALUES = [
+    None,
+    True,
+    False,
+    0,
+    -1,
+    1.5,
+    1e308,
+    2**70,
+    "",
+    "x",
+    "\u0000",
+    [],
+    [1, "a"],
+    {},
+    {"w": 1},
+]
+_TEMPTING_KEYS = [
+    "w",
+    "h",
+    "enc",
+    "data",
+    "width",
+    "height",
+    "encoding",
+    "frame",
+    "seed",
+    "render_payload",
+    "rgb",
+    "req",
+    "episode_reward",
+    "action_mask",
+]
 
 
 def _mutate(rng: random.Random, obj) -> None:
@@ -490,8 +577,6 @@ def test_fuzz_commands_with_mutated_kind_give_a_command_or_protocol_error() -> N
     assert bad == {}
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a mutated event 'type' (list/dict) raises TypeError "
-                   "from the EVENT_ALIASES lookup instead of ProtocolError")
 def test_fuzz_events_with_mutated_kind_give_an_event_or_protocol_error() -> None:
     rng = random.Random(0)
     bad = {}

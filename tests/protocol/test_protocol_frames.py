@@ -170,7 +170,7 @@ def test_from_array_rejects_a_two_dimensional_image() -> None:
 
 
 def _minigrid_like(size: int = 256, tiles: int = 8) -> np.ndarray:
-    """A MiniGrid-looking frame: grey walls round a black floor with grid lines, a goal, an agent."""
+    """A MiniGrid-like frame: grey walls round a black floor with grid lines, a goal, an agent."""
     tile = size // tiles
     image = np.zeros((size, size, 3), np.uint8)
     image[::tile, :] = (100, 100, 100)  # grid lines
@@ -178,10 +178,10 @@ def _minigrid_like(size: int = 256, tiles: int = 8) -> np.ndarray:
     wall = np.zeros((size, size), bool)
     wall[:tile, :] = wall[-tile:, :] = wall[:, :tile] = wall[:, -tile:] = True
     image[wall] = (100, 100, 100)
-    image[-2 * tile + 1:-tile, -2 * tile + 1:-tile] = (0, 255, 0)  # goal
+    image[-2 * tile + 1 : -tile, -2 * tile + 1 : -tile] = (0, 255, 0)  # goal
     ys, xs = np.mgrid[0:tile, 0:tile]
     triangle = (xs > tile // 4) & (np.abs(ys - tile // 2) < (xs - tile // 4) // 2)
-    agent = image[tile:2 * tile, tile:2 * tile]
+    agent = image[tile : 2 * tile, tile : 2 * tile]
     agent[triangle] = (255, 0, 0)
     return image
 
@@ -212,8 +212,15 @@ def test_frame_request_validation(width, height, encoding) -> None:
 def test_frame_request_wire_round_trip_and_errors() -> None:
     request = FrameRequest(80, 48, "png")
     assert FrameRequest.from_wire(request.to_wire()) == request
-    assert FrameRequest.from_wire({"width": 8, "height": 4}).encoding == "zlib"
-    for bad in ([80, 48], "80x48", {"width": 8}, {"width": "wide", "height": 4},
-                {"width": 0, "height": 4}, {"width": 8, "height": 4, "encoding": "bmp"}):
+    # no encoding: the worker's own default (its --frame-encoding) applies
+    assert FrameRequest.from_wire({"width": 8, "height": 4}).encoding is None
+    for bad in (
+        [80, 48],
+        "80x48",
+        {"width": 8},
+        {"width": "wide", "height": 4},
+        {"width": 0, "height": 4},
+        {"width": 8, "height": 4, "encoding": "bmp"},
+    ):
         with pytest.raises(FrameError):
             FrameRequest.from_wire(bad)

@@ -23,8 +23,12 @@ from mosaic_tui.protocol.stdio import WorkerChannel
 
 
 def _run(script: str, stdin: bytes = b"", timeout: float = 20) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", textwrap.dedent(script)], input=stdin,
-                          capture_output=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(script)],
+        input=stdin,
+        capture_output=True,
+        timeout=timeout,
+    )
 
 
 def test_stray_writes_go_to_stderr_and_stdout_carries_only_the_protocol() -> None:
@@ -53,7 +57,8 @@ def test_stray_writes_go_to_stderr_and_stdout_carries_only_the_protocol() -> Non
 
 
 def test_stdin_eof_makes_receive_return_none() -> None:
-    result = _run("""
+    result = _run(
+        """
         from mosaic_tui.protocol import Error, Pong
         from mosaic_tui.protocol.stdio import WorkerChannel
 
@@ -62,7 +67,9 @@ def test_stdin_eof_makes_receive_return_none() -> None:
         second = channel.receive(timeout=10)
         channel.send(Pong(req=1) if second is None else Error(message=repr(second)))
         channel.send(Error(message=type(first).__name__))
-    """, stdin=b'{"cmd":"ping","req":7}\n')
+    """,
+        stdin=b'{"cmd":"ping","req":7}\n',
+    )
     assert result.returncode == 0, result.stderr.decode()
     first, second = [decode_event(line) for line in result.stdout.splitlines()]
     assert first == Pong(req=1)  # the second receive() saw EOF
@@ -83,8 +90,9 @@ def test_stdin_already_closed_gives_none_at_once() -> None:
 
 
 def test_commands_errors_blank_lines_and_eof_in_order() -> None:
-    stdin = io.BytesIO(b'{"cmd":"ping","req":1}\n\n   \nnot json\n{"cmd":"reset","seed":4}\n'
-                       b'{"cmd":"ping","req":2}')  # last line without a newline
+    stdin = io.BytesIO(
+        b'{"cmd":"ping","req":1}\n\n   \nnot json\n{"cmd":"reset","seed":4}\n{"cmd":"ping","req":2}'
+    )  # last line without a newline
     channel = WorkerChannel(stdin=stdin, stdout=io.BytesIO())
     got = [channel.receive(timeout=5) for _ in range(5)]
     assert got[0] == Ping(req=1)
@@ -104,7 +112,7 @@ def test_send_writes_encoded_lines_and_reject_reports_bad_command() -> None:
     out = io.BytesIO()
     channel = WorkerChannel(stdin=io.BytesIO(b""), stdout=out, frame_encoding="raw")
     channel.send(Pong(req=3))
-    channel.reject(ProtocolError("not JSON", "garbage"), req=9)
+    channel.reject(ProtocolError("not JSON", "garbage", req=9))
     lines = out.getvalue().splitlines(keepends=True)
     assert lines[0] == encode(Pong(req=3))
     error = decode_event(lines[1])
@@ -112,9 +120,31 @@ def test_send_writes_encoded_lines_and_reject_reports_bad_command() -> None:
     assert error.code == "bad_command" and error.req == 9 and "garbage" in error.message
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a deeply nested line raises RecursionError in the "
-                   "reader thread (stdio._read catches only ProtocolError); the thread dies, "
-                   "so the next command and even EOF are never delivered")
+def test_reject_echoes_the_req_of_a_readable_bad_command() -> None:
+    stdin = io.BytesIO(b'{"cmd":"reset","seed":"x","req":41}\n{"cmd":"fly","req":42}\nnope\n')
+    out = io.BytesIO()
+    channel = WorkerChannel(stdin=stdin, stdout=out)
+    for _ in range(3):
+        error = channel.receive(timeout=5)
+        assert isinstance(error, ProtocolError)
+        channel.reject(error)
+    events = [decode_event(line) for line in out.getvalue().splitlines()]
+    assert [(e.code, e.req) for e in events] == [
+        ("bad_command", 41),
+        ("bad_command", 42),
+        ("bad_command", None),
+    ]
+
+
+def test_reject_of_a_line_with_a_boolean_req_sends_a_decodable_error() -> None:
+    stdin = io.BytesIO(b'{"cmd":"reset","seed":"x","req":true}\n')
+    out = io.BytesIO()
+    channel = WorkerChannel(stdin=stdin, stdout=out)
+    channel.reject(channel.receive(timeout=5))
+    error = decode_event(out.getvalue())
+    assert error.code == "bad_command" and error.req is None
+
+
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
 def test_reader_survives_a_deeply_nested_line() -> None:
     stdin = io.BytesIO(b"[" * 100_000 + b'\n{"cmd":"ping","req":1}\n')

@@ -10,8 +10,9 @@ from mosaic_tui.runtime import CATALOG, LaunchError, SettingSpec, WorkerDefiniti
 
 
 def test_settings_become_flags() -> None:
-    argv, env = worker("baseline_worker").command("r1", {"behavior": "cycling", "seed": 7},
-                                                  player_id="player_0")
+    argv, env = worker("baseline_worker").command(
+        "r1", {"behavior": "cycling", "seed": 7}, player_id="player_0"
+    )
     assert argv[:3] == [sys.executable, "-m", "baseline_worker"]
     assert argv[argv.index("--run-id") + 1] == "r1"
     assert argv[argv.index("--player-id") + 1] == "player_0"
@@ -21,8 +22,15 @@ def test_settings_become_flags() -> None:
 
 def test_env_worker_settings_and_env_vars() -> None:
     argv, env = worker("env_worker").command(
-        "r", {"policy": "noop", "max_steps": 20, "frame_size": [80, 48],
-              "env_settings": {"is_slippery": False}}, env_id="FrozenLake-v1")
+        "r",
+        {
+            "policy": "noop",
+            "max_steps": 20,
+            "frame_size": [80, 48],
+            "env_settings": {"is_slippery": False},
+        },
+        env_id="FrozenLake-v1",
+    )
     assert argv[argv.index("--env-id") + 1] == "FrozenLake-v1"
     assert argv[argv.index("--frame-size") + 1] == "80x48"
     assert argv[argv.index("--env-settings") + 1] == '{"is_slippery": false}'
@@ -34,11 +42,14 @@ def test_unknown_setting_is_an_error_with_a_suggestion() -> None:
         worker("baseline_worker").command("r", {"behaviour": "random"})
 
 
-@pytest.mark.parametrize("settings, message", [
-    ({"behavior": "smart"}, "not one of random, noop, cycling"),
-    ({"seed": "abc"}, "not valid"),
-    ({"seed": 1.5}, "not valid"),
-])
+@pytest.mark.parametrize(
+    "settings, message",
+    [
+        ({"behavior": "smart"}, "not one of random, noop, cycling"),
+        ({"seed": "abc"}, "not valid"),
+        ({"seed": 1.5}, "not valid"),
+    ],
+)
 def test_invalid_values_are_errors(settings: dict, message: str) -> None:
     with pytest.raises(LaunchError, match=message):
         worker("baseline_worker").command("r", settings)
@@ -56,9 +67,16 @@ def test_unknown_worker_lists_the_catalogue() -> None:
 
 def test_secrets_travel_in_the_environment_never_in_argv() -> None:
     definition = WorkerDefinition(
-        "fake_llm", "Fake", "", module="fake_llm", role="decision",
-        settings=(SettingSpec("api_key", None, env_var="FAKE_API_KEY"),
-                  SettingSpec("model", "--model")))
+        "fake_llm",
+        "Fake",
+        "",
+        module="fake_llm",
+        role="decision",
+        settings=(
+            SettingSpec("api_key", None, env_var="FAKE_API_KEY"),
+            SettingSpec("model", "--model"),
+        ),
+    )
     argv, env = definition.command("r", {"api_key": "sk-secret", "model": "m"})
     assert "sk-secret" not in " ".join(argv)
     assert env["FAKE_API_KEY"] == "sk-secret"
@@ -66,8 +84,9 @@ def test_secrets_travel_in_the_environment_never_in_argv() -> None:
 
 
 def test_a_secret_without_an_env_var_is_refused() -> None:
-    definition = WorkerDefinition("w", "W", "", module="w", role="decision",
-                                  settings=(SettingSpec("token", "--token"),))
+    definition = WorkerDefinition(
+        "w", "W", "", module="w", role="decision", settings=(SettingSpec("token", "--token"),)
+    )
     with pytest.raises(LaunchError, match="looks like a secret"):
         definition.command("r", {"token": "t"})
 
@@ -78,8 +97,12 @@ def test_every_catalogue_module_is_importable_and_has_help() -> None:
 
     for definition in CATALOG.values():
         importlib.import_module(definition.module)
-        out = subprocess.run([sys.executable, "-m", definition.module, "--help"],
-                             capture_output=True, text=True, timeout=60)
+        out = subprocess.run(
+            [sys.executable, "-m", definition.module, "--help"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert out.returncode == 0
         assert "--run-id" in out.stdout
         for spec in definition.settings:

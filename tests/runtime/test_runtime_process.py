@@ -1,4 +1,4 @@
-"""WorkerProcess against scripted fake workers: crash, hang, garbage, bursts, huge lines, orphans."""
+"""WorkerProcess against scripted fake workers: crash, hang, garbage, bursts, long lines."""
 
 from __future__ import annotations
 
@@ -20,16 +20,25 @@ INIT = '{"type":"init","protocol":1,"worker":"fake"}'
 def fake(tmp_path: Path, body: str, *, strict: bool = True, init: bool = True) -> WorkerProcess:
     """A worker whose behaviour is the given Python body; `out(line)` writes a protocol line."""
     script = tmp_path / "fake_worker.py"
-    script.write_text(textwrap.dedent("""
+    script.write_text(
+        textwrap.dedent("""
         import os, sys, time, json
         def out(line):
             sys.stdout.write(line + "\\n"); sys.stdout.flush()
         def cmd():
             line = sys.stdin.readline()
             return json.loads(line) if line else None
-    """) + (f"out({INIT!r})\n" if init else "") + textwrap.dedent(body))
-    return WorkerProcess([sys.executable, str(script)], name="fake", log_path=tmp_path / "fake.log",
-                         strict=strict, expects_init=init)
+    """)
+        + (f"out({INIT!r})\n" if init else "")
+        + textwrap.dedent(body)
+    )
+    return WorkerProcess(
+        [sys.executable, str(script)],
+        name="fake",
+        log_path=tmp_path / "fake.log",
+        strict=strict,
+        expects_init=init,
+    )
 
 
 def alive(pid: int) -> bool:
@@ -46,10 +55,13 @@ def alive(pid: int) -> bool:
 
 
 async def test_request_gets_the_answer_with_its_req(tmp_path: Path) -> None:
-    w = fake(tmp_path, """
+    w = fake(
+        tmp_path,
+        """
         while (c := cmd()) is not None:
             out(json.dumps({"type": "pong", "req": c["req"]}))
-    """)
+    """,
+    )
     init = await w.start()
     assert init is not None and init.worker == "fake"
     first = await w.request(Ping(), ("pong",), timeout=5)
@@ -60,11 +72,14 @@ async def test_request_gets_the_answer_with_its_req(tmp_path: Path) -> None:
 
 
 async def test_crash_reports_exit_code_and_log_tail(tmp_path: Path) -> None:
-    w = fake(tmp_path, """
+    w = fake(
+        tmp_path,
+        """
         cmd()
         print("Traceback: policy.npz not found", file=sys.stderr)
         sys.exit(3)
-    """)
+    """,
+    )
     await w.start()
     with pytest.raises(WorkerError) as info:
         await w.request(Ping(), ("pong",), timeout=5)
@@ -78,14 +93,17 @@ async def test_crash_reports_exit_code_and_log_tail(tmp_path: Path) -> None:
 
 async def test_hang_times_out_and_stop_kills_the_whole_group(tmp_path: Path) -> None:
     pidfile = tmp_path / "child.pid"
-    w = fake(tmp_path, f"""
+    w = fake(
+        tmp_path,
+        f"""
         import signal, subprocess
         signal.signal(signal.SIGTERM, signal.SIG_IGN)  # ignores polite termination
         child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
         open({str(pidfile)!r}, "w").write(str(child.pid))
         while True:
             time.sleep(1)
-    """)
+    """,
+    )
     await w.start()
     with pytest.raises(WorkerTimeout, match="did not send an answer to 'ping' within 0.5 s"):
         await w.request(Ping(), ("pong",), timeout=0.5)
@@ -109,11 +127,14 @@ async def test_hang_times_out_and_stop_kills_the_whole_group(tmp_path: Path) -> 
 
 
 async def test_garbage_on_stdout_is_a_clear_protocol_error(tmp_path: Path) -> None:
-    w = fake(tmp_path, """
+    w = fake(
+        tmp_path,
+        """
         cmd()
         out("Loading level... done")
         time.sleep(5)
-    """)
+    """,
+    )
     await w.start()
     with pytest.raises(WorkerError, match="broke the protocol: not JSON.*Loading level"):
         await w.request(Ping(), ("pong",), timeout=5)
@@ -121,12 +142,16 @@ async def test_garbage_on_stdout_is_a_clear_protocol_error(tmp_path: Path) -> No
 
 
 async def test_lenient_mode_skips_garbage_and_logs_it(tmp_path: Path) -> None:
-    w = fake(tmp_path, """
+    w = fake(
+        tmp_path,
+        """
         c = cmd()
         out("Loading level... done")
         out(json.dumps({"type": "pong", "req": c["req"]}))
         cmd()
-    """, strict=False)
+    """,
+        strict=False,
+    )
     await w.start()
     assert isinstance(await w.request(Ping(), ("pong",), timeout=5), Pong)
     await w.stop()
@@ -135,14 +160,17 @@ async def test_lenient_mode_skips_garbage_and_logs_it(tmp_path: Path) -> None:
 
 async def test_back_to_back_messages_are_all_received(tmp_path: Path) -> None:
     # The reference's select()+readline() lost messages that arrived in one read.
-    w = fake(tmp_path, """
+    w = fake(
+        tmp_path,
+        """
         c = cmd()
         sys.stdout.write("".join(
             json.dumps({"type": "step", "step_index": i, "req": c["req"]}) + "\\n"
             for i in range(2000)))
         sys.stdout.flush()
         cmd()
-    """)
+    """,
+    )
     await w.start()
     await w.send(Ping())
     got = [(await w.next_event(5)).step_index for _ in range(2000)]  # type: ignore[attr-defined]
@@ -151,12 +179,15 @@ async def test_back_to_back_messages_are_all_received(tmp_path: Path) -> None:
 
 
 async def test_lines_of_sixteen_mebibytes_are_read(tmp_path: Path) -> None:
-    w = fake(tmp_path, """
+    w = fake(
+        tmp_path,
+        """
         c = cmd()
         blob = "A" * (16 * 1024 * 1024)
         out(json.dumps({"type": "error", "message": blob, "req": c["req"]}))
         cmd()
-    """)
+    """,
+    )
     await w.start()
     with pytest.raises(CommandRejected) as info:
         await w.request(Ping(), ("pong",), timeout=20)
@@ -165,14 +196,17 @@ async def test_lines_of_sixteen_mebibytes_are_read(tmp_path: Path) -> None:
 
 
 async def test_rejected_command_keeps_the_worker_usable(tmp_path: Path) -> None:
-    w = fake(tmp_path, """
+    w = fake(
+        tmp_path,
+        """
         while (c := cmd()) is not None:
             if c["cmd"] == "reset":
                 out(json.dumps({"type": "error", "message": "no seed", "code": "bad_command",
                                 "req": c["req"]}))
             else:
                 out(json.dumps({"type": "pong", "req": c["req"]}))
-    """)
+    """,
+    )
     await w.start()
     with pytest.raises(CommandRejected, match="no seed"):
         await w.request(Reset(), ("ready",), timeout=5)
@@ -182,14 +216,17 @@ async def test_rejected_command_keeps_the_worker_usable(tmp_path: Path) -> None:
 
 async def test_stale_answers_are_skipped(tmp_path: Path) -> None:
     # The first ping is answered late (after its request timed out); the second must get its own.
-    w = fake(tmp_path, """
+    w = fake(
+        tmp_path,
+        """
         first = cmd()
         time.sleep(0.6)
         out(json.dumps({"type": "pong", "req": first["req"]}))
         second = cmd()
         out(json.dumps({"type": "pong", "req": second["req"]}))
         cmd()
-    """)
+    """,
+    )
     await w.start()
     with pytest.raises(WorkerTimeout):
         await w.request(Ping(), ("pong",), timeout=0.3)
@@ -199,10 +236,14 @@ async def test_stale_answers_are_skipped(tmp_path: Path) -> None:
 
 
 async def test_fatal_error_at_start_is_reported(tmp_path: Path) -> None:
-    w = fake(tmp_path, """
+    w = fake(
+        tmp_path,
+        """
         out(json.dumps({"type": "error", "message": "unknown env id 'Foo-v0'", "fatal": True}))
         sys.exit(2)
-    """, init=False)
+    """,
+        init=False,
+    )
     w.expects_init = True
     with pytest.raises(WorkerError, match="unknown env id 'Foo-v0'"):
         await w.start(timeout=10)
@@ -210,9 +251,13 @@ async def test_fatal_error_at_start_is_reported(tmp_path: Path) -> None:
 
 
 async def test_exit_before_init_names_the_cause(tmp_path: Path) -> None:
-    w = fake(tmp_path, """
+    w = fake(
+        tmp_path,
+        """
         raise ImportError("No module named 'torch'")
-    """, init=False)
+    """,
+        init=False,
+    )
     w.expects_init = True
     with pytest.raises(WorkerError) as info:
         await w.start(timeout=10)

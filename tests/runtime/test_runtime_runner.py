@@ -23,12 +23,24 @@ from mosaic_tui.runtime import (
 )
 
 
-def config(task: str = "MiniGrid-Empty-8x8-v0", behavior: str = "random", *,
-           kind: str = "baseline", max_steps: int | None = 30, **settings) -> OperatorConfig:
+def config(
+    task: str = "MiniGrid-Empty-8x8-v0",
+    behavior: str = "random",
+    *,
+    kind: str = "baseline",
+    max_steps: int | None = 30,
+    **settings,
+) -> OperatorConfig:
     return OperatorConfig.single_agent(
-        "op", "Op", "baseline_worker" if kind == "baseline" else "human", kind,
-        env_name="minigrid", task=task, max_steps=max_steps,
-        settings={"behavior": behavior, **settings} if kind == "baseline" else {})
+        "op",
+        "Op",
+        "baseline_worker" if kind == "baseline" else "human",
+        kind,
+        env_name="minigrid",
+        task=task,
+        max_steps=max_steps,
+        settings={"behavior": behavior, **settings} if kind == "baseline" else {},
+    )
 
 
 async def collect(runner: OperatorRunner, seeds: list[int], **kw) -> list[RunnerEvent]:
@@ -43,8 +55,11 @@ async def collect(runner: OperatorRunner, seeds: list[int], **kw) -> list[Runner
 
 
 def table(events: list[RunnerEvent]) -> list[tuple]:
-    return [(e.episode, e.step_index, e.action, e.reward, e.terminated, e.truncated)
-            for e in events if isinstance(e, StepTaken)]
+    return [
+        (e.episode, e.step_index, e.action, e.reward, e.terminated, e.truncated)
+        for e in events
+        if isinstance(e, StepTaken)
+    ]
 
 
 async def test_same_actions_whichever_process_runs_the_baseline(tmp_path: Path) -> None:
@@ -68,8 +83,9 @@ async def test_max_steps_truncates_and_episodes_are_counted(tmp_path: Path) -> N
 
 
 async def test_noop_baseline_uses_done_and_never_spins(tmp_path: Path) -> None:
-    events = await collect(OperatorRunner(config(behavior="noop", max_steps=5),
-                                          log_dir=tmp_path), [0])
+    events = await collect(
+        OperatorRunner(config(behavior="noop", max_steps=5), log_dir=tmp_path), [0]
+    )
     steps = [e for e in events if isinstance(e, StepTaken)]
     assert {e.action_label for e in steps} == {"done"}
 
@@ -111,10 +127,16 @@ def test_human_player_without_a_keyboard_is_refused() -> None:
 def test_multi_agent_config_is_refused_clearly() -> None:
     from mosaic_tui.core import WorkerAssignment
 
-    cfg = OperatorConfig.multi_agent("chess", "Chess", "pettingzoo_classic", "chess_v6", {
-        "player_0": WorkerAssignment("baseline_worker", "baseline", {"behavior": "random"}),
-        "player_1": WorkerAssignment("baseline_worker", "baseline", {"behavior": "random"}),
-    })
+    cfg = OperatorConfig.multi_agent(
+        "chess",
+        "Chess",
+        "pettingzoo_classic",
+        "chess_v6",
+        {
+            "player_0": WorkerAssignment("baseline_worker", "baseline", {"behavior": "random"}),
+            "player_1": WorkerAssignment("baseline_worker", "baseline", {"behavior": "random"}),
+        },
+    )
     with pytest.raises(LaunchError, match="multi-agent"):
         OperatorRunner(cfg)
 

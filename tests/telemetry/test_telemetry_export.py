@@ -21,13 +21,18 @@ from mosaic_tui.telemetry import (
 
 
 def _add_run(store: TelemetryStore, session_id: str, run_id: str, episodes: int = 1) -> None:
-    store.begin_run(RunRow(run_id, session_id, f"op-{run_id}", run_id, "toytext",
-                           "FrozenLake-v1", {"seed": 1}, 1.0))
+    store.begin_run(
+        RunRow(
+            run_id, session_id, f"op-{run_id}", run_id, "toytext", "FrozenLake-v1", {"seed": 1}, 1.0
+        )
+    )
     for i in range(episodes):
         store.record_episode(
             EpisodeRow(run_id, i, 7 + i, 1.0, 2, True, False, 2.0, 3.0, {"agent": 1.0}, True),
-            [StepRow(i, 0, "agent", 2, 0.0, False, False, {"note": "a,b"}),
-             StepRow(i, 1, "agent", None, 1.0, True, False)],
+            [
+                StepRow(i, 0, "agent", 2, 0.0, False, False, {"note": "a,b"}),
+                StepRow(i, 1, "agent", None, 1.0, True, False),
+            ],
         )
 
 
@@ -46,10 +51,18 @@ def test_csv_steps_of_one_run(store: TelemetryStore) -> None:
     buf = io.StringIO()
     assert export(store, buf, fmt="csv", table="steps", run_id="new-a") == 4
     rows = list(csv.reader(io.StringIO(buf.getvalue())))
-    assert rows[0] == ["run_id", "episode_index", "step_index", "agent", "action", "reward",
-                       "terminated", "truncated", "extra"]
-    assert rows[1] == ["new-a", "0", "0", "agent", "2", "0.0", "False", "False",
-                       '{"note": "a,b"}']
+    assert rows[0] == [
+        "run_id",
+        "episode_index",
+        "step_index",
+        "agent",
+        "action",
+        "reward",
+        "terminated",
+        "truncated",
+        "extra",
+    ]
+    assert rows[1] == ["new-a", "0", "0", "agent", "2", "0.0", "False", "False", '{"note": "a,b"}']
     assert rows[2] == ["new-a", "0", "1", "agent", "", "1.0", "True", "False", ""]
     assert [r[1] for r in rows[1:]] == ["0", "0", "1", "1"]
 
@@ -58,11 +71,21 @@ def test_jsonl_episodes_to_path(store: TelemetryStore, tmp_path: Path) -> None:
     out = tmp_path / "episodes.jsonl"
     assert export(store, out, fmt="jsonl", table="episodes", run_id="old-run") == 1
     lines = out.read_text().splitlines()
-    assert [json.loads(line) for line in lines] == [{
-        "run_id": "old-run", "episode_index": 0, "seed": 7, "total_reward": 1.0, "length": 2,
-        "terminated": True, "truncated": False, "started_at": 2.0, "ended_at": 3.0,
-        "rewards": {"agent": 1.0}, "success": True,
-    }]
+    assert [json.loads(line) for line in lines] == [
+        {
+            "run_id": "old-run",
+            "episode_index": 0,
+            "seed": 7,
+            "total_reward": 1.0,
+            "length": 2,
+            "terminated": True,
+            "truncated": False,
+            "started_at": 2.0,
+            "ended_at": 3.0,
+            "rewards": {"agent": 1.0},
+            "success": True,
+        }
+    ]
 
 
 def test_default_is_latest_session(store: TelemetryStore) -> None:
@@ -98,8 +121,7 @@ def test_unknown_run_and_mismatched_session(store: TelemetryStore) -> None:
     with pytest.raises(TelemetryError, match=r"unknown run 'ghost'.*new-b.*new-a.*old-run"):
         export(store, io.StringIO(), fmt="csv", table="steps", run_id="ghost")
     with pytest.raises(TelemetryError, match="belongs to session 'old'"):
-        export(store, io.StringIO(), fmt="csv", table="steps", run_id="old-run",
-               session_id="new")
+        export(store, io.StringIO(), fmt="csv", table="steps", run_id="old-run", session_id="new")
 
 
 def test_unknown_format_and_table(store: TelemetryStore, tmp_path: Path) -> None:

@@ -29,7 +29,11 @@ def test_redact_nested_keys_case_insensitive() -> None:
 def test_redact_matches_words_not_substrings() -> None:
     settings = {"max_tokens": 64, "keymap": "wasd", "apiKey": "k", "HF_TOKEN": "t", "monkey": 1}
     assert redact(settings) == {
-        "max_tokens": 64, "keymap": "wasd", "apiKey": "***", "HF_TOKEN": "***", "monkey": 1,
+        "max_tokens": 64,
+        "keymap": "wasd",
+        "apiKey": "***",
+        "HF_TOKEN": "***",
+        "monkey": 1,
     }
 
 
@@ -43,15 +47,24 @@ def test_begin_run_persists_redacted_config(tmp_path: Path) -> None:
     db = tmp_path / "runs.sqlite"
     with TelemetryStore.open(db) as store:
         store.begin_session(SessionRow("s", 1.0, "app", {"api_token": "leak-meta"}))
-        store.begin_run(RunRow(
-            "r", "s", "op", "Op", "minigrid", "MiniGrid-Empty-8x8-v0",
-            {"workers": [{"llm": {"apiKey": "leak-config", "model": "m"}}]}, 2.0,
-        ))
+        store.begin_run(
+            RunRow(
+                "r",
+                "s",
+                "op",
+                "Op",
+                "minigrid",
+                "MiniGrid-Empty-8x8-v0",
+                {"workers": [{"llm": {"apiKey": "leak-config", "model": "m"}}]},
+                2.0,
+            )
+        )
         assert store.runs()[0].config == {"workers": [{"llm": {"apiKey": "***", "model": "m"}}]}
         assert store.sessions()[0].meta == {"api_token": "***"}
     raw = sqlite3.connect(db)
-    stored = [row[0] for row in raw.execute("SELECT config FROM runs UNION ALL "
-                                             "SELECT meta FROM sessions")]
+    stored = [
+        row[0] for row in raw.execute("SELECT config FROM runs UNION ALL SELECT meta FROM sessions")
+    ]
     raw.close()
     assert len(stored) == 2
     assert not any("leak" in text for text in stored)

@@ -20,20 +20,40 @@ from mosaic_tui.telemetry import (
 
 
 def _run(run_id: str = "r1", session_id: str = "s1", started_at: float = 10.0) -> RunRow:
-    return RunRow(run_id, session_id, "op-1", "MiniGrid left", "minigrid",
-                  "MiniGrid-Empty-8x8-v0", {"max_steps": 50, "players": {"agent": "baseline"}},
-                  started_at)
+    return RunRow(
+        run_id,
+        session_id,
+        "op-1",
+        "MiniGrid left",
+        "minigrid",
+        "MiniGrid-Empty-8x8-v0",
+        {"max_steps": 50, "players": {"agent": "baseline"}},
+        started_at,
+    )
 
 
-def _episode(index: int, run_id: str = "r1", total: float = 1.0, length: int = 2,
-             success: bool | None = None) -> EpisodeRow:
-    return EpisodeRow(run_id, index, 100 + index, total, length, True, False,
-                      20.0 + index, 21.0 + index, None, success)
+def _episode(
+    index: int, run_id: str = "r1", total: float = 1.0, length: int = 2, success: bool | None = None
+) -> EpisodeRow:
+    return EpisodeRow(
+        run_id,
+        index,
+        100 + index,
+        total,
+        length,
+        True,
+        False,
+        20.0 + index,
+        21.0 + index,
+        None,
+        success,
+    )
 
 
 def _steps(index: int, n: int = 2, agents: tuple[str, ...] = ("agent",)) -> list[StepRow]:
-    return [StepRow(index, s, a, s % 3, 0.5 * s, s == n - 1, False)
-            for s in range(n) for a in agents]
+    return [
+        StepRow(index, s, a, s % 3, 0.5 * s, s == n - 1, False) for s in range(n) for a in agents
+    ]
 
 
 @pytest.fixture
@@ -124,8 +144,9 @@ def test_session_and_run_round_trip(store: TelemetryStore) -> None:
 
 
 def test_episode_and_step_round_trip(store: TelemetryStore) -> None:
-    episode = EpisodeRow("r1", 0, None, -1.5, 2, False, True, 5.0, 6.5,
-                         {"player_0": 1.0, "player_1": -2.5}, False)
+    episode = EpisodeRow(
+        "r1", 0, None, -1.5, 2, False, True, 5.0, 6.5, {"player_0": 1.0, "player_1": -2.5}, False
+    )
     steps = [
         StepRow(0, 0, "player_1", None, 0.0, False, False, {"illegal": True, "text": "é"}),
         StepRow(0, 0, "player_0", 4, 1.0, False, False),
@@ -237,8 +258,9 @@ def test_summary_math(store: TelemetryStore) -> None:
     # mean 3; sample variance ((-2)^2 + (-1)^2 + 0^2 + 3^2) / 3 = 14/3; n = 4.
     expected_ci = 1.96 * math.sqrt(14 / 3) / 2
     got = store.summary("r1")
-    assert got == RunSummary("r1", 4, 3.0, pytest.approx(expected_ci), pytest.approx(2 / 3),
-                             25.0, 100)
+    assert got == RunSummary(
+        "r1", 4, 3.0, pytest.approx(expected_ci), pytest.approx(2 / 3), 25.0, 100
+    )
     assert got.ci95 == pytest.approx(2.11704, abs=1e-5)
 
 
@@ -276,4 +298,7 @@ def test_killed_process_loses_only_the_episode_in_progress(tmp_path: Path) -> No
     with TelemetryStore.open(db) as store:
         assert [e.episode_index for e in store.episodes("r")] == [0]
         assert [(s.episode_index, s.step_index) for s in store.steps("r")] == [
-            (0, 0), (0, 1), (0, 2)]
+            (0, 0),
+            (0, 1),
+            (0, 2),
+        ]

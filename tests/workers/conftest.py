@@ -23,11 +23,17 @@ READ_TIMEOUT = 15.0
 
 class WorkerClient:
     def __init__(self, argv: list[str]) -> None:
-        env = dict(os.environ, PYTHONUNBUFFERED="1", SDL_VIDEODRIVER="dummy",
-                   SDL_AUDIODRIVER="dummy", PYGAME_HIDE_SUPPORT_PROMPT="1")
+        env = dict(
+            os.environ,
+            PYTHONUNBUFFERED="1",
+            SDL_VIDEODRIVER="dummy",
+            SDL_AUDIODRIVER="dummy",
+            PYGAME_HIDE_SUPPORT_PROMPT="1",
+        )
         self.argv = argv
-        self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, env=env)
+        self.proc = subprocess.Popen(
+            argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env
+        )
         self._lines: queue.Queue[bytes | None] = queue.Queue()
         self._stderr: list[bytes] = []
         self.raw: list[bytes] = []  # every stdout line, as received
@@ -59,7 +65,9 @@ class WorkerClient:
         try:
             line = self._lines.get(timeout=timeout)
         except queue.Empty:
-            raise AssertionError(f"no event within {timeout}s; stderr:\n{self.stderr[-3000:]}")
+            raise AssertionError(
+                f"no event within {timeout}s; stderr:\n{self.stderr[-3000:]}"
+            ) from None
         if line is None:
             self._lines.put(None)  # stay at EOF
             raise EOFError(f"worker closed stdout; stderr:\n{self.stderr[-3000:]}")

@@ -10,6 +10,7 @@ import argparse
 import os
 import sys
 
+from baseline_worker.policies import BEHAVIORS, BaselinePolicy, NoLegalAction
 from mosaic_tui.protocol import (
     PROTOCOL_VERSION,
     ActionSelected,
@@ -29,14 +30,13 @@ from mosaic_tui.protocol import (
 )
 from mosaic_tui.protocol.stdio import WorkerChannel
 
-from baseline_worker.policies import BEHAVIORS, BaselinePolicy, NoLegalAction
-
 WORKER_NAME = "baseline_worker"
 
 
 class BaselineRuntime:
-    def __init__(self, channel: WorkerChannel, run_id: str, player_id: str, behavior: str,
-                 seed: int | None) -> None:
+    def __init__(
+        self, channel: WorkerChannel, run_id: str, player_id: str, behavior: str, seed: int | None
+    ) -> None:
         self.channel = channel
         self.run_id = run_id
         self.player_id = player_id
@@ -45,8 +45,15 @@ class BaselineRuntime:
         self.policy: BaselinePolicy | None = None
 
     def serve(self) -> int:
-        self.channel.send(Init(protocol=PROTOCOL_VERSION, worker=WORKER_NAME, role="decision",
-                               run_id=self.run_id, pid=os.getpid()))
+        self.channel.send(
+            Init(
+                protocol=PROTOCOL_VERSION,
+                worker=WORKER_NAME,
+                role="decision",
+                run_id=self.run_id,
+                pid=os.getpid(),
+            )
+        )
         while True:
             cmd = self.channel.receive()
             if cmd is None:
@@ -64,10 +71,10 @@ class BaselineRuntime:
         if isinstance(cmd, Ping):
             self.channel.send(Pong(req=req))
         elif isinstance(cmd, InitAgent):
-            n = int(cmd.action_space.get("n", len(cmd.labels)))
             try:
+                n = int(cmd.action_space.get("n", len(cmd.labels)))
                 self.policy = BaselinePolicy(self.behavior, n, cmd.noop_action)
-            except ValueError as exc:
+            except (TypeError, ValueError, AttributeError) as exc:
                 self.fail(str(exc), "bad_command", cmd.kind, req)
                 return
             self.player_id = cmd.player_id
@@ -76,8 +83,9 @@ class BaselineRuntime:
                 print(f"{WORKER_NAME}: {self.policy.note}", file=sys.stderr)
             self.channel.send(AgentReady(player_id=self.player_id, worker=WORKER_NAME, req=req))
         elif self.policy is None:
-            self.fail(f"{cmd.kind!r} before init_agent; send init_agent first", "not_ready",
-                      cmd.kind, req)
+            self.fail(
+                f"{cmd.kind!r} before init_agent; send init_agent first", "not_ready", cmd.kind, req
+            )
         elif isinstance(cmd, Reset):
             self.policy.reset(cmd.seed)
             self.channel.send(Ready(run_id=self.run_id, seed=cmd.seed, req=req))
@@ -87,12 +95,19 @@ class BaselineRuntime:
             except NoLegalAction as exc:
                 self.fail(f"{exc} for player {self.player_id}", "no_legal_action", cmd.kind, req)
                 return
-            self.channel.send(ActionSelected(action=action, player_id=self.player_id,
-                                             reason=self.policy.note, req=req))
+            self.channel.send(
+                ActionSelected(
+                    action=action, player_id=self.player_id, reason=self.policy.note, req=req
+                )
+            )
         else:
-            self.fail(f"{WORKER_NAME} does not answer {cmd.kind!r}; it is a decision worker"
-                      " (send init_agent, reset, select_action, ping or stop)", "bad_command",
-                      cmd.kind, req)
+            self.fail(
+                f"{WORKER_NAME} does not answer {cmd.kind!r}; it is a decision worker"
+                " (send init_agent, reset, select_action, ping or stop)",
+                "bad_command",
+                cmd.kind,
+                req,
+            )
 
     def fail(self, message: str, code: str, cmd: str, req: int | None) -> None:
         self.channel.send(Error(message=message, code=code, cmd=cmd, req=req))
@@ -106,11 +121,14 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--run-id", required=True, help="run id of the operator this player is in")
     p.add_argument("--player-id", default="agent", help="agent slot this worker plays")
-    p.add_argument("--behavior", choices=BEHAVIORS, default="random",
-                   help="random: uniform over legal actions; noop: the env's no-op action;"
-                   " cycling: legal actions in turn")
-    p.add_argument("--seed", type=int, default=None,
-                   help="seed used until a reset gives one")
+    p.add_argument(
+        "--behavior",
+        choices=BEHAVIORS,
+        default="random",
+        help="random: uniform over legal actions; noop: the env's no-op action;"
+        " cycling: legal actions in turn",
+    )
+    p.add_argument("--seed", type=int, default=None, help="seed used until a reset gives one")
     return p
 
 

@@ -6,7 +6,7 @@ actions whether its baseline runs inside the env worker or as a separate decisio
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 

@@ -8,9 +8,9 @@ import os
 import sys
 
 from baseline_worker.policies import BEHAVIORS
-from mosaic_tui.protocol import Error, FrameRequest
 
 from env_worker.runtime import WORKER_NAME, WorkerOptions
+from mosaic_tui.protocol import Error, FrameRequest
 
 
 def _frame(text: str) -> FrameRequest:
@@ -38,18 +38,44 @@ def parser() -> argparse.ArgumentParser:
         " protocol (docs/protocol.md) on stdin/stdout. Stray prints go to stderr.",
     )
     p.add_argument("--run-id", required=True, help="run id echoed in every ready event")
-    p.add_argument("--env-id", required=True, metavar="TASK",
-                   help="registered task id, e.g. MiniGrid-Empty-8x8-v0 (see `mosaic-tui envs`)")
-    p.add_argument("--policy", choices=BEHAVIORS, default="random",
-                   help="built-in policy for self-driving steps (`step {}` and `run`)")
-    p.add_argument("--max-steps", type=int, default=None,
-                   help="truncate episodes after this many steps (reset may override)")
-    p.add_argument("--frame-size", type=_frame, default=None, metavar="WxH",
-                   help="default frame box in pixels; frames are area-downsampled to fit")
-    p.add_argument("--frame-encoding", choices=("zlib", "raw", "png"), default="zlib",
-                   help="how frames are packed on the wire (default zlib)")
-    p.add_argument("--env-settings", type=_json_object, default={}, metavar="JSON",
-                   help="keyword arguments for gymnasium.make, as a JSON object")
+    p.add_argument(
+        "--env-id",
+        required=True,
+        metavar="TASK",
+        help="registered task id, e.g. MiniGrid-Empty-8x8-v0 (see `mosaic-tui envs`)",
+    )
+    p.add_argument(
+        "--policy",
+        choices=BEHAVIORS,
+        default="random",
+        help="built-in policy for self-driving steps (`step {}` and `run`)",
+    )
+    p.add_argument(
+        "--max-steps",
+        type=int,
+        default=None,
+        help="truncate episodes after this many steps (reset may override)",
+    )
+    p.add_argument(
+        "--frame-size",
+        type=_frame,
+        default=None,
+        metavar="WxH",
+        help="default frame box in pixels; frames are area-downsampled to fit",
+    )
+    p.add_argument(
+        "--frame-encoding",
+        choices=("zlib", "raw", "png"),
+        default="zlib",
+        help="how frames are packed on the wire (default zlib)",
+    )
+    p.add_argument(
+        "--env-settings",
+        type=_json_object,
+        default={},
+        metavar="JSON",
+        help="keyword arguments for gymnasium.make, as a JSON object",
+    )
     return p
 
 
@@ -64,9 +90,10 @@ def main(argv: list[str] | None = None) -> int:
 
     from mosaic_tui.protocol.stdio import WorkerChannel
 
-    channel = WorkerChannel(frame_encoding=args.frame_encoding)
-    options = WorkerOptions(args.run_id, args.env_id, args.policy, args.max_steps,
-                            args.frame_size, args.env_settings)
+    channel = WorkerChannel(frame_encoding=args.frame_encoding)  # unless a request says
+    options = WorkerOptions(
+        args.run_id, args.env_id, args.policy, args.max_steps, args.frame_size, args.env_settings
+    )
     try:
         from mosaic_tui.envs import EnvError, make_env
 
@@ -81,8 +108,13 @@ def main(argv: list[str] | None = None) -> int:
         import traceback
 
         traceback.print_exc()
-        channel.send(Error(message=f"{WORKER_NAME} could not start {args.env_id}: "
-                           f"{type(exc).__name__}: {exc}", code="start_failed", fatal=True))
+        channel.send(
+            Error(
+                message=f"{WORKER_NAME} could not start {args.env_id}: {type(exc).__name__}: {exc}",
+                code="start_failed",
+                fatal=True,
+            )
+        )
         return 1
     try:
         return runtime.serve()

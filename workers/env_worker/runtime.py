@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-
 from baseline_worker.policies import BaselinePolicy, NoLegalAction
+
 from mosaic_tui.protocol import (
     PROTOCOL_VERSION,
     Command,
@@ -80,6 +80,7 @@ class EnvRuntime:
         self.labels = action_labels(env, self.n_actions)
         self.noop = noop_action(self.labels)
         self.policy = BaselinePolicy(options.policy, self.n_actions, self.noop)
+        self.default_encoding = channel.frame_encoding  # --frame-encoding
         self.episode: Episode | None = None
         self.episodes_started = 0
 
@@ -87,13 +88,21 @@ class EnvRuntime:
 
     def hello(self) -> None:
         spec = self.env.spec
-        self.channel.send(Init(
-            protocol=PROTOCOL_VERSION, worker=WORKER_NAME, role="env",
-            run_id=self.options.run_id, env_id=self.options.env_id, pid=_pid(),
-            agents=["agent"], action_space={"type": "discrete", "n": self.n_actions},
-            action_labels=self.labels, noop_action=self.noop,
-            max_steps=self.options.max_steps or (spec.max_episode_steps if spec else None),
-        ))
+        self.channel.send(
+            Init(
+                protocol=PROTOCOL_VERSION,
+                worker=WORKER_NAME,
+                role="env",
+                run_id=self.options.run_id,
+                env_id=self.options.env_id,
+                pid=_pid(),
+                agents=["agent"],
+                action_space={"type": "discrete", "n": self.n_actions},
+                action_labels=self.labels,
+                noop_action=self.noop,
+                max_steps=self.options.max_steps or (spec.max_episode_steps if spec else None),
+            )
+        )
 
     def serve(self) -> int:
         self.hello()
@@ -123,8 +132,13 @@ class EnvRuntime:
                 self.channel.send(Stopped(req=req))
                 raise Stopping
             else:
-                self.fail(f"{WORKER_NAME} does not answer {cmd.kind!r}; it owns an environment"
-                          " (send reset, step, run, ping or stop)", "bad_command", cmd.kind, req)
+                self.fail(
+                    f"{WORKER_NAME} does not answer {cmd.kind!r}; it owns an environment"
+                    " (send reset, step, run, ping or stop)",
+                    "bad_command",
+                    cmd.kind,
+                    req,
+                )
         except Stopping:
             raise
         except Exception as exc:  # the env raised: report it, keep serving
@@ -139,22 +153,51 @@ class EnvRuntime:
     # ------------------------------------------------------------------ commands
 
     def reset(self, cmd: Reset) -> None:
-        self.start_episode(cmd.seed, cmd.max_steps or self.options.max_steps,
-                           cmd.frame or self.options.frame, cmd.observe, cmd.auto_reset, cmd.req)
+        self.start_episode(
+            cmd.seed,
+            cmd.max_steps or self.options.max_steps,
+            cmd.frame or self.options.frame,
+            cmd.observe,
+            cmd.auto_reset,
+            cmd.req,
+        )
 
-    def start_episode(self, seed: int | None, max_steps: int | None, frame: FrameRequest | None,
-                      observe: bool, auto_reset: bool, req: int | None) -> None:
+    def start_episode(
+        self,
+        seed: int | None,
+        max_steps: int | None,
+        frame: FrameRequest | None,
+        observe: bool,
+        auto_reset: bool,
+        req: int | None,
+    ) -> None:
         obs, info = self.env.reset(seed=seed)
         self.policy.reset(seed)
-        ep = self.episode = Episode(self.episodes_started, seed, max_steps, frame, observe,
-                                    auto_reset, obs=obs, mask=_mask(info))
+        ep = self.episode = Episode(
+            self.episodes_started,
+            seed,
+            max_steps,
+            frame,
+            observe,
+            auto_reset,
+            obs=obs,
+            mask=_mask(info),
+        )
         self.episodes_started += 1
-        self.channel.send(Ready(
-            run_id=self.options.run_id, env_id=self.options.env_id, seed=seed, episode=ep.index,
-            max_steps=max_steps, frame=self.frame(ep.frame), action_mask=ep.mask,
-            observation=pack(obs) if observe else None, info=_info(info) if observe else None,
-            req=req,
-        ))
+        self.channel.send(
+            Ready(
+                run_id=self.options.run_id,
+                env_id=self.options.env_id,
+                seed=seed,
+                episode=ep.index,
+                max_steps=max_steps,
+                frame=self.frame(ep.frame),
+                action_mask=ep.mask,
+                observation=pack(obs) if observe else None,
+                info=_info(info) if observe else None,
+                req=req,
+            )
+        )
 
     def step(self, cmd: Step) -> None:
         ep = self.episode
@@ -165,13 +208,27 @@ class EnvRuntime:
         if cmd.frame is not None:
             ep.frame = cmd.frame
         action = cmd.action
-        if action is None and cmd.actions:
-            action = cmd.actions.get("agent")
+        if cmd.actions:
+            unknown = sorted(set(cmd.actions) - {"agent"})
+            if unknown:
+                self.fail(
+                    f"unknown agent(s) {', '.join(unknown)}: this env's only agent is 'agent'",
+                    "unknown_agent",
+                    "step",
+                    cmd.req,
+                )
+                return
+            action = cmd.actions["agent"] if action is None else action
         if action is None:
             action = self.policy.act(ep.mask)
         elif not self.legal(action, ep.mask):
-            self.fail(f"illegal action {action!r}: legal actions are {self.legal_list(ep.mask)}"
-                      f" ({', '.join(self.labels)})", "illegal_action", "step", cmd.req)
+            self.fail(
+                f"illegal action {action!r}: legal actions are {self.legal_list(ep.mask)}"
+                f" ({', '.join(self.labels)})",
+                "illegal_action",
+                "step",
+                cmd.req,
+            )
             return
         self.advance(ep, int(action), cmd.req)
 
@@ -185,18 +242,34 @@ class EnvRuntime:
             truncated = True
         ep.obs, ep.mask = obs, _mask(info)
         ep.done = bool(terminated or truncated)
-        self.channel.send(StepResult(
-            step_index=ep.t, episode=ep.index, action=action, reward=reward,
-            terminated=bool(terminated), truncated=bool(truncated), episode_return=ep.total,
-            frame=self.frame(ep.frame) if frame else None, action_mask=ep.mask,
-            observation=pack(obs) if ep.observe else None,
-            info=_info(info) if ep.observe else None, req=req,
-        ))
+        self.channel.send(
+            StepResult(
+                step_index=ep.t,
+                episode=ep.index,
+                action=action,
+                reward=reward,
+                terminated=bool(terminated),
+                truncated=bool(truncated),
+                episode_return=ep.total,
+                frame=self.frame(ep.frame) if frame else None,
+                action_mask=ep.mask,
+                observation=pack(obs) if ep.observe else None,
+                info=_info(info) if ep.observe else None,
+                req=req,
+            )
+        )
         if ep.done:
-            self.channel.send(EpisodeEnd(
-                episode=ep.index, seed=ep.seed, total_reward=ep.total, episode_length=ep.t,
-                terminated=bool(terminated), truncated=bool(truncated), req=req,
-            ))
+            self.channel.send(
+                EpisodeEnd(
+                    episode=ep.index,
+                    seed=ep.seed,
+                    total_reward=ep.total,
+                    episode_length=ep.t,
+                    terminated=bool(terminated),
+                    truncated=bool(truncated),
+                    req=req,
+                )
+            )
             if ep.auto_reset:
                 seed = None if ep.seed is None else ep.seed + 1
                 self.start_episode(seed, ep.max_steps, ep.frame, ep.observe, True, req)
@@ -208,22 +281,31 @@ class EnvRuntime:
             self.fail("run needs episodes >= 1", "bad_command", "run", cmd.req)
             return
         if cmd.seeds is not None and len(cmd.seeds) < cmd.episodes:
-            self.fail(f"run got {len(cmd.seeds)} seeds for {cmd.episodes} episodes",
-                      "bad_command", "run", cmd.req)
+            self.fail(
+                f"run got {len(cmd.seeds)} seeds for {cmd.episodes} episodes",
+                "bad_command",
+                "run",
+                cmd.req,
+            )
             return
         steps = 0
         for i in range(cmd.episodes):
-            seed = cmd.seeds[i] if cmd.seeds is not None else (
-                None if cmd.seed is None else cmd.seed + i)
-            self.start_episode(seed, cmd.max_steps or self.options.max_steps, cmd.frame,
-                               False, False, cmd.req)
+            seed = (
+                cmd.seeds[i]
+                if cmd.seeds is not None
+                else (None if cmd.seed is None else cmd.seed + i)
+            )
+            self.start_episode(
+                seed, cmd.max_steps or self.options.max_steps, cmd.frame, False, False, cmd.req
+            )
             ep = self.episode
             assert ep is not None
             while not ep.done:
                 stop = self.stop_requested()
                 if stop is not False:
-                    self.channel.send(RunEnd(episodes=i, steps=steps, interrupted=True,
-                                             req=cmd.req))
+                    self.channel.send(
+                        RunEnd(episodes=i, steps=steps, interrupted=True, req=cmd.req)
+                    )
                     if stop is not None:
                         self.channel.send(Stopped(req=stop.req))
                     raise Stopping
@@ -243,8 +325,12 @@ class EnvRuntime:
         elif isinstance(pending, ProtocolError):
             self.channel.reject(pending)
         else:
-            self.fail(f"busy with a run; {pending.kind!r} ignored (send stop to interrupt)",
-                      "busy", pending.kind, getattr(pending, "req", None))
+            self.fail(
+                f"busy with a run; {pending.kind!r} ignored (send stop to interrupt)",
+                "busy",
+                pending.kind,
+                getattr(pending, "req", None),
+            )
         return False
 
     # ------------------------------------------------------------------ helpers
@@ -263,6 +349,7 @@ class EnvRuntime:
         if request is None:
             return None
         rgb = self.env.render()
+        self.channel.frame_encoding = request.encoding or self.default_encoding
         return None if rgb is None else fit_frame(np.asarray(rgb), request)
 
 
