@@ -269,3 +269,35 @@ async def test_missing_program_is_a_worker_error(tmp_path: Path) -> None:
     w = WorkerProcess([str(tmp_path / "no-such-program")], name="ghost")
     with pytest.raises(WorkerError, match="could not start ghost"):
         await w.start()
+
+
+async def test_reference_worker_without_init_or_req_is_driven(tmp_path: Path) -> None:
+    # The reference's InteractiveRuntime: no init, no req echo, its own event names.
+    w = fake(
+        tmp_path,
+        """
+        while (c := cmd()) is not None:
+            if c["cmd"] == "reset":
+                out(json.dumps({"type": "ready", "run_id": "r", "seed": c.get("seed")}))
+    """,
+        init=False,
+    )
+    assert await w.start() is None
+    ready = await w.request(Reset(seed=4), ("ready",), timeout=5)
+    assert ready.seed == 4  # type: ignore[attr-defined]
+    await w.stop()
+
+
+async def test_a_worker_speaking_a_newer_protocol_is_refused(tmp_path: Path) -> None:
+    w = fake(
+        tmp_path,
+        """
+        out(json.dumps({"type": "init", "protocol": 99, "worker": "future"}))
+        cmd()
+    """,
+        init=False,
+    )
+    w.expects_init = True
+    with pytest.raises(WorkerError, match="speaks protocol 99.*upgrade mosaic-tui"):
+        await w.start()
+    await w.stop()

@@ -444,3 +444,12 @@ def test_frame_encodings_carry_the_same_pixels(env_worker) -> None:
 def test_frame_encoding_option_is_honoured(env_worker) -> None:
     client = env_worker(MINIGRID, "--frame-size", "64x64", "--frame-encoding", "png")
     assert client.request({"cmd": "reset", "seed": 3}, "ready")["frame"]["enc"] == "png"
+
+
+def test_actions_for_an_unknown_agent_are_refused_not_self_driven(env_worker) -> None:
+    client = env_worker(MINIGRID)
+    client.request({"cmd": "reset", "seed": 1}, "ready")
+    error = client.request({"cmd": "step", "actions": {"player_0": 1}, "req": 3}, "error")
+    assert error["code"] == "unknown_agent" and "player_0" in error["message"]
+    step = client.request({"cmd": "step", "actions": {"agent": 1}}, "step")
+    assert (step["step_index"], step["action"]) == (1, 1)
