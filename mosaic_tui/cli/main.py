@@ -49,6 +49,9 @@ def parser() -> argparse.ArgumentParser:
 
     sub.add_parser("workers", help="list the worker catalogue and each worker's settings")
 
+    app = sub.add_parser("app", help="the terminal app (the default command)")
+    _app_options(app)
+
     export = sub.add_parser("export", help="write recorded steps/episodes/runs as CSV or JSONL")
     export.add_argument(
         "--db", type=Path, default=None, help="SQLite file (default: user data dir)"
@@ -59,6 +62,16 @@ def parser() -> argparse.ArgumentParser:
     export.add_argument("--format", choices=("csv", "jsonl"), default="csv")
     export.add_argument("-o", "--output", type=Path, default=None, help="file (default: stdout)")
     return p
+
+
+def _app_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--seed", type=int, default=0, help="the session's shared seed (default 0)")
+    p.add_argument("--pace", type=float, default=10.0, help="steps per second when running")
+    p.add_argument("--paused", action="store_true", help="start paused instead of running")
+    p.add_argument("--colors", choices=("auto", "truecolor", "256"), default="auto",
+                   help="frame colours; auto picks 256 when the terminal lacks truecolor")
+    p.add_argument("--no-record", action="store_true", help="do not record to SQLite")
+    p.add_argument("--db", type=Path, default=None, help="SQLite file for what the app records")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -89,9 +102,11 @@ def main(argv: list[str] | None = None) -> int:
             from mosaic_tui.cli.export import export_command
 
             return export_command(args)
-        from mosaic_tui.cli.run import demo_command
+        from mosaic_tui.cli.app import app_command
 
-        return demo_command()
+        if args.command is None:  # bare `mosaic-tui`: the app with its defaults
+            args = parser().parse_args(["app", *(argv or [])])
+        return app_command(args)
     except KeyboardInterrupt:
         print("interrupted; workers stopped, recorded episodes kept", file=sys.stderr)
         return 130

@@ -13,6 +13,7 @@ from mosaic_tui.runtime.launcher import CATALOG, LaunchError, SettingSpec, Worke
 from mosaic_tui.runtime.players import Decision, HumanInput
 from mosaic_tui.runtime.process import CommandRejected, WorkerError, WorkerProcess, WorkerTimeout
 from mosaic_tui.runtime.runner import OperatorRunner, Timeouts
+from mosaic_tui.runtime.session import HumanKeyboard, Session
 
 __all__ = [
     "CATALOG",
@@ -21,11 +22,13 @@ __all__ = [
     "EpisodeEnded",
     "EpisodeStarted",
     "HumanInput",
+    "HumanKeyboard",
     "LaunchError",
     "Listener",
     "OperatorFailed",
     "OperatorRunner",
     "RunnerEvent",
+    "Session",
     "SettingSpec",
     "StateChanged",
     "StepTaken",

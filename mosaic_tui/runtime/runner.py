@@ -98,6 +98,7 @@ class OperatorRunner:
         self.pace: float | None = None  # steps per second; None = as fast as possible
         self._running = asyncio.Event()
         self._stopping = False
+        self._lock = asyncio.Lock()
 
     # ------------------------------------------------------------------ setup
 
@@ -170,6 +171,10 @@ class OperatorRunner:
     # ------------------------------------------------------------------ stepping
 
     async def reset(self, seed: int | None) -> EpisodeStarted:
+        async with self._lock:
+            return await self._reset(seed)
+
+    async def _reset(self, seed: int | None) -> EpisodeStarted:
         async def go() -> Ready:
             ready = await self.env_process.request(
                 Reset(
@@ -203,20 +208,33 @@ class OperatorRunner:
         self.emit(event)
         return event
 
-    async def step(self) -> StepTaken:
-        """One env step with the player's action; ends the episode if the env says so."""
+    @property
+    def labels(self) -> list[str]:
+        return (self.env.action_labels or []) if self.env else []
+
+    @property
+    def action_mask(self) -> list[int] | None:
+        """Which actions are legal now (None: all of them)."""
+        return self._mask
+
+    async def step(self, action: Any = None) -> StepTaken:
+        """One env step; the player decides unless `action` is given (a key already pressed).
+
+        Ends the episode if the env says so. Steps and resets of one runner never overlap.
+        """
+        async with self._lock:
+            return await self._step(action)
+
+    async def _step(self, given: Any) -> StepTaken:
         if self.episode_over:
             raise RuntimeError(f"{self.config.operator_id}: reset before stepping")
 
         async def go() -> tuple[StepResult, EpisodeEnd | None]:
-            action = await self.player.decide(
-                Decision(
-                    self.agent,
-                    self.step_index,
-                    (self.env.action_labels or []) if self.env else [],
-                    self._mask,
+            action = given
+            if action is None:
+                action = await self.player.decide(
+                    Decision(self.agent, self.step_index, self.labels, self._mask)
                 )
-            )
             result = await self.env_process.request(
                 Step(action=action, frame=self.frame), ("step",), self.timeouts.step
             )

@@ -1,0 +1,373 @@
+"""The mosaic-tui app: operators on the left, their frames on the right, controls in the footer.
+
+Widgets only draw; the `Session` (runtime layer) runs the operators as asyncio tasks on the
+same loop, and every control is an action: a key in the footer and a command in the palette.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Callable, Iterable
+
+from textual import on, work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Container, Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from mosaic_tui.app.messages import FrameReady, OperatorCrashed
+from mosaic_tui.app.widgets.frame_pane import FramePane
+from mosaic_tui.app.widgets.operator_list import OperatorList
+from mosaic_tui.core import OperatorConfig, OperatorState
+from mosaic_tui.envs import keymaps
+from mosaic_tui.protocol import FrameRequest
+from mosaic_tui.runtime import (
+    EpisodeStarted,
+    LaunchError,
+    Listener,
+    OperatorFailed,
+    RunnerEvent,
+    Session,
+    StepTaken,
+    WorkerError,
+)
+from mosaic_tui.telemetry import Recorder
+
+MIN_WIDTH, MIN_HEIGHT = 60, 16
+KIND = {"human": "Human", "baseline": "Baseline", "rl": "RL", "llm": "LLM", "vlm": "VLM"}
+
+
+def describe(config: OperatorConfig) -> str:
+    """`Random` / `Human` / `Cycling` ... for a single player; the types joined for teams."""
+    players = []
+    for assignment in config.workers.values():
+        behavior = assignment.settings.get("behavior")
+        players.append(str(behavior).title() if behavior else KIND[assignment.worker_type])
+    return " + ".join(players)
+
+
+def _recording(recorder: Recorder) -> Callable[[OperatorConfig, str], Listener]:
+    def begin(config: OperatorConfig, run_id: str) -> Listener:
+        recorder.begin(config, run_id)
+        return recorder
+
+    return begin
+
+
+class MosaicApp(App[None]):
+    CSS_PATH = "mosaic.tcss"
+    TITLE = "mosaic-tui"
+    BINDINGS = [
+        Binding("r", "reset_all", "Reset all"),
+        Binding("s", "step_all", "Step all"),
+        Binding("space", "toggle_run", "Run/Pause"),
+        Binding("plus,equals_sign", "faster", "+Pace", key_display="+"),
+        Binding("minus", "slower", "-Pace", key_display="-"),
+        Binding("a", "add", "Add"),
+        Binding("e", "edit", "Edit"),
+        Binding("c", "duplicate", "Copy", show=False),
+        Binding("x", "remove", "Remove"),
+        Binding("m", "toggle_colors", "256/truecolor", show=False),
+        Binding("escape", "focus_list", "Operators", show=False),
+        Binding("q", "quit", "Quit"),
+    ]
+
+    def __init__(self, configs: Iterable[OperatorConfig] = (), *, seed: int = 0,
+                 pace: float = 10.0, autorun: bool = True, log_dir: Path | None = None,
+                 colors: str = "truecolor", recorder: Recorder | None = None) -> None:
+        super().__init__()
+        self.initial = list(configs)
+        self.session = Session(log_dir=log_dir, seed=seed, pace=pace)
+        self.session.listeners.append(self._on_runner_event)
+        if recorder is not None:
+            self.session.on_new_run = _recording(recorder)
+        self.autorun = autorun
+        self.frame_colors = colors
+        self.configs: dict[str, OperatorConfig] = {}
+        self.errors: dict[str, str] = {}
+
+    # ------------------------------------------------------------------ layout
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="body"):
+            with Vertical(id="sidebar"):
+                yield Static("Operators", classes="heading")
+                yield OperatorList(id="operators")
+                yield Static("", id="session-info")
+            yield Container(id="grid")
+        yield Static("", id="too-small")
+        yield Footer()
+
+    async def on_mount(self) -> None:
+        self.set_interval(0.25, self.refresh_status)
+        for config in self.initial:
+            self.add_operator(config)
+        self.relayout()
+        self.refresh_status()
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self.relayout)  # once the new size has reached the screen
+
+    def relayout(self) -> None:
+        """Lay the panes out for the terminal size, or say it is too small."""
+        width, height = self.size
+        small = width < MIN_WIDTH or height < MIN_HEIGHT
+        note = self.query_one("#too-small", Static)
+        note.display = small
+        self.query_one("#body").display = not small
+        if small:
+            note.update(f"The terminal is {width}x{height}; mosaic-tui needs at least "
+                        f"{MIN_WIDTH}x{MIN_HEIGHT}.\nEnlarge the window (or use a smaller font)."
+                        "\n\nq quits")
+            return
+        panes = len(self.query(FramePane))
+        grid = self.query_one("#grid", Container)
+        grid_width = width - (self.query_one("#sidebar").outer_size.width or 30)
+        cols = max(1, min(panes, grid_width // 44, 3)) if panes else 1
+        if panes >= 2 and height >= 30 and grid_width < 88:
+            cols = 1
+        grid.styles.grid_size_columns = cols
+        grid.styles.grid_size_rows = max(1, math.ceil(panes / cols))
+
+    # ------------------------------------------------------------------ operators
+
+    def add_operator(self, config: OperatorConfig) -> None:
+        self.configs[config.operator_id] = config
+        pane = FramePane(config.operator_id, f"{config.operator_id} {describe(config)} · "
+                         f"{config.task}", colors=self.frame_colors)
+        self.query_one("#grid").mount(pane)
+        self.relayout()
+        self.start_operator(config)
+
+    @work(group="operators")
+    async def start_operator(self, config: OperatorConfig) -> None:
+        pane = self.pane(config.operator_id)
+        if pane is not None:
+            pane.show_status("starting workers…")
+        self.call_after_refresh(self._request_frame_sizes)
+        try:
+            await self.session.add(config, self.frame_request(config.operator_id))
+        except (WorkerError, LaunchError) as exc:
+            self.errors[config.operator_id] = str(exc)
+            if pane is not None:
+                pane.show_error(self.error_text(config.operator_id, str(exc)))
+            self.refresh_status()
+            return
+        self.errors.pop(config.operator_id, None)
+        runner = self.session.runners[config.operator_id]
+        if pane is not None and any(a.is_human for a in config.workers.values()):
+            pane.keys = keymaps.keymap(config.task, runner.labels)
+            pane.show_legend(keymaps.legend(config.task, runner.labels) + "  · focus this pane")
+        if self.autorun and not self.session.running:
+            self.session.run()
+        elif self.session.running:
+            self.session.run()
+        self.refresh_status()
+
+    def pane(self, operator_id: str) -> FramePane | None:
+        try:
+            return self.query_one(f"#pane-{operator_id}", FramePane)
+        except Exception:
+            return None
+
+    def frame_request(self, operator_id: str) -> FrameRequest | None:
+        pane = self.pane(operator_id)
+        if pane is None:
+            return None
+        width, height = pane.pixel_box
+        return FrameRequest(width, height)
+
+    def _request_frame_sizes(self) -> None:
+        for op in list(self.session.runners):
+            request = self.frame_request(op)
+            if request is not None:
+                self.session.set_frame(op, request)
+
+    def error_text(self, operator_id: str, message: str) -> str:
+        return (f"[b red]error[/]\n{message}\n\n"
+                "e edit · x remove · r reset all (restarts nothing: edit to restart)")
+
+    # ------------------------------------------------------------------ runtime events
+
+    def _on_runner_event(self, event: RunnerEvent) -> None:
+        """Called by the runners (same loop): hand frames to their panes, newest wins."""
+        if isinstance(event, (StepTaken, EpisodeStarted)) and event.frame is not None:
+            pane = self.pane(event.operator_id)
+            if pane is not None:
+                pane.post_message(FrameReady(event.operator_id, event.frame))
+        elif isinstance(event, OperatorFailed):
+            self.post_message(OperatorCrashed(event))
+
+    @on(OperatorCrashed)
+    def _crashed(self, message: OperatorCrashed) -> None:
+        failure = message.failure
+        self.errors[failure.operator_id] = failure.message
+        pane = self.pane(failure.operator_id)
+        if pane is not None:
+            pane.show_error(self.error_text(failure.operator_id, failure.message))
+        self.refresh_status()
+
+    def refresh_status(self) -> None:
+        table = self.query_one(OperatorList)
+        for op, config in self.configs.items():
+            runner = self.session.runners.get(op)
+            state = "error" if op in self.errors else (runner.state.value if runner else "pending")
+            episode = runner.episode if runner else -1
+            step = runner.step_index if runner else 0
+            ret = runner.episode_return if runner else 0.0
+            table.upsert(op, f"{op} {describe(config)}", config.task, state, episode, step, ret)
+            pane = self.pane(op)
+            if pane is not None and runner is not None and op not in self.errors:
+                keyboard = self.session.keyboards.get(op)
+                status = f"ep {episode + 1} · t {step} · R {ret:.2f} · {pane.fps:.0f} fps"
+                if keyboard is not None and keyboard.waiting:
+                    status += " · your move"
+                elif state != "running":
+                    status += f" · {state}"
+                pane.show_status(status)
+        mode = "running" if self.session.running else "paused"
+        self.query_one("#session-info", Static).update(
+            f"Session\nseed  {self.session.seed}\npace  {self.session.pace:g} steps/s\n"
+            f"state {mode}\ncolours {self.frame_colors}")
+        self.sub_title = f"seed {self.session.seed} · {mode}"
+
+    # ------------------------------------------------------------------ keys from panes
+
+    @on(FramePane.HumanMove)
+    def _human_move(self, message: FramePane.HumanMove) -> None:
+        pane = self.pane(message.operator_id)
+        if pane is None or message.key not in pane.keys:
+            return
+        self.play_key(message.operator_id, pane.keys[message.key])
+
+    @work(group="keys")
+    async def play_key(self, operator_id: str, action: int) -> None:
+        refused = await self.session.press(operator_id, action)
+        if refused:
+            self.notify(refused, title=operator_id, severity="warning", timeout=2)
+        self.refresh_status()
+
+    @on(OperatorList.OptionSelected)
+    def _row_selected(self, message: OperatorList.OptionSelected) -> None:
+        pane = self.pane(str(message.option.id))
+        if pane is not None:
+            pane.focus()
+
+    # ------------------------------------------------------------------ actions
+
+    @work(group="controls", exclusive=True)
+    async def action_reset_all(self) -> None:
+        self._request_frame_sizes()
+        await self.session.reset_all()
+        self.refresh_status()
+
+    @work(group="controls", exclusive=True)
+    async def action_step_all(self) -> None:
+        if self.session.running:
+            self.session.pause()
+        self._request_frame_sizes()
+        humans = [op for op, r in self.session.runners.items()
+                  if any(a.is_human for a in r.config.workers.values())]
+        if humans:
+            self.notify("waiting for the human player's key", timeout=2)
+        await self.session.step_all()
+        self.refresh_status()
+
+    def action_toggle_run(self) -> None:
+        self._request_frame_sizes()
+        if self.session.running:
+            self.session.pause()
+        else:
+            self.session.run()
+        self.refresh_status()
+
+    def action_faster(self) -> None:
+        self.session.pace = self.session.pace * 2
+        self.refresh_status()
+
+    def action_slower(self) -> None:
+        self.session.pace = self.session.pace / 2
+        self.refresh_status()
+
+    def action_toggle_colors(self) -> None:
+        self.frame_colors = "256" if self.frame_colors == "truecolor" else "truecolor"
+        for pane in self.query(FramePane):
+            pane.set_colors(self.frame_colors)
+        self.refresh_status()
+
+    def action_focus_list(self) -> None:
+        self.query_one(OperatorList).focus()
+
+    def selected(self) -> str | None:
+        focused = self.focused
+        if isinstance(focused, FramePane):
+            return focused.operator_id
+        return self.query_one(OperatorList).selected
+
+    def action_add(self) -> None:
+        from mosaic_tui.app.screens.configure import ConfigureScreen
+
+        op_id = self.new_operator_id()
+        self.push_screen(ConfigureScreen(op_id), self._configured)
+
+    def action_edit(self) -> None:
+        from mosaic_tui.app.screens.configure import ConfigureScreen
+
+        op = self.selected()
+        if op is None:
+            self.notify("no operator selected", severity="warning")
+            return
+        self.push_screen(ConfigureScreen(op, self.configs[op]), self._configured)
+
+    def action_duplicate(self) -> None:
+        op = self.selected()
+        if op is None:
+            return
+        config = self.configs[op]
+        copy = config.replace(operator_id=self.new_operator_id(), run_id=None,
+                              display_name=f"{config.display_name} (copy)")
+        self.add_operator(copy)
+
+    @work(group="operators")
+    async def action_remove(self) -> None:
+        op = self.selected()
+        if op is None:
+            return
+        await self.remove_operator(op)
+
+    async def remove_operator(self, op: str) -> None:
+        await self.session.remove(op)
+        self.configs.pop(op, None)
+        self.errors.pop(op, None)
+        self.query_one(OperatorList).drop(op)
+        pane = self.pane(op)
+        if pane is not None:
+            await pane.remove()
+        self.relayout()
+
+    def new_operator_id(self) -> str:
+        taken = set(self.configs)
+        return next(f"op_{i}" for i in range(len(taken) + 1) if f"op_{i}" not in taken)
+
+    @work(group="operators")
+    async def _configured(self, config: OperatorConfig | None) -> None:
+        if config is None:
+            return
+        if config.operator_id in self.configs:
+            await self.remove_operator(config.operator_id)
+        self.add_operator(config)
+
+    async def action_quit(self) -> None:
+        await self.session.stop_all()
+        self.exit()
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for binding in self.BINDINGS:
+            assert isinstance(binding, Binding)
+            if binding.action in ("quit", "focus_list"):
+                continue
+            yield SystemCommand(binding.description, f"key: {binding.key.split(',')[0]}",
+                                lambda action=binding.action: self.run_action(action))

@@ -1,0 +1,28 @@
+"""Messages from the runtime to the widgets.
+
+`FrameReady` lets a newer frame replace one still waiting in the pane's queue: a slow terminal
+shows fewer frames, never stale ones, and key presses are never stuck behind a backlog.
+"""
+
+from __future__ import annotations
+
+from textual.message import Message
+
+from mosaic_tui.protocol import Frame
+from mosaic_tui.runtime import OperatorFailed
+
+
+class FrameReady(Message):
+    def __init__(self, operator_id: str, frame: Frame) -> None:
+        super().__init__()
+        self.operator_id = operator_id
+        self.frame = frame
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, FrameReady) and message.operator_id == self.operator_id
+
+
+class OperatorCrashed(Message):
+    def __init__(self, failure: OperatorFailed) -> None:
+        super().__init__()
+        self.failure = failure

@@ -1,0 +1,201 @@
+"""Configure an operator: family, task, limits, env settings, and who plays each slot.
+
+Every field is checked where it is typed, and the env settings by actually building the env
+(in a thread) before Save — a mistake is shown on its field, never as a crash.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.validation import Integer, ValidationResult, Validator
+from textual.widgets import Button, Input, Label, Select, Static
+
+from mosaic_tui.core import OperatorConfig, WorkerAssignment
+from mosaic_tui.envs import EnvError, installed_families, make_env, tasks
+
+PLAYER_TYPES = [("Baseline", "baseline"), ("Human (keyboard)", "human")]
+BEHAVIORS = [("random", "random"), ("noop", "noop"), ("cycling", "cycling")]
+
+
+def parse_settings(text: str) -> dict[str, Any]:
+    """`is_slippery=false, map_name=8x8` -> {"is_slippery": False, "map_name": "8x8"}."""
+    settings: dict[str, Any] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        key, sep, raw = part.partition("=")
+        if not sep or not key.strip().isidentifier():
+            raise ValueError(f"{part!r} is not name=value")
+        try:
+            value = json.loads(raw.strip())
+        except ValueError:
+            value = raw.strip()
+        settings[key.strip()] = value
+    return settings
+
+
+def format_settings(settings: dict[str, Any]) -> str:
+    return ", ".join(f"{k}={json.dumps(v) if not isinstance(v, str) else v}"
+                     for k, v in settings.items())
+
+
+class SettingsValidator(Validator):
+    def validate(self, value: str) -> ValidationResult:
+        try:
+            parse_settings(value)
+        except ValueError as exc:
+            return self.failure(str(exc))
+        return self.success()
+
+
+class Optional(Integer):
+    """A whole number, or empty for the default."""
+
+    def validate(self, value: str) -> ValidationResult:
+        return self.success() if not value.strip() else super().validate(value)
+
+
+class ConfigureScreen(ModalScreen[OperatorConfig | None]):
+    BINDINGS = [("escape", "cancel", "Cancel"), ("ctrl+s", "save", "Save")]
+
+    def __init__(self, operator_id: str, config: OperatorConfig | None = None) -> None:
+        super().__init__()
+        self.operator_id = operator_id
+        self.config = config
+
+    def compose(self) -> ComposeResult:
+        cfg = self.config
+        families = [(f.title, f.name) for f in installed_families()]
+        family = cfg.env_name if cfg else "minigrid"
+        player = next(iter(cfg.workers.values())) if cfg else None
+        with Vertical(id="dialog"):
+            yield Static(f"Configure operator {self.operator_id}", classes="title")
+            with Horizontal(classes="row"):
+                yield Label("Name", classes="label")
+                yield Input(cfg.display_name if cfg else "", placeholder="a name to recognise it",
+                            id="name")
+            with Horizontal(classes="row"):
+                yield Label("Family", classes="label")
+                yield Select(families, value=family, allow_blank=False, id="family")
+            with Horizontal(classes="row"):
+                yield Label("Task", classes="label")
+                yield Select(self._task_options(family), allow_blank=False, id="task",
+                             value=cfg.task if cfg else self._default_task(family))
+            with Horizontal(classes="row"):
+                yield Label("Max steps", classes="label")
+                yield Input(str(cfg.max_steps) if cfg and cfg.max_steps else "", id="max-steps",
+                            placeholder="env default", validators=[Optional(minimum=1)],
+                            classes="short")
+                yield Label("Seed", classes="label")
+                yield Input("" if cfg is None or cfg.seed is None else str(cfg.seed), id="seed",
+                            placeholder="shared", validators=[Optional(minimum=0)],
+                            classes="short")
+            with Horizontal(classes="row"):
+                yield Label("Env settings", classes="label")
+                yield Input(format_settings(cfg.env_settings) if cfg else "", id="env-settings",
+                            placeholder="e.g. is_slippery=false, map_name=8x8",
+                            validators=[SettingsValidator()])
+            yield Static("Players (from the environment)", classes="subtitle")
+            with Horizontal(classes="row", id="player-agent"):
+                yield Label("agent", classes="label")
+                yield Select(PLAYER_TYPES, allow_blank=False, id="player-type",
+                             value=player.worker_type if player else "baseline")
+                yield Select(BEHAVIORS, allow_blank=False, id="behavior",
+                             value=(player.settings.get("behavior", "random")
+                                    if player and player.worker_type == "baseline"
+                                    else "random"))
+            yield Static("RL and LLM players need their workers, which this version does not"
+                         " ship yet.", classes="note")
+            yield Static("", id="problems")
+            with Horizontal(id="buttons"):
+                yield Button("Cancel", id="cancel")
+                yield Button("Save", variant="primary", id="save")
+
+    def on_mount(self) -> None:
+        self._show_behavior()
+        self.query_one("#name", Input).focus()
+
+    @staticmethod
+    def _task_options(family: str) -> list[tuple[str, str]]:
+        return [(t, t) for t in tasks(family)]
+
+    @staticmethod
+    def _default_task(family: str) -> str:
+        names = tasks(family)
+        preferred = {"minigrid": "MiniGrid-Empty-8x8-v0", "toytext": "FrozenLake-v1",
+                     "classic_control": "CartPole-v1", "babyai": "BabyAI-GoToRedBall-v0"}
+        return preferred.get(family) if preferred.get(family) in names else names[0]
+
+    @on(Select.Changed, "#family")
+    def _family_changed(self, event: Select.Changed) -> None:
+        family = str(event.value)
+        task = self.query_one("#task", Select)
+        task.set_options(self._task_options(family))
+        task.value = self._default_task(family)
+
+    @on(Select.Changed, "#player-type")
+    def _show_behavior(self) -> None:
+        kind = self.query_one("#player-type", Select).value
+        self.query_one("#behavior", Select).display = kind == "baseline"
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    @on(Button.Pressed, "#save")
+    def _save_pressed(self) -> None:
+        self.action_save()
+
+    def action_save(self) -> None:
+        self.check_and_save()
+
+    @work(exclusive=True)
+    async def check_and_save(self) -> None:
+        problems = self.query_one("#problems", Static)
+        invalid = [i for i in self.query(Input) if i.validators and not i.validate(i.value).is_valid]
+        if invalid:
+            problems.update("[red]Fix the marked fields:[/] " + "; ".join(
+                f"{i.id}: {'; '.join(i.validate(i.value).failure_descriptions)}"
+                for i in invalid))
+            invalid[0].focus()
+            return
+        try:
+            config = self.build()
+        except (ValueError, TypeError) as exc:
+            problems.update(f"[red]{exc}[/]")
+            return
+        problems.update("checking the environment…")
+        try:  # build the env once, off the event loop, so bad settings are caught here
+            env = await asyncio.to_thread(make_env, config.task, render_mode=None,
+                                          **config.env_settings)
+            env.close()
+        except (EnvError, TypeError, ValueError) as exc:
+            problems.update(f"[red]env settings: {exc}[/]")
+            self.query_one("#env-settings", Input).focus()
+            return
+        self.dismiss(config)
+
+    def build(self) -> OperatorConfig:
+        value = lambda selector: self.query_one(selector, Input).value.strip()  # noqa: E731
+        kind = str(self.query_one("#player-type", Select).value)
+        if kind == "human":
+            assignment = WorkerAssignment("human", "human", {})
+        else:
+            behavior = str(self.query_one("#behavior", Select).value)
+            assignment = WorkerAssignment("baseline_worker", "baseline", {"behavior": behavior})
+        task = str(self.query_one("#task", Select).value)
+        return OperatorConfig(
+            operator_id=self.operator_id,
+            display_name=value("#name") or task,
+            env_name=str(self.query_one("#family", Select).value),
+            task=task,
+            workers={"agent": assignment},
+            max_steps=int(value("#max-steps")) if value("#max-steps") else None,
+            seed=int(value("#seed")) if value("#seed") else None,
+            env_settings=parse_settings(value("#env-settings")),
+        )

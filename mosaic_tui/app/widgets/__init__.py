@@ -1,0 +1,1 @@
+"""Widgets: operator list, frame panes."""

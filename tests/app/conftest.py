@@ -1,0 +1,30 @@
+"""App tests run the real workers; results and logs go to a temporary directory."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Callable
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def private_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MOSAIC_TUI_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("MOSAIC_TUI_STATE_DIR", str(tmp_path / "state"))
+
+
+async def until(pilot, condition: Callable[[], bool], timeout: float = 20.0) -> None:
+    """Let the app run until `condition()` holds (workers take a second to start)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():
+        if loop.time() > deadline:
+            raise AssertionError("condition not reached in time")
+        await pilot.pause(0.05)
+
+
+@pytest.fixture
+def wait_until():
+    return until

@@ -1,0 +1,180 @@
+"""The app as a user drives it: Pilot presses keys, the real workers run."""
+
+from __future__ import annotations
+
+import os
+import signal
+from pathlib import Path
+
+from mosaic_tui.app.app import MosaicApp
+from mosaic_tui.app.demo import demo_operators
+from mosaic_tui.app.screens.configure import ConfigureScreen
+from mosaic_tui.app.widgets.frame_pane import FramePane
+from mosaic_tui.core import OperatorConfig, OperatorState
+from textual.widgets import Input, Select, Static
+
+
+def human_lake(op_id: str = "op_h") -> OperatorConfig:
+    return OperatorConfig.single_agent(
+        op_id, "Me on FrozenLake", "human", "human", env_name="toytext", task="FrozenLake-v1",
+        settings={}, max_steps=50)
+
+
+def started(app: MosaicApp, n: int) -> bool:
+    return len(app.session.runners) == n and all(
+        r.env is not None and r.episode >= 0 for r in app.session.runners.values())
+
+
+async def test_demo_comes_alive_with_frames(tmp_path: Path, wait_until) -> None:
+    app = MosaicApp(demo_operators(), log_dir=tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: started(app, 2))
+        panes = list(app.query(FramePane))
+        assert [p.operator_id for p in panes] == ["op_0", "op_1"]
+        await wait_until(pilot, lambda: all(p.view.frames_shown >= 3 for p in panes))
+        assert app.session.running
+        assert all(r.state is OperatorState.RUNNING for r in app.session.runners.values())
+        await pilot.press("q")
+    assert all(not r.env_process.alive for r in app.session.runners.values())
+
+
+async def test_pause_step_and_reset_all(tmp_path: Path, wait_until) -> None:
+    app = MosaicApp(demo_operators(), log_dir=tmp_path, autorun=False, seed=7)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: started(app, 2))
+        runners = list(app.session.runners.values())
+        assert [r.step_index for r in runners] == [0, 0]
+        await pilot.press("s")
+        await wait_until(pilot, lambda: all(r.step_index == 1 for r in runners))
+        await pilot.press("s")
+        await wait_until(pilot, lambda: all(r.step_index == 2 for r in runners))
+        await pilot.press("space")  # run
+        await wait_until(pilot, lambda: all(r.step_index >= 6 for r in runners))
+        await pilot.press("space")  # pause
+        await pilot.pause(0.3)
+        frozen = [r.step_index for r in runners]
+        await pilot.pause(0.5)
+        assert [r.step_index for r in runners] == frozen
+        episodes = [r.episodes_begun for r in runners]
+        await pilot.press("r")
+        await wait_until(pilot, lambda: [r.episodes_begun for r in runners]
+                         == [e + 1 for e in episodes])
+        assert [r.step_index for r in runners] == [0, 0]
+        assert [r.seed for r in runners] == [7, 7]  # one shared seed
+        await pilot.press("q")
+
+
+async def test_human_plays_by_key_and_step_all_waits_for_the_key(tmp_path: Path,
+                                                                 wait_until) -> None:
+    app = MosaicApp([human_lake(), demo_operators()[0]], log_dir=tmp_path, autorun=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: started(app, 2))
+        pane = app.query_one("#pane-op_h", FramePane)
+        legend = str(pane.query_one("#legend", Static).render())
+        assert "← left" in legend and "↓ down" in legend
+        human, baseline = app.session.runners["op_h"], app.session.runners["op_0"]
+        pane.focus()
+        await pilot.press("right")  # turn-based: the key steps this operator at once
+        await wait_until(pilot, lambda: human.step_index == 1)
+        assert baseline.step_index == 0
+        # step all waits for the human's key, then steps both
+        await pilot.press("escape", "s")
+        await wait_until(pilot, lambda: app.session.keyboards["op_h"].waiting)
+        assert baseline.step_index == 0
+        pane.focus()
+        await pilot.press("down")
+        await wait_until(pilot, lambda: baseline.step_index == 1 and human.step_index >= 2)
+        await pilot.press("q")
+
+
+async def test_a_crashed_worker_is_shown_and_the_others_keep_running(tmp_path: Path,
+                                                                     wait_until) -> None:
+    app = MosaicApp(demo_operators(), log_dir=tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: started(app, 2))
+        victim = app.session.runners["op_0"]
+        os.kill(victim.env_process.pid, signal.SIGKILL)
+        await wait_until(pilot, lambda: "op_0" in app.errors)
+        pane = app.query_one("#pane-op_0", FramePane)
+        assert pane.has_class("-error")
+        text = str(pane.query_one("#error", Static).render())
+        assert "killed by SIGKILL" in text and "log:" in text
+        survivor = app.session.runners["op_1"]
+        before = survivor.step_index + 10 * survivor.episodes_begun
+        await wait_until(pilot, lambda: survivor.step_index + 10 * survivor.episodes_begun
+                         >= before + 3)
+        await pilot.press("q")
+
+
+async def test_add_an_operator_through_the_form(tmp_path: Path, wait_until) -> None:
+    app = MosaicApp([], log_dir=tmp_path, autorun=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("a")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfigureScreen))
+        screen = app.screen
+        screen.query_one("#family", Select).value = "toytext"
+        await pilot.pause()
+        screen.query_one("#task", Select).value = "FrozenLake-v1"
+        screen.query_one("#player-type", Select).value = "human"
+        max_steps = screen.query_one("#max-steps", Input)
+        max_steps.value = "abc"
+        await pilot.click("#save")
+        await pilot.pause(0.2)
+        assert isinstance(app.screen, ConfigureScreen)  # refused, shown on the field
+        assert "max-steps" in str(screen.query_one("#problems", Static).render())
+        max_steps.value = "20"
+        screen.query_one("#env-settings", Input).value = "map_name=8x8, is_slippery=false"
+        await pilot.click("#save")
+        await wait_until(pilot, lambda: started(app, 1))
+        runner = app.session.runners["op_0"]
+        assert runner.config.task == "FrozenLake-v1"
+        assert runner.config.env_settings == {"map_name": "8x8", "is_slippery": False}
+        assert runner.config.max_steps == 20
+        assert app.query_one("#pane-op_0", FramePane).keys  # a human pane takes keys
+        await pilot.press("q")
+
+
+async def test_bad_env_settings_are_refused_before_save(tmp_path: Path, wait_until) -> None:
+    app = MosaicApp([], log_dir=tmp_path, autorun=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("a")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfigureScreen))
+        screen = app.screen
+        screen.query_one("#family", Select).value = "toytext"
+        await pilot.pause()
+        screen.query_one("#task", Select).value = "FrozenLake-v1"
+        screen.query_one("#env-settings", Input).value = "no_such_setting=1"
+        await pilot.click("#save")
+        problems = screen.query_one("#problems", Static)
+        await wait_until(pilot, lambda: "no_such_setting" in str(problems.render()))
+        assert isinstance(app.screen, ConfigureScreen)
+        await pilot.press("escape")
+        assert not isinstance(app.screen, ConfigureScreen)
+        assert app.session.runners == {}
+        await pilot.press("q")
+
+
+async def test_too_small_terminal_says_so(tmp_path: Path) -> None:
+    app = MosaicApp([], log_dir=tmp_path, autorun=False)
+    async with app.run_test(size=(50, 12)) as pilot:
+        await pilot.pause()
+        note = app.query_one("#too-small", Static)
+        assert note.display
+        assert "50x12" in str(note.render()) and "60x16" in str(note.render())
+        await pilot.resize_terminal(100, 30)
+        await pilot.pause()
+        assert not note.display
+        await pilot.press("q")
+
+
+async def test_remove_stops_its_workers(tmp_path: Path, wait_until) -> None:
+    app = MosaicApp(demo_operators(), log_dir=tmp_path, autorun=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: started(app, 2))
+        runner = app.session.runners["op_1"]
+        app.query_one("#pane-op_1", FramePane).focus()
+        await pilot.press("x")
+        await wait_until(pilot, lambda: "op_1" not in app.session.runners)
+        assert not runner.env_process.alive
+        await wait_until(pilot, lambda: len(app.query(FramePane)) == 1)
+        await pilot.press("q")
