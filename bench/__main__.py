@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from bench import headless, wire
+from bench import headless, render, wire
 
 
 def main() -> None:
@@ -12,6 +12,7 @@ def main() -> None:
     p.add_argument("--quick", action="store_true", help="fewer steps (a smoke run of the benches)")
     args = p.parse_args()
     results = [headless.run(quick=args.quick), wire.run(quick=args.quick)]
+    results.append(render.run(quick=args.quick))
     print()
     print(f"{'benchmark':<44} {'measured':>12} {'baseline':>12} {'ratio':>8}  target")
     for r in results:

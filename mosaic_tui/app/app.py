@@ -74,9 +74,17 @@ class MosaicApp(App[None]):
         Binding("q", "quit", "Quit"),
     ]
 
-    def __init__(self, configs: Iterable[OperatorConfig] = (), *, seed: int = 0,
-                 pace: float = 10.0, autorun: bool = True, log_dir: Path | None = None,
-                 colors: str = "truecolor", recorder: Recorder | None = None) -> None:
+    def __init__(
+        self,
+        configs: Iterable[OperatorConfig] = (),
+        *,
+        seed: int = 0,
+        pace: float = 10.0,
+        autorun: bool = True,
+        log_dir: Path | None = None,
+        colors: str = "truecolor",
+        recorder: Recorder | None = None,
+    ) -> None:
         super().__init__()
         self.initial = list(configs)
         self.session = Session(log_dir=log_dir, seed=seed, pace=pace)
@@ -118,9 +126,11 @@ class MosaicApp(App[None]):
         note.display = small
         self.query_one("#body").display = not small
         if small:
-            note.update(f"The terminal is {width}x{height}; mosaic-tui needs at least "
-                        f"{MIN_WIDTH}x{MIN_HEIGHT}.\nEnlarge the window (or use a smaller font)."
-                        "\n\nq quits")
+            note.update(
+                f"The terminal is {width}x{height}; mosaic-tui needs at least "
+                f"{MIN_WIDTH}x{MIN_HEIGHT}.\nEnlarge the window (or use a smaller font)."
+                "\n\nq quits"
+            )
             return
         panes = len(self.query(FramePane))
         grid = self.query_one("#grid", Container)
@@ -135,8 +145,11 @@ class MosaicApp(App[None]):
 
     def add_operator(self, config: OperatorConfig) -> None:
         self.configs[config.operator_id] = config
-        pane = FramePane(config.operator_id, f"{config.operator_id} {describe(config)} · "
-                         f"{config.task}", colors=self.frame_colors)
+        pane = FramePane(
+            config.operator_id,
+            f"{config.operator_id} {describe(config)} · {config.task}",
+            colors=self.frame_colors,
+        )
         self.query_one("#grid").mount(pane)
         self.relayout()
         self.start_operator(config)
@@ -186,8 +199,10 @@ class MosaicApp(App[None]):
                 self.session.set_frame(op, request)
 
     def error_text(self, operator_id: str, message: str) -> str:
-        return (f"[b red]error[/]\n{message}\n\n"
-                "e edit · x remove · r reset all (restarts nothing: edit to restart)")
+        return (
+            f"[b red]error[/]\n{message}\n\n"
+            "e edit · x remove · r reset all (restarts nothing: edit to restart)"
+        )
 
     # ------------------------------------------------------------------ runtime events
 
@@ -230,7 +245,8 @@ class MosaicApp(App[None]):
         mode = "running" if self.session.running else "paused"
         self.query_one("#session-info", Static).update(
             f"Session\nseed  {self.session.seed}\npace  {self.session.pace:g} steps/s\n"
-            f"state {mode}\ncolours {self.frame_colors}")
+            f"state {mode}\ncolours {self.frame_colors}"
+        )
         self.sub_title = f"seed {self.session.seed} · {mode}"
 
     # ------------------------------------------------------------------ keys from panes
@@ -268,8 +284,11 @@ class MosaicApp(App[None]):
         if self.session.running:
             self.session.pause()
         self._request_frame_sizes()
-        humans = [op for op, r in self.session.runners.items()
-                  if any(a.is_human for a in r.config.workers.values())]
+        humans = [
+            op
+            for op, r in self.session.runners.items()
+            if any(a.is_human for a in r.config.workers.values())
+        ]
         if humans:
             self.notify("waiting for the human player's key", timeout=2)
         await self.session.step_all()
@@ -326,8 +345,11 @@ class MosaicApp(App[None]):
         if op is None:
             return
         config = self.configs[op]
-        copy = config.replace(operator_id=self.new_operator_id(), run_id=None,
-                              display_name=f"{config.display_name} (copy)")
+        copy = config.replace(
+            operator_id=self.new_operator_id(),
+            run_id=None,
+            display_name=f"{config.display_name} (copy)",
+        )
         self.add_operator(copy)
 
     @work(group="operators")
@@ -369,5 +391,8 @@ class MosaicApp(App[None]):
             assert isinstance(binding, Binding)
             if binding.action in ("quit", "focus_list"):
                 continue
-            yield SystemCommand(binding.description, f"key: {binding.key.split(',')[0]}",
-                                lambda action=binding.action: self.run_action(action))
+            yield SystemCommand(
+                binding.description,
+                f"key: {binding.key.split(',')[0]}",
+                lambda action=binding.action: self.run_action(action),
+            )

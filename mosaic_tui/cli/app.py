@@ -40,8 +40,15 @@ def app_command(args: argparse.Namespace) -> int:
         session_id = new_session_id()
         store.begin_session(SessionRow(session_id, time.time(), "app", {}))
         recorder = Recorder(store, session_id)
-    app = MosaicApp(demo_operators(), seed=args.seed, pace=args.pace, autorun=not args.paused,
-                    log_dir=default_log_dir(), colors=color_mode(args.colors), recorder=recorder)
+    app = MosaicApp(
+        demo_operators(),
+        seed=args.seed,
+        pace=args.pace,
+        autorun=not args.paused,
+        log_dir=default_log_dir(),
+        colors=color_mode(args.colors),
+        recorder=recorder,
+    )
     try:
         app.run()
     finally:

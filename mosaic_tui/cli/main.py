@@ -68,8 +68,12 @@ def _app_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=0, help="the session's shared seed (default 0)")
     p.add_argument("--pace", type=float, default=10.0, help="steps per second when running")
     p.add_argument("--paused", action="store_true", help="start paused instead of running")
-    p.add_argument("--colors", choices=("auto", "truecolor", "256"), default="auto",
-                   help="frame colours; auto picks 256 when the terminal lacks truecolor")
+    p.add_argument(
+        "--colors",
+        choices=("auto", "truecolor", "256"),
+        default="auto",
+        help="frame colours; auto picks 256 when the terminal lacks truecolor",
+    )
     p.add_argument("--no-record", action="store_true", help="do not record to SQLite")
     p.add_argument("--db", type=Path, default=None, help="SQLite file for what the app records")
 

@@ -138,17 +138,22 @@ def fit_size(src_w: int, src_h: int, max_w: int, max_h: int) -> tuple[int, int]:
 
 
 def area_downsample(rgb: np.ndarray, width: int, height: int) -> np.ndarray:
-    """Average each output pixel over its box of source pixels (no upscaling)."""
+    """Average each output pixel over the source area it covers (no upscaling).
+
+    Pillow's BOX filter is exactly an area average (fractional pixels weighted) and runs in C,
+    about 4x faster than the same average in numpy.
+    """
+    from PIL import Image
+
     src_h, src_w = rgb.shape[:2]
     width, height = min(width, src_w), min(height, src_h)
+    rgb = np.ascontiguousarray(rgb[..., :3], dtype=np.uint8)
     if (width, height) == (src_w, src_h):
-        return np.ascontiguousarray(rgb[..., :3], dtype=np.uint8)
-    rows = (np.arange(height) * src_h) // height
-    cols = (np.arange(width) * src_w) // width
-    acc = np.add.reduceat(rgb[..., :3].astype(np.uint32), rows, axis=0)
-    acc = np.add.reduceat(acc, cols, axis=1)
-    counts = np.diff(np.append(rows, src_h))[:, None] * np.diff(np.append(cols, src_w))[None, :]
-    return ((acc + (counts[..., None] >> 1)) // counts[..., None]).astype(np.uint8)
+        return rgb
+    # frombuffer/tobytes: zero-copy in, one copy out (fromarray/asarray cost 3x more here)
+    image = Image.frombuffer("RGB", (src_w, src_h), rgb, "raw", "RGB", 0, 1)
+    small = image.resize((width, height), Image.Resampling.BOX)
+    return np.frombuffer(small.tobytes(), dtype=np.uint8).reshape(height, width, 3)
 
 
 def fit_frame(rgb: np.ndarray, request: FrameRequest) -> Frame:

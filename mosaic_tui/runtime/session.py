@@ -82,7 +82,9 @@ class Session:
             if state is not None:
                 self.service.set_operator_state(event.operator_id, state)
 
-    async def add(self, config: OperatorConfig, frame: FrameRequest | None = None) -> OperatorRunner:
+    async def add(
+        self, config: OperatorConfig, frame: FrameRequest | None = None
+    ) -> OperatorRunner:
         """Start an operator's workers and its first episode with the session's seed.
 
         Raises LaunchError (bad config) or WorkerError (the worker failed to start); the

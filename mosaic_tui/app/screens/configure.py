@@ -40,8 +40,9 @@ def parse_settings(text: str) -> dict[str, Any]:
 
 
 def format_settings(settings: dict[str, Any]) -> str:
-    return ", ".join(f"{k}={json.dumps(v) if not isinstance(v, str) else v}"
-                     for k, v in settings.items())
+    return ", ".join(
+        f"{k}={json.dumps(v) if not isinstance(v, str) else v}" for k, v in settings.items()
+    )
 
 
 class SettingsValidator(Validator):
@@ -77,40 +78,68 @@ class ConfigureScreen(ModalScreen[OperatorConfig | None]):
             yield Static(f"Configure operator {self.operator_id}", classes="title")
             with Horizontal(classes="row"):
                 yield Label("Name", classes="label")
-                yield Input(cfg.display_name if cfg else "", placeholder="a name to recognise it",
-                            id="name")
+                yield Input(
+                    cfg.display_name if cfg else "", placeholder="a name to recognise it", id="name"
+                )
             with Horizontal(classes="row"):
                 yield Label("Family", classes="label")
                 yield Select(families, value=family, allow_blank=False, id="family")
             with Horizontal(classes="row"):
                 yield Label("Task", classes="label")
-                yield Select(self._task_options(family), allow_blank=False, id="task",
-                             value=cfg.task if cfg else self._default_task(family))
+                yield Select(
+                    self._task_options(family),
+                    allow_blank=False,
+                    id="task",
+                    value=cfg.task if cfg else self._default_task(family),
+                )
             with Horizontal(classes="row"):
                 yield Label("Max steps", classes="label")
-                yield Input(str(cfg.max_steps) if cfg and cfg.max_steps else "", id="max-steps",
-                            placeholder="env default", validators=[Optional(minimum=1)],
-                            classes="short")
+                yield Input(
+                    str(cfg.max_steps) if cfg and cfg.max_steps else "",
+                    id="max-steps",
+                    placeholder="env default",
+                    validators=[Optional(minimum=1)],
+                    classes="short",
+                )
                 yield Label("Seed", classes="label")
-                yield Input("" if cfg is None or cfg.seed is None else str(cfg.seed), id="seed",
-                            placeholder="shared", validators=[Optional(minimum=0)],
-                            classes="short")
+                yield Input(
+                    "" if cfg is None or cfg.seed is None else str(cfg.seed),
+                    id="seed",
+                    placeholder="shared",
+                    validators=[Optional(minimum=0)],
+                    classes="short",
+                )
             with Horizontal(classes="row"):
                 yield Label("Env settings", classes="label")
-                yield Input(format_settings(cfg.env_settings) if cfg else "", id="env-settings",
-                            placeholder="e.g. is_slippery=false, map_name=8x8",
-                            validators=[SettingsValidator()])
+                yield Input(
+                    format_settings(cfg.env_settings) if cfg else "",
+                    id="env-settings",
+                    placeholder="e.g. is_slippery=false, map_name=8x8",
+                    validators=[SettingsValidator()],
+                )
             yield Static("Players (from the environment)", classes="subtitle")
             with Horizontal(classes="row", id="player-agent"):
                 yield Label("agent", classes="label")
-                yield Select(PLAYER_TYPES, allow_blank=False, id="player-type",
-                             value=player.worker_type if player else "baseline")
-                yield Select(BEHAVIORS, allow_blank=False, id="behavior",
-                             value=(player.settings.get("behavior", "random")
-                                    if player and player.worker_type == "baseline"
-                                    else "random"))
-            yield Static("RL and LLM players need their workers, which this version does not"
-                         " ship yet.", classes="note")
+                yield Select(
+                    PLAYER_TYPES,
+                    allow_blank=False,
+                    id="player-type",
+                    value=player.worker_type if player else "baseline",
+                )
+                yield Select(
+                    BEHAVIORS,
+                    allow_blank=False,
+                    id="behavior",
+                    value=(
+                        player.settings.get("behavior", "random")
+                        if player and player.worker_type == "baseline"
+                        else "random"
+                    ),
+                )
+            yield Static(
+                "RL and LLM players need their workers, which this version does not ship yet.",
+                classes="note",
+            )
             yield Static("", id="problems")
             with Horizontal(id="buttons"):
                 yield Button("Cancel", id="cancel")
@@ -127,8 +156,12 @@ class ConfigureScreen(ModalScreen[OperatorConfig | None]):
     @staticmethod
     def _default_task(family: str) -> str:
         names = tasks(family)
-        preferred = {"minigrid": "MiniGrid-Empty-8x8-v0", "toytext": "FrozenLake-v1",
-                     "classic_control": "CartPole-v1", "babyai": "BabyAI-GoToRedBall-v0"}
+        preferred = {
+            "minigrid": "MiniGrid-Empty-8x8-v0",
+            "toytext": "FrozenLake-v1",
+            "classic_control": "CartPole-v1",
+            "babyai": "BabyAI-GoToRedBall-v0",
+        }
         return preferred.get(family) if preferred.get(family) in names else names[0]
 
     @on(Select.Changed, "#family")
@@ -157,11 +190,17 @@ class ConfigureScreen(ModalScreen[OperatorConfig | None]):
     @work(exclusive=True)
     async def check_and_save(self) -> None:
         problems = self.query_one("#problems", Static)
-        invalid = [i for i in self.query(Input) if i.validators and not i.validate(i.value).is_valid]
+        invalid = [
+            i for i in self.query(Input) if i.validators and not i.validate(i.value).is_valid
+        ]
         if invalid:
-            problems.update("[red]Fix the marked fields:[/] " + "; ".join(
-                f"{i.id}: {'; '.join(i.validate(i.value).failure_descriptions)}"
-                for i in invalid))
+            problems.update(
+                "[red]Fix the marked fields:[/] "
+                + "; ".join(
+                    f"{i.id}: {'; '.join(i.validate(i.value).failure_descriptions)}"
+                    for i in invalid
+                )
+            )
             invalid[0].focus()
             return
         try:
@@ -171,8 +210,9 @@ class ConfigureScreen(ModalScreen[OperatorConfig | None]):
             return
         problems.update("checking the environment…")
         try:  # build the env once, off the event loop, so bad settings are caught here
-            env = await asyncio.to_thread(make_env, config.task, render_mode=None,
-                                          **config.env_settings)
+            env = await asyncio.to_thread(
+                make_env, config.task, render_mode=None, **config.env_settings
+            )
             env.close()
         except (EnvError, TypeError, ValueError) as exc:
             problems.update(f"[red]env settings: {exc}[/]")

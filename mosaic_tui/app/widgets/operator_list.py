@@ -13,12 +13,19 @@ from rich.text import Text
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-STATE_STYLE = {"running": "green", "paused": "yellow", "pending": "dim", "stopped": "dim",
-               "error": "bold red", "starting": "dim"}
+STATE_STYLE = {
+    "running": "green",
+    "paused": "yellow",
+    "pending": "dim",
+    "stopped": "dim",
+    "error": "bold red",
+    "starting": "dim",
+}
 
 
-def row(name: str, task: str, state: str, episode: int, step: int, ret: float,
-        width: int = 28) -> Text:
+def row(
+    name: str, task: str, state: str, episode: int, step: int, ret: float, width: int = 28
+) -> Text:
     text = Text(no_wrap=True, overflow="ellipsis")
     text.append(name[: max(4, width - len(state) - 1)], style="bold")
     text.append(" " * max(1, width - len(name) - len(state)))
@@ -33,8 +40,16 @@ class OperatorList(OptionList):
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self._shown: dict[str, str] = {}
 
-    def upsert(self, operator_id: str, name: str, task: str, state: str, episode: int,
-               step: int, ret: float) -> None:
+    def upsert(
+        self,
+        operator_id: str,
+        name: str,
+        task: str,
+        state: str,
+        episode: int,
+        step: int,
+        ret: float,
+    ) -> None:
         width = max(16, self.scrollable_content_region.width - 2) if self.size.width else 26
         prompt = row(name, task, state, episode, step, ret, width)
         key = prompt.plain
