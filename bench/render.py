@@ -1,15 +1,15 @@
 """Frame -> 80x24 half-block cells: our renderer vs a numpy area average alone and rich-pixels.
 
 Input: a real MiniGrid-Empty-8x8 frame (256x256 RGB) after a few steps.
-Measured: `renderer.render(frame, 80, 24)` as a pane uses it — one renderer kept across
-frames (its style cache warm from earlier frames), every call a full render with no row reuse,
-Strips included; alternating two frames. A fresh renderer per call (cold caches) is reported too. Baselines: a bare numpy area average to the fitted
-size (`numpy_area_average`, the floor named by the issue: target ours <= 2x; our renderer
-downsamples with Pillow's C box filter instead, which is faster still) and rich-pixels' half-cell renderer on the same frame
-resized with PIL, rendered to segments by a Rich Console (target: ours >= 10x faster, i.e.
-ratio <= 0.10). Info: the 256-colour path, and the warm `update()` of a frame where only the
-agent moved (what a pane does every step). Timings are interleaved and the best is kept,
-because this machine has two cores shared with other work.
+Measured: `renderer.render(frame, 80, 24)` as a pane uses it: one renderer kept across frames
+(its style cache warm from earlier frames), every call a full render with no row reuse, Strips
+included, alternating two frames. A fresh renderer per call (cold caches) is reported too.
+Baselines: a bare numpy area average to the fitted size (`numpy_area_average`, the floor the
+issue names: target ours <= 2x; our renderer downsamples with Pillow's C box filter instead)
+and rich-pixels' half-cell renderer on the same frame resized with PIL, rendered to segments by
+a Rich Console (target: ours >= 10x faster, i.e. ratio <= 0.10). Info: the 256-colour path,
+and the warm `update()` of a frame where only the agent moved (what a pane does every step).
+Timings are interleaved and the best is kept: this machine has two cores shared with others.
 """
 
 from __future__ import annotations

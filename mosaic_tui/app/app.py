@@ -7,8 +7,8 @@ same loop, and every control is an action: a key in the footer and a command in 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Callable, Iterable
 
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
@@ -20,7 +20,7 @@ from textual.widgets import Footer, Static
 from mosaic_tui.app.messages import FrameReady, OperatorCrashed
 from mosaic_tui.app.widgets.frame_pane import FramePane
 from mosaic_tui.app.widgets.operator_list import OperatorList
-from mosaic_tui.core import OperatorConfig, OperatorState
+from mosaic_tui.core import OperatorConfig
 from mosaic_tui.envs import keymaps
 from mosaic_tui.protocol import FrameRequest
 from mosaic_tui.runtime import (

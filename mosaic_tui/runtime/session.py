@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from mosaic_tui.core import MultiOperatorService, OperatorConfig, OperatorState
 from mosaic_tui.protocol import FrameRequest

@@ -6,12 +6,13 @@ import os
 import signal
 from pathlib import Path
 
+from textual.widgets import Input, Select, Static
+
 from mosaic_tui.app.app import MosaicApp
 from mosaic_tui.app.demo import demo_operators
 from mosaic_tui.app.screens.configure import ConfigureScreen
 from mosaic_tui.app.widgets.frame_pane import FramePane
 from mosaic_tui.core import OperatorConfig, OperatorState
-from textual.widgets import Input, Select, Static
 
 
 def human_lake(op_id: str = "op_h") -> OperatorConfig:
