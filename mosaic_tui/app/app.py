@@ -10,6 +10,7 @@ import math
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from rich.markup import escape
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
@@ -56,6 +57,19 @@ def _recording(recorder: Recorder) -> Callable[[OperatorConfig, str], Listener]:
     return begin
 
 
+def best_columns(panes: int, width: int, height: int) -> int:
+    """The column count that gives each pane's (square-ish) frame the most pixels."""
+    best, best_px = 1, -1
+    for cols in range(1, max(panes, 1) + 1):
+        rows = math.ceil(panes / cols)
+        inner_w = (width - (cols - 1)) // cols - 2  # gutter, borders
+        inner_h = height // rows - 2
+        px = min(inner_w, 2 * inner_h)  # a cell is one pixel wide and two tall
+        if px > best_px:
+            best, best_px = cols, px
+    return best
+
+
 class MosaicApp(App[None]):
     CSS_PATH = "mosaic.tcss"
     TITLE = "mosaic-tui"
@@ -70,6 +84,7 @@ class MosaicApp(App[None]):
         Binding("c", "duplicate", "Copy", show=False),
         Binding("x", "remove", "Remove"),
         Binding("m", "toggle_colors", "256/truecolor", show=False),
+        Binding("b", "toggle_sidebar", "Sidebar", show=False),
         Binding("escape", "focus_list", "Operators", show=False),
         Binding("q", "quit", "Quit"),
     ]
@@ -132,14 +147,16 @@ class MosaicApp(App[None]):
                 "\n\nq quits"
             )
             return
+        sidebar = self.query_one("#sidebar")
+        sidebar_width = 30 if width >= 100 else 24
+        sidebar.styles.width = sidebar_width
         panes = len(self.query(FramePane))
         grid = self.query_one("#grid", Container)
-        grid_width = width - (self.query_one("#sidebar").outer_size.width or 30)
-        cols = max(1, min(panes, grid_width // 44, 3)) if panes else 1
-        if panes >= 2 and height >= 30 and grid_width < 88:
-            cols = 1
+        grid_width = width - (sidebar_width if sidebar.display else 0)
+        cols = best_columns(panes, grid_width, height - 1)
         grid.styles.grid_size_columns = cols
         grid.styles.grid_size_rows = max(1, math.ceil(panes / cols))
+        self.call_after_refresh(self._request_frame_sizes)  # frames come at the new pane size
 
     # ------------------------------------------------------------------ operators
 
@@ -166,13 +183,14 @@ class MosaicApp(App[None]):
             self.errors[config.operator_id] = str(exc)
             if pane is not None:
                 pane.show_error(self.error_text(config.operator_id, str(exc)))
+                pane.show_status("error")
             self.refresh_status()
             return
         self.errors.pop(config.operator_id, None)
         runner = self.session.runners[config.operator_id]
         if pane is not None and any(a.is_human for a in config.workers.values()):
             pane.keys = keymaps.keymap(config.task, runner.labels)
-            pane.show_legend(keymaps.legend(config.task, runner.labels) + "  · focus this pane")
+            pane.show_legend(keymaps.legend(config.task, runner.labels))
         if self.autorun and not self.session.running:
             self.session.run()
         elif self.session.running:
@@ -200,8 +218,8 @@ class MosaicApp(App[None]):
 
     def error_text(self, operator_id: str, message: str) -> str:
         return (
-            f"[b red]error[/]\n{message}\n\n"
-            "e edit · x remove · r reset all (restarts nothing: edit to restart)"
+            f"[b red]error[/]\n{escape(message)}\n\n"
+            "e edit, then Save, to restart it · x remove it"
         )
 
     # ------------------------------------------------------------------ runtime events
@@ -222,6 +240,7 @@ class MosaicApp(App[None]):
         pane = self.pane(failure.operator_id)
         if pane is not None:
             pane.show_error(self.error_text(failure.operator_id, failure.message))
+            pane.show_status("error")
         self.refresh_status()
 
     def refresh_status(self) -> None:
@@ -236,10 +255,13 @@ class MosaicApp(App[None]):
             pane = self.pane(op)
             if pane is not None and runner is not None and op not in self.errors:
                 keyboard = self.session.keyboards.get(op)
-                status = f"ep {episode + 1} · t {step} · R {ret:.2f} · {pane.fps:.0f} fps"
-                if keyboard is not None and keyboard.waiting:
-                    status += " · your move"
-                elif state != "running":
+                status = f"ep {episode + 1} · t {step} · R {ret:.2f}"
+                if pane.keys:  # a human plays here: whose move, not a frame rate
+                    if keyboard is not None and keyboard.waiting or not self.session.running:
+                        status += " · your move"
+                elif state == "running":
+                    status += f" · {pane.fps:.0f} fps"
+                else:
                     status += f" · {state}"
                 pane.show_status(status)
         mode = "running" if self.session.running else "paused"
@@ -315,6 +337,11 @@ class MosaicApp(App[None]):
         for pane in self.query(FramePane):
             pane.set_colors(self.frame_colors)
         self.refresh_status()
+
+    def action_toggle_sidebar(self) -> None:
+        sidebar = self.query_one("#sidebar")
+        sidebar.display = not sidebar.display
+        self.relayout()
 
     def action_focus_list(self) -> None:
         self.query_one(OperatorList).focus()

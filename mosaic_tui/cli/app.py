@@ -26,7 +26,18 @@ def color_mode(choice: str) -> str:
 def app_command(args: argparse.Namespace) -> int:
     from mosaic_tui.app.app import MosaicApp
     from mosaic_tui.app.demo import demo_operators
-    from mosaic_tui.experiments import new_session_id
+    from mosaic_tui.experiments import ExperimentError, load, new_session_id
+
+    operators, seed = demo_operators(), 0
+    if args.file is not None:
+        try:
+            spec = load(args.file)
+        except ExperimentError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        operators, seed = list(spec.operators), spec.seeds[0]
+    if args.seed is not None:
+        seed = args.seed
 
     store = recorder = None
     if not args.no_record:

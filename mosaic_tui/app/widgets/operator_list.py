@@ -26,12 +26,16 @@ STATE_STYLE = {
 def row(
     name: str, task: str, state: str, episode: int, step: int, ret: float, width: int = 28
 ) -> Text:
-    text = Text(no_wrap=True, overflow="ellipsis")
-    text.append(name[: max(4, width - len(state) - 1)], style="bold")
+    def fit(line: str, room: int) -> str:  # the option list would wrap, not truncate
+        return line if len(line) <= room else line[: max(room - 1, 1)] + "…"
+
+    name = fit(name, max(4, width - len(state) - 1))
+    text = Text()
+    text.append(name, style="bold")
     text.append(" " * max(1, width - len(name) - len(state)))
     text.append(state, style=STATE_STYLE.get(state, ""))
-    text.append(f"\n{task}\n", style="dim")
-    text.append(f"ep {max(episode + 1, 0)} · t {step} · R {ret:.2f}")
+    text.append(f"\n{fit(task, width)}\n", style="dim")
+    text.append(fit(f"ep {max(episode + 1, 0)} · t {step} · R {ret:.2f}", width))
     return text
 
 

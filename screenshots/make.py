@@ -1,0 +1,102 @@
+"""Regenerate the SVG screenshots in this folder: `python screenshots/make.py`.
+
+Each scene runs the real app (real workers) headless at a fixed size and saves what is on
+screen with `App.save_screenshot`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+import tempfile
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+from mosaic_tui.app.app import MosaicApp  # noqa: E402
+from mosaic_tui.app.demo import demo_operators  # noqa: E402
+from mosaic_tui.app.widgets.frame_pane import FramePane  # noqa: E402
+from mosaic_tui.core import OperatorConfig  # noqa: E402
+
+
+async def settle(pilot, condition: Callable[[], bool], timeout: float = 30) -> None:
+    loop = asyncio.get_running_loop()
+    end = loop.time() + timeout
+    while not condition() and loop.time() < end:
+        await pilot.pause(0.05)
+
+
+def frames_everywhere(app: MosaicApp, n: int = 2) -> Callable[[], bool]:
+    return lambda: bool(app.query(FramePane)) and all(
+        p.view.frames_shown >= n or p.has_class("-error") for p in app.query(FramePane))
+
+
+def human_lake() -> OperatorConfig:
+    return OperatorConfig.single_agent(
+        "op_2", "Me on FrozenLake 8x8", "human", "human", env_name="toytext",
+        task="FrozenLake-v1", settings={}, env_settings={"map_name": "8x8", "is_slippery": False},
+        max_steps=60)
+
+
+async def shoot(name: str, app: MosaicApp, size: tuple[int, int],
+                act: Callable[[object], Awaitable[None]]) -> None:
+    async with app.run_test(size=size) as pilot:
+        await act(pilot)
+        await pilot.pause(0.3)
+        app.save_screenshot(str(HERE / f"{name}.svg"))
+        print(f"screenshots/{name}.svg")
+        await app.session.stop_all()
+
+
+async def main() -> None:
+    tmp = Path(tempfile.mkdtemp(prefix="mosaic-shots-"))
+    os.environ.setdefault("MOSAIC_TUI_DATA_DIR", str(tmp / "data"))
+
+    async def running(pilot) -> None:
+        await settle(pilot, frames_everywhere(pilot.app, 12))
+
+    app = MosaicApp(demo_operators(), log_dir=tmp, seed=3)
+    await shoot("main-120x40", app, (120, 40), running)
+    app = MosaicApp(demo_operators(), log_dir=tmp, seed=3)
+    await shoot("main-80x24", app, (80, 24), running)
+
+    async def play(pilot) -> None:
+        app = pilot.app
+        await settle(pilot, frames_everywhere(app))
+        app.query_one("#pane-op_2", FramePane).focus()
+        for key in ("down", "down", "right", "right"):
+            await pilot.press(key)
+            await pilot.pause(0.2)
+
+    configs = [*demo_operators(), human_lake()]
+    await shoot("human-play", MosaicApp(configs, log_dir=tmp, seed=3, pace=4), (120, 40), play)
+
+    async def configure(pilot) -> None:
+        await settle(pilot, frames_everywhere(pilot.app))
+        await pilot.press("a")
+        await pilot.pause(0.5)
+
+    app = MosaicApp(demo_operators(), log_dir=tmp, seed=3, autorun=False)
+    await shoot("configure", app, (120, 40), configure)
+
+    async def crash(pilot) -> None:
+        app = pilot.app
+        await settle(pilot, frames_everywhere(app))
+        os.kill(app.session.runners["op_1"].env_process.pid, signal.SIGKILL)
+        await settle(pilot, lambda: "op_1" in app.errors)
+
+    app = MosaicApp(demo_operators(), log_dir=tmp, seed=3)
+    await shoot("worker-crash", app, (120, 40), crash)
+
+    async def nothing(pilot) -> None:
+        await pilot.pause(0.2)
+
+    await shoot("too-small", MosaicApp([], log_dir=tmp), (56, 14), nothing)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
