@@ -61,7 +61,7 @@ def best_columns(panes: int, width: int, height: int) -> int:
     """The column count that gives each pane's (square-ish) frame the most pixels."""
     best, best_px = 1, -1
     for cols in range(1, max(panes, 1) + 1):
-        rows = math.ceil(panes / cols)
+        rows = max(1, math.ceil(panes / cols))
         inner_w = (width - (cols - 1)) // cols - 2  # gutter, borders
         inner_h = height // rows - 2
         px = min(inner_w, 2 * inner_h)  # a cell is one pixel wide and two tall
