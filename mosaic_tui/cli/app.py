@@ -52,8 +52,8 @@ def app_command(args: argparse.Namespace) -> int:
         store.begin_session(SessionRow(session_id, time.time(), "app", {}))
         recorder = Recorder(store, session_id)
     app = MosaicApp(
-        demo_operators(),
-        seed=args.seed,
+        operators,
+        seed=seed,
         pace=args.pace,
         autorun=not args.paused,
         log_dir=default_log_dir(),

@@ -72,6 +72,7 @@ class Session:
         self.running = False
         self._loops: dict[str, asyncio.Task[None]] = {}
         self._base: dict[str, int] = {}  # episodes begun when the shared seed was last set
+        self._ready: set[str] = set()  # started and in their first episode
 
     # ------------------------------------------------------------------ operators
 
@@ -110,6 +111,7 @@ class Session:
         await runner.start()
         self._base[config.operator_id] = runner.episodes_begun
         await runner.reset(self.next_seed(config.operator_id))
+        self._ready.add(config.operator_id)
         if self.running:
             self._start_loop(config.operator_id)
         return runner
@@ -117,6 +119,7 @@ class Session:
     async def remove(self, operator_id: str) -> None:
         runner = self.runners.pop(operator_id, None)
         self.keyboards.pop(operator_id, None)
+        self._ready.discard(operator_id)
         loop = self._loops.pop(operator_id, None)
         if runner is not None:
             await runner.stop()
@@ -133,7 +136,9 @@ class Session:
         await self.add(config, frame)
 
     def healthy(self) -> list[OperatorRunner]:
-        return [r for r in self.runners.values() if r.state is not OperatorState.ERROR]
+        """Operators that finished starting and have not failed."""
+        return [r for op, r in self.runners.items()
+                if op in self._ready and r.state is not OperatorState.ERROR]
 
     # ------------------------------------------------------------------ controls
 
@@ -227,8 +232,8 @@ class Session:
 
     def _start_loop(self, operator_id: str) -> None:
         runner = self.runners[operator_id]
-        if runner.state is OperatorState.ERROR:
-            return
+        if runner.state is OperatorState.ERROR or operator_id not in self._ready:
+            return  # still starting: `add` starts its loop once the first episode began
         if operator_id not in self._loops or self._loops[operator_id].done():
             self._loops[operator_id] = asyncio.create_task(
                 self._play(runner), name=f"play-{operator_id}"

@@ -1,0 +1,112 @@
+"""The session: operators with one shared seed, stepped together, run at a pace."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from mosaic_tui.core import OperatorConfig
+from mosaic_tui.runtime import Session, StepTaken
+
+
+def baseline(op_id: str, task: str = "MiniGrid-Empty-8x8-v0", **kw) -> OperatorConfig:
+    return OperatorConfig.single_agent(op_id, op_id, "baseline_worker", "baseline",
+                                       env_name="minigrid", task=task,
+                                       settings={"behavior": "random"}, max_steps=5, **kw)
+
+
+def human(op_id: str) -> OperatorConfig:
+    return OperatorConfig.single_agent(op_id, op_id, "human", "human", env_name="minigrid",
+                                       task="MiniGrid-Empty-8x8-v0", settings={}, max_steps=5)
+
+
+async def test_shared_seed_step_all_and_reset_all(tmp_path: Path) -> None:
+    session = Session(log_dir=tmp_path, seed=11)
+    try:
+        a = await session.add(baseline("a"))
+        b = await session.add(baseline("b", "MiniGrid-DoorKey-5x5-v0"))
+        assert (a.seed, b.seed) == (11, 11)
+        for _ in range(5):
+            await session.step_all()
+        assert (a.step_index, b.step_index) == (5, 5) and a.episode_over and b.episode_over
+        await session.step_all()  # an ended episode rolls into the next seed
+        assert (a.seed, b.seed) == (12, 12) and (a.step_index, b.step_index) == (0, 0)
+        await session.reset_all(40)
+        assert (a.seed, b.seed) == (40, 40) and session.seed == 40
+    finally:
+        await session.stop_all()
+
+
+async def test_an_operators_own_seed_wins(tmp_path: Path) -> None:
+    session = Session(log_dir=tmp_path, seed=3)
+    try:
+        own = await session.add(baseline("own", seed=100))
+        shared = await session.add(baseline("shared"))
+        assert (own.seed, shared.seed) == (100, 3)
+    finally:
+        await session.stop_all()
+
+
+async def test_running_before_an_operator_finished_starting_resets_it_once(tmp_path: Path) -> None:
+    session = Session(log_dir=tmp_path, seed=1, pace=50)
+    try:
+        adding = asyncio.create_task(session.add(baseline("late")))
+        await asyncio.sleep(0)  # the runner exists, its workers are still starting
+        session.run()
+        runner = await adding
+        assert runner.episodes_begun == 1 and runner.seed == 1
+        while runner.step_index < 3:
+            await asyncio.sleep(0.02)
+        assert runner.episodes_begun == 1
+    finally:
+        await session.stop_all()
+
+
+async def test_step_all_waits_for_the_human_then_steps_everyone(tmp_path: Path) -> None:
+    session = Session(log_dir=tmp_path, seed=2)
+    try:
+        ai = await session.add(baseline("ai"))
+        me = await session.add(human("me"))
+        stepping = asyncio.create_task(session.step_all())
+        while not session.keyboards["me"].waiting:
+            await asyncio.sleep(0.01)
+        assert ai.step_index == 0  # nobody moved before the human's key
+        assert await session.press("me", me.labels.index("forward")) is None
+        await stepping
+        assert (ai.step_index, me.step_index) == (1, 1)
+        # no step-all pending and not running: a key steps that operator at once
+        assert await session.press("me", 0) is None
+        assert (ai.step_index, me.step_index) == (1, 2)
+    finally:
+        await session.stop_all()
+
+
+async def test_run_pause_and_pace(tmp_path: Path) -> None:
+    session = Session(log_dir=tmp_path, seed=0, pace=20)
+    steps: list[StepTaken] = []
+    session.listeners.append(lambda e: steps.append(e) if isinstance(e, StepTaken) else None)
+    try:
+        await session.add(baseline("a"))
+        session.run()
+        await asyncio.sleep(1.0)
+        session.pause()
+        ran = len(steps)
+        assert 8 <= ran <= 30, ran  # about 20 steps/s
+        await asyncio.sleep(0.3)
+        assert len(steps) - ran <= 1  # at most the step in flight
+    finally:
+        await session.stop_all()
+
+
+async def test_remove_stops_workers_and_frees_the_id(tmp_path: Path) -> None:
+    session = Session(log_dir=tmp_path)
+    try:
+        runner = await session.add(baseline("gone"))
+        await session.remove("gone")
+        assert not runner.env_process.alive
+        assert "gone" not in session.runners
+        assert session.service.get_operator("gone") is None
+        again = await session.add(baseline("gone"))
+        assert again.env_process.alive
+    finally:
+        await session.stop_all()
