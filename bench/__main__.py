@@ -1,22 +1,28 @@
-"""Run every benchmark: `python -m bench [--quick]`."""
+"""Run the benchmarks: `python -m bench [--quick] [NAME ...]` (names: headless wire render app)."""
 
 from __future__ import annotations
 
 import argparse
 
-from bench import headless, render, wire
+from bench import app, headless, render, wire
+
+BENCHES = {"headless": headless, "wire": wire, "render": render, "app": app}
 
 
 def main() -> None:
     p = argparse.ArgumentParser(prog="python -m bench")
     p.add_argument("--quick", action="store_true", help="fewer steps (a smoke run of the benches)")
+    p.add_argument("names", nargs="*", help=f"which benchmarks: {', '.join(BENCHES)} (all)")
     args = p.parse_args()
-    results = [headless.run(quick=args.quick), wire.run(quick=args.quick)]
-    results.append(render.run(quick=args.quick))
+    unknown = [n for n in args.names if n not in BENCHES]
+    if unknown:
+        p.error(f"unknown benchmark {', '.join(unknown)}; choose from {', '.join(BENCHES)}")
+    chosen = args.names or list(BENCHES)
+    results = [BENCHES[name].run(quick=args.quick) for name in chosen]
     print()
     print(f"{'benchmark':<44} {'measured':>12} {'baseline':>12} {'ratio':>8}  target")
-    for r in results:
-        for line in r:
+    for lines in results:
+        for line in lines:
             print(line)
 
 

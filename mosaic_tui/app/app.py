@@ -218,8 +218,7 @@ class MosaicApp(App[None]):
 
     def error_text(self, operator_id: str, message: str) -> str:
         return (
-            f"[b red]error[/]\n{escape(message)}\n\n"
-            "e edit, then Save, to restart it · x remove it"
+            f"[b red]error[/]\n{escape(message)}\n\ne edit, then Save, to restart it · x remove it"
         )
 
     # ------------------------------------------------------------------ runtime events

@@ -65,10 +65,19 @@ def parser() -> argparse.ArgumentParser:
 
 
 def _app_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("file", nargs="?", type=Path, default=None,
-                   help="an experiment file whose operators to open (default: the demo)")
-    p.add_argument("--seed", type=int, default=None,
-                   help="the session's shared seed (default: the file's first seed, or 0)")
+    p.add_argument(
+        "file",
+        nargs="?",
+        type=Path,
+        default=None,
+        help="an experiment file whose operators to open (default: the demo)",
+    )
+    p.add_argument(
+        "--seed",
+        type=int,
+        default=None,
+        help="the session's shared seed (default: the file's first seed, or 0)",
+    )
     p.add_argument("--pace", type=float, default=10.0, help="steps per second when running")
     p.add_argument("--paused", action="store_true", help="start paused instead of running")
     p.add_argument(

@@ -77,6 +77,7 @@ class HalfBlockRenderer:
         self._background = _check_rgb(background)
         self._styles: dict[int, tuple[str, Style]] = {}
         self.strips = []
+        self.spans: dict[int, list[tuple[int, int]]] = {}  # row -> changed [first, end)s
         self._keys: np.ndarray | None = None  # last update's (rows, cols) pair keys
         self._frame: np.ndarray | None = None  # last update's input, for the no-change path
 
@@ -120,22 +121,29 @@ class HalfBlockRenderer:
         All rows on the first call or after a size / colour-mode / background change; else
         only rows whose pair of pixel rows differ from last time (the rest keep their
         Strip objects untouched). `self.strips` is updated in place (same list object).
+        `self.spans[y]` lists the (first, end) column stretches that changed in row y, so a
+        widget can repaint just those: most bytes to a terminal are colour codes, and an
+        unchanged cell costs more to resend than a cursor jump over it.
         """
         cols, rows = max(cols, 0), max(rows, 0)
         _check_frame(rgb)
         same_box = self._keys is not None and self._keys.shape == (rows, cols)
         last = self._frame
         if same_box and last is not None and last.shape == rgb.shape and np.array_equal(last, rgb):
+            self.spans = {}
             return []  # a paused env re-sends the same frame: skip even the downsample
         keys = self._pair_keys(rgb, cols, rows)
         if not same_box or self._keys is None:
             self.strips[:] = self._build(keys)
             changed = list(range(rows))
+            self.spans = dict.fromkeys(changed, [(0, cols)])
         else:
-            idx = np.flatnonzero((keys != self._keys).any(axis=1))
+            diff = keys != self._keys
+            idx = np.flatnonzero(diff.any(axis=1))
             for i, strip in zip(idx.tolist(), self._build(keys[idx]), strict=True):
                 self.strips[i] = strip
             changed = idx.tolist()
+            self.spans = {y: _stretches(diff[y]) for y in changed}
         self._keys = keys
         self._frame = rgb.copy()
         return changed
@@ -231,6 +239,17 @@ def _truecolor(code: int) -> Color:
     """`Color.from_rgb` for a 0xRRGGBB code, built directly: the same value, 4x cheaper."""
     r, g, b = code >> 16, (code >> 8) & 0xFF, code & 0xFF
     return Color(f"#{code:06x}", ColorType.TRUECOLOR, triplet=ColorTriplet(r, g, b))
+
+
+def _stretches(changed: np.ndarray, gap: int = 4) -> list[tuple[int, int]]:
+    """Runs of changed cells as [first, end) pairs; runs closer than `gap` are joined."""
+    cells = np.flatnonzero(changed)
+    if len(cells) == 0:
+        return []
+    breaks = np.flatnonzero(np.diff(cells) > gap)
+    starts = np.concatenate(([cells[0]], cells[breaks + 1]))
+    ends = np.concatenate((cells[breaks], [cells[-1]])) + 1
+    return list(zip(starts.tolist(), ends.tolist(), strict=True))
 
 
 def _check_mode(mode: str) -> ColorMode:

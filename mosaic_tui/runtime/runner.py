@@ -358,15 +358,19 @@ class OperatorRunner:
 
     async def play(self, next_seed: Callable[[int], int | None]) -> None:
         """Step while running, at `pace`; start the next episode (seed from `next_seed(i)`)."""
+        due = time.monotonic()
         while not self._stopping:
-            await self._running.wait()
+            if not self._running.is_set():
+                await self._running.wait()
+                due = time.monotonic()  # after a pause, no burst to catch up
             if self.episode_over:
                 await self.reset(next_seed(self.episodes_begun))
                 continue
-            began = time.monotonic()
             await self.step()
             if self.pace:
-                await asyncio.sleep(max(0.0, 1.0 / self.pace - (time.monotonic() - began)))
+                # keep to the schedule (a late step shortens the next wait), never burst
+                due = max(due + 1.0 / self.pace, time.monotonic() - 1.0 / self.pace)
+                await asyncio.sleep(max(0.0, due - time.monotonic()))
 
     async def stop(self) -> None:
         """Stop every worker of this operator (stop -> terminate -> kill)."""

@@ -137,8 +137,11 @@ class Session:
 
     def healthy(self) -> list[OperatorRunner]:
         """Operators that finished starting and have not failed."""
-        return [r for op, r in self.runners.items()
-                if op in self._ready and r.state is not OperatorState.ERROR]
+        return [
+            r
+            for op, r in self.runners.items()
+            if op in self._ready and r.state is not OperatorState.ERROR
+        ]
 
     # ------------------------------------------------------------------ controls
 

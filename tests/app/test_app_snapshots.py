@@ -25,8 +25,10 @@ async def _settle(pilot, condition, timeout: float = 30.0) -> None:
 async def _paused_and_reset(pilot) -> None:
     app = pilot.app
     panes = lambda: list(app.query(FramePane))  # noqa: E731
-    await _settle(pilot, lambda: len(app.session.runners) == 2
-                  and all(p.view.frames_shown >= 1 for p in panes()))
+    await _settle(
+        pilot,
+        lambda: len(app.session.runners) == 2 and all(p.view.frames_shown >= 1 for p in panes()),
+    )
     shown = [p.view.frames_shown for p in panes()]
     await pilot.press("r")  # frames again, now at the final pane size
     await _settle(pilot, lambda: all(p.view.frames_shown > n for p, n in zip(panes(), shown)))

@@ -10,14 +10,30 @@ from mosaic_tui.runtime import Session, StepTaken
 
 
 def baseline(op_id: str, task: str = "MiniGrid-Empty-8x8-v0", **kw) -> OperatorConfig:
-    return OperatorConfig.single_agent(op_id, op_id, "baseline_worker", "baseline",
-                                       env_name="minigrid", task=task,
-                                       settings={"behavior": "random"}, max_steps=5, **kw)
+    return OperatorConfig.single_agent(
+        op_id,
+        op_id,
+        "baseline_worker",
+        "baseline",
+        env_name="minigrid",
+        task=task,
+        settings={"behavior": "random"},
+        max_steps=5,
+        **kw,
+    )
 
 
 def human(op_id: str) -> OperatorConfig:
-    return OperatorConfig.single_agent(op_id, op_id, "human", "human", env_name="minigrid",
-                                       task="MiniGrid-Empty-8x8-v0", settings={}, max_steps=5)
+    return OperatorConfig.single_agent(
+        op_id,
+        op_id,
+        "human",
+        "human",
+        env_name="minigrid",
+        task="MiniGrid-Empty-8x8-v0",
+        settings={},
+        max_steps=5,
+    )
 
 
 async def test_shared_seed_step_all_and_reset_all(tmp_path: Path) -> None:

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 from textual.geometry import Region
 from textual.strip import Strip
 from textual.widget import Widget
 
 from mosaic_tui.render import HalfBlockRenderer
+
+# Diagnostic: repaint whole panes on every frame (what a widget without row diffing does).
+# The app benchmark sets it to measure what refreshing only the changed rows saves.
+REPAINT_ALL = os.environ.get("MOSAIC_TUI_REPAINT") == "all"
 
 
 class FrameView(Widget):
@@ -33,15 +39,13 @@ class FrameView(Widget):
         if self._rgb is None or width < 1 or height < 1:
             return
         changed = self.renderer.update(self._rgb, width, height)
-        # coalesce runs of changed rows into one region each
-        start = prev = None
-        for y in changed + [None]:  # type: ignore[operator]
-            if y is not None and prev is not None and y == prev + 1:
-                prev = y
-                continue
-            if start is not None and prev is not None:
-                self.refresh(Region(0, start, width, prev - start + 1))
-            start = prev = y
+        if REPAINT_ALL and changed:
+            self.refresh()
+            return
+        spans = self.renderer.spans
+        for y in changed:  # only the stretches of each row that changed
+            for first, end in spans.get(y, [(0, width)]):
+                self.refresh(Region(first, y, end - first, 1))
 
     def on_resize(self) -> None:
         self._paint()
