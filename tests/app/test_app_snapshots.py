@@ -31,7 +31,9 @@ async def _paused_and_reset(pilot) -> None:
     )
     shown = [p.view.frames_shown for p in panes()]
     await pilot.press("r")  # frames again, now at the final pane size
-    await _settle(pilot, lambda: all(p.view.frames_shown > n for p, n in zip(panes(), shown)))
+    await _settle(
+        pilot, lambda: all(p.view.frames_shown > n for p, n in zip(panes(), shown, strict=True))
+    )
     await pilot.pause(0.3)
     app.refresh_status()
     await pilot.pause(0.1)
