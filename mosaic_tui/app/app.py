@@ -408,6 +408,7 @@ class MosaicApp(App[None]):
         self.add_operator(config)
 
     async def action_quit(self) -> None:
+        self.workers.cancel_all()  # pending adds, removes, keys: nothing touches the UI after
         await self.session.stop_all()
         self.exit()
 

@@ -117,9 +117,8 @@ class Session:
         return runner
 
     async def remove(self, operator_id: str) -> None:
-        runner = self.runners.pop(operator_id, None)
-        self.keyboards.pop(operator_id, None)
-        self._ready.discard(operator_id)
+        self._ready.discard(operator_id)  # no new steps from step_all / run
+        runner = self.runners.get(operator_id)
         loop = self._loops.pop(operator_id, None)
         if runner is not None:
             await runner.stop()
@@ -127,6 +126,8 @@ class Session:
             loop.cancel()
             with contextlib.suppress(asyncio.CancelledError, WorkerError, RuntimeError):
                 await loop
+        self.runners.pop(operator_id, None)  # gone from the session once its workers are
+        self.keyboards.pop(operator_id, None)
         if operator_id in self.service.get_operator_ids():
             self.service.remove_operator(operator_id)
 

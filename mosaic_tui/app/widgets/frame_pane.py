@@ -35,6 +35,8 @@ class FramePane(Vertical, can_focus=True):
         self._times: deque[float] = deque(maxlen=30)
 
     def compose(self) -> ComposeResult:
+        # The status is a line of its own: changing a border subtitle repaints the whole pane.
+        yield Static("", id="status", classes="status")
         yield FrameView(HalfBlockRenderer(self._colors), id="view")  # type: ignore[arg-type]
         yield Static("", id="error", classes="error")
         yield Static("", id="legend", classes="legend")
@@ -61,7 +63,9 @@ class FramePane(Vertical, can_focus=True):
         self.view.show(frame.to_array())
 
     def show_status(self, text: str) -> None:
-        self.border_subtitle = text
+        status = self.query_one("#status", Static)
+        if str(status.content) != text:
+            status.update(text)
 
     def show_legend(self, text: str) -> None:
         legend = self.query_one("#legend", Static)
