@@ -18,6 +18,8 @@ from textual.containers import Container, Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from mosaic_tui.app.commands import binding_commands
+from mosaic_tui.app.layout import MIN_HEIGHT, MIN_WIDTH, best_columns, describe
 from mosaic_tui.app.messages import FrameReady, OperatorCrashed
 from mosaic_tui.app.widgets.frame_pane import FramePane
 from mosaic_tui.app.widgets.operator_list import OperatorList
@@ -36,18 +38,6 @@ from mosaic_tui.runtime import (
 )
 from mosaic_tui.telemetry import Recorder
 
-MIN_WIDTH, MIN_HEIGHT = 60, 16
-KIND = {"human": "Human", "baseline": "Baseline", "rl": "RL", "llm": "LLM", "vlm": "VLM"}
-
-
-def describe(config: OperatorConfig) -> str:
-    """`Random` / `Human` / `Cycling` ... for a single player; the types joined for teams."""
-    players = []
-    for assignment in config.workers.values():
-        behavior = assignment.settings.get("behavior")
-        players.append(str(behavior).title() if behavior else KIND[assignment.worker_type])
-    return " + ".join(players)
-
 
 def _recording(recorder: Recorder) -> Callable[[OperatorConfig, str], Listener]:
     def begin(config: OperatorConfig, run_id: str) -> Listener:
@@ -55,19 +45,6 @@ def _recording(recorder: Recorder) -> Callable[[OperatorConfig, str], Listener]:
         return recorder
 
     return begin
-
-
-def best_columns(panes: int, width: int, height: int) -> int:
-    """The column count that gives each pane's (square-ish) frame the most pixels."""
-    best, best_px = 1, -1
-    for cols in range(1, max(panes, 1) + 1):
-        rows = max(1, math.ceil(panes / cols))
-        inner_w = (width - (cols - 1)) // cols - 2  # gutter, borders
-        inner_h = height // rows - 2
-        px = min(inner_w, 2 * inner_h)  # a cell is one pixel wide and two tall
-        if px > best_px:
-            best, best_px = cols, px
-    return best
 
 
 class MosaicApp(App[None]):
@@ -414,12 +391,4 @@ class MosaicApp(App[None]):
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        for binding in self.BINDINGS:
-            assert isinstance(binding, Binding)
-            if binding.action in ("quit", "focus_list"):
-                continue
-            yield SystemCommand(
-                binding.description,
-                f"key: {binding.key.split(',')[0]}",
-                lambda action=binding.action: self.run_action(action),
-            )
+        yield from binding_commands(self)

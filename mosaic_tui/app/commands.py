@@ -1,0 +1,21 @@
+"""Every key binding of the app is also a command in the palette (ctrl+p)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+
+HIDDEN = ("quit", "focus_list")  # the palette has its own quit; escape is navigation
+
+
+def binding_commands(app: App) -> Iterable[SystemCommand]:
+    for binding in app.BINDINGS:
+        if not isinstance(binding, Binding) or binding.action in HIDDEN:
+            continue
+        yield SystemCommand(
+            binding.description,
+            f"key: {binding.key_display or binding.key.split(',')[0]}",
+            lambda action=binding.action: app.run_action(action),
+        )

@@ -1,0 +1,32 @@
+"""How operators are named and panes are arranged: pure functions, tested on their own."""
+
+from __future__ import annotations
+
+import math
+
+from mosaic_tui.core import OperatorConfig
+
+MIN_WIDTH, MIN_HEIGHT = 60, 16
+KIND = {"human": "Human", "baseline": "Baseline", "rl": "RL", "llm": "LLM", "vlm": "VLM"}
+
+
+def describe(config: OperatorConfig) -> str:
+    """`Random` / `Human` / `Cycling` ... for a single player; the types joined for teams."""
+    players = []
+    for assignment in config.workers.values():
+        behavior = assignment.settings.get("behavior")
+        players.append(str(behavior).title() if behavior else KIND[assignment.worker_type])
+    return " + ".join(players)
+
+
+def best_columns(panes: int, width: int, height: int) -> int:
+    """The column count that gives each pane's (square-ish) frame the most pixels."""
+    best, best_px = 1, -1
+    for cols in range(1, max(panes, 1) + 1):
+        rows = max(1, math.ceil(panes / cols))
+        inner_w = (width - (cols - 1)) // cols - 2  # gutter, borders
+        inner_h = height // rows - 2
+        px = min(inner_w, 2 * inner_h)  # a cell is one pixel wide and two tall
+        if px > best_px:
+            best, best_px = cols, px
+    return best

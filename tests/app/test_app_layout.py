@@ -1,0 +1,59 @@
+"""Pure pieces of the app: pane layout, operator names, key maps, palette commands."""
+
+from __future__ import annotations
+
+from mosaic_tui.app.layout import best_columns, describe
+from mosaic_tui.core import OperatorConfig, WorkerAssignment
+from mosaic_tui.envs import keymaps
+
+
+def test_columns_give_frames_the_most_room() -> None:
+    assert best_columns(1, 90, 39) == 1
+    assert best_columns(2, 90, 39) == 2  # side by side: 44 wide each, 37 rows (74 px) tall
+    assert best_columns(2, 40, 60) == 1  # narrow and tall: stacked
+    assert best_columns(4, 90, 39) == 2  # 2x2
+    # wide and short: one row of six (30 px each) beats 3x2 (rows 13 cells = 26 px tall)
+    assert best_columns(6, 200, 30) == 6
+    assert best_columns(6, 120, 60) == 3  # 3x2: 37 px wide; 2x3 is 18 rows = 36 px
+    assert best_columns(0, 90, 39) == 1
+
+
+def test_describe_names_players_by_behaviour_or_type() -> None:
+    one = OperatorConfig.single_agent(
+        "a", "A", "baseline_worker", "baseline", settings={"behavior": "cycling"}
+    )
+    assert describe(one) == "Cycling"
+    team = OperatorConfig.multi_agent(
+        "t",
+        "T",
+        "pettingzoo_classic",
+        "chess_v6",
+        {
+            "player_0": WorkerAssignment("human", "human"),
+            "player_1": WorkerAssignment("baseline_worker", "baseline", {"behavior": "random"}),
+        },
+    )
+    assert describe(team) == "Human + Random"
+
+
+def test_keymaps_resolve_by_label() -> None:
+    minigrid = ["left", "right", "forward", "pickup", "drop", "toggle", "done"]
+    keys = keymaps.keymap("MiniGrid-Empty-8x8-v0", minigrid)
+    assert (keys["left"], keys["up"], keys["space"], keys["enter"]) == (0, 2, 3, 6)
+    assert keys["1"] == 0 and keys["7"] == 6  # digits always pick by number
+    taxi = ["south", "north", "east", "west", "pickup", "dropoff"]
+    keys = keymaps.keymap("Taxi-v4", taxi)
+    assert (keys["down"], keys["up"], keys["p"], keys["d"]) == (0, 1, 4, 5)
+    assert "↑ forward" in keymaps.legend("BabyAI-GoToRedBall-v0", minigrid)
+    # an env without a map still plays by number, and says so
+    assert keymaps.legend("Unknown-v0", ["a", "b"]) == "1 a  2 b"
+
+
+def test_every_binding_is_a_palette_command() -> None:
+    from mosaic_tui.app.app import MosaicApp
+    from mosaic_tui.app.commands import binding_commands
+
+    app = MosaicApp([])
+    titles = {c.title for c in binding_commands(app)}
+    assert {"Reset all", "Step all", "Run/Pause", "Add", "Edit", "Remove"} <= titles
+    assert "Quit" not in titles
