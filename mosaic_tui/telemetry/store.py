@@ -5,78 +5,35 @@ episode ends, so killing a run loses at most the episode in progress. WAL mode l
 process (an export, the app's history view) read while a run writes.
 
 The store is used from one thread (the asyncio loop); a connection is never shared between
-threads.
+threads. The tables and the opening of the file live in `schema`, run statistics in `summary`;
+their public names are re-exported here.
 """
 
 from __future__ import annotations
 
 import json
-import math
 import sqlite3
-import statistics
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from mosaic_tui.core.secrets import redact_secrets
-from mosaic_tui.telemetry.paths import ensure_parent
 from mosaic_tui.telemetry.rows import EpisodeRow, RunRow, SessionRow, StepRow
+from mosaic_tui.telemetry.schema import SCHEMA_VERSION, TelemetryError, format_ids, open_database
+from mosaic_tui.telemetry.summary import RunSummary, summarize
 
-SCHEMA_VERSION = 1
+__all__ = [
+    "SCHEMA_VERSION",
+    "RunSummary",
+    "StepTuple",
+    "TelemetryError",
+    "TelemetryStore",
+    "format_ids",
+]
 
 StepTuple = tuple[int, int, str, int | None, float, bool, bool]
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS sessions (
-    session_id TEXT PRIMARY KEY,
-    started_at REAL NOT NULL,
-    source     TEXT NOT NULL,
-    meta       TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS runs (
-    run_id       TEXT PRIMARY KEY,
-    session_id   TEXT NOT NULL REFERENCES sessions(session_id),
-    operator_id  TEXT NOT NULL,
-    display_name TEXT NOT NULL,
-    env_name     TEXT NOT NULL,
-    task         TEXT NOT NULL,
-    config       TEXT NOT NULL,
-    started_at   REAL NOT NULL,
-    ended_at     REAL,
-    status       TEXT NOT NULL,
-    error        TEXT
-);
-CREATE INDEX IF NOT EXISTS runs_by_session ON runs(session_id, started_at);
-CREATE TABLE IF NOT EXISTS episodes (
-    run_id        TEXT NOT NULL REFERENCES runs(run_id),
-    episode_index INTEGER NOT NULL,
-    seed          INTEGER,
-    total_reward  REAL NOT NULL,
-    length        INTEGER NOT NULL,
-    terminated    INTEGER NOT NULL,
-    truncated     INTEGER NOT NULL,
-    started_at    REAL NOT NULL,
-    ended_at      REAL NOT NULL,
-    rewards       TEXT,
-    success       INTEGER,
-    PRIMARY KEY (run_id, episode_index)
-);
-CREATE TABLE IF NOT EXISTS steps (
-    run_id        TEXT NOT NULL REFERENCES runs(run_id),
-    episode_index INTEGER NOT NULL,
-    step_index    INTEGER NOT NULL,
-    agent         TEXT NOT NULL,
-    action        INTEGER,
-    reward        REAL NOT NULL,
-    terminated    INTEGER NOT NULL,
-    truncated     INTEGER NOT NULL,
-    extra         TEXT,
-    PRIMARY KEY (run_id, episode_index, step_index, agent)
-) WITHOUT ROWID;
-"""
 
 _RUN_COLS = (
     "run_id, session_id, operator_id, display_name, env_name, task, config, "
@@ -87,23 +44,6 @@ _EPISODE_COLS = (
     "started_at, ended_at, rewards, success"
 )
 _STEP_COLS = "episode_index, step_index, agent, action, reward, terminated, truncated, extra"
-
-
-class TelemetryError(Exception):
-    """A telemetry problem worth showing to the user as is (no traceback needed)."""
-
-
-@dataclass(frozen=True, slots=True)
-class RunSummary:
-    """Aggregate of a run's episodes; ``ci95`` is the half-width of a normal 95% interval."""
-
-    run_id: str
-    episodes: int
-    mean_return: float
-    ci95: float
-    success_rate: float | None
-    mean_length: float
-    total_steps: int
 
 
 def _json_default(value: Any) -> Any:
@@ -130,14 +70,6 @@ def _opt_bool(value: int | None) -> bool | None:
     return None if value is None else bool(value)
 
 
-def format_ids(ids: Sequence[str], limit: int = 5) -> str:
-    """Render at most ``limit`` ids for error messages."""
-    if not ids:
-        return "none"
-    shown = ", ".join(ids[:limit])
-    return shown + (f", … ({len(ids)} in all)" if len(ids) > limit else "")
-
-
 class TelemetryStore:
     """Append-mostly store of sessions, runs, episodes and steps in one SQLite file."""
 
@@ -151,51 +83,8 @@ class TelemetryStore:
     @classmethod
     def open(cls, path: Path | str) -> TelemetryStore:
         """Open (creating if needed) the database at ``path``; ``":memory:"`` is allowed."""
-        if str(path) != ":memory:":
-            path = Path(path)
-            try:
-                ensure_parent(path)
-            except OSError as exc:
-                raise TelemetryError(
-                    f"cannot create the folder for telemetry database {path}: {exc}; "
-                    "pass another --db"
-                ) from exc
-        try:
-            conn = sqlite3.connect(path, isolation_level=None)
-        except sqlite3.Error as exc:
-            raise TelemetryError(
-                f"cannot open telemetry database {path}: {exc}; pass another --db"
-            ) from exc
-        try:
-            cls._prepare(conn, path)
-        except BaseException:
-            conn.close()
-            raise
+        conn, path = open_database(path)
         return cls(conn, path)
-
-    @staticmethod
-    def _prepare(conn: sqlite3.Connection, path: Path | str) -> None:
-        try:
-            version = conn.execute("PRAGMA user_version").fetchone()[0]
-        except sqlite3.DatabaseError as exc:
-            raise TelemetryError(
-                f"{path} is not an SQLite database ({exc}); pass another --db"
-            ) from exc
-        if version > SCHEMA_VERSION:
-            raise TelemetryError(
-                f"{path} was written by a newer mosaic-tui (schema {version}); "
-                "upgrade or choose another --db"
-            )
-        try:
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            conn.execute("PRAGMA foreign_keys=ON")
-            if version < SCHEMA_VERSION:
-                _create_schema(conn, path)
-        except sqlite3.Error as exc:
-            raise TelemetryError(
-                f"cannot prepare telemetry database {path}: {exc}; pass another --db"
-            ) from exc
 
     def close(self) -> None:
         """Close the connection; safe to call twice."""
@@ -432,20 +321,7 @@ class TelemetryStore:
             raise TelemetryError(
                 f"unknown run {run_id!r}; known runs: {format_ids(self.recent_run_ids())}"
             )
-        episodes = self.episodes(run_id)
-        n = len(episodes)
-        returns = [e.total_reward for e in episodes]
-        lengths = [e.length for e in episodes]
-        successes = [e.success for e in episodes if e.success is not None]
-        return RunSummary(
-            run_id=run_id,
-            episodes=n,
-            mean_return=statistics.fmean(returns) if n else 0.0,
-            ci95=1.96 * statistics.stdev(returns) / math.sqrt(n) if n >= 2 else 0.0,
-            success_rate=statistics.fmean(successes) if successes else None,
-            mean_length=statistics.fmean(lengths) if n else 0.0,
-            total_steps=sum(lengths),
-        )
+        return summarize(run_id, self.episodes(run_id))
 
     def recent_run_ids(self, limit: int | None = None) -> list[str]:
         """Run ids, newest first (for "did you mean" messages)."""
@@ -458,32 +334,3 @@ class TelemetryStore:
     def _exists(conn: sqlite3.Connection, table: str, column: str, value: str) -> bool:
         sql = f"SELECT 1 FROM {table} WHERE {column} = ? LIMIT 1"
         return conn.execute(sql, (value,)).fetchone() is not None
-
-
-def _create_schema(conn: sqlite3.Connection, path: Path | str) -> None:
-    """Create tables and stamp the version atomically; refuse someone else's database."""
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        # Re-read under the write lock: another process may have just created the schema.
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-        if version == 0:
-            foreign = [
-                name
-                for (name,) in conn.execute(
-                    "SELECT name FROM sqlite_master WHERE type = 'table' "
-                    "AND name NOT LIKE 'sqlite_%'"
-                )
-            ]
-            if foreign:
-                raise TelemetryError(
-                    f"{path} is an SQLite database but not a mosaic-tui telemetry one "
-                    f"(tables: {format_ids(foreign)}); pass another --db"
-                )
-            for statement in _SCHEMA.split(";"):
-                if statement.strip():
-                    conn.execute(statement)
-            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
