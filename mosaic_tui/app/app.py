@@ -17,10 +17,12 @@ from textual.binding import Binding
 from textual.containers import Container, Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Static
+from textual.worker import Worker, WorkerState
 
 from mosaic_tui.app.commands import binding_commands
-from mosaic_tui.app.layout import MIN_HEIGHT, MIN_WIDTH, best_columns, describe
+from mosaic_tui.app.layout import MIN_HEIGHT, MIN_WIDTH, best_columns, describe, pane_status
 from mosaic_tui.app.messages import FrameReady, OperatorCrashed
+from mosaic_tui.app.operator_actions import OperatorActions
 from mosaic_tui.app.widgets.frame_pane import FramePane
 from mosaic_tui.app.widgets.operator_list import OperatorList
 from mosaic_tui.core import OperatorConfig
@@ -30,6 +32,7 @@ from mosaic_tui.runtime import (
     EpisodeStarted,
     LaunchError,
     Listener,
+    Notice,
     OperatorFailed,
     RunnerEvent,
     Session,
@@ -47,7 +50,7 @@ def _recording(recorder: Recorder) -> Callable[[OperatorConfig, str], Listener]:
     return begin
 
 
-class MosaicApp(App[None]):
+class MosaicApp(OperatorActions, App[None]):
     CSS_PATH = "mosaic.tcss"
     TITLE = "mosaic-tui"
     BINDINGS = [
@@ -148,7 +151,7 @@ class MosaicApp(App[None]):
         self.relayout()
         self.start_operator(config)
 
-    @work(group="operators")
+    @work(group="operators", exit_on_error=False)
     async def start_operator(self, config: OperatorConfig) -> None:
         pane = self.pane(config.operator_id)
         if pane is not None:
@@ -156,7 +159,9 @@ class MosaicApp(App[None]):
         self.call_after_refresh(self._request_frame_sizes)
         try:
             await self.session.add(config, self.frame_request(config.operator_id))
-        except (WorkerError, LaunchError) as exc:
+        except Exception as exc:  # shown on its pane; the app and the others go on
+            if not isinstance(exc, (WorkerError, LaunchError)):
+                exc = LaunchError(f"{type(exc).__name__}: {exc}")
             self.errors[config.operator_id] = str(exc)
             if pane is not None:
                 pane.show_error(self.error_text(config.operator_id, str(exc)))
@@ -208,6 +213,8 @@ class MosaicApp(App[None]):
                 pane.post_message(FrameReady(event.operator_id, event.frame))
         elif isinstance(event, OperatorFailed):
             self.post_message(OperatorCrashed(event))
+        elif isinstance(event, Notice):
+            self.notify(event.message, title=event.operator_id, severity="warning", timeout=6)
 
     @on(OperatorCrashed)
     def _crashed(self, message: OperatorCrashed) -> None:
@@ -231,21 +238,36 @@ class MosaicApp(App[None]):
             pane = self.pane(op)
             if pane is not None and runner is not None and op not in self.errors:
                 keyboard = self.session.keyboards.get(op)
-                status = f"ep {episode + 1} · t {step} · R {ret:.2f}"
-                if pane.keys:  # a human plays here: whose move, not a frame rate
-                    if keyboard is not None and keyboard.waiting or not self.session.running:
-                        status += " · your move"
-                elif state == "running":
-                    status += f" · {pane.fps:.0f} fps"
-                else:
-                    status += f" · {state}"
-                pane.show_status(status)
+                awaiting = bool(keyboard and keyboard.waiting) or not self.session.running
+                pane.show_status(
+                    pane_status(
+                        episode,
+                        step,
+                        ret,
+                        state,
+                        pane.fps,
+                        human=bool(pane.keys),
+                        awaiting_key=awaiting,
+                    )
+                )
         mode = "running" if self.session.running else "paused"
         self.query_one("#session-info", Static).update(
             f"Session\nseed  {self.session.seed}\npace  {self.session.pace:g} steps/s\n"
             f"state {mode}\ncolours {self.frame_colors}"
         )
         self.sub_title = f"seed {self.session.seed} · {mode}"
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A control that failed is reported, never a crash of the whole app."""
+        if event.state is WorkerState.ERROR:
+            error = event.worker.error
+            self.notify(
+                f"{type(error).__name__}: {error}",
+                title=event.worker.name,
+                severity="error",
+                timeout=10,
+            )
+            self.refresh_status()
 
     # ------------------------------------------------------------------ keys from panes
 
@@ -256,7 +278,7 @@ class MosaicApp(App[None]):
             return
         self.play_key(message.operator_id, pane.keys[message.key])
 
-    @work(group="keys")
+    @work(group="keys", exit_on_error=False)
     async def play_key(self, operator_id: str, action: int) -> None:
         refused = await self.session.press(operator_id, action)
         if refused:
@@ -271,13 +293,13 @@ class MosaicApp(App[None]):
 
     # ------------------------------------------------------------------ actions
 
-    @work(group="controls", exclusive=True)
+    @work(group="controls", exclusive=True, exit_on_error=False)
     async def action_reset_all(self) -> None:
         self._request_frame_sizes()
         await self.session.reset_all()
         self.refresh_status()
 
-    @work(group="controls", exclusive=True)
+    @work(group="controls", exclusive=True, exit_on_error=False)
     async def action_step_all(self) -> None:
         if self.session.running:
             self.session.pause()
@@ -327,62 +349,6 @@ class MosaicApp(App[None]):
         if isinstance(focused, FramePane):
             return focused.operator_id
         return self.query_one(OperatorList).selected
-
-    def action_add(self) -> None:
-        from mosaic_tui.app.screens.configure import ConfigureScreen
-
-        op_id = self.new_operator_id()
-        self.push_screen(ConfigureScreen(op_id), self._configured)
-
-    def action_edit(self) -> None:
-        from mosaic_tui.app.screens.configure import ConfigureScreen
-
-        op = self.selected()
-        if op is None:
-            self.notify("no operator selected", severity="warning")
-            return
-        self.push_screen(ConfigureScreen(op, self.configs[op]), self._configured)
-
-    def action_duplicate(self) -> None:
-        op = self.selected()
-        if op is None:
-            return
-        config = self.configs[op]
-        copy = config.replace(
-            operator_id=self.new_operator_id(),
-            run_id=None,
-            display_name=f"{config.display_name} (copy)",
-        )
-        self.add_operator(copy)
-
-    @work(group="operators")
-    async def action_remove(self) -> None:
-        op = self.selected()
-        if op is None:
-            return
-        await self.remove_operator(op)
-
-    async def remove_operator(self, op: str) -> None:
-        await self.session.remove(op)
-        self.configs.pop(op, None)
-        self.errors.pop(op, None)
-        self.query_one(OperatorList).drop(op)
-        pane = self.pane(op)
-        if pane is not None:
-            await pane.remove()
-        self.relayout()
-
-    def new_operator_id(self) -> str:
-        taken = set(self.configs)
-        return next(f"op_{i}" for i in range(len(taken) + 1) if f"op_{i}" not in taken)
-
-    @work(group="operators")
-    async def _configured(self, config: OperatorConfig | None) -> None:
-        if config is None:
-            return
-        if config.operator_id in self.configs:
-            await self.remove_operator(config.operator_id)
-        self.add_operator(config)
 
     async def action_quit(self) -> None:
         self.workers.cancel_all()  # pending adds, removes, keys: nothing touches the UI after

@@ -30,3 +30,15 @@ def best_columns(panes: int, width: int, height: int) -> int:
         if px > best_px:
             best, best_px = cols, px
     return best
+
+
+def pane_status(
+    episode: int, step: int, ret: float, state: str, fps: float, *, human: bool, awaiting_key: bool
+) -> str:
+    """The line at the top of a pane: progress, then frame rate, state or whose move."""
+    status = f"ep {episode + 1} · t {step} · R {ret:.2f}"
+    if human:  # a human sets the pace: say whose move it is, not a frame rate
+        return status + (" · your move" if awaiting_key else "")
+    if state == "running":
+        return status + f" · {fps:.0f} fps"
+    return status + f" · {state}"

@@ -160,8 +160,12 @@ def make_env(task: str, *, render_mode: str | None = "rgb_array", **settings: An
     check_task(task)
     try:
         return gymnasium.make(task, render_mode=render_mode, **settings)
-    except TypeError as exc:
-        if settings:
+    except Exception as exc:  # env constructors raise anything: assertions, KeyErrors, ...
+        if not settings:
+            raise
+        detail = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        if isinstance(exc, TypeError) and "unexpected keyword argument" in str(exc):
             names = ", ".join(sorted(settings))
-            raise EnvError(f"{task} does not accept the setting(s) {names}: {exc}") from None
-        raise
+            raise EnvError(f"{task} does not accept the setting(s) {names}: {detail}") from None
+        given = ", ".join(f"{k}={v!r}" for k, v in settings.items())
+        raise EnvError(f"{task} rejected the settings {given}: {detail}") from None

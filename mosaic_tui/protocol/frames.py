@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 ENCODINGS = ("zlib", "raw", "png")
+MAX_SIDE = 8192  # pixels; a frame beyond this is a bug, not a picture
 
 
 class FrameError(ValueError):
@@ -96,10 +97,10 @@ class Frame:
             width, height = int(data["w"]), int(data["h"])
             encoding = data.get("enc", "raw")
             payload = base64.b64decode(data["data"], validate=True)
-        except (KeyError, TypeError, ValueError) as exc:
+        except (KeyError, TypeError, ValueError, OverflowError) as exc:
             raise FrameError(f"bad frame payload: {exc}") from exc
-        if width < 1 or height < 1:
-            raise FrameError(f"frame size must be positive, got {width}x{height}")
+        if not (1 <= width <= MAX_SIDE and 1 <= height <= MAX_SIDE):
+            raise FrameError(f"frame size must be 1..{MAX_SIDE} a side, got {width}x{height}")
         try:
             if encoding == "zlib":  # capped: a corrupt or hostile payload cannot balloon
                 stream = zlib.decompressobj()

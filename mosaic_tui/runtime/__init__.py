@@ -4,23 +4,26 @@ from mosaic_tui.runtime.events import (
     EpisodeEnded,
     EpisodeStarted,
     Listener,
+    Notice,
     OperatorFailed,
     RunnerEvent,
     StateChanged,
     StepTaken,
 )
 from mosaic_tui.runtime.launcher import CATALOG, LaunchError, SettingSpec, WorkerDefinition, worker
-from mosaic_tui.runtime.players import Decision, HumanInput
+from mosaic_tui.runtime.players import Decision, DecisionWithdrawn, HumanInput, HumanKeyboard
 from mosaic_tui.runtime.process import CommandRejected, WorkerError, WorkerProcess, WorkerTimeout
 from mosaic_tui.runtime.runner import OperatorRunner, Timeouts
-from mosaic_tui.runtime.session import HumanKeyboard, Session
+from mosaic_tui.runtime.session import Session
 
 __all__ = [
     "CATALOG",
     "CommandRejected",
     "Decision",
+    "DecisionWithdrawn",
     "EpisodeEnded",
     "EpisodeStarted",
+    "Notice",
     "HumanInput",
     "HumanKeyboard",
     "LaunchError",

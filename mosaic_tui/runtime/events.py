@@ -73,4 +73,11 @@ class OperatorFailed(RunnerEvent):
     log_tail: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True, slots=True)
+class Notice(RunnerEvent):
+    """Something the user should know that does not stop the operator."""
+
+    message: str
+
+
 Listener = Callable[[RunnerEvent], None]

@@ -86,6 +86,13 @@ class WorkerDefinition:
             if value is None:
                 continue
             spec = self.setting(name)
+            secret = _nested_secret(value)
+            if secret is not None and spec.env_var is None:
+                raise LaunchError(
+                    f"setting {name!r} of {self.worker_id} holds {secret!r}, which"
+                    " looks like a secret; secrets never go on a command line:"
+                    " set it in the environment the worker reads instead"
+                )
             text = spec.render(value)
             if spec.env_var is not None:
                 env[spec.env_var] = text
@@ -97,6 +104,20 @@ class WorkerDefinition:
             elif spec.flag is not None:
                 argv += [spec.flag, text]
         return argv, env
+
+
+def _nested_secret(value: Any) -> str | None:
+    """The first secret-looking key inside a (nested) table setting, if any."""
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            if is_secret_key(key):
+                return str(key)
+            found = _nested_secret(inner)
+            if found is not None:
+                return found
+    elif isinstance(value, (list, tuple)):
+        return next((f for f in map(_nested_secret, value) if f is not None), None)
+    return None
 
 
 def _positive_int(value: Any) -> int:

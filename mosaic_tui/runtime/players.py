@@ -6,6 +6,7 @@ Three kinds: the env worker's own baseline (self-driving: nothing to ask), a dec
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +30,58 @@ class Decision:
 
 
 HumanInput = Callable[[Decision], Awaitable[int]]
+
+
+class DecisionWithdrawn(Exception):
+    """A human's pending decision was taken back (pause, reset, removal): no step is taken."""
+
+
+class HumanKeyboard:
+    """A human player's decisions: one pending question at a time, answered by a key.
+
+    A key pressed while nobody asks can be held (the newest wins) for the next question;
+    a pending question can be withdrawn (pause, reset, removal) so whoever waits moves on.
+    """
+
+    def __init__(self) -> None:
+        self.decision: Decision | None = None  # what the pane should prompt for
+        self._waiting: asyncio.Future[int] | None = None
+        self._held: int | None = None
+
+    @property
+    def waiting(self) -> bool:
+        return self._waiting is not None and not self._waiting.done()
+
+    async def __call__(self, decision: Decision) -> int:
+        self.decision = decision
+        return await self.next_key()
+
+    async def next_key(self) -> int:
+        if self._held is not None:
+            key, self._held = self._held, None
+            return key
+        if not self.waiting:  # a second asker shares the pending question
+            self._waiting = asyncio.get_running_loop().create_future()
+        assert self._waiting is not None
+        return await asyncio.shield(self._waiting)
+
+    def press(self, action: int) -> bool:
+        """Answer the pending question; False if there is none."""
+        if not self.waiting:
+            return False
+        assert self._waiting is not None
+        self._waiting.set_result(action)
+        return True
+
+    def hold(self, action: int) -> None:
+        self._held = action
+
+    def withdraw(self) -> None:
+        self._held = None
+        if self.waiting:
+            assert self._waiting is not None
+            self._waiting.set_exception(DecisionWithdrawn())
+            self._waiting.exception()  # retrieved: no "never retrieved" warning
 
 
 class Player(Protocol):

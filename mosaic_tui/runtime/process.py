@@ -68,8 +68,9 @@ class WorkerTimeout(WorkerError):
 class CommandRejected(RuntimeError):
     """The worker answered a command with a (non-fatal) error event; it keeps serving."""
 
-    def __init__(self, error: Error) -> None:
+    def __init__(self, error: Error, process: WorkerProcess | None = None) -> None:
         self.error = error
+        self.process = process  # which worker refused (its name and log go in the report)
         super().__init__(error.message)
 
 
@@ -140,17 +141,23 @@ class WorkerProcess:
             asyncio.create_task(self._read_stderr(), name=f"{self.name}-stderr"),
         ]
         if self.expects_init:
-            event = await self.next_event(timeout, waiting_for="its init event")
-            if not isinstance(event, Init):
-                raise self.error(f"{self.name} sent {event.kind!r} before init")
-            if event.protocol > PROTOCOL_VERSION:
-                raise self.error(
-                    f"{self.name} speaks protocol {event.protocol}, this app speaks"
-                    f" {PROTOCOL_VERSION}; upgrade mosaic-tui (pip install -U"
-                    " mosaic-tui)"
-                )
-            self.init = event
+            try:
+                self.init = await self._handshake(timeout)
+            except BaseException:  # a failed start leaves no process and no reader behind
+                await self.stop(grace=0.2, term_grace=0.5)
+                raise
         return self.init
+
+    async def _handshake(self, timeout: float) -> Init:
+        event = await self.next_event(timeout, waiting_for="its init event")
+        if not isinstance(event, Init):
+            raise self.error(f"{self.name} sent {event.kind!r} before init")
+        if event.protocol > PROTOCOL_VERSION:
+            raise self.error(
+                f"{self.name} speaks protocol {event.protocol}, this app speaks"
+                f" {PROTOCOL_VERSION}; upgrade mosaic-tui (pip install -U mosaic-tui)"
+            )
+        return event
 
     async def stop(self, grace: float = 2.0, term_grace: float = 2.0) -> int | None:
         """Ask politely, then SIGTERM the group, then SIGKILL it. Returns the exit code."""
@@ -264,7 +271,7 @@ class WorkerProcess:
                 self._note(f"skipped {event.kind!r} (req {event.req}) while waiting for req {req}")
                 continue
             if isinstance(event, Error):
-                raise CommandRejected(event)
+                raise CommandRejected(event, self)
             if event.kind in expect:
                 return event
             self._note(f"unexpected {event.kind!r} answer to {command.kind!r}")
@@ -299,11 +306,16 @@ class WorkerProcess:
                 continue
             try:
                 self._events.put_nowait(decode_event(line))
-            except ProtocolError as exc:
+            except Exception as exc:  # never let the reader die: requests would just time out
+                error = (
+                    exc
+                    if isinstance(exc, ProtocolError)
+                    else ProtocolError(f"undecodable ({type(exc).__name__}: {exc})", line)
+                )
                 if self.strict:
-                    self._events.put_nowait(exc)
+                    self._events.put_nowait(error)
                 else:
-                    self._note(f"non-protocol output skipped: {exc.line}")
+                    self._note(f"non-protocol output skipped: {error.line}")
 
     async def _read_stderr(self) -> None:
         assert self._proc is not None and self._proc.stderr is not None

@@ -8,8 +8,9 @@ listens decides what to draw or record.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,23 +22,34 @@ from mosaic_tui.protocol import (
     Init,
     Ready,
     Reset,
-    Run,
-    RunEnd,
     Step,
     StepResult,
 )
+from mosaic_tui.runtime.batches import EpisodeBatches
 from mosaic_tui.runtime.events import (
     EpisodeEnded,
     EpisodeStarted,
     Listener,
+    Notice,
     OperatorFailed,
     RunnerEvent,
     StateChanged,
     StepTaken,
 )
 from mosaic_tui.runtime.launcher import LaunchError, worker
-from mosaic_tui.runtime.players import Decision, HumanInput, Player, make_player
+from mosaic_tui.runtime.play_loop import PlayLoop
+from mosaic_tui.runtime.players import (
+    Decision,
+    DecisionWithdrawn,
+    HumanInput,
+    Player,
+    WorkerPlayer,
+    make_player,
+)
 from mosaic_tui.runtime.process import CommandRejected, WorkerError, WorkerProcess
+
+log = logging.getLogger(__name__)
+Seed = int | None | Callable[[], int | None]
 
 
 @dataclass(frozen=True)
@@ -48,7 +60,7 @@ class Timeouts:
     decision: float = 30.0
 
 
-class OperatorRunner:
+class OperatorRunner(PlayLoop, EpisodeBatches):
     def __init__(
         self,
         config: OperatorConfig,
@@ -99,6 +111,11 @@ class OperatorRunner:
         self._running = asyncio.Event()
         self._stopping = False
         self._lock = asyncio.Lock()
+        self._parked = asyncio.Event()  # set while no play loop is inside a step or reset
+        self._parked.set()
+        self._observation: Any = None
+        # decision workers see observations; the env worker's own baseline needs none
+        self.observe = isinstance(self.player, WorkerPlayer)
 
     # ------------------------------------------------------------------ setup
 
@@ -119,8 +136,21 @@ class OperatorRunner:
         )
 
     def emit(self, event: RunnerEvent) -> None:
-        for listener in self.listeners:
-            listener(event)
+        """Tell every listener; one that raises is detached and reported, the run goes on."""
+        for listener in list(self.listeners):
+            try:
+                listener(event)
+            except Exception as exc:  # a listener bug or a locked database must not stop us
+                log.exception("listener %r failed", listener)
+                self.listeners.remove(listener)
+                self.emit(
+                    Notice(
+                        self.config.operator_id,
+                        self.run_id,
+                        f"{getattr(listener, '__qualname__', type(listener).__name__)}"
+                        f" stopped after an error: {type(exc).__name__}: {exc}",
+                    )
+                )
 
     def set_state(self, state: OperatorState, detail: str | None = None) -> None:
         self.state = state
@@ -131,12 +161,12 @@ class OperatorRunner:
         try:
             return await coro
         except CommandRejected as rejected:
-            name = self.env_process.name
+            process = rejected.process or self.env_process  # whoever refused, not always the env
             exc = WorkerError(
-                f"{name} refused a command: {rejected.error.message}",
-                worker=name,
-                log_path=self.env_process.log_path,
-                log_tail=self.env_process.log_tail(),
+                f"{process.name} refused a command: {rejected.error.message}",
+                worker=process.name,
+                log_path=process.log_path,
+                log_tail=process.log_tail(),
             )
             self.set_state(OperatorState.ERROR, exc.summary)
             self.emit(
@@ -164,21 +194,35 @@ class OperatorRunner:
             await self.player.start(init)
             return init
 
-        init = await self._guard(go())
+        try:
+            init = await self._guard(go())
+        except BaseException:  # nothing half-started is left running
+            await asyncio.gather(
+                self.player.stop(), self.env_process.stop(grace=0.5), return_exceptions=True
+            )
+            raise
         self.set_state(OperatorState.PAUSED)
         return init
 
     # ------------------------------------------------------------------ stepping
 
-    async def reset(self, seed: int | None) -> EpisodeStarted:
+    async def reset(self, seed: Seed, *, only_if_over: bool = False) -> EpisodeStarted | None:
+        """Start an episode. `seed` may be a function, called once the runner is free, so a
+        seed that depends on how many episodes began is computed from the true count."""
         async with self._lock:
-            return await self._reset(seed)
+            if only_if_over and not self.episode_over:
+                return None
+            return await self._reset(seed() if callable(seed) else seed)
 
     async def _reset(self, seed: int | None) -> EpisodeStarted:
         async def go() -> Ready:
             ready = await self.env_process.request(
                 Reset(
-                    seed=seed, max_steps=self.config.max_steps, frame=self.frame, auto_reset=False
+                    seed=seed,
+                    max_steps=self.config.max_steps,
+                    frame=self.frame,
+                    auto_reset=False,
+                    observe=self.observe,
                 ),
                 ("ready",),
                 self.timeouts.reset,
@@ -196,6 +240,7 @@ class OperatorRunner:
         self.episode_return = 0.0
         self.episode_over = False
         self._mask = ready.action_mask
+        self._observation = ready.observation
         self._started_at = time.time()
         event = EpisodeStarted(
             self.config.operator_id,
@@ -217,24 +262,29 @@ class OperatorRunner:
         """Which actions are legal now (None: all of them)."""
         return self._mask
 
-    async def step(self, action: Any = None) -> StepTaken:
+    async def step(self, action: Any = None) -> StepTaken | None:
         """One env step; the player decides unless `action` is given (a key already pressed).
 
-        Ends the episode if the env says so. Steps and resets of one runner never overlap.
+        Ends the episode if the env says so. Returns None, having done nothing, when the
+        episode is already over or a human's pending decision was withdrawn (pause, reset).
+        Steps and resets of one runner never overlap.
         """
         async with self._lock:
+            if self.episode_over:
+                return None
+            if action is None:
+                try:
+                    action = await self.player.decide(
+                        Decision(
+                            self.agent, self.step_index, self.labels, self._mask, self._observation
+                        )
+                    )
+                except DecisionWithdrawn:
+                    return None
             return await self._step(action)
 
-    async def _step(self, given: Any) -> StepTaken:
-        if self.episode_over:
-            raise RuntimeError(f"{self.config.operator_id}: reset before stepping")
-
+    async def _step(self, action: Any) -> StepTaken:
         async def go() -> tuple[StepResult, EpisodeEnd | None]:
-            action = given
-            if action is None:
-                action = await self.player.decide(
-                    Decision(self.agent, self.step_index, self.labels, self._mask)
-                )
             result = await self.env_process.request(
                 Step(action=action, frame=self.frame), ("step",), self.timeouts.step
             )
@@ -255,6 +305,7 @@ class OperatorRunner:
         self.step_index = result.step_index
         self.episode_return = result.episode_return
         self._mask = result.action_mask
+        self._observation = result.observation
         labels = self.env.action_labels if self.env else None
         label = (
             labels[result.action]
@@ -296,81 +347,6 @@ class OperatorRunner:
         )
         self.emit(event)
         return event
-
-    async def run_episodes(
-        self, seeds: Sequence[int | None], *, stream: bool = True
-    ) -> list[EpisodeEnded]:
-        """Whole episodes, one per seed. A self-driving player streams them in one request."""
-        ended: list[EpisodeEnded] = []
-        catch: Callable[[RunnerEvent], None] = lambda e: (
-            ended.append(e)
-            if isinstance(  # noqa: E731
-                e, EpisodeEnded
-            )
-            else None
-        )
-        self.listeners.append(catch)
-        self.set_state(OperatorState.RUNNING)
-        try:
-            if stream and self.player.self_driving and all(s is not None for s in seeds):
-                await self._guard(self._stream(list(seeds)))  # type: ignore[arg-type]
-            else:
-                for seed in seeds:
-                    await self.reset(seed)
-                    while not self.episode_over and not self._stopping:
-                        await self.step()
-                    if self._stopping:
-                        break
-        except WorkerError:
-            if not self._stopping:
-                raise
-        finally:
-            self.listeners.remove(catch)
-        if self.state is OperatorState.RUNNING:
-            self.set_state(OperatorState.PAUSED)
-        return ended
-
-    async def _stream(self, seeds: list[int]) -> None:
-        proc = self.env_process
-        await proc.send(Run(episodes=len(seeds), seeds=seeds, max_steps=self.config.max_steps))
-        while True:
-            event = await proc.next_event(self.timeouts.reset, waiting_for="the next streamed step")
-            if isinstance(event, StepResult):
-                self._stepped(event)
-            elif isinstance(event, EpisodeEnd):
-                self._ended(event)
-            elif isinstance(event, Ready):
-                self._begin(event)
-            elif isinstance(event, RunEnd):
-                return
-            elif event.kind == "error":
-                raise proc.error(f"{proc.name}: {getattr(event, 'message', event)}")
-
-    # ------------------------------------------------------------------ play loop (app)
-
-    def resume(self) -> None:
-        self._running.set()
-        self.set_state(OperatorState.RUNNING)
-
-    def pause(self) -> None:
-        self._running.clear()
-        self.set_state(OperatorState.PAUSED)
-
-    async def play(self, next_seed: Callable[[int], int | None]) -> None:
-        """Step while running, at `pace`; start the next episode (seed from `next_seed(i)`)."""
-        due = time.monotonic()
-        while not self._stopping:
-            if not self._running.is_set():
-                await self._running.wait()
-                due = time.monotonic()  # after a pause, no burst to catch up
-            if self.episode_over:
-                await self.reset(next_seed(self.episodes_begun))
-                continue
-            await self.step()
-            if self.pace:
-                # keep to the schedule (a late step shortens the next wait), never burst
-                due = max(due + 1.0 / self.pace, time.monotonic() - 1.0 / self.pace)
-                await asyncio.sleep(max(0.0, due - time.monotonic()))
 
     async def stop(self) -> None:
         """Stop every worker of this operator (stop -> terminate -> kill)."""

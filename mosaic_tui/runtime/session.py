@@ -9,53 +9,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from mosaic_tui.core import MultiOperatorService, OperatorConfig, OperatorState
 from mosaic_tui.protocol import FrameRequest
-from mosaic_tui.runtime.events import Listener, RunnerEvent
+from mosaic_tui.runtime.events import Listener, Notice, RunnerEvent
 from mosaic_tui.runtime.launcher import LaunchError
-from mosaic_tui.runtime.players import Decision, HumanPlayer
+from mosaic_tui.runtime.players import Decision, HumanKeyboard, HumanPlayer
 from mosaic_tui.runtime.process import WorkerError
 from mosaic_tui.runtime.runner import OperatorRunner
 
-
-class HumanKeyboard:
-    """The awaitable a human player's decisions come from."""
-
-    def __init__(self) -> None:
-        self.decision: Decision | None = None  # what the pane should prompt for
-        self._waiting: asyncio.Future[int] | None = None
-
-    @property
-    def waiting(self) -> bool:
-        return self._waiting is not None and not self._waiting.done()
-
-    async def __call__(self, decision: Decision) -> int:
-        self.decision = decision
-        return await self.next_key()
-
-    async def next_key(self) -> int:
-        self._waiting = asyncio.get_running_loop().create_future()
-        try:
-            return await self._waiting
-        finally:
-            self._waiting = None
-
-    def press(self, action: int) -> bool:
-        """Deliver a key; False if nobody is waiting for one."""
-        if not self.waiting:
-            return False
-        assert self._waiting is not None
-        self._waiting.set_result(action)
-        return True
-
-    def cancel(self) -> None:
-        if self.waiting:
-            assert self._waiting is not None
-            self._waiting.cancel()
+log = logging.getLogger(__name__)
 
 
 class Session:
@@ -97,27 +64,45 @@ class Session:
         self.service.assign_run_id(config.operator_id, run_id)
         config = self.service.get_operator(config.operator_id) or config
         keyboard = HumanKeyboard()
-        runner = OperatorRunner(
+        runner = OperatorRunner(  # raises LaunchError for a config that cannot run
             config, run_id=run_id, log_dir=self.log_dir, frame=frame, human_input=keyboard
         )
         runner.pace = self._pace
         if self.on_new_run is not None:
-            listener = self.on_new_run(config, run_id)
+            try:
+                listener = self.on_new_run(config, run_id)
+            except Exception as exc:  # e.g. the results database is locked: run unrecorded
+                log.exception("could not start recording %s", run_id)
+                listener = None
+                self._emit(
+                    Notice(config.operator_id, run_id, f"not recorded: {type(exc).__name__}: {exc}")
+                )
             if listener is not None:
                 runner.listeners.append(listener)
         runner.listeners.append(self._emit)
-        self.runners[config.operator_id] = runner
-        self.keyboards[config.operator_id] = keyboard
+        op = config.operator_id
+        self.runners[op] = runner
+        self.keyboards[op] = keyboard
         await runner.start()
-        self._base[config.operator_id] = runner.episodes_begun
-        await runner.reset(self.next_seed(config.operator_id))
-        self._ready.add(config.operator_id)
+        self._check_still_wanted(runner)
+        self._base[op] = runner.episodes_begun
+        await runner.reset(lambda: self.next_seed(op))
+        self._check_still_wanted(runner)
+        self._ready.add(op)
         if self.running:
             self._start_loop(config.operator_id)
         return runner
 
+    def _check_still_wanted(self, runner: OperatorRunner) -> None:
+        """Removed (or replaced) while it was starting: its workers must not outlive that."""
+        if self.runners.get(runner.config.operator_id) is not runner:
+            asyncio.ensure_future(runner.stop())
+            raise LaunchError(f"{runner.config.operator_id} was removed while it was starting")
+
     async def remove(self, operator_id: str) -> None:
         self._ready.discard(operator_id)  # no new steps from step_all / run
+        if operator_id in self.keyboards:
+            self.keyboards[operator_id].withdraw()
         runner = self.runners.get(operator_id)
         loop = self._loops.pop(operator_id, None)
         if runner is not None:
@@ -172,15 +157,27 @@ class Session:
         if seed is not None:
             self.seed = seed
         for keyboard in self.keyboards.values():
-            keyboard.cancel()
-        runners = self.healthy()
-        for runner in runners:
-            self._base[runner.config.operator_id] = runner.episodes_begun
-        await self._each(runners, lambda r: r.reset(self.next_seed(r.config.operator_id)))
+            keyboard.withdraw()
+
+        def shared(runner: OperatorRunner) -> Callable[[], int]:
+            def seed_now() -> int:  # runs under the runner's lock: no reset can slip between
+                self._base[runner.config.operator_id] = runner.episodes_begun
+                return self.next_seed(runner.config.operator_id)
+
+            return seed_now
+
+        await self._each(self.healthy(), lambda r: r.reset(shared(r)))
 
     async def step_all(self) -> None:
-        """One step of every operator: first every human's key, then all steps together."""
+        """One step of every operator: first every human's key, then all steps together.
+
+        Running play loops are paused first and allowed to finish the step they are in, so
+        no key is taken twice and no step happens behind this one's back.
+        """
+        if self.running:
+            self.pause()
         runners = self.healthy()
+        await asyncio.gather(*(r.parked() for r in runners))
         actions: dict[str, Any] = {}
         for runner in runners:
             op = runner.config.operator_id
@@ -196,7 +193,7 @@ class Session:
         async def one(runner: OperatorRunner) -> None:
             op = runner.config.operator_id
             if runner.episode_over:
-                await runner.reset(self.next_seed(op))
+                await runner.reset(lambda: self.next_seed(op), only_if_over=True)
             else:
                 await runner.step(actions.get(op))
 
@@ -210,15 +207,16 @@ class Session:
         mask = runner.action_mask
         if mask is not None and not mask[action]:
             return f"{runner.labels[action]} is not allowed now"
-        if self.keyboards[operator_id].press(action):
+        keyboard = self.keyboards[operator_id]
+        if keyboard.press(action):
             return None
-        if self.running and operator_id in self._loops:
-            return None  # the play loop will ask for the next key itself
+        loop = self._loops.get(operator_id)
+        if self.running and loop is not None and not loop.done():
+            keyboard.hold(action)  # the play loop takes it when it next asks
+            return None
         try:
-            if runner.episode_over:
-                await runner.reset(self.next_seed(operator_id))
-            else:
-                await runner.step(action)
+            if await runner.step(action) is None:  # the episode had ended: begin the next
+                await runner.reset(lambda: self.next_seed(operator_id), only_if_over=True)
         except WorkerError as exc:
             return exc.summary
         return None
@@ -233,6 +231,8 @@ class Session:
         for runner in self.runners.values():
             if runner.state is not OperatorState.ERROR:
                 runner.pause()
+        for keyboard in self.keyboards.values():
+            keyboard.withdraw()  # a play loop waiting for a key parks instead
 
     def _start_loop(self, operator_id: str) -> None:
         runner = self.runners[operator_id]
@@ -253,7 +253,7 @@ class Session:
         """Stop every worker; safe to call twice."""
         self.running = False
         for keyboard in self.keyboards.values():
-            keyboard.cancel()
+            keyboard.withdraw()
         await asyncio.gather(*(r.stop() for r in self.runners.values()), return_exceptions=True)
         for task in self._loops.values():
             task.cancel()
@@ -262,8 +262,11 @@ class Session:
 
     @staticmethod
     async def _each(runners: list[OperatorRunner], fn: Any) -> None:
-        """Run fn on every runner at once; a failing operator is already marked by its runner."""
+        """Run fn on every runner at once. A failing operator is marked by its own runner;
+        anything else is logged, so one operator's trouble never stops the others."""
         results = await asyncio.gather(*(fn(r) for r in runners), return_exceptions=True)
-        for result in results:
-            if isinstance(result, BaseException) and not isinstance(result, WorkerError):
+        for runner, result in zip(runners, results, strict=True):
+            if isinstance(result, asyncio.CancelledError):
                 raise result
+            if isinstance(result, Exception) and not isinstance(result, WorkerError):
+                log.error("%s: %s", runner.config.operator_id, result, exc_info=result)

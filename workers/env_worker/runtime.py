@@ -100,7 +100,9 @@ class EnvRuntime:
                 action_space={"type": "discrete", "n": self.n_actions},
                 action_labels=self.labels,
                 noop_action=self.noop,
-                max_steps=self.options.max_steps or (spec.max_episode_steps if spec else None),
+                max_steps=self.options.max_steps
+                or (spec.max_episode_steps if spec else None)
+                or getattr(self.env.unwrapped, "max_steps", None),
             )
         )
 
@@ -171,6 +173,7 @@ class EnvRuntime:
         auto_reset: bool,
         req: int | None,
     ) -> None:
+        self.allow_steps(max_steps)
         obs, info = self.env.reset(seed=seed)
         self.policy.reset(seed)
         ep = self.episode = Episode(
@@ -334,6 +337,21 @@ class EnvRuntime:
         return False
 
     # ------------------------------------------------------------------ helpers
+
+    def allow_steps(self, max_steps: int | None) -> None:
+        """Lift the env's own step limits (TimeLimit, MiniGrid's max_steps) to `max_steps`,
+        so a longer limit is honoured, not silently cut to the env's default."""
+        if max_steps is None:
+            return
+        layer = self.env
+        while layer is not None:
+            limit = getattr(layer, "_max_episode_steps", None)  # gymnasium's TimeLimit
+            if isinstance(limit, int) and limit < max_steps:
+                layer._max_episode_steps = max_steps
+            layer = getattr(layer, "env", None)
+        base = self.env.unwrapped
+        if isinstance(getattr(base, "max_steps", None), int) and base.max_steps < max_steps:
+            base.max_steps = max_steps
 
     def legal(self, action: Any, mask: list[int] | None) -> bool:
         if not isinstance(action, int) or isinstance(action, bool):

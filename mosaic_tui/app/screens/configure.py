@@ -10,6 +10,7 @@ import asyncio
 import json
 from typing import Any
 
+from rich.markup import escape
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
@@ -18,7 +19,7 @@ from textual.validation import Integer, ValidationResult, Validator
 from textual.widgets import Button, Input, Label, Select, Static
 
 from mosaic_tui.core import OperatorConfig, WorkerAssignment
-from mosaic_tui.envs import EnvError, installed_families, make_env, tasks
+from mosaic_tui.envs import installed_families, make_env, tasks
 
 PLAYER_TYPES = [("Baseline", "baseline"), ("Human (keyboard)", "human")]
 BEHAVIORS = [("random", "random"), ("noop", "noop"), ("cycling", "cycling")]
@@ -214,8 +215,8 @@ class ConfigureScreen(ModalScreen[OperatorConfig | None]):
                 make_env, config.task, render_mode=None, **config.env_settings
             )
             env.close()
-        except (EnvError, TypeError, ValueError) as exc:
-            problems.update(f"[red]env settings: {exc}[/]")
+        except Exception as exc:  # whatever the env raised, it is shown here, not a crash
+            problems.update(f"[red]env settings: {escape(str(exc))}[/]")
             self.query_one("#env-settings", Input).focus()
             return
         self.dismiss(config)
