@@ -18,7 +18,7 @@ from mosaic_tui.core import MultiOperatorService, OperatorConfig, OperatorState
 from mosaic_tui.protocol import FrameRequest
 from mosaic_tui.runtime.events import Listener, Notice, RunnerEvent
 from mosaic_tui.runtime.launcher import LaunchError
-from mosaic_tui.runtime.players import Decision, HumanKeyboard, HumanPlayer
+from mosaic_tui.runtime.players import Decision, DecisionWithdrawn, HumanKeyboard, HumanPlayer
 from mosaic_tui.runtime.process import WorkerError
 from mosaic_tui.runtime.runner import OperatorRunner
 
@@ -188,10 +188,19 @@ class Session:
                 keyboard.decision = Decision(
                     runner.agent, runner.step_index, runner.labels, runner.action_mask
                 )
-                actions[op] = await keyboard.next_key()
+                try:
+                    actions[op] = await keyboard.next_key()
+                except DecisionWithdrawn:  # removed, reset or paused meanwhile: not this time
+                    continue
 
         async def one(runner: OperatorRunner) -> None:
             op = runner.config.operator_id
+            if (
+                op not in self._ready
+                or isinstance(runner.player, HumanPlayer)
+                and op not in actions
+            ):
+                return  # removed meanwhile, or its human's question was withdrawn
             if runner.episode_over:
                 await runner.reset(lambda: self.next_seed(op), only_if_over=True)
             else:

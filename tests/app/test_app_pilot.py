@@ -147,6 +147,23 @@ async def test_add_an_operator_through_the_form(tmp_path: Path, wait_until) -> N
         await pilot.press("q")
 
 
+async def test_an_env_that_asserts_on_a_setting_is_shown_not_a_crash(
+    tmp_path: Path, wait_until
+) -> None:
+    app = MosaicApp([], log_dir=tmp_path, autorun=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("a")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfigureScreen))
+        screen = app.screen
+        screen.query_one("#env-settings", Input).value = "size=2"  # MiniGrid asserts on it
+        await pilot.click("#save")
+        problems = screen.query_one("#problems", Static)
+        await wait_until(pilot, lambda: "size=2" in str(problems.render()))
+        assert "AssertionError" in str(problems.render())
+        assert app.is_running and isinstance(app.screen, ConfigureScreen)
+        await pilot.press("escape", "q")
+
+
 async def test_bad_env_settings_are_refused_before_save(tmp_path: Path, wait_until) -> None:
     app = MosaicApp([], log_dir=tmp_path, autorun=False)
     async with app.run_test(size=(120, 40)) as pilot:

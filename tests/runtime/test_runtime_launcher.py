@@ -108,3 +108,8 @@ def test_every_catalogue_module_is_importable_and_has_help() -> None:
         for spec in definition.settings:
             if spec.flag:
                 assert spec.flag in out.stdout, f"{definition.worker_id} --help lacks {spec.flag}"
+
+
+def test_secrets_nested_in_table_settings_never_reach_argv() -> None:
+    with pytest.raises(LaunchError, match="'api_token'.*looks like a secret"):
+        worker("env_worker").command("r", {"env_settings": {"opts": {"api_token": "sk-1"}}})

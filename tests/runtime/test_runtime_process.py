@@ -301,3 +301,39 @@ async def test_a_worker_speaking_a_newer_protocol_is_refused(tmp_path: Path) -> 
     with pytest.raises(WorkerError, match="speaks protocol 99.*upgrade mosaic-tui"):
         await w.start()
     await w.stop()
+
+
+async def test_a_failed_start_leaves_no_process_behind(tmp_path: Path) -> None:
+    w = fake(
+        tmp_path,
+        """
+        time.sleep(60)
+    """,
+        init=False,
+    )
+    w.expects_init = True
+    with pytest.raises(WorkerTimeout):
+        await w.start(timeout=0.5)
+    pid = w.pid
+    assert pid is not None
+    for _ in range(50):
+        if not alive(pid):
+            break
+        await asyncio.sleep(0.05)
+    assert not alive(pid)
+
+
+async def test_the_reader_survives_absurd_numbers(tmp_path: Path) -> None:
+    w = fake(
+        tmp_path,
+        """
+        c = cmd()
+        sys.stdout.write('{"type":"step","frame":{"w":1e400,"h":1,"enc":"raw","data":""}}\\n')
+        out(json.dumps({"type": "pong", "req": c["req"]}))
+        cmd()
+    """,
+        strict=False,
+    )
+    await w.start()
+    assert isinstance(await w.request(Ping(), ("pong",), timeout=5), Pong)
+    await w.stop()

@@ -193,3 +193,34 @@ async def test_play_loop_runs_paused_and_resumes(tmp_path: Path) -> None:
     episodes = sorted({s.episode for s in steps})
     assert episodes[:3] == [0, 1, 2]  # auto-advanced through episodes of 4 steps
     assert runner.state is OperatorState.STOPPED
+
+
+async def test_a_failing_listener_is_detached_and_reported(tmp_path: Path) -> None:
+    from mosaic_tui.runtime import Notice
+
+    runner = OperatorRunner(config(max_steps=5), log_dir=tmp_path)
+    events: list[RunnerEvent] = []
+
+    def broken(event: RunnerEvent) -> None:
+        if isinstance(event, StepTaken):
+            raise RuntimeError("database is locked")
+
+    runner.listeners += [broken, events.append]
+    await runner.start()
+    ended = await runner.run_episodes([1, 2])
+    await runner.stop()
+    assert len(ended) == 2  # the run went on
+    notices = [e for e in events if isinstance(e, Notice)]
+    assert len(notices) == 1 and "database is locked" in notices[0].message
+    assert broken not in runner.listeners
+
+
+async def test_max_steps_beyond_the_envs_own_limit_is_honoured(tmp_path: Path) -> None:
+    # MiniGrid-Empty-5x5 stops itself after 100 steps; the operator asks for 150
+    runner = OperatorRunner(
+        config("MiniGrid-Empty-5x5-v0", "noop", max_steps=150), log_dir=tmp_path
+    )
+    await runner.start()
+    ended = await runner.run_episodes([0])
+    await runner.stop()
+    assert ended[0].length == 150 and ended[0].truncated

@@ -1,0 +1,127 @@
+"""Human players under concurrency: pauses, step-all, resets and fast keys never hang or crash."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from mosaic_tui.core import OperatorConfig
+from mosaic_tui.runtime import DecisionWithdrawn, HumanKeyboard, Session
+
+
+def human(op_id: str = "me", max_steps: int = 50) -> OperatorConfig:
+    return OperatorConfig.single_agent(
+        op_id,
+        op_id,
+        "human",
+        "human",
+        env_name="minigrid",
+        task="MiniGrid-Empty-8x8-v0",
+        settings={},
+        max_steps=max_steps,
+    )
+
+
+async def settle(condition, timeout: float = 10.0) -> None:
+    loop = asyncio.get_running_loop()
+    end = loop.time() + timeout
+    while not condition():
+        assert loop.time() < end, "condition not reached"
+        await asyncio.sleep(0.01)
+
+
+async def test_keyboard_withdraw_and_hold() -> None:
+    keyboard = HumanKeyboard()
+    asking = asyncio.create_task(keyboard.next_key())
+    await asyncio.sleep(0)
+    also = asyncio.create_task(keyboard.next_key())  # a second asker shares the question
+    await asyncio.sleep(0)
+    assert keyboard.press(3)
+    assert await asking == 3 and await also == 3
+    asking = asyncio.create_task(keyboard.next_key())
+    await asyncio.sleep(0)
+    keyboard.withdraw()
+    try:
+        await asking
+    except DecisionWithdrawn:
+        pass
+    else:
+        raise AssertionError("a withdrawn question must not yield a key")
+    keyboard.hold(5)
+    assert await keyboard.next_key() == 5  # a held key answers the next question at once
+
+
+async def test_step_all_after_running_does_not_hang(tmp_path: Path) -> None:
+    # run, pause, step all: the play loop was waiting for a key inside a step
+    session = Session(log_dir=tmp_path, seed=1)
+    try:
+        me = await session.add(human())
+        session.run()
+        await settle(lambda: session.keyboards["me"].waiting)
+        stepping = asyncio.create_task(session.step_all())  # pauses, waits for the loop
+        await settle(lambda: not session.running and session.keyboards["me"].waiting)
+        await asyncio.sleep(0.1)  # the loop's withdrawn question is gone; step_all's is asked
+        assert await session.press("me", 1) is None
+        await asyncio.wait_for(stepping, 5)
+        assert me.step_index == 1
+        await asyncio.wait_for(session.reset_all(), 5)  # and reset is not blocked either
+        assert me.step_index == 0
+    finally:
+        await session.stop_all()
+
+
+async def test_reset_all_while_running_keeps_the_human_playing(tmp_path: Path) -> None:
+    session = Session(log_dir=tmp_path, seed=1)
+    try:
+        me = await session.add(human())
+        session.run()
+        await settle(lambda: session.keyboards["me"].waiting)
+        await session.reset_all(9)
+        await settle(lambda: session.keyboards["me"].waiting)  # the loop asks again
+        assert await session.press("me", 2) is None
+        await settle(lambda: me.step_index == 1)
+        assert me.seed == 9
+    finally:
+        await session.stop_all()
+
+
+async def test_keys_faster_than_steps_at_episode_end_are_not_a_crash(tmp_path: Path) -> None:
+    session = Session(log_dir=tmp_path, seed=1)
+    try:
+        me = await session.add(human(max_steps=1))
+        results = await asyncio.gather(
+            session.press("me", 0), session.press("me", 0), session.press("me", 0)
+        )
+        assert results == [None, None, None]
+        # one step ended the episode, the next key began a new one, the last stepped it
+        assert me.episodes_begun == 2 and me.seed == 2
+    finally:
+        await session.stop_all()
+
+
+async def test_a_key_pressed_while_the_loop_is_busy_is_kept(tmp_path: Path) -> None:
+    session = Session(log_dir=tmp_path, seed=1)
+    try:
+        me = await session.add(human())
+        session.run()
+        await settle(lambda: session.keyboards["me"].waiting)
+        for action in (1, 1, 1):  # as fast as a key repeat: none may be lost... except
+            assert await session.press("me", action) is None  # ...a held key is replaced
+        await settle(lambda: me.step_index >= 2)
+        await asyncio.sleep(0.2)
+        assert me.step_index in (2, 3)
+    finally:
+        await session.stop_all()
+
+
+async def test_remove_while_step_all_waits_for_that_human(tmp_path: Path) -> None:
+    session = Session(log_dir=tmp_path, seed=1)
+    try:
+        await session.add(human())
+        stepping = asyncio.create_task(session.step_all())
+        await settle(lambda: session.keyboards["me"].waiting)
+        await asyncio.wait_for(session.remove("me"), 10)
+        await asyncio.wait_for(stepping, 5)
+        assert "me" not in session.runners
+    finally:
+        await session.stop_all()
