@@ -15,8 +15,8 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from mosaic_tui.core import OperatorConfig
-from mosaic_tui.envs import FAMILIES, Family
+from mosaic_tui.core import OperatorConfig, WorkerAssignment
+from mosaic_tui.envs import FAMILIES, Family, agent_ids
 from mosaic_tui.protocol import FrameRequest
 from mosaic_tui.runtime import LaunchError, OperatorRunner, StepTaken, WorkerError
 
@@ -31,14 +31,31 @@ class SmokeResult:
 async def check_family(fam: Family, steps: int, log_dir: Path) -> SmokeResult:
     if not fam.installed:
         return SmokeResult(fam, "not installed", fam.install_hint)
-    config = OperatorConfig.single_agent(
-        f"smoke_{fam.name}",
-        f"smoke {fam.name}",
-        "baseline_worker",
-        "baseline",
-        env_name=fam.name,
-        task=fam.smoke_task,
-        settings={"behavior": "random"},
+    try:
+        agents = agent_ids(fam.smoke_task)
+    except Exception as exc:
+        return SmokeResult(fam, "failed", f"{fam.smoke_task}: {type(exc).__name__}: {exc}")
+    config = (
+        OperatorConfig.multi_agent(
+            f"smoke_{fam.name}",
+            f"smoke {fam.name}",
+            fam.name,
+            fam.smoke_task,
+            {
+                a: WorkerAssignment("baseline_worker", "baseline", {"behavior": "random"})
+                for a in agents
+            },
+        )
+        if len(agents) > 1
+        else OperatorConfig.single_agent(
+            f"smoke_{fam.name}",
+            f"smoke {fam.name}",
+            "baseline_worker",
+            "baseline",
+            env_name=fam.name,
+            task=fam.smoke_task,
+            settings={"behavior": "random"},
+        )
     )
     # A separate decision worker, so both worker kinds and the frame path are exercised.
     runner = OperatorRunner(config, log_dir=log_dir, frame=FrameRequest(80, 48), self_drive=False)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import importlib
 import importlib.util
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
@@ -82,8 +83,19 @@ FAMILIES: dict[str, Family] = {
             _module_is("gymnasium.envs.classic_control"),
             smoke_task="CartPole-v1",
         ),
+        Family(
+            "pettingzoo_classic",
+            "PettingZoo classic (turn-based)",
+            ("pettingzoo",),
+            "classic",
+            _module_is("pettingzoo.classic"),
+            kind="aec",
+            smoke_task="tictactoe_v3",
+        ),
     )
 }
+
+PETTINGZOO_CLASSIC = "pettingzoo.classic"
 
 # Modules whose import registers their env ids with Gymnasium.
 _REGISTERS = {"minigrid": "minigrid", "babyai": "minigrid"}
@@ -109,13 +121,35 @@ def _registry() -> dict[str, str]:
     for fam in installed_families():
         if fam.name in _REGISTERS:
             importlib.import_module(_REGISTERS[fam.name])
-    out = {}
+    out = dict(_pettingzoo_classic())
     for task, spec in gymnasium.registry.items():
         entry = spec.entry_point
         out[task] = (
             entry.split(":")[0] if isinstance(entry, str) else getattr(entry, "__module__", "")
         )
     return out
+
+
+@cache
+def _pettingzoo_classic() -> dict[str, str]:
+    """PettingZoo classic envs whose own dependencies are installed (chess needs `chess`)."""
+    if importlib.util.find_spec(PETTINGZOO_CLASSIC) is None:
+        return {}
+    import pkgutil
+
+    package = importlib.import_module(PETTINGZOO_CLASSIC)
+    found = {}
+    for info in pkgutil.iter_modules(package.__path__):
+        if not info.name.rsplit("_v", 1)[-1].isdigit():
+            continue
+        try:
+            with warnings.catch_warnings():  # some modules warn about APIs on import
+                warnings.simplefilter("ignore")
+                importlib.import_module(f"{PETTINGZOO_CLASSIC}.{info.name}")
+        except Exception:  # its extra is missing: not listed, `envs` says how to get it
+            continue
+        found[info.name] = f"{PETTINGZOO_CLASSIC}.{info.name}"
+    return found
 
 
 def tasks(family_name: str) -> list[str]:
@@ -154,11 +188,15 @@ def check_task(task: str, family_name: str | None = None) -> Family:
 
 
 def make_env(task: str, *, render_mode: str | None = "rgb_array", **settings: Any) -> Any:
-    """Create a single-agent env through `gymnasium.make`, with errors that say what to fix."""
-    import gymnasium
-
-    check_task(task)
+    """Create an env: `gymnasium.make` for single-agent tasks, the PettingZoo module's `env()`
+    for turn-based ones (an AEC env), with errors that say what to fix."""
+    fam = check_task(task)
     try:
+        if fam.kind == "aec":
+            module = importlib.import_module(_registry()[task])
+            return module.env(render_mode=render_mode, **settings)
+        import gymnasium
+
         return gymnasium.make(task, render_mode=render_mode, **settings)
     except Exception as exc:  # env constructors raise anything: assertions, KeyErrors, ...
         if not settings:
@@ -169,3 +207,14 @@ def make_env(task: str, *, render_mode: str | None = "rgb_array", **settings: An
             raise EnvError(f"{task} does not accept the setting(s) {names}: {detail}") from None
         given = ", ".join(f"{k}={v!r}" for k, v in settings.items())
         raise EnvError(f"{task} rejected the settings {given}: {detail}") from None
+
+
+def agent_ids(task: str) -> list[str]:
+    """The player slots of a task, from the env itself: `agent` for single-agent tasks."""
+    if check_task(task).kind == "single":
+        return ["agent"]
+    env = make_env(task, render_mode=None)
+    try:
+        return list(env.possible_agents)
+    finally:
+        env.close()

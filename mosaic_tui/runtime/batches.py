@@ -32,7 +32,7 @@ class EpisodeBatches:
         self.listeners.append(catch)
         self.set_state(OperatorState.RUNNING)
         try:
-            if stream and self.player.self_driving and all(s is not None for s in seeds):
+            if stream and self.self_driving and all(s is not None for s in seeds):
                 await self._guard(self._stream(list(seeds)))  # type: ignore[arg-type]
             else:
                 for seed in seeds:

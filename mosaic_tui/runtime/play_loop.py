@@ -11,7 +11,6 @@ import time
 from collections.abc import Callable
 
 from mosaic_tui.core import OperatorState
-from mosaic_tui.runtime.players import HumanPlayer
 
 
 class PlayLoop:
@@ -30,7 +29,6 @@ class PlayLoop:
 
         Humans set their own pace: their loop waits for keys, never for the clock.
         """
-        human = isinstance(self.player, HumanPlayer)
         due = time.monotonic()
         try:
             while not self._stopping:
@@ -42,6 +40,7 @@ class PlayLoop:
                 if self.episode_over:
                     await self.reset(lambda: next_seed(self.episodes_begun), only_if_over=True)
                     continue
+                human = self.human_to_move  # humans set their own pace
                 if await self.step() is None or human or not self.pace:
                     continue
                 # keep to the schedule (a late step shortens the next wait), never burst

@@ -42,6 +42,7 @@ from mosaic_tui.runtime.players import (
     Decision,
     DecisionWithdrawn,
     HumanInput,
+    HumanPlayer,
     Player,
     WorkerPlayer,
     make_player,
@@ -72,11 +73,6 @@ class OperatorRunner(PlayLoop, EpisodeBatches):
         human_input: HumanInput | None = None,
         timeouts: Timeouts = Timeouts(),
     ) -> None:
-        if config.is_multiagent:
-            raise LaunchError(
-                f"{config.operator_id}: multi-agent operators are not supported by"
-                " this version's runner yet (single-agent tasks only)"
-            )
         self.config = config
         self.run_id = run_id or config.run_id or config.operator_id
         self.frame = frame
@@ -84,18 +80,37 @@ class OperatorRunner(PlayLoop, EpisodeBatches):
         self.listeners: list[Listener] = []
         self.state = OperatorState.PENDING
         self.log_dir = log_dir
-        agent, assignment = next(iter(config.workers.items()))
-        self.agent = agent
-        self.player: Player = make_player(
-            agent,
-            assignment,
-            self.run_id,
-            self_drive=self_drive,
-            human_input=human_input,
-            log_path=self._log_path(agent),
-            timeout=timeouts.decision,
-        )
-        self.env_process = self._env_process(assignment.settings.get("behavior", "random"))
+        self.agent = next(iter(config.workers))  # the first (single-agent: the only) player
+        # The env worker's own baseline plays only if it can play every seat the same way.
+        behaviors = {a.settings.get("behavior", "random") for a in config.workers.values()}
+        self_drive = self_drive and len(behaviors) == 1
+        self.players: dict[str, Player] = {
+            agent: make_player(
+                agent,
+                assignment,
+                self.run_id,
+                self_drive=self_drive,
+                human_input=human_input,
+                log_path=self._log_path(agent),
+                timeout=timeouts.decision,
+            )
+            for agent, assignment in config.workers.items()
+        }
+        if len({p.self_driving for p in self.players.values()}) > 1:  # mixed: no self-driving
+            self.players = {
+                agent: make_player(
+                    agent,
+                    assignment,
+                    self.run_id,
+                    self_drive=False,
+                    human_input=human_input,
+                    log_path=self._log_path(agent),
+                    timeout=timeouts.decision,
+                )
+                for agent, assignment in config.workers.items()
+            }
+        self._to_move = self.agent
+        self.env_process = self._env_process(behaviors.pop())
         self.env: Init | None = None
         # episode bookkeeping (the runner's own count keys telemetry)
         self.episodes_begun = 0
@@ -115,7 +130,7 @@ class OperatorRunner(PlayLoop, EpisodeBatches):
         self._parked.set()
         self._observation: Any = None
         # decision workers see observations; the env worker's own baseline needs none
-        self.observe = isinstance(self.player, WorkerPlayer)
+        self.observe = any(isinstance(p, WorkerPlayer) for p in self.players.values())
 
     # ------------------------------------------------------------------ setup
 
@@ -128,7 +143,7 @@ class OperatorRunner(PlayLoop, EpisodeBatches):
     def _env_process(self, behavior: str) -> WorkerProcess:
         definition = worker("env_worker")
         settings: dict[str, Any] = {"env_settings": self.config.env_settings or None}
-        if self.player.self_driving:
+        if self.self_driving:
             settings["policy"] = behavior
         argv, env = definition.command(self.run_id, settings, env_id=self.config.task)
         return WorkerProcess(
@@ -191,14 +206,23 @@ class OperatorRunner(PlayLoop, EpisodeBatches):
             init = await self.env_process.start(self.timeouts.start)
             assert init is not None
             self.env = init
-            await self.player.start(init)
+            seats = set(init.agents or ["agent"])
+            if set(self.players) != seats:
+                raise LaunchError(
+                    f"{self.config.task} has the players {', '.join(sorted(seats))};"
+                    f" the operator assigns {', '.join(sorted(self.players))}"
+                    " (give one workers.<player> table per player)"
+                )
+            await asyncio.gather(*(p.start(init) for p in self.players.values()))
             return init
 
         try:
             init = await self._guard(go())
         except BaseException:  # nothing half-started is left running
             await asyncio.gather(
-                self.player.stop(), self.env_process.stop(grace=0.5), return_exceptions=True
+                *(p.stop() for p in self.players.values()),
+                self.env_process.stop(grace=0.5),
+                return_exceptions=True,
             )
             raise
         self.set_state(OperatorState.PAUSED)
@@ -227,7 +251,7 @@ class OperatorRunner(PlayLoop, EpisodeBatches):
                 ("ready",),
                 self.timeouts.reset,
             )
-            await self.player.reset(seed)
+            await asyncio.gather(*(p.reset(seed) for p in self.players.values()))
             return ready  # type: ignore[return-value]
 
         return self._begin(await self._guard(go()))
@@ -241,6 +265,7 @@ class OperatorRunner(PlayLoop, EpisodeBatches):
         self.episode_over = False
         self._mask = ready.action_mask
         self._observation = ready.observation
+        self._to_move = ready.agent_to_move or self.agent
         self._started_at = time.time()
         event = EpisodeStarted(
             self.config.operator_id,
@@ -252,6 +277,41 @@ class OperatorRunner(PlayLoop, EpisodeBatches):
         )
         self.emit(event)
         return event
+
+    @property
+    def player(self) -> Player:
+        """The first player (the only one in a single-agent operator)."""
+        return self.players[self.agent]
+
+    @property
+    def to_move(self) -> str:
+        """Whose decision the next step needs (turn-based games); the agent otherwise."""
+        return self._to_move
+
+    @property
+    def human_to_move(self) -> bool:
+        return isinstance(self.players.get(self._to_move), HumanPlayer)
+
+    @property
+    def self_driving(self) -> bool:
+        """Every seat is played by the env worker's own baseline."""
+        return all(p.self_driving for p in self.players.values())
+
+    def legal_now(self, action: Any) -> bool:
+        mask = self._mask
+        return (
+            isinstance(action, int)
+            and 0 <= action < max(len(self.labels), 1)
+            and (mask is None or (action < len(mask) and bool(mask[action])))
+        )
+
+    def _label(self, action: Any) -> str:
+        labels = self.labels
+        return (
+            labels[action]
+            if isinstance(action, int) and 0 <= action < len(labels)
+            else (repr(action))
+        )
 
     @property
     def labels(self) -> list[str]:
@@ -274,13 +334,27 @@ class OperatorRunner(PlayLoop, EpisodeBatches):
                 return None
             if action is None:
                 try:
-                    action = await self.player.decide(
+                    action = await self.players[self._to_move].decide(
                         Decision(
-                            self.agent, self.step_index, self.labels, self._mask, self._observation
+                            self._to_move,
+                            self.step_index,
+                            self.labels,
+                            self._mask,
+                            self._observation,
                         )
                     )
                 except DecisionWithdrawn:
                     return None
+            if self.human_to_move and not self.legal_now(action):
+                # a key held from earlier may have become illegal: refuse it, not the operator
+                self.emit(
+                    Notice(
+                        self.config.operator_id,
+                        self.run_id,
+                        f"{self._label(action)} is not allowed now",
+                    )
+                )
+                return None
             return await self._step(action)
 
     async def _step(self, action: Any) -> StepTaken:
@@ -306,6 +380,8 @@ class OperatorRunner(PlayLoop, EpisodeBatches):
         self.episode_return = result.episode_return
         self._mask = result.action_mask
         self._observation = result.observation
+        mover = result.agent or self.agent
+        self._to_move = result.agent_to_move or self.agent
         labels = self.env.action_labels if self.env else None
         label = (
             labels[result.action]
@@ -317,7 +393,7 @@ class OperatorRunner(PlayLoop, EpisodeBatches):
             self.run_id,
             self.episode,
             result.step_index,
-            self.agent,
+            mover,
             result.action,
             result.reward,
             result.terminated,
@@ -352,6 +428,10 @@ class OperatorRunner(PlayLoop, EpisodeBatches):
         """Stop every worker of this operator (stop -> terminate -> kill)."""
         self._stopping = True
         self._running.set()  # release a paused play loop so it can see the stop
-        await asyncio.gather(self.player.stop(), self.env_process.stop(), return_exceptions=True)
+        await asyncio.gather(
+            *(p.stop() for p in self.players.values()),
+            self.env_process.stop(),
+            return_exceptions=True,
+        )
         if self.state is not OperatorState.ERROR:
             self.set_state(OperatorState.STOPPED)

@@ -184,9 +184,9 @@ class Session:
             if runner.episode_over:
                 continue
             keyboard = self.keyboards[op]
-            if isinstance(runner.player, HumanPlayer):
+            if runner.human_to_move:
                 keyboard.decision = Decision(
-                    runner.agent, runner.step_index, runner.labels, runner.action_mask
+                    runner.to_move, runner.step_index, runner.labels, runner.action_mask
                 )
                 try:
                     actions[op] = await keyboard.next_key()
@@ -213,10 +213,11 @@ class Session:
         runner = self.runners.get(operator_id)
         if runner is None or runner.state is OperatorState.ERROR:
             return "this operator is not running"
-        mask = runner.action_mask
-        if mask is not None and not mask[action]:
-            return f"{runner.labels[action]} is not allowed now"
         keyboard = self.keyboards[operator_id]
+        if not runner.human_to_move and not runner.episode_over:
+            return f"it is {runner.to_move}'s move"
+        if not runner.episode_over and not runner.legal_now(action):
+            return f"{runner.labels[action]} is not allowed now"
         if keyboard.press(action):
             return None
         loop = self._loops.get(operator_id)
@@ -226,6 +227,10 @@ class Session:
         try:
             if await runner.step(action) is None:  # the episode had ended: begin the next
                 await runner.reset(lambda: self.next_seed(operator_id), only_if_over=True)
+            # turn-based: the AI players answer until it is a human's move again
+            while not runner.episode_over and not runner.human_to_move:
+                if await runner.step() is None:
+                    break
         except WorkerError as exc:
             return exc.summary
         return None

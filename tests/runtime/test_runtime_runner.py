@@ -124,21 +124,26 @@ def test_human_player_without_a_keyboard_is_refused() -> None:
         OperatorRunner(config(kind="human"))
 
 
-def test_multi_agent_config_is_refused_clearly() -> None:
+async def test_players_that_do_not_match_the_env_are_refused_clearly(tmp_path: Path) -> None:
     from mosaic_tui.core import WorkerAssignment
 
     cfg = OperatorConfig.multi_agent(
-        "chess",
-        "Chess",
+        "ttt",
+        "T",
         "pettingzoo_classic",
-        "chess_v6",
+        "tictactoe_v3",
         {
             "player_0": WorkerAssignment("baseline_worker", "baseline", {"behavior": "random"}),
             "player_1": WorkerAssignment("baseline_worker", "baseline", {"behavior": "random"}),
         },
     )
-    with pytest.raises(LaunchError, match="multi-agent"):
-        OperatorRunner(cfg)
+    runner = OperatorRunner(cfg, log_dir=tmp_path)
+    with pytest.raises(
+        LaunchError,
+        match="has the players player_1, player_2; the operator assigns player_0, player_1",
+    ):
+        await runner.start()
+    assert not runner.env_process.alive  # nothing half-started is left
 
 
 async def test_a_dying_worker_marks_the_operator_error(tmp_path: Path) -> None:

@@ -453,3 +453,19 @@ def test_actions_for_an_unknown_agent_are_refused_not_self_driven(env_worker) ->
     assert error["code"] == "unknown_agent" and "player_0" in error["message"]
     step = client.request({"cmd": "step", "actions": {"agent": 1}}, "step")
     assert (step["step_index"], step["action"]) == (1, 1)
+
+
+def test_turn_based_env_names_the_mover_and_refuses_wrong_turns(env_worker) -> None:
+    client = env_worker("tictactoe_v3")
+    assert client.init["agents"] == ["player_1", "player_2"]
+    ready = client.request({"cmd": "reset", "seed": 1, "auto_reset": False}, "ready")
+    assert ready["agent_to_move"] == "player_1" and ready["action_mask"] == [1] * 9
+    step = client.request({"cmd": "step", "action": 4}, "step")
+    assert step["agent"] == "player_1" and step["agent_to_move"] == "player_2"
+    assert step["action_mask"][4] == 0
+    error = client.request({"cmd": "step", "action": 4}, "error")
+    assert error["code"] == "illegal_action" and "player_2" in error["message"]
+    error = client.request({"cmd": "step", "actions": {"player_1": 0}}, "error")
+    assert error["code"] == "not_your_turn"
+    step = client.request({"cmd": "step", "actions": {"player_2": 0}}, "step")
+    assert step["agent"] == "player_2"

@@ -95,12 +95,13 @@ def main(argv: list[str] | None = None) -> int:
         args.run_id, args.env_id, args.policy, args.max_steps, args.frame_size, args.env_settings
     )
     try:
-        from mosaic_tui.envs import EnvError, make_env
+        from mosaic_tui.envs import EnvError, check_task, make_env
 
+        turn_based = check_task(args.env_id).kind == "aec"
         env = make_env(args.env_id, **args.env_settings)
         from env_worker.runtime import EnvRuntime
 
-        runtime = EnvRuntime(channel, options, env)
+        runtime = EnvRuntime(channel, options, env, turn_based=turn_based)
     except (EnvError, ValueError) as exc:
         channel.send(Error(message=str(exc), code="bad_env", fatal=True))
         return 2

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 from baseline_worker.policies import BaselinePolicy, NoLegalAction
 
+from env_worker.adapters import AecAdapter, GymAdapter
 from mosaic_tui.protocol import (
     PROTOCOL_VERSION,
     Command,
@@ -63,6 +64,8 @@ class Episode:
     done: bool = False
     obs: Any = None
     mask: list[int] | None = None
+    to_move: str | None = None  # turn-based games: whose move it is
+    totals: dict[str, float] | None = None  # multi-agent: each agent's return so far
 
 
 class Stopping(Exception):
@@ -70,14 +73,21 @@ class Stopping(Exception):
 
 
 class EnvRuntime:
-    def __init__(self, channel: WorkerChannel, options: WorkerOptions, env: Any) -> None:
+    def __init__(
+        self, channel: WorkerChannel, options: WorkerOptions, env: Any, *, turn_based: bool = False
+    ) -> None:
         from mosaic_tui.envs import action_labels, discrete_size, noop_action
 
         self.channel = channel
         self.options = options
         self.env = env
-        self.n_actions = discrete_size(env.action_space)
-        self.labels = action_labels(env, self.n_actions)
+        self.adapter: GymAdapter | AecAdapter = AecAdapter(env) if turn_based else GymAdapter(env)
+        self.n_actions = discrete_size(self.adapter.action_space)
+        self.labels = (
+            [str(i) for i in range(self.n_actions)]
+            if turn_based
+            else action_labels(env, self.n_actions)
+        )
         self.noop = noop_action(self.labels)
         self.policy = BaselinePolicy(options.policy, self.n_actions, self.noop)
         self.default_encoding = channel.frame_encoding  # --frame-encoding
@@ -87,7 +97,7 @@ class EnvRuntime:
     # ------------------------------------------------------------------ serving
 
     def hello(self) -> None:
-        spec = self.env.spec
+        spec = getattr(self.env, "spec", None)
         self.channel.send(
             Init(
                 protocol=PROTOCOL_VERSION,
@@ -96,7 +106,7 @@ class EnvRuntime:
                 run_id=self.options.run_id,
                 env_id=self.options.env_id,
                 pid=_pid(),
-                agents=["agent"],
+                agents=self.adapter.agents,
                 action_space={"type": "discrete", "n": self.n_actions},
                 action_labels=self.labels,
                 noop_action=self.noop,
@@ -174,7 +184,7 @@ class EnvRuntime:
         req: int | None,
     ) -> None:
         self.allow_steps(max_steps)
-        obs, info = self.env.reset(seed=seed)
+        obs, info, mask, to_move = self.adapter.reset(seed)
         self.policy.reset(seed)
         ep = self.episode = Episode(
             self.episodes_started,
@@ -184,7 +194,9 @@ class EnvRuntime:
             observe,
             auto_reset,
             obs=obs,
-            mask=_mask(info),
+            mask=mask,
+            to_move=to_move,
+            totals=dict.fromkeys(self.adapter.agents, 0.0) if self.adapter.multi else None,
         )
         self.episodes_started += 1
         self.channel.send(
@@ -196,6 +208,7 @@ class EnvRuntime:
                 max_steps=max_steps,
                 frame=self.frame(ep.frame),
                 action_mask=ep.mask,
+                agent_to_move=ep.to_move,
                 observation=pack(obs) if observe else None,
                 info=_info(info) if observe else None,
                 req=req,
@@ -212,22 +225,33 @@ class EnvRuntime:
             ep.frame = cmd.frame
         action = cmd.action
         if cmd.actions:
-            unknown = sorted(set(cmd.actions) - {"agent"})
+            mover = ep.to_move or "agent"
+            unknown = sorted(set(cmd.actions) - set(self.adapter.agents))
             if unknown:
                 self.fail(
-                    f"unknown agent(s) {', '.join(unknown)}: this env's only agent is 'agent'",
+                    f"unknown agent(s) {', '.join(unknown)}: this env's agents are"
+                    f" {', '.join(self.adapter.agents)}",
                     "unknown_agent",
                     "step",
                     cmd.req,
                 )
                 return
-            action = cmd.actions["agent"] if action is None else action
+            if set(cmd.actions) != {mover}:
+                self.fail(
+                    f"it is {mover}'s move, not {', '.join(sorted(cmd.actions))}'s",
+                    "not_your_turn",
+                    "step",
+                    cmd.req,
+                )
+                return
+            action = cmd.actions[mover] if action is None else action
         if action is None:
             action = self.policy.act(ep.mask)
         elif not self.legal(action, ep.mask):
+            who = f" by {ep.to_move}" if ep.to_move else ""
             self.fail(
-                f"illegal action {action!r}: legal actions are {self.legal_list(ep.mask)}"
-                f" ({', '.join(self.labels)})",
+                f"illegal action {action!r}{who}: legal actions are {self.legal_list(ep.mask)}"
+                f" ({', '.join(self.labels) if len(self.labels) <= 20 else 'see init'})",
                 "illegal_action",
                 "step",
                 cmd.req,
@@ -237,13 +261,24 @@ class EnvRuntime:
 
     def advance(self, ep: Episode, action: int, req: int | None, frame: bool = True) -> bool:
         """Apply one action; returns True when the episode ended."""
-        obs, reward, terminated, truncated, info = self.env.step(action)
+        out = self.adapter.step(action)
+        obs, reward, terminated, truncated, info = (
+            out.obs,
+            out.reward,
+            out.terminated,
+            out.truncated,
+            out.info,
+        )
         ep.t += 1
-        reward = float(reward)
-        ep.total += reward
+        if out.rewards is not None and ep.totals is not None:
+            for agent, value in out.rewards.items():
+                ep.totals[agent] = ep.totals.get(agent, 0.0) + value
+            ep.total = sum(ep.totals.values())
+        else:
+            ep.total += reward
         if ep.max_steps is not None and ep.t >= ep.max_steps and not terminated:
             truncated = True
-        ep.obs, ep.mask = obs, _mask(info)
+        ep.obs, ep.mask, ep.to_move = obs, out.mask, out.to_move
         ep.done = bool(terminated or truncated)
         self.channel.send(
             StepResult(
@@ -256,6 +291,9 @@ class EnvRuntime:
                 episode_return=ep.total,
                 frame=self.frame(ep.frame) if frame else None,
                 action_mask=ep.mask,
+                agent=out.agent if self.adapter.multi else None,
+                rewards=out.rewards,
+                agent_to_move=None if ep.done else ep.to_move,
                 observation=pack(obs) if ep.observe else None,
                 info=_info(info) if ep.observe else None,
                 req=req,
@@ -270,6 +308,7 @@ class EnvRuntime:
                     episode_length=ep.t,
                     terminated=bool(terminated),
                     truncated=bool(truncated),
+                    rewards=dict(ep.totals) if ep.totals is not None else None,
                     req=req,
                 )
             )
@@ -366,14 +405,9 @@ class EnvRuntime:
     def frame(self, request: FrameRequest | None) -> Any:
         if request is None:
             return None
-        rgb = self.env.render()
+        rgb = self.adapter.render()
         self.channel.frame_encoding = request.encoding or self.default_encoding
         return None if rgb is None else fit_frame(np.asarray(rgb), request)
-
-
-def _mask(info: dict[str, Any]) -> list[int] | None:
-    mask = info.get("action_mask") if isinstance(info, dict) else None
-    return None if mask is None else [int(x) for x in np.asarray(mask).ravel()]
 
 
 def _info(info: dict[str, Any]) -> dict[str, Any]:

@@ -72,7 +72,8 @@ class ConfigureScreen(ModalScreen[OperatorConfig | None]):
 
     def compose(self) -> ComposeResult:
         cfg = self.config
-        families = [(f.title, f.name) for f in installed_families()]
+        # one player slot per form row is single-agent for now; games come from files
+        families = [(f.title, f.name) for f in installed_families() if f.kind == "single"]
         family = cfg.env_name if cfg else "minigrid"
         player = next(iter(cfg.workers.values())) if cfg else None
         with Vertical(id="dialog"):
@@ -138,7 +139,8 @@ class ConfigureScreen(ModalScreen[OperatorConfig | None]):
                     ),
                 )
             yield Static(
-                "RL and LLM players need their workers, which this version does not ship yet.",
+                "RL and LLM players need their workers, which this version does not ship yet."
+                " Turn-based games: open a file (mosaic-tui app examples/tictactoe.toml).",
                 classes="note",
             )
             yield Static("", id="problems")

@@ -1,0 +1,108 @@
+"""Turn-based (PettingZoo AEC) operators: each player's decision-maker in turn, legal moves only."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mosaic_tui.core import OperatorConfig, WorkerAssignment
+from mosaic_tui.runtime import EpisodeEnded, OperatorRunner, RunnerEvent, StepTaken
+
+
+def game(task: str, first: str, second: str, agents: tuple[str, str]) -> OperatorConfig:
+    return OperatorConfig.multi_agent(
+        "g",
+        "G",
+        "pettingzoo_classic",
+        task,
+        {
+            agents[0]: WorkerAssignment("baseline_worker", "baseline", {"behavior": first}),
+            agents[1]: WorkerAssignment("baseline_worker", "baseline", {"behavior": second}),
+        },
+    )
+
+
+async def play(runner: OperatorRunner, seeds: list[int], **kw) -> list[RunnerEvent]:
+    events: list[RunnerEvent] = []
+    runner.listeners.append(events.append)
+    await runner.start()
+    try:
+        await runner.run_episodes(seeds, **kw)
+    finally:
+        await runner.stop()
+    return events
+
+
+async def test_players_alternate_and_the_game_ends_with_per_player_rewards(tmp_path: Path) -> None:
+    events = await play(
+        OperatorRunner(
+            game("tictactoe_v3", "random", "random", ("player_1", "player_2")), log_dir=tmp_path
+        ),
+        [1, 2, 3],
+    )
+    steps = [e for e in events if isinstance(e, StepTaken)]
+    ended = [e for e in events if isinstance(e, EpisodeEnded)]
+    assert len(ended) == 3
+    for episode in range(3):
+        movers = [s.agent for s in steps if s.episode == episode]
+        assert movers[:4] == ["player_1", "player_2", "player_1", "player_2"]
+        cells = [s.action for s in steps if s.episode == episode]
+        assert len(cells) == len(set(cells))  # a cell is never played twice: legal moves only
+    for end in ended:
+        assert set(end.rewards or {}) == {"player_1", "player_2"}
+        assert sum((end.rewards or {}).values()) == 0  # zero-sum: a win, a loss, or a draw
+
+
+async def test_a_team_of_different_baselines_uses_a_decision_worker_per_player(
+    tmp_path: Path,
+) -> None:
+    runner = OperatorRunner(
+        game("connect_four_v3", "cycling", "random", ("player_0", "player_1")), log_dir=tmp_path
+    )
+    assert not runner.self_driving
+    events = await play(runner, [5])
+    steps = [e for e in events if isinstance(e, StepTaken)]
+    cycling = [s.action for s in steps if s.agent == "player_0"]
+    assert cycling[:3] == [0, 1, 2]  # cycling plays columns in turn (none is full yet)
+    assert any(isinstance(e, EpisodeEnded) for e in events)
+
+
+async def test_same_seeds_same_game(tmp_path: Path) -> None:
+    cfg = game("connect_four_v3", "random", "random", ("player_0", "player_1"))
+    one = await play(OperatorRunner(cfg, log_dir=tmp_path), [7, 8])
+    two = await play(OperatorRunner(cfg, log_dir=tmp_path), [7, 8], stream=False)
+    table = lambda ev: [
+        (e.episode, e.agent, e.action)
+        for e in ev  # noqa: E731
+        if isinstance(e, StepTaken)
+    ]
+    assert table(one) == table(two) and table(one)
+
+
+async def test_a_human_against_a_baseline_by_key(tmp_path: Path) -> None:
+    from mosaic_tui.runtime import Session
+
+    cfg = OperatorConfig.multi_agent(
+        "ttt",
+        "T",
+        "pettingzoo_classic",
+        "tictactoe_v3",
+        {
+            "player_1": WorkerAssignment("human", "human"),
+            "player_2": WorkerAssignment("baseline_worker", "baseline", {"behavior": "random"}),
+        },
+    )
+    session = Session(log_dir=tmp_path, seed=3)
+    steps: list[StepTaken] = []
+    session.listeners.append(lambda e: steps.append(e) if isinstance(e, StepTaken) else None)
+    try:
+        runner = await session.add(cfg)
+        assert runner.to_move == "player_1" and runner.human_to_move
+        assert await session.press("ttt", 4) is None  # the centre
+        # the baseline answered at once, with a legal move, and it is the human's turn again
+        assert [s.agent for s in steps] == ["player_1", "player_2"]
+        assert steps[1].action != 4 and runner.to_move == "player_1"
+        refused = await session.press("ttt", 4)  # taken: refused, the operator is fine
+        assert refused == "4 is not allowed now"
+        assert runner.state.value != "error" and len(steps) == 2
+    finally:
+        await session.stop_all()
