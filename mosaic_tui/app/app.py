@@ -21,7 +21,7 @@ from textual.worker import Worker, WorkerState
 
 from mosaic_tui.app.commands import binding_commands
 from mosaic_tui.app.layout import MIN_HEIGHT, MIN_WIDTH, best_columns, describe, pane_status
-from mosaic_tui.app.messages import FrameReady, OperatorCrashed
+from mosaic_tui.app.messages import BoardReady, FrameReady, OperatorCrashed
 from mosaic_tui.app.operator_actions import OperatorActions
 from mosaic_tui.app.widgets.frame_pane import FramePane
 from mosaic_tui.app.widgets.operator_list import OperatorList
@@ -207,10 +207,12 @@ class MosaicApp(OperatorActions, App[None]):
 
     def _on_runner_event(self, event: RunnerEvent) -> None:
         """Called by the runners (same loop): hand frames to their panes, newest wins."""
-        if isinstance(event, (StepTaken, EpisodeStarted)) and event.frame is not None:
+        if isinstance(event, (StepTaken, EpisodeStarted)):
             pane = self.pane(event.operator_id)
-            if pane is not None:
+            if pane is not None and event.frame is not None:
                 pane.post_message(FrameReady(event.operator_id, event.frame))
+            if pane is not None and event.board is not None:
+                pane.post_message(BoardReady(event.operator_id, event.board))
         elif isinstance(event, OperatorFailed):
             self.post_message(OperatorCrashed(event))
         elif isinstance(event, Notice):
@@ -239,6 +241,8 @@ class MosaicApp(OperatorActions, App[None]):
             if pane is not None and runner is not None and op not in self.errors:
                 keyboard = self.session.keyboards.get(op)
                 awaiting = bool(keyboard and keyboard.waiting) or not self.session.running
+                typing = runner.human_to_move and keymaps.typed(config.task)
+                pane.set_moves(runner.moves if typing and not runner.episode_over else None)
                 pane.show_status(
                     pane_status(
                         episode,
@@ -246,8 +250,8 @@ class MosaicApp(OperatorActions, App[None]):
                         ret,
                         state,
                         pane.fps,
-                        human=bool(pane.keys),
-                        awaiting_key=awaiting,
+                        human=bool(pane.keys) or typing,
+                        awaiting_key=awaiting and runner.human_to_move,
                     )
                 )
         mode = "running" if self.session.running else "paused"
@@ -277,6 +281,20 @@ class MosaicApp(OperatorActions, App[None]):
         if pane is None or message.key not in pane.keys:
             return
         self.play_key(message.operator_id, pane.keys[message.key])
+
+    @on(FramePane.NamedMove)
+    def _named_move(self, message: FramePane.NamedMove) -> None:
+        runner = self.session.runners.get(message.operator_id)
+        moves = runner.moves if runner is not None else None
+        if not moves:
+            self.notify("no move is expected now", severity="warning", timeout=2)
+            return
+        lowered = {name.lower(): action for name, action in moves.items()}
+        action = moves.get(message.move, lowered.get(message.move.lower()))
+        if action is None:
+            self.notify(f"{message.move} is not a legal move here", severity="warning", timeout=3)
+            return
+        self.play_key(message.operator_id, action)
 
     @work(group="keys", exit_on_error=False)
     async def play_key(self, operator_id: str, action: int) -> None:

@@ -26,3 +26,15 @@ class OperatorCrashed(Message):
     def __init__(self, failure: OperatorFailed) -> None:
         super().__init__()
         self.failure = failure
+
+
+class BoardReady(Message):
+    """A board game's position as text; like frames, the newest replaces a waiting one."""
+
+    def __init__(self, operator_id: str, board: list[str]) -> None:
+        super().__init__()
+        self.operator_id = operator_id
+        self.board = board
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, BoardReady) and message.operator_id == self.operator_id

@@ -61,8 +61,23 @@ KEYMAPS: dict[str, tuple[KeyBinding, ...]] = {
 }
 
 
+# Games played by typing a move instead of pressing a key.
+TYPED = ("chess",)
+# Legends for games whose keys are digits naming a square or a column.
+LEGENDS = {
+    "tictactoe": "1-9 play that cell (numbers on the board)",
+    "connect_four": "1-7 drop in that column",
+}
+
+
+def typed(task: str) -> bool:
+    return task.startswith(TYPED)
+
+
 def keymap(task: str, labels: list[str]) -> dict[str, int]:
     """Key name -> action index for this task; digits 1-9 always pick actions by number."""
+    if typed(task):
+        return {}
     keys = {str(i + 1): i for i in range(min(9, len(labels)))}
     for binding in bindings(task):
         if binding.action in labels:
@@ -76,6 +91,11 @@ def bindings(task: str) -> tuple[KeyBinding, ...]:
 
 def legend(task: str, labels: list[str]) -> str:
     """One line such as `← left  → right  ↑ forward  space pickup`."""
+    if typed(task):
+        return "tab to the move box, type e2e4 or Nf3 (→ completes), enter plays · v: frame"
+    special = next((text for prefix, text in LEGENDS.items() if task.startswith(prefix)), None)
+    if special:
+        return special
     shown = [f"{b.shown} {b.action}" for b in bindings(task) if b.action in labels]
     if not shown:
         shown = [f"{i + 1} {label}" for i, label in enumerate(labels[:9])]

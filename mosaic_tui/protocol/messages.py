@@ -149,6 +149,8 @@ class Ready(Event):
     action_mask: list[int] | None = None
     agent_to_move: str | None = None
     action_masks: dict[str, list[int]] | None = None
+    board: list[str] | None = None  # board games: the position as text lines
+    moves: dict[str, int] | None = None  # legal moves by name (e2e4, Nf3) -> action
     req: int | None = None
 
 
@@ -173,6 +175,8 @@ class StepResult(Event):
     truncations: dict[str, bool] | None = None
     agent_to_move: str | None = None
     action_masks: dict[str, list[int]] | None = None
+    board: list[str] | None = None
+    moves: dict[str, int] | None = None
     req: int | None = None
 
 

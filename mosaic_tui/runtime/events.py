@@ -25,6 +25,7 @@ class EpisodeStarted(RunnerEvent):
     seed: int | None
     at: float
     frame: Frame | None = None
+    board: list[str] | None = None  # board games: the position as text
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +41,7 @@ class StepTaken(RunnerEvent):
     frame: Frame | None = None
     rewards: dict[str, float] | None = None
     action_label: str | None = None
+    board: list[str] | None = None
 
 
 @dataclass(frozen=True, slots=True)

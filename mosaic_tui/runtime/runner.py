@@ -129,6 +129,7 @@ class OperatorRunner(PlayLoop, EpisodeBatches):
         self._parked = asyncio.Event()  # set while no play loop is inside a step or reset
         self._parked.set()
         self._observation: Any = None
+        self.moves: dict[str, int] | None = None  # chess: legal moves by name -> action
         # decision workers see observations; the env worker's own baseline needs none
         self.observe = any(isinstance(p, WorkerPlayer) for p in self.players.values())
 
@@ -266,6 +267,7 @@ class OperatorRunner(PlayLoop, EpisodeBatches):
         self._mask = ready.action_mask
         self._observation = ready.observation
         self._to_move = ready.agent_to_move or self.agent
+        self.moves = ready.moves
         self._started_at = time.time()
         event = EpisodeStarted(
             self.config.operator_id,
@@ -274,6 +276,7 @@ class OperatorRunner(PlayLoop, EpisodeBatches):
             ready.seed,
             self._started_at,
             ready.frame,
+            ready.board,
         )
         self.emit(event)
         return event
@@ -382,6 +385,7 @@ class OperatorRunner(PlayLoop, EpisodeBatches):
         self._observation = result.observation
         mover = result.agent or self.agent
         self._to_move = result.agent_to_move or self.agent
+        self.moves = result.moves
         labels = self.env.action_labels if self.env else None
         label = (
             labels[result.action]
@@ -402,6 +406,7 @@ class OperatorRunner(PlayLoop, EpisodeBatches):
             result.frame,
             result.rewards,
             label,
+            result.board,
         )
         self.emit(event)
         return event

@@ -208,3 +208,39 @@ async def test_remove_stops_its_workers(tmp_path: Path, wait_until) -> None:
         assert not runner.env_process.alive
         await wait_until(pilot, lambda: len(app.query(FramePane)) == 1)
         await pilot.press("q")
+
+
+async def test_chess_by_typed_moves_against_a_baseline(tmp_path: Path, wait_until) -> None:
+    from mosaic_tui.core import WorkerAssignment
+
+    chess = OperatorConfig.multi_agent(
+        "chess",
+        "Chess",
+        "pettingzoo_classic",
+        "chess_v6",
+        {
+            "player_0": WorkerAssignment("human", "human"),
+            "player_1": WorkerAssignment("baseline_worker", "baseline", {"behavior": "random"}),
+        },
+    )
+    app = MosaicApp([chess], log_dir=tmp_path, autorun=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: started(app, 1))
+        pane = app.query_one("#pane-chess", FramePane)
+        await wait_until(pilot, lambda: pane.has_class("-board"))  # the board as text
+        assert "♜" in str(pane.query_one("#board", Static).render())
+        box = pane.query_one("#move", Input)
+        await wait_until(pilot, lambda: box.display)  # the human is to move
+        runner = app.session.runners["chess"]
+        box.focus()
+        await pilot.press(*"e2e4", "enter")
+        await wait_until(pilot, lambda: runner.step_index == 2)  # e4, then black's reply
+        await pilot.press(*"e9e9", "enter")  # not a move: refused, nothing happens
+        await pilot.pause(0.3)
+        assert runner.step_index == 2 and runner.state.value != "error"
+        await pilot.press(*"Nf3", "enter")
+        await wait_until(pilot, lambda: runner.step_index == 4)
+        pane.focus()
+        await pilot.press("v")  # the frame view is still there
+        assert not pane.has_class("-board")
+        await pilot.press("q")

@@ -15,6 +15,7 @@ import numpy as np
 from baseline_worker.policies import BaselinePolicy, NoLegalAction
 
 from env_worker.adapters import AecAdapter, GymAdapter
+from env_worker.boards import named_moves, text_board
 from mosaic_tui.protocol import (
     PROTOCOL_VERSION,
     Command,
@@ -209,6 +210,8 @@ class EnvRuntime:
                 frame=self.frame(ep.frame),
                 action_mask=ep.mask,
                 agent_to_move=ep.to_move,
+                board=text_board(self.options.env_id, self.env) if self.adapter.multi else None,
+                moves=self.moves(ep),
                 observation=pack(obs) if observe else None,
                 info=_info(info) if observe else None,
                 req=req,
@@ -294,6 +297,8 @@ class EnvRuntime:
                 agent=out.agent if self.adapter.multi else None,
                 rewards=out.rewards,
                 agent_to_move=None if ep.done else ep.to_move,
+                board=text_board(self.options.env_id, self.env) if self.adapter.multi else None,
+                moves=None if ep.done else self.moves(ep),
                 observation=pack(obs) if ep.observe else None,
                 info=_info(info) if ep.observe else None,
                 req=req,
@@ -376,6 +381,11 @@ class EnvRuntime:
         return False
 
     # ------------------------------------------------------------------ helpers
+
+    def moves(self, ep: Episode) -> dict[str, int] | None:
+        if not self.adapter.multi:
+            return None
+        return named_moves(self.options.env_id, self.env, ep.mask, ep.to_move)
 
     def allow_steps(self, max_steps: int | None) -> None:
         """Lift the env's own step limits (TimeLimit, MiniGrid's max_steps) to `max_steps`,

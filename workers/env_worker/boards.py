@@ -1,0 +1,55 @@
+"""Board games drawn as text, and moves by name, where that reads better than pixels.
+
+A 256-pixel chess board downsampled to 40 cells is mush; `♜ ♞ ♝` is not. Chess also has
+4,672 action indices, so a human types `e2e4` or `Nf3` and the worker says which index each
+legal move is.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+TTT = {0: "·", 1: "X", 2: "O"}
+C4 = {0: "·", 1: "●", 2: "○"}
+
+
+def text_board(task: str, env: Any) -> list[str] | None:
+    """The board as a few lines of text, or None for games without one."""
+    base = env.unwrapped
+    if task.startswith("tictactoe"):
+        squares = base.board.squares  # column-major: cell i is row i % 3, column i // 3
+        rows = []
+        for r in range(3):
+            cells = [squares[r + 3 * c] for c in range(3)]
+            rows.append(" ".join(TTT[v] if v else str(r + 3 * c + 1)
+                                 for c, v in enumerate(cells)))
+        return rows
+    if task.startswith("connect_four"):
+        cells = base.board  # 6 rows x 7 columns, top row first
+        rows = [" ".join(C4[cells[7 * r + c]] for c in range(7)) for r in range(6)]
+        return [" ".join(str(c + 1) for c in range(7)), *rows]
+    if task.startswith("chess"):
+        board = base.board
+        lines = board.unicode(empty_square="·").splitlines()
+        return [f"{8 - i} {line}" for i, line in enumerate(lines)] + ["  a b c d e f g h"]
+    return None
+
+
+def named_moves(
+    task: str, env: Any, mask: list[int] | None, agent: str | None
+) -> dict[str, int] | None:
+    """Legal moves by name (UCI and SAN) -> action index, for games that need typing."""
+    if not task.startswith("chess") or mask is None or agent is None:
+        return None
+    from pettingzoo.classic.chess import chess_utils
+
+    board = env.unwrapped.board
+    player = env.unwrapped.possible_agents.index(agent)
+    moves: dict[str, int] = {}
+    for action, legal in enumerate(mask):
+        if not legal:
+            continue
+        move = chess_utils.action_to_move(board, action, player)
+        moves[move.uci()] = action
+        moves[board.san(move)] = action
+    return moves
