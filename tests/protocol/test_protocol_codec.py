@@ -103,6 +103,8 @@ SAMPLES = [
         action_mask=[1, 0],
         agent_to_move="player_1",
         action_masks={"player_1": [1, 0]},
+        board=["1 4 7", "2 X 8", "3 6 9"],
+        moves={"e2e4": 877, "e4": 877},
         req=9,
     ),
     StepResult(
@@ -124,6 +126,8 @@ SAMPLES = [
         truncations={"player_0": False},
         agent_to_move="player_1",
         action_masks={"player_1": [0, 1]},
+        board=["8 ♜ ♞"],
+        moves={"Nf3": 12},
         req=10,
     ),
     EpisodeEnd(
