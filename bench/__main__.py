@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import argparse
 
-from bench import app, headless, render, wire
+from bench import app, headless, render, turns, wire
 
-BENCHES = {"headless": headless, "wire": wire, "render": render, "app": app}
+BENCHES = {
+    "headless": headless,
+    "wire": wire,
+    "render": render,
+    "turns": turns,
+    "app": app,
+}
 
 
 def main() -> None:

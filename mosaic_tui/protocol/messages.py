@@ -147,6 +147,7 @@ class Ready(Event):
     observation: Any = None
     info: dict[str, Any] | None = None
     action_mask: list[int] | None = None
+    legal_actions: list[int] | None = None  # large action spaces: the legal indices instead
     agent_to_move: str | None = None
     action_masks: dict[str, list[int]] | None = None
     board: list[str] | None = None  # board games: the position as text lines
@@ -168,6 +169,7 @@ class StepResult(Event):
     observation: Any = None
     info: dict[str, Any] | None = None
     action_mask: list[int] | None = None
+    legal_actions: list[int] | None = None
     agent: str | None = None
     actions: dict[str, Any] | None = None
     rewards: dict[str, float] | None = None

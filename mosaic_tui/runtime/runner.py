@@ -53,6 +53,17 @@ log = logging.getLogger(__name__)
 Seed = int | None | Callable[[], int | None]
 
 
+def mask_of(event: Ready | StepResult, n: int) -> list[int] | None:
+    """The 0/1 mask an event gives, whichever way it gives it."""
+    if event.legal_actions is not None:
+        mask = [0] * n
+        for action in event.legal_actions:
+            if 0 <= action < n:
+                mask[action] = 1
+        return mask
+    return event.action_mask
+
+
 @dataclass(frozen=True)
 class Timeouts:
     start: float = 60.0  # imports + env construction
@@ -264,7 +275,7 @@ class OperatorRunner(PlayLoop, EpisodeBatches):
         self.step_index = 0
         self.episode_return = 0.0
         self.episode_over = False
-        self._mask = ready.action_mask
+        self._mask = mask_of(ready, len(self.labels))
         self._observation = ready.observation
         self._to_move = ready.agent_to_move or self.agent
         self.moves = ready.moves
@@ -381,7 +392,7 @@ class OperatorRunner(PlayLoop, EpisodeBatches):
     def _stepped(self, result: StepResult) -> StepTaken:
         self.step_index = result.step_index
         self.episode_return = result.episode_return
-        self._mask = result.action_mask
+        self._mask = mask_of(result, len(self.labels))
         self._observation = result.observation
         mover = result.agent or self.agent
         self._to_move = result.agent_to_move or self.agent

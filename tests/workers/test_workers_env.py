@@ -472,14 +472,22 @@ def test_turn_based_env_names_the_mover_and_refuses_wrong_turns(env_worker) -> N
 
 
 def test_board_games_send_text_boards_and_chess_names_its_moves(env_worker) -> None:
+    shown = {"width": 40, "height": 40}  # boards come with frames (for eyes), not headless
     client = env_worker("tictactoe_v3")
-    ready = client.request({"cmd": "reset", "seed": 1, "auto_reset": False}, "ready")
+    bare = client.request({"cmd": "reset", "seed": 1, "auto_reset": False}, "ready")
+    assert "board" not in bare and "moves" not in bare
+    ready = client.request(
+        {"cmd": "reset", "seed": 1, "auto_reset": False, "frame": shown}, "ready"
+    )
     assert ready["board"] == ["1 4 7", "2 5 8", "3 6 9"]  # empty cells show their key
     step = client.request({"cmd": "step", "action": 4}, "step")
     assert step["board"][1] == "2 X 8"
     chess = env_worker("chess_v6")
-    ready = chess.request({"cmd": "reset", "seed": 1, "auto_reset": False}, "ready")
-    assert ready["board"][0].startswith("8 ♜ ♞ ♝") and ready["board"][-1].endswith("g h")
+    ready = chess.request({"cmd": "reset", "seed": 1, "auto_reset": False, "frame": shown}, "ready")
+    assert ready["board"][0].startswith("8 ♜ ♞ ♝")
+    assert (
+        "action_mask" not in ready and len(ready["legal_actions"]) == 20
+    )  # 4,672 actions and ready["board"][-1].endswith("g h")
     moves = ready["moves"]
     assert len({a for a in moves.values()}) == 20  # the 20 legal first moves
     assert moves["e2e4"] == moves["e4"] and moves["g1f3"] == moves["Nf3"]

@@ -115,10 +115,10 @@ class AecAdapter:
 
 def _mask(info: Any) -> list[int] | None:
     mask = info.get("action_mask") if isinstance(info, dict) else None
-    return None if mask is None else [int(x) for x in np.asarray(mask).ravel()]
+    return None if mask is None else np.asarray(mask, dtype=np.int64).ravel().tolist()
 
 
 def _obs_mask(obs: Any, info: Any) -> list[int] | None:
     if isinstance(obs, dict) and "action_mask" in obs:
-        return [int(x) for x in np.asarray(obs["action_mask"]).ravel()]
+        return np.asarray(obs["action_mask"], dtype=np.int64).ravel().tolist()
     return _mask(info)

@@ -21,8 +21,7 @@ def text_board(task: str, env: Any) -> list[str] | None:
         rows = []
         for r in range(3):
             cells = [squares[r + 3 * c] for c in range(3)]
-            rows.append(" ".join(TTT[v] if v else str(r + 3 * c + 1)
-                                 for c, v in enumerate(cells)))
+            rows.append(" ".join(TTT[v] if v else str(r + 3 * c + 1) for c, v in enumerate(cells)))
         return rows
     if task.startswith("connect_four"):
         cells = base.board  # 6 rows x 7 columns, top row first

@@ -40,6 +40,7 @@ from mosaic_tui.protocol import (
 from mosaic_tui.protocol.stdio import WorkerChannel
 
 WORKER_NAME = "env_worker"
+LEGAL_LIST_ABOVE = 64  # actions; beyond this a 0/1 mask costs more than the legal indices
 
 
 @dataclass
@@ -208,9 +209,9 @@ class EnvRuntime:
                 episode=ep.index,
                 max_steps=max_steps,
                 frame=self.frame(ep.frame),
-                action_mask=ep.mask,
+                **self.legal_fields(ep.mask),
                 agent_to_move=ep.to_move,
-                board=text_board(self.options.env_id, self.env) if self.adapter.multi else None,
+                board=self.board(ep),
                 moves=self.moves(ep),
                 observation=pack(obs) if observe else None,
                 info=_info(info) if observe else None,
@@ -293,12 +294,12 @@ class EnvRuntime:
                 truncated=bool(truncated),
                 episode_return=ep.total,
                 frame=self.frame(ep.frame) if frame else None,
-                action_mask=ep.mask,
+                **self.legal_fields(ep.mask),
                 agent=out.agent if self.adapter.multi else None,
                 rewards=out.rewards,
                 agent_to_move=None if ep.done else ep.to_move,
-                board=text_board(self.options.env_id, self.env) if self.adapter.multi else None,
-                moves=None if ep.done else self.moves(ep),
+                board=self.board(ep) if frame else None,
+                moves=None if ep.done or not frame else self.moves(ep),
                 observation=pack(obs) if ep.observe else None,
                 info=_info(info) if ep.observe else None,
                 req=req,
@@ -382,8 +383,22 @@ class EnvRuntime:
 
     # ------------------------------------------------------------------ helpers
 
+    def legal_fields(self, mask: list[int] | None) -> dict[str, list[int] | None]:
+        """A mask for small action spaces; the legal indices for big ones (chess: 4,672)."""
+        if mask is not None and len(mask) > LEGAL_LIST_ABOVE:
+            return {"legal_actions": np.flatnonzero(mask).tolist()}
+        return {"action_mask": mask}
+
+    def shown(self, ep: Episode) -> bool:
+        """Boards and move names are for eyes (a frame is asked for) or for an observing
+        decision-maker; a headless stream skips them (SAN for every legal move is costly)."""
+        return self.adapter.multi and (ep.frame is not None or ep.observe)
+
+    def board(self, ep: Episode) -> list[str] | None:
+        return text_board(self.options.env_id, self.env) if self.shown(ep) else None
+
     def moves(self, ep: Episode) -> dict[str, int] | None:
-        if not self.adapter.multi:
+        if not self.shown(ep):
             return None
         return named_moves(self.options.env_id, self.env, ep.mask, ep.to_move)
 
