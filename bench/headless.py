@@ -9,9 +9,9 @@ Target (issue 2): measured >= 50 % of baseline.
 from __future__ import annotations
 
 import asyncio
-import tempfile
 import time
-from pathlib import Path
+
+from bench.recorded import recorded_run
 
 TASK = "MiniGrid-Empty-8x8-v0"
 MAX_STEPS = 100
@@ -39,9 +39,6 @@ def in_process(seeds: list[int]) -> tuple[int, float]:
 
 async def through_workers(seeds: list[int], stream: bool) -> tuple[int, float]:
     from mosaic_tui.core import OperatorConfig
-    from mosaic_tui.experiments import new_session_id
-    from mosaic_tui.runtime import OperatorRunner, StepTaken
-    from mosaic_tui.telemetry import Recorder, SessionRow, TelemetryStore
 
     config = OperatorConfig.single_agent(
         "bench",
@@ -53,25 +50,7 @@ async def through_workers(seeds: list[int], stream: bool) -> tuple[int, float]:
         max_steps=MAX_STEPS,
         settings={"behavior": "random"},
     )
-    with tempfile.TemporaryDirectory() as tmp, TelemetryStore.open(Path(tmp) / "b.sqlite") as store:
-        session = new_session_id()
-        store.begin_session(SessionRow(session, time.time(), "bench"))
-        recorder = Recorder(store, session)
-        recorder.begin(config, "bench-run")
-        runner = OperatorRunner(config, run_id="bench-run", log_dir=Path(tmp))
-        count = [0]
-        runner.listeners += [
-            recorder,
-            lambda e: count.__setitem__(0, count[0] + 1) if isinstance(e, StepTaken) else None,
-        ]
-        await runner.start()
-        began = time.perf_counter()
-        await runner.run_episodes(seeds, stream=stream)
-        elapsed = time.perf_counter() - began
-        await runner.stop()
-        recorded = len(store.step_table("bench-run"))
-        assert recorded == count[0], "every step must be recorded"
-    return count[0], elapsed
+    return await recorded_run(config, seeds, stream)
 
 
 def run(quick: bool = False) -> list[str]:

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import importlib
-import tempfile
 import time
-from pathlib import Path
 
 import numpy as np
+
+from bench.recorded import recorded_run
 
 GAMES = {"chess_v6": 30, "connect_four_v3": 300}  # games each: ~6,000 plies either way
 MAX_STEPS = 200
@@ -44,9 +44,6 @@ def in_process(task: str, seeds: list[int]) -> tuple[int, float]:
 
 async def through_workers(task: str, seeds: list[int]) -> tuple[int, float]:
     from mosaic_tui.core import OperatorConfig, WorkerAssignment
-    from mosaic_tui.experiments import new_session_id
-    from mosaic_tui.runtime import OperatorRunner, StepTaken
-    from mosaic_tui.telemetry import Recorder, SessionRow, TelemetryStore
 
     agents = importlib.import_module(f"pettingzoo.classic.{task}").env().possible_agents
     config = OperatorConfig.multi_agent(
@@ -60,23 +57,7 @@ async def through_workers(task: str, seeds: list[int]) -> tuple[int, float]:
         },
         max_steps=MAX_STEPS,
     )
-    with tempfile.TemporaryDirectory() as tmp, TelemetryStore.open(Path(tmp) / "b.sqlite") as store:
-        session = new_session_id()
-        store.begin_session(SessionRow(session, time.time(), "bench"))
-        recorder = Recorder(store, session)
-        recorder.begin(config, "bench-run")
-        runner = OperatorRunner(config, run_id="bench-run", log_dir=Path(tmp))
-        count = [0]
-        runner.listeners += [
-            recorder,
-            lambda e: count.__setitem__(0, count[0] + 1) if isinstance(e, StepTaken) else None,
-        ]
-        await runner.start()
-        began = time.perf_counter()
-        await runner.run_episodes(seeds)
-        elapsed = time.perf_counter() - began
-        await runner.stop()
-    return count[0], elapsed
+    return await recorded_run(config, seeds)
 
 
 def run(quick: bool = False) -> list[str]:

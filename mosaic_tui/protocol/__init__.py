@@ -45,6 +45,7 @@ from mosaic_tui.protocol.messages import (
     StepResult,
     Stop,
     Stopped,
+    legal_mask,
 )
 
 __all__ = [
@@ -82,6 +83,7 @@ __all__ = [
     "decode_event",
     "encode",
     "fit_frame",
+    "legal_mask",
     "fit_size",
     "pack",
     "to_wire",

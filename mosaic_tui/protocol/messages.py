@@ -265,3 +265,14 @@ EVENTS: dict[str, type[Event]] = {
         ActionSelected,
     )
 }
+
+
+def legal_mask(event: Ready | StepResult, n: int) -> list[int] | None:
+    """The 0/1 mask of legal actions an event gives, whichever field it gives it in."""
+    if event.legal_actions is not None:
+        mask = [0] * n
+        for action in event.legal_actions:
+            if 0 <= action < n:
+                mask[action] = 1
+        return mask
+    return event.action_mask

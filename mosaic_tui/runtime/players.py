@@ -210,6 +210,37 @@ class HumanPlayer:
 SELF_DRIVING_SETTINGS = {"behavior"}
 
 
+def make_players(
+    workers: dict[str, WorkerAssignment],
+    run_id: str,
+    *,
+    self_drive: bool,
+    human_input: HumanInput | None,
+    log_path: Callable[[str], Path | None],
+    timeout: float,
+) -> dict[str, Player]:
+    """A decision-maker per seat. The env worker's own baseline plays only if it can play
+    every seat (all baselines, one behaviour, no other settings); otherwise none does."""
+    every_seat = all(
+        a.worker_type == "baseline" and set(a.settings) <= SELF_DRIVING_SETTINGS
+        for a in workers.values()
+    )
+    behaviors = {a.settings.get("behavior", "random") for a in workers.values()}
+    drive = self_drive and every_seat and len(behaviors) == 1
+    return {
+        agent: make_player(
+            agent,
+            assignment,
+            run_id,
+            self_drive=drive,
+            human_input=human_input,
+            log_path=log_path(agent),
+            timeout=timeout,
+        )
+        for agent, assignment in workers.items()
+    }
+
+
 def make_player(
     agent: str,
     assignment: WorkerAssignment,

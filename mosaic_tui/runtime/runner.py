@@ -24,6 +24,7 @@ from mosaic_tui.protocol import (
     Reset,
     Step,
     StepResult,
+    legal_mask,
 )
 from mosaic_tui.runtime.batches import EpisodeBatches
 from mosaic_tui.runtime.events import (
@@ -42,26 +43,15 @@ from mosaic_tui.runtime.players import (
     Decision,
     DecisionWithdrawn,
     HumanInput,
-    HumanPlayer,
     Player,
     WorkerPlayer,
-    make_player,
+    make_players,
 )
 from mosaic_tui.runtime.process import CommandRejected, WorkerError, WorkerProcess
+from mosaic_tui.runtime.seats import Seats
 
 log = logging.getLogger(__name__)
 Seed = int | None | Callable[[], int | None]
-
-
-def mask_of(event: Ready | StepResult, n: int) -> list[int] | None:
-    """The 0/1 mask an event gives, whichever way it gives it."""
-    if event.legal_actions is not None:
-        mask = [0] * n
-        for action in event.legal_actions:
-            if 0 <= action < n:
-                mask[action] = 1
-        return mask
-    return event.action_mask
 
 
 @dataclass(frozen=True)
@@ -72,7 +62,7 @@ class Timeouts:
     decision: float = 30.0
 
 
-class OperatorRunner(PlayLoop, EpisodeBatches):
+class OperatorRunner(Seats, PlayLoop, EpisodeBatches):
     def __init__(
         self,
         config: OperatorConfig,
@@ -92,36 +82,17 @@ class OperatorRunner(PlayLoop, EpisodeBatches):
         self.state = OperatorState.PENDING
         self.log_dir = log_dir
         self.agent = next(iter(config.workers))  # the first (single-agent: the only) player
-        # The env worker's own baseline plays only if it can play every seat the same way.
-        behaviors = {a.settings.get("behavior", "random") for a in config.workers.values()}
-        self_drive = self_drive and len(behaviors) == 1
-        self.players: dict[str, Player] = {
-            agent: make_player(
-                agent,
-                assignment,
-                self.run_id,
-                self_drive=self_drive,
-                human_input=human_input,
-                log_path=self._log_path(agent),
-                timeout=timeouts.decision,
-            )
-            for agent, assignment in config.workers.items()
-        }
-        if len({p.self_driving for p in self.players.values()}) > 1:  # mixed: no self-driving
-            self.players = {
-                agent: make_player(
-                    agent,
-                    assignment,
-                    self.run_id,
-                    self_drive=False,
-                    human_input=human_input,
-                    log_path=self._log_path(agent),
-                    timeout=timeouts.decision,
-                )
-                for agent, assignment in config.workers.items()
-            }
+        self.players: dict[str, Player] = make_players(
+            config.workers,
+            self.run_id,
+            self_drive=self_drive,
+            human_input=human_input,
+            log_path=self._log_path,
+            timeout=timeouts.decision,
+        )
         self._to_move = self.agent
-        self.env_process = self._env_process(behaviors.pop())
+        behavior = next(iter(config.workers.values())).settings.get("behavior", "random")
+        self.env_process = self._env_process(behavior)
         self.env: Init | None = None
         # episode bookkeeping (the runner's own count keys telemetry)
         self.episodes_begun = 0
@@ -195,23 +166,20 @@ class OperatorRunner(PlayLoop, EpisodeBatches):
                 log_path=process.log_path,
                 log_tail=process.log_tail(),
             )
-            self.set_state(OperatorState.ERROR, exc.summary)
-            self.emit(
-                OperatorFailed(
-                    self.config.operator_id, self.run_id, str(exc), exc.log_path, exc.log_tail
-                )
-            )
+            self._failed(exc)
             raise exc from rejected
         except WorkerError as exc:
-            if self._stopping:
-                raise
-            self.set_state(OperatorState.ERROR, exc.summary)
-            self.emit(
-                OperatorFailed(
-                    self.config.operator_id, self.run_id, str(exc), exc.log_path, exc.log_tail
-                )
-            )
+            if not self._stopping:
+                self._failed(exc)
             raise
+
+    def _failed(self, exc: WorkerError) -> None:
+        self.set_state(OperatorState.ERROR, exc.summary)
+        self.emit(
+            OperatorFailed(
+                self.config.operator_id, self.run_id, str(exc), exc.log_path, exc.log_tail
+            )
+        )
 
     async def start(self) -> Init:
         async def go() -> Init:
@@ -275,7 +243,7 @@ class OperatorRunner(PlayLoop, EpisodeBatches):
         self.step_index = 0
         self.episode_return = 0.0
         self.episode_over = False
-        self._mask = mask_of(ready, len(self.labels))
+        self._mask = legal_mask(ready, len(self.labels))
         self._observation = ready.observation
         self._to_move = ready.agent_to_move or self.agent
         self.moves = ready.moves
@@ -291,50 +259,6 @@ class OperatorRunner(PlayLoop, EpisodeBatches):
         )
         self.emit(event)
         return event
-
-    @property
-    def player(self) -> Player:
-        """The first player (the only one in a single-agent operator)."""
-        return self.players[self.agent]
-
-    @property
-    def to_move(self) -> str:
-        """Whose decision the next step needs (turn-based games); the agent otherwise."""
-        return self._to_move
-
-    @property
-    def human_to_move(self) -> bool:
-        return isinstance(self.players.get(self._to_move), HumanPlayer)
-
-    @property
-    def self_driving(self) -> bool:
-        """Every seat is played by the env worker's own baseline."""
-        return all(p.self_driving for p in self.players.values())
-
-    def legal_now(self, action: Any) -> bool:
-        mask = self._mask
-        return (
-            isinstance(action, int)
-            and 0 <= action < max(len(self.labels), 1)
-            and (mask is None or (action < len(mask) and bool(mask[action])))
-        )
-
-    def _label(self, action: Any) -> str:
-        labels = self.labels
-        return (
-            labels[action]
-            if isinstance(action, int) and 0 <= action < len(labels)
-            else (repr(action))
-        )
-
-    @property
-    def labels(self) -> list[str]:
-        return (self.env.action_labels or []) if self.env else []
-
-    @property
-    def action_mask(self) -> list[int] | None:
-        """Which actions are legal now (None: all of them)."""
-        return self._mask
 
     async def step(self, action: Any = None) -> StepTaken | None:
         """One env step; the player decides unless `action` is given (a key already pressed).
@@ -392,7 +316,7 @@ class OperatorRunner(PlayLoop, EpisodeBatches):
     def _stepped(self, result: StepResult) -> StepTaken:
         self.step_index = result.step_index
         self.episode_return = result.episode_return
-        self._mask = mask_of(result, len(self.labels))
+        self._mask = legal_mask(result, len(self.labels))
         self._observation = result.observation
         mover = result.agent or self.agent
         self._to_move = result.agent_to_move or self.agent
