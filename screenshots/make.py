@@ -31,19 +31,29 @@ async def settle(pilot, condition: Callable[[], bool], timeout: float = 30) -> N
 
 
 def frames_everywhere(app: MosaicApp, n: int = 2) -> Callable[[], bool]:
-    return lambda: bool(app.query(FramePane)) and all(
-        p.view.frames_shown >= n or p.has_class("-error") for p in app.query(FramePane))
+    return lambda: (
+        bool(app.query(FramePane))
+        and all(p.view.frames_shown >= n or p.has_class("-error") for p in app.query(FramePane))
+    )
 
 
 def human_lake() -> OperatorConfig:
     return OperatorConfig.single_agent(
-        "op_2", "Me on FrozenLake 8x8", "human", "human", env_name="toytext",
-        task="FrozenLake-v1", settings={}, env_settings={"map_name": "8x8", "is_slippery": False},
-        max_steps=60)
+        "op_2",
+        "Me on FrozenLake 8x8",
+        "human",
+        "human",
+        env_name="toytext",
+        task="FrozenLake-v1",
+        settings={},
+        env_settings={"map_name": "8x8", "is_slippery": False},
+        max_steps=60,
+    )
 
 
-async def shoot(name: str, app: MosaicApp, size: tuple[int, int],
-                act: Callable[[object], Awaitable[None]]) -> None:
+async def shoot(
+    name: str, app: MosaicApp, size: tuple[int, int], act: Callable[[object], Awaitable[None]]
+) -> None:
     async with app.run_test(size=size) as pilot:
         await act(pilot)
         await pilot.pause(0.3)
@@ -91,6 +101,53 @@ async def main() -> None:
 
     app = MosaicApp(demo_operators(), log_dir=tmp, seed=3)
     await shoot("worker-crash", app, (120, 40), crash)
+
+    async def chess_moves(pilot) -> None:
+        from textual.widgets import Input
+
+        app = pilot.app
+        await settle(
+            pilot,
+            lambda: (
+                "chess" in app.session.runners and app.session.runners["chess"].moves is not None
+            ),
+        )
+        pane = app.query_one("#pane-chess", FramePane)
+        box = pane.query_one("#move", Input)
+        await settle(pilot, lambda: box.display)
+        runner = app.session.runners["chess"]
+        for move in ("e4", "Nf3", "Bc4"):
+            box.focus()
+            before = runner.step_index
+            await pilot.press(*move, "enter")
+            await settle(pilot, lambda before=before: runner.step_index >= before + 2)
+        box.focus()
+        await pilot.press(*"O-")  # mid-typing: the completion shows
+
+    from mosaic_tui.core import WorkerAssignment
+
+    chess = OperatorConfig.multi_agent(
+        "chess",
+        "You vs random",
+        "pettingzoo_classic",
+        "chess_v6",
+        {
+            "player_0": WorkerAssignment("human", "human"),
+            "player_1": WorkerAssignment("baseline_worker", "baseline", {"behavior": "random"}),
+        },
+    )
+    four = OperatorConfig.multi_agent(
+        "c4",
+        "Connect four",
+        "pettingzoo_classic",
+        "connect_four_v3",
+        {
+            p: WorkerAssignment("baseline_worker", "baseline", {"behavior": b})
+            for p, b in (("player_0", "cycling"), ("player_1", "random"))
+        },
+    )
+    app = MosaicApp([chess, four], log_dir=tmp, seed=3, pace=2)
+    await shoot("chess", app, (120, 40), chess_moves)
 
     async def nothing(pilot) -> None:
         await pilot.pause(0.2)
