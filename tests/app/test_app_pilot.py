@@ -128,7 +128,10 @@ async def test_add_an_operator_through_the_form(tmp_path: Path, wait_until) -> N
         screen.query_one("#family", Select).value = "toytext"
         await pilot.pause()
         screen.query_one("#task", Select).value = "FrozenLake-v1"
-        screen.query_one("#player-type", Select).value = "human"
+        await wait_until(pilot, lambda: bool(screen.query("#player-agent")))
+        await pilot.pause()
+        screen.query_one("#player-agent .type", Select).value = "human"
+        await pilot.pause()
         max_steps = screen.query_one("#max-steps", Input)
         max_steps.value = "abc"
         await pilot.click("#save")
@@ -162,6 +165,32 @@ async def test_an_env_that_asserts_on_a_setting_is_shown_not_a_crash(
         assert "AssertionError" in str(problems.render())
         assert app.is_running and isinstance(app.screen, ConfigureScreen)
         await pilot.press("escape", "q")
+
+
+async def test_a_game_gets_one_player_row_per_seat(tmp_path: Path, wait_until) -> None:
+    app = MosaicApp([], log_dir=tmp_path, autorun=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("a")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfigureScreen))
+        screen = app.screen
+        screen.query_one("#family", Select).value = "pettingzoo_classic"
+        await pilot.pause()
+        screen.query_one("#task", Select).value = "connect_four_v3"
+        await wait_until(pilot, lambda: bool(screen.query("#player-player_1")))
+        rows = [row.agent for row in screen.query("PlayerRow")]
+        assert rows == ["player_0", "player_1"]  # the env's own ids
+        await pilot.pause()
+        screen.query_one("#player-player_0 .type", Select).value = "human"
+        await pilot.pause()
+        await pilot.click("#save")
+        await wait_until(pilot, lambda: started(app, 1))
+        runner = app.session.runners["op_0"]
+        assert {a: w.worker_type for a, w in runner.config.workers.items()} == {
+            "player_0": "human",
+            "player_1": "baseline",
+        }
+        assert app.query_one("#pane-op_0", FramePane).keys  # 1-7 drop a disc
+        await pilot.press("q")
 
 
 async def test_bad_env_settings_are_refused_before_save(tmp_path: Path, wait_until) -> None:

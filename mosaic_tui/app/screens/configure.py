@@ -18,11 +18,9 @@ from textual.screen import ModalScreen
 from textual.validation import Integer, ValidationResult, Validator
 from textual.widgets import Button, Input, Label, Select, Static
 
-from mosaic_tui.core import OperatorConfig, WorkerAssignment
-from mosaic_tui.envs import installed_families, make_env, tasks
-
-PLAYER_TYPES = [("Baseline", "baseline"), ("Human (keyboard)", "human")]
-BEHAVIORS = [("random", "random"), ("noop", "noop"), ("cycling", "cycling")]
+from mosaic_tui.app.widgets.player_row import PlayerRow
+from mosaic_tui.core import OperatorConfig
+from mosaic_tui.envs import FAMILIES, agent_ids, installed_families, make_env, tasks
 
 
 def parse_settings(text: str) -> dict[str, Any]:
@@ -72,10 +70,8 @@ class ConfigureScreen(ModalScreen[OperatorConfig | None]):
 
     def compose(self) -> ComposeResult:
         cfg = self.config
-        # one player slot per form row is single-agent for now; games come from files
-        families = [(f.title, f.name) for f in installed_families() if f.kind == "single"]
+        families = [(f.title, f.name) for f in installed_families()]
         family = cfg.env_name if cfg else "minigrid"
-        player = next(iter(cfg.workers.values())) if cfg else None
         with Vertical(id="dialog"):
             yield Static(f"Configure operator {self.operator_id}", classes="title")
             with Horizontal(classes="row"):
@@ -120,27 +116,10 @@ class ConfigureScreen(ModalScreen[OperatorConfig | None]):
                     validators=[SettingsValidator()],
                 )
             yield Static("Players (from the environment)", classes="subtitle")
-            with Horizontal(classes="row", id="player-agent"):
-                yield Label("agent", classes="label")
-                yield Select(
-                    PLAYER_TYPES,
-                    allow_blank=False,
-                    id="player-type",
-                    value=player.worker_type if player else "baseline",
-                )
-                yield Select(
-                    BEHAVIORS,
-                    allow_blank=False,
-                    id="behavior",
-                    value=(
-                        player.settings.get("behavior", "random")
-                        if player and player.worker_type == "baseline"
-                        else "random"
-                    ),
-                )
+            yield Vertical(id="players")
             yield Static(
-                "RL and LLM players need their workers, which this version does not ship yet."
-                " Turn-based games: open a file (mosaic-tui app examples/tictactoe.toml).",
+                "One row per player of the chosen task, from the env itself. RL and LLM"
+                " players need their workers, which this version does not ship yet.",
                 classes="note",
             )
             yield Static("", id="problems")
@@ -149,8 +128,30 @@ class ConfigureScreen(ModalScreen[OperatorConfig | None]):
                 yield Button("Save", variant="primary", id="save")
 
     def on_mount(self) -> None:
-        self._show_behavior()
+        self.load_players(str(self.query_one("#task", Select).value))
         self.query_one("#name", Input).focus()
+
+    @on(Select.Changed, "#task")
+    def _task_changed(self, event: Select.Changed) -> None:
+        self.load_players(str(event.value))
+
+    def load_players(self, task: str) -> None:
+        if task != getattr(self, "_players_task", None):  # the same task keeps its rows
+            self._players_task = task
+            self._load_players(task)
+
+    @work(exclusive=True, group="players")
+    async def _load_players(self, task: str) -> None:
+        """Rows for the task's own player ids (building a game env is quick; off the loop)."""
+        try:
+            agents = await asyncio.to_thread(agent_ids, task)
+        except Exception as exc:
+            self.query_one("#problems", Static).update(f"[red]{escape(str(exc))}[/]")
+            return
+        known = self.config.workers if self.config and self.config.task == task else {}
+        box = self.query_one("#players", Vertical)
+        await box.remove_children()
+        await box.mount_all(PlayerRow(agent, known.get(agent)) for agent in agents)
 
     @staticmethod
     def _task_options(family: str) -> list[tuple[str, str]]:
@@ -173,11 +174,6 @@ class ConfigureScreen(ModalScreen[OperatorConfig | None]):
         task = self.query_one("#task", Select)
         task.set_options(self._task_options(family))
         task.value = self._default_task(family)
-
-    @on(Select.Changed, "#player-type")
-    def _show_behavior(self) -> None:
-        kind = self.query_one("#player-type", Select).value
-        self.query_one("#behavior", Select).display = kind == "baseline"
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
@@ -225,19 +221,18 @@ class ConfigureScreen(ModalScreen[OperatorConfig | None]):
 
     def build(self) -> OperatorConfig:
         value = lambda selector: self.query_one(selector, Input).value.strip()  # noqa: E731
-        kind = str(self.query_one("#player-type", Select).value)
-        if kind == "human":
-            assignment = WorkerAssignment("human", "human", {})
-        else:
-            behavior = str(self.query_one("#behavior", Select).value)
-            assignment = WorkerAssignment("baseline_worker", "baseline", {"behavior": behavior})
+        workers = {row.agent: row.assignment() for row in self.query(PlayerRow)}
+        if not workers:
+            raise ValueError("the players are still loading; try again in a moment")
         task = str(self.query_one("#task", Select).value)
+        family = str(self.query_one("#family", Select).value)
         return OperatorConfig(
             operator_id=self.operator_id,
             display_name=value("#name") or task,
-            env_name=str(self.query_one("#family", Select).value),
+            env_name=family,
             task=task,
-            workers={"agent": assignment},
+            workers=workers,
+            execution_mode="parallel" if FAMILIES[family].kind == "parallel" else "aec",
             max_steps=int(value("#max-steps")) if value("#max-steps") else None,
             seed=int(value("#seed")) if value("#seed") else None,
             env_settings=parse_settings(value("#env-settings")),
