@@ -272,13 +272,16 @@ class OperatorRunner(Seats, PlayLoop, EpisodeBatches):
                 return None
             if action is None:
                 try:
-                    action = await self.players[self._to_move].decide(
-                        Decision(
-                            self._to_move,
-                            self.step_index,
-                            self.labels,
-                            self._mask,
-                            self._observation,
+                    # a decision worker that dies or refuses marks the operator, like the env
+                    action = await self._guard(
+                        self.players[self._to_move].decide(
+                            Decision(
+                                self._to_move,
+                                self.step_index,
+                                self.labels,
+                                self._mask,
+                                self._observation,
+                            )
                         )
                     )
                 except DecisionWithdrawn:

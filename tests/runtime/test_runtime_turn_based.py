@@ -106,3 +106,32 @@ async def test_a_human_against_a_baseline_by_key(tmp_path: Path) -> None:
         assert runner.state.value != "error" and len(steps) == 2
     finally:
         await session.stop_all()
+
+
+async def test_a_seat_whose_worker_dies_stops_the_game_with_its_name(tmp_path: Path) -> None:
+    import os
+    import signal
+
+    import pytest
+
+    from mosaic_tui.runtime import OperatorFailed, WorkerError
+
+    runner = OperatorRunner(
+        game("connect_four_v3", "cycling", "random", ("player_0", "player_1")), log_dir=tmp_path
+    )
+    events: list[RunnerEvent] = []
+    runner.listeners.append(events.append)
+    await runner.start()
+    try:
+        await runner.reset(1)
+        await runner.step()  # player_0 moved; player_1 is next
+        seat = runner.players["player_1"]
+        os.kill(seat.process.pid, signal.SIGKILL)  # type: ignore[attr-defined]
+        with pytest.raises(WorkerError, match=r"baseline_worker\[player_1\]"):
+            await runner.step()
+        failed = [e for e in events if isinstance(e, OperatorFailed)]
+        assert len(failed) == 1 and "player_1" in failed[0].message
+        assert runner.state.value == "error"
+    finally:
+        await runner.stop()
+    assert not runner.env_process.alive
