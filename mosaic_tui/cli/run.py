@@ -88,13 +88,14 @@ def summary_table(result: ExperimentResult) -> Table:
         ("success", "right"),
         ("length", "right"),
         ("steps/s", "right"),
+        ("per player", "left"),
     ):
         table.add_column(name, justify=justify)  # type: ignore[arg-type]
     for o in result.outcomes:
         s = o.summary
         if s is None or s.episodes == 0:
             table.add_row(
-                o.config.operator_id, "0", "-", "-", "-", "[red]failed[/]" if o.error else "-"
+                o.config.operator_id, "0", "-", "-", "-", "[red]failed[/]" if o.error else "-", ""
             )
             continue
         success = "-" if s.success_rate is None else f"{s.success_rate:.2f}"
@@ -105,6 +106,7 @@ def summary_table(result: ExperimentResult) -> Table:
             success,
             f"{s.mean_length:.1f}",
             f"{o.steps_per_second:,.0f}",
+            "  ".join(f"{a} {r:+.2f}" for a, r in (s.player_returns or {}).items()),
         )
     return table
 

@@ -21,6 +21,7 @@ class RunSummary:
     success_rate: float | None
     mean_length: float
     total_steps: int
+    player_returns: dict[str, float] | None = None  # multi-agent: each player's mean return
 
 
 def summarize(run_id: str, episodes: Sequence[EpisodeRow]) -> RunSummary:
@@ -29,6 +30,10 @@ def summarize(run_id: str, episodes: Sequence[EpisodeRow]) -> RunSummary:
     returns = [e.total_reward for e in episodes]
     lengths = [e.length for e in episodes]
     successes = [e.success for e in episodes if e.success is not None]
+    players: dict[str, list[float]] = {}
+    for e in episodes:
+        for agent, value in (e.rewards or {}).items():
+            players.setdefault(agent, []).append(value)
     return RunSummary(
         run_id=run_id,
         episodes=n,
@@ -37,4 +42,5 @@ def summarize(run_id: str, episodes: Sequence[EpisodeRow]) -> RunSummary:
         success_rate=statistics.fmean(successes) if successes else None,
         mean_length=statistics.fmean(lengths) if n else 0.0,
         total_steps=sum(lengths),
+        player_returns={a: statistics.fmean(v) for a, v in players.items()} or None,
     )

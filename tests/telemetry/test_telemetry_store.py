@@ -302,3 +302,16 @@ def test_killed_process_loses_only_the_episode_in_progress(tmp_path: Path) -> No
             (0, 1),
             (0, 2),
         ]
+
+
+def test_summary_gives_each_players_mean_return() -> None:
+    from mosaic_tui.telemetry.summary import summarize
+
+    rows = [
+        EpisodeRow("r", i, i, 0.0, 9, True, False, 0.0, 1.0, rewards={"p1": w, "p2": -w})
+        for i, w in enumerate([1.0, 1.0, -1.0, 0.0])
+    ]
+    summary = summarize("r", rows)
+    assert summary.player_returns == {"p1": 0.25, "p2": -0.25}
+    single = summarize("r", [EpisodeRow("r", 0, 0, 1.0, 3, True, False, 0.0, 1.0)])
+    assert single.player_returns is None
