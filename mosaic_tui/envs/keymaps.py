@@ -62,7 +62,11 @@ KEYMAPS: dict[str, tuple[KeyBinding, ...]] = {
 
 
 # Games played by typing a move instead of pressing a key.
-TYPED = ("chess",)
+TYPED = ("chess", "go")
+TYPED_LEGENDS = {
+    "chess": "tab to the move box, type e2e4 or Nf3 (→ completes), enter plays · v: frame",
+    "go": "tab to the move box, type a point (D4) or pass, enter plays · v: frame",
+}
 # Legends for games whose keys are digits naming a square or a column.
 LEGENDS = {
     "tictactoe": "1-9 play that cell (numbers on the board)",
@@ -92,7 +96,7 @@ def bindings(task: str) -> tuple[KeyBinding, ...]:
 def legend(task: str, labels: list[str]) -> str:
     """One line such as `← left  → right  ↑ forward  space pickup`."""
     if typed(task):
-        return "tab to the move box, type e2e4 or Nf3 (→ completes), enter plays · v: frame"
+        return next(text for prefix, text in TYPED_LEGENDS.items() if task.startswith(prefix))
     special = next((text for prefix, text in LEGENDS.items() if task.startswith(prefix)), None)
     if special:
         return special

@@ -494,3 +494,18 @@ def test_board_games_send_text_boards_and_chess_names_its_moves(env_worker) -> N
     step = chess.request({"cmd": "step", "action": moves["e4"]}, "step")
     assert step["agent"] == "player_0" and "♙" in step["board"][4]  # rank 4 has the pawn
     assert "e7e5" in step["moves"]  # black's replies
+
+
+def test_go_is_played_by_points(env_worker) -> None:
+    client = env_worker("go_v5", "--env-settings", '{"board_size": 9}')
+    shown = {"width": 40, "height": 40}
+    ready = client.request(
+        {"cmd": "reset", "seed": 1, "auto_reset": False, "frame": shown}, "ready"
+    )
+    moves = ready["moves"]
+    assert len(moves) == 82 and "pass" in moves and "J9" in moves and "I9" not in moves
+    assert ready["board"][-1].split() == list("ABCDEFGHJ")
+    step = client.request({"cmd": "step", "action": moves["D4"]}, "step")
+    row = step["board"][9 - 4]  # the line for row 4
+    assert row.split()[0] == "4" and row.split()[1 + 3] == "●"  # black stone on D4
+    assert "D4" not in step["moves"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 TTT = {0: "·", 1: "X", 2: "O"}
+GO_LETTERS = "ABCDEFGHJKLMNOPQRST"  # go skips I
 C4 = {0: "·", 1: "●", 2: "○"}
 
 
@@ -31,14 +32,32 @@ def text_board(task: str, env: Any) -> list[str] | None:
         board = base.board
         lines = board.unicode(empty_square="·").splitlines()
         return [f"{8 - i} {line}" for i, line in enumerate(lines)] + ["  a b c d e f g h"]
+    if task.startswith("go"):
+        grid, n = base._go.board, base._N  # 1 black, -1 white, 0 empty; row 0 is the top
+        letters = GO_LETTERS[:n]
+        stones = {1: "●", -1: "○", 0: "·"}
+        rows = [f"{n - r:>2} " + " ".join(stones[int(v)] for v in grid[r]) for r in range(n)]
+        return [*rows, "   " + " ".join(letters)]
     return None
 
 
 def named_moves(
     task: str, env: Any, mask: list[int] | None, agent: str | None
 ) -> dict[str, int] | None:
-    """Legal moves by name (UCI and SAN) -> action index, for games that need typing."""
-    if not task.startswith("chess") or mask is None or agent is None:
+    """Legal moves by name -> action index, for games that need typing: chess (UCI and SAN)
+    and go (points like D4, and `pass`)."""
+    if mask is None or agent is None:
+        return None
+    if task.startswith("go"):
+        from pettingzoo.classic.go import coords
+
+        n = env.unwrapped._N
+        return {
+            ("pass" if a == n * n else coords.to_gtp(coords.from_flat(a))): a
+            for a, legal in enumerate(mask)
+            if legal
+        }
+    if not task.startswith("chess"):
         return None
     from pettingzoo.classic.chess import chess_utils
 
