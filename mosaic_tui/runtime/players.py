@@ -12,7 +12,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from mosaic_tui.core import WorkerAssignment
+from mosaic_tui.core import (
+    OperatorConfig,
+    OperatorService,
+    PolicyMappingService,
+    WorkerAssignment,
+)
 from mosaic_tui.protocol import ActionSelected, Init, InitAgent, Reset, SelectAction
 from mosaic_tui.runtime.launcher import LaunchError, worker
 from mosaic_tui.runtime.process import WorkerProcess
@@ -208,6 +213,46 @@ class HumanPlayer:
 
 
 SELF_DRIVING_SETTINGS = {"behavior"}
+
+
+@dataclass
+class Seat:
+    """A player slot registered with the core's OperatorService, so PolicyMappingService can
+    route each agent to it. Decisions are asynchronous here (`player.decide`), so the
+    synchronous Operator hooks do nothing."""
+
+    id: str
+    name: str
+    player: Player
+
+    def select_action(self, observation: Any, info: dict[str, Any] | None = None) -> Any:
+        return None
+
+    def reset(self, seed: int | None = None) -> None:
+        return None
+
+    def on_step_result(
+        self,
+        observation: Any,
+        reward: float,
+        terminated: bool,
+        truncated: bool,
+        info: dict[str, Any],
+    ) -> None:
+        return None
+
+
+def routing(
+    config: OperatorConfig, players: dict[str, Player]
+) -> tuple[OperatorService, PolicyMappingService]:
+    """Register a Seat per player and bind each agent to its own (`<worker_id>:<agent>`)."""
+    service = OperatorService()
+    for agent, assignment in config.workers.items():
+        service.register_operator(
+            Seat(f"{assignment.worker_id}:{agent}", agent, players[agent]),
+            category=assignment.worker_type,
+        )
+    return service, PolicyMappingService.from_config(config, service)
 
 
 def make_players(

@@ -44,8 +44,10 @@ from mosaic_tui.runtime.players import (
     DecisionWithdrawn,
     HumanInput,
     Player,
+    Seat,
     WorkerPlayer,
     make_players,
+    routing,
 )
 from mosaic_tui.runtime.process import CommandRejected, WorkerError, WorkerProcess
 from mosaic_tui.runtime.seats import Seats
@@ -90,6 +92,8 @@ class OperatorRunner(Seats, PlayLoop, EpisodeBatches):
             log_path=self._log_path,
             timeout=timeouts.decision,
         )
+        # PolicyMappingService routes each agent to its seat's decision-maker
+        self.operators, self.routing = routing(config, self.players)
         self._to_move = self.agent
         behavior = next(iter(config.workers.values())).settings.get("behavior", "random")
         self.env_process = self._env_process(behavior)
@@ -260,6 +264,14 @@ class OperatorRunner(Seats, PlayLoop, EpisodeBatches):
         self.emit(event)
         return event
 
+    def decider(self, agent: str) -> Player:
+        """The decision-maker the policy mapping binds this agent to."""
+        binding = self.routing.get_binding(agent)
+        seat = self.operators.get_operator(binding.policy_id) if binding else None
+        if not isinstance(seat, Seat):
+            raise LaunchError(f"{self.config.operator_id}: no decision-maker is bound to {agent}")
+        return seat.player
+
     async def step(self, action: Any = None) -> StepTaken | None:
         """One env step; the player decides unless `action` is given (a key already pressed).
 
@@ -274,7 +286,7 @@ class OperatorRunner(Seats, PlayLoop, EpisodeBatches):
                 try:
                     # a decision worker that dies or refuses marks the operator, like the env
                     action = await self._guard(
-                        self.players[self._to_move].decide(
+                        self.decider(self._to_move).decide(
                             Decision(
                                 self._to_move,
                                 self.step_index,

@@ -135,3 +135,29 @@ async def test_a_seat_whose_worker_dies_stops_the_game_with_its_name(tmp_path: P
     finally:
         await runner.stop()
     assert not runner.env_process.alive
+
+
+def test_each_seat_is_routed_through_the_policy_mapping() -> None:
+    from mosaic_tui.core import PolicyMappingService
+
+    cfg = OperatorConfig.multi_agent(
+        "ttt",
+        "T",
+        "pettingzoo_classic",
+        "tictactoe_v3",
+        {
+            "player_1": WorkerAssignment("human", "human"),
+            "player_2": WorkerAssignment("baseline_worker", "baseline", {"behavior": "noop"}),
+        },
+    )
+
+    async def keyboard(decision):  # pragma: no cover - never asked here
+        return 0
+
+    runner = OperatorRunner(cfg, human_input=keyboard)
+    assert isinstance(runner.routing, PolicyMappingService)
+    assert runner.routing.get_binding("player_2").policy_id == "baseline_worker:player_2"
+    assert runner.routing.get_binding("player_1").policy_id == "human:player_1"
+    assert runner.decider("player_1") is runner.players["player_1"]
+    assert runner.decider("player_2") is runner.players["player_2"]
+    assert runner.routing.paradigm.value == "sequential"
