@@ -107,7 +107,7 @@ async def test_run_pause_and_pace(tmp_path: Path) -> None:
         await asyncio.sleep(1.0)
         session.pause()
         ran = len(steps)
-        assert 8 <= ran <= 30, ran  # about 20 steps/s
+        assert 5 <= ran <= 30, ran  # about 20 steps/s (a loaded CI box may lag, never burst)
         await asyncio.sleep(0.3)
         assert len(steps) - ran <= 1  # at most the step in flight
     finally:
