@@ -17,6 +17,7 @@ from mosaic_tui.core.config import (
     default_workers,
 )
 from mosaic_tui.core.operator import (
+    AbstainingOperator,
     HumanOperator,
     Operator,
     OperatorController,
@@ -39,6 +40,7 @@ __all__ = [
     "WORKER_TYPES",
     "AgentPolicyBinding",
     "EpisodeSummary",
+    "AbstainingOperator",
     "HumanOperator",
     "MultiAgentStepState",
     "MultiOperatorService",

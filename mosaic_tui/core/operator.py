@@ -14,6 +14,7 @@ from typing import Any, Protocol, runtime_checkable
 from mosaic_tui.core.paradigm import SteppingParadigm
 
 __all__ = [
+    "AbstainingOperator",
     "HumanOperator",
     "Operator",
     "OperatorController",
@@ -207,7 +208,7 @@ class OperatorService:
         return self._last_seed
 
 
-class _Abstaining:
+class AbstainingOperator:
     """Shared no-op behaviour of operators whose actions are decided elsewhere."""
 
     def select_action(self, observation: Any, info: dict[str, Any] | None = None) -> Any | None:
@@ -228,7 +229,7 @@ class _Abstaining:
 
 
 @dataclass
-class HumanOperator(_Abstaining):
+class HumanOperator(AbstainingOperator):
     """Stands in for a human: actions come from key presses in the app, never from here."""
 
     id: str = "human_keyboard"
@@ -236,7 +237,7 @@ class HumanOperator(_Abstaining):
 
 
 @dataclass
-class WorkerOperator(_Abstaining):
+class WorkerOperator(AbstainingOperator):
     """Stands in for a worker subprocess, which chooses its actions out of band."""
 
     id: str

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from mosaic_tui.core import (
+    AbstainingOperator,
     OperatorConfig,
     OperatorService,
     PolicyMappingService,
@@ -216,30 +217,14 @@ SELF_DRIVING_SETTINGS = {"behavior"}
 
 
 @dataclass
-class Seat:
+class Seat(AbstainingOperator):
     """A player slot registered with the core's OperatorService, so PolicyMappingService can
     route each agent to it. Decisions are asynchronous here (`player.decide`), so the
-    synchronous Operator hooks do nothing."""
+    synchronous Operator hooks abstain."""
 
     id: str
     name: str
     player: Player
-
-    def select_action(self, observation: Any, info: dict[str, Any] | None = None) -> Any:
-        return None
-
-    def reset(self, seed: int | None = None) -> None:
-        return None
-
-    def on_step_result(
-        self,
-        observation: Any,
-        reward: float,
-        terminated: bool,
-        truncated: bool,
-        info: dict[str, Any],
-    ) -> None:
-        return None
 
 
 def routing(
