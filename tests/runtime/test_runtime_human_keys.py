@@ -5,29 +5,9 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from mosaic_tui.core import OperatorConfig
+from runtime_helpers import human, settle
+
 from mosaic_tui.runtime import DecisionWithdrawn, HumanKeyboard, Session
-
-
-def human(op_id: str = "me", max_steps: int = 50) -> OperatorConfig:
-    return OperatorConfig.single_agent(
-        op_id,
-        op_id,
-        "human",
-        "human",
-        env_name="minigrid",
-        task="MiniGrid-Empty-8x8-v0",
-        settings={},
-        max_steps=max_steps,
-    )
-
-
-async def settle(condition, timeout: float = 10.0) -> None:
-    loop = asyncio.get_running_loop()
-    end = loop.time() + timeout
-    while not condition():
-        assert loop.time() < end, "condition not reached"
-        await asyncio.sleep(0.01)
 
 
 async def test_keyboard_withdraw_and_hold() -> None:

@@ -6,6 +6,7 @@ import asyncio
 from pathlib import Path
 
 import pytest
+from runtime_helpers import collect
 
 from mosaic_tui.core import OperatorConfig, OperatorState
 from mosaic_tui.protocol import FrameRequest
@@ -41,17 +42,6 @@ def config(
         max_steps=max_steps,
         settings={"behavior": behavior, **settings} if kind == "baseline" else {},
     )
-
-
-async def collect(runner: OperatorRunner, seeds: list[int], **kw) -> list[RunnerEvent]:
-    events: list[RunnerEvent] = []
-    runner.listeners.append(events.append)
-    await runner.start()
-    try:
-        await runner.run_episodes(seeds, **kw)
-    finally:
-        await runner.stop()
-    return events
 
 
 def table(events: list[RunnerEvent]) -> list[tuple]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+from runtime_helpers import human
+
 from mosaic_tui.core import OperatorConfig
 from mosaic_tui.runtime import Session, StepTaken
 
@@ -20,19 +22,6 @@ def baseline(op_id: str, task: str = "MiniGrid-Empty-8x8-v0", **kw) -> OperatorC
         settings={"behavior": "random"},
         max_steps=5,
         **kw,
-    )
-
-
-def human(op_id: str) -> OperatorConfig:
-    return OperatorConfig.single_agent(
-        op_id,
-        op_id,
-        "human",
-        "human",
-        env_name="minigrid",
-        task="MiniGrid-Empty-8x8-v0",
-        settings={},
-        max_steps=5,
     )
 
 
@@ -82,7 +71,7 @@ async def test_step_all_waits_for_the_human_then_steps_everyone(tmp_path: Path) 
     session = Session(log_dir=tmp_path, seed=2)
     try:
         ai = await session.add(baseline("ai"))
-        me = await session.add(human("me"))
+        me = await session.add(human("me", max_steps=5))
         stepping = asyncio.create_task(session.step_all())
         while not session.keyboards["me"].waiting:
             await asyncio.sleep(0.01)

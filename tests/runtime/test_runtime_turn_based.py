@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from runtime_helpers import collect
+
 from mosaic_tui.core import OperatorConfig, WorkerAssignment
 from mosaic_tui.runtime import EpisodeEnded, OperatorRunner, RunnerEvent, StepTaken
 
@@ -21,19 +23,8 @@ def game(task: str, first: str, second: str, agents: tuple[str, str]) -> Operato
     )
 
 
-async def play(runner: OperatorRunner, seeds: list[int], **kw) -> list[RunnerEvent]:
-    events: list[RunnerEvent] = []
-    runner.listeners.append(events.append)
-    await runner.start()
-    try:
-        await runner.run_episodes(seeds, **kw)
-    finally:
-        await runner.stop()
-    return events
-
-
 async def test_players_alternate_and_the_game_ends_with_per_player_rewards(tmp_path: Path) -> None:
-    events = await play(
+    events = await collect(
         OperatorRunner(
             game("tictactoe_v3", "random", "random", ("player_1", "player_2")), log_dir=tmp_path
         ),
@@ -59,7 +50,7 @@ async def test_a_team_of_different_baselines_uses_a_decision_worker_per_player(
         game("connect_four_v3", "cycling", "random", ("player_0", "player_1")), log_dir=tmp_path
     )
     assert not runner.self_driving
-    events = await play(runner, [5])
+    events = await collect(runner, [5])
     steps = [e for e in events if isinstance(e, StepTaken)]
     cycling = [s.action for s in steps if s.agent == "player_0"]
     assert cycling[:3] == [0, 1, 2]  # cycling plays columns in turn (none is full yet)
@@ -68,8 +59,8 @@ async def test_a_team_of_different_baselines_uses_a_decision_worker_per_player(
 
 async def test_same_seeds_same_game(tmp_path: Path) -> None:
     cfg = game("connect_four_v3", "random", "random", ("player_0", "player_1"))
-    one = await play(OperatorRunner(cfg, log_dir=tmp_path), [7, 8])
-    two = await play(OperatorRunner(cfg, log_dir=tmp_path), [7, 8], stream=False)
+    one = await collect(OperatorRunner(cfg, log_dir=tmp_path), [7, 8])
+    two = await collect(OperatorRunner(cfg, log_dir=tmp_path), [7, 8], stream=False)
     table = lambda ev: [
         (e.episode, e.agent, e.action)
         for e in ev  # noqa: E731

@@ -1,0 +1,43 @@
+"""Shared by the runtime tests: configs, running a runner to completion, waiting on a condition."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+from mosaic_tui.core import OperatorConfig
+from mosaic_tui.runtime import OperatorRunner, RunnerEvent
+
+
+def human(op_id: str = "me", max_steps: int = 50) -> OperatorConfig:
+    """A human on MiniGrid's empty room."""
+    return OperatorConfig.single_agent(
+        op_id,
+        op_id,
+        "human",
+        "human",
+        env_name="minigrid",
+        task="MiniGrid-Empty-8x8-v0",
+        settings={},
+        max_steps=max_steps,
+    )
+
+
+async def collect(runner: OperatorRunner, seeds: list[int], **kw) -> list[RunnerEvent]:
+    """Start the runner, run these episodes, stop it; every event it emitted."""
+    events: list[RunnerEvent] = []
+    runner.listeners.append(events.append)
+    await runner.start()
+    try:
+        await runner.run_episodes(seeds, **kw)
+    finally:
+        await runner.stop()
+    return events
+
+
+async def settle(condition: Callable[[], bool], timeout: float = 10.0) -> None:
+    loop = asyncio.get_running_loop()
+    end = loop.time() + timeout
+    while not condition():
+        assert loop.time() < end, "condition not reached"
+        await asyncio.sleep(0.01)
