@@ -28,6 +28,25 @@ def human_lake(op_id: str = "op_h") -> OperatorConfig:
     )
 
 
+async def open_form(
+    pilot, wait_until, family: str | None = None, task: str | None = None, seat: str | None = None
+) -> ConfigureScreen:
+    """Press `a`, pick the family and task, and wait for the player rows (up to `seat`)."""
+    app = pilot.app
+    await pilot.press("a")
+    await wait_until(pilot, lambda: isinstance(app.screen, ConfigureScreen))
+    screen = app.screen
+    if family is not None:
+        screen.query_one("#family", Select).value = family
+        await pilot.pause()
+    if task is not None:
+        screen.query_one("#task", Select).value = task
+    if seat is not None:
+        await wait_until(pilot, lambda: bool(screen.query(f"#player-{seat}")))
+        await pilot.pause()  # the row's selects finish mounting before they are changed
+    return screen
+
+
 def started(app: MosaicApp, n: int) -> bool:
     return len(app.session.runners) == n and all(
         r.env is not None and r.episode >= 0 for r in app.session.runners.values()
@@ -122,14 +141,7 @@ async def test_a_crashed_worker_is_shown_and_the_others_keep_running(
 async def test_add_an_operator_through_the_form(tmp_path: Path, wait_until) -> None:
     app = MosaicApp([], log_dir=tmp_path, autorun=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("a")
-        await wait_until(pilot, lambda: isinstance(app.screen, ConfigureScreen))
-        screen = app.screen
-        screen.query_one("#family", Select).value = "toytext"
-        await pilot.pause()
-        screen.query_one("#task", Select).value = "FrozenLake-v1"
-        await wait_until(pilot, lambda: bool(screen.query("#player-agent")))
-        await pilot.pause()
+        screen = await open_form(pilot, wait_until, "toytext", "FrozenLake-v1", "agent")
         screen.query_one("#player-agent .type", Select).value = "human"
         await pilot.pause()
         max_steps = screen.query_one("#max-steps", Input)
@@ -155,9 +167,7 @@ async def test_an_env_that_asserts_on_a_setting_is_shown_not_a_crash(
 ) -> None:
     app = MosaicApp([], log_dir=tmp_path, autorun=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("a")
-        await wait_until(pilot, lambda: isinstance(app.screen, ConfigureScreen))
-        screen = app.screen
+        screen = await open_form(pilot, wait_until)
         screen.query_one("#env-settings", Input).value = "size=2"  # MiniGrid asserts on it
         await pilot.click("#save")
         problems = screen.query_one("#problems", Static)
@@ -170,16 +180,11 @@ async def test_an_env_that_asserts_on_a_setting_is_shown_not_a_crash(
 async def test_a_game_gets_one_player_row_per_seat(tmp_path: Path, wait_until) -> None:
     app = MosaicApp([], log_dir=tmp_path, autorun=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("a")
-        await wait_until(pilot, lambda: isinstance(app.screen, ConfigureScreen))
-        screen = app.screen
-        screen.query_one("#family", Select).value = "pettingzoo_classic"
-        await pilot.pause()
-        screen.query_one("#task", Select).value = "connect_four_v3"
-        await wait_until(pilot, lambda: bool(screen.query("#player-player_1")))
+        screen = await open_form(
+            pilot, wait_until, "pettingzoo_classic", "connect_four_v3", "player_1"
+        )
         rows = [row.agent for row in screen.query("PlayerRow")]
         assert rows == ["player_0", "player_1"]  # the env's own ids
-        await pilot.pause()
         screen.query_one("#player-player_0 .type", Select).value = "human"
         await pilot.pause()
         await pilot.click("#save")
@@ -196,12 +201,7 @@ async def test_a_game_gets_one_player_row_per_seat(tmp_path: Path, wait_until) -
 async def test_bad_env_settings_are_refused_before_save(tmp_path: Path, wait_until) -> None:
     app = MosaicApp([], log_dir=tmp_path, autorun=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("a")
-        await wait_until(pilot, lambda: isinstance(app.screen, ConfigureScreen))
-        screen = app.screen
-        screen.query_one("#family", Select).value = "toytext"
-        await pilot.pause()
-        screen.query_one("#task", Select).value = "FrozenLake-v1"
+        screen = await open_form(pilot, wait_until, "toytext", "FrozenLake-v1")
         screen.query_one("#env-settings", Input).value = "no_such_setting=1"
         await pilot.click("#save")
         problems = screen.query_one("#problems", Static)
