@@ -113,21 +113,54 @@ def installed_families() -> list[Family]:
     return [f for f in FAMILIES.values() if f.installed]
 
 
-@cache
 def _registry() -> dict[str, str]:
-    """Every registered task id -> the module of its entry point."""
+    """Every installed task id -> the module of its entry point (scans PettingZoo too)."""
+    return {**_pettingzoo_classic(), **_gym_registry()}
+
+
+@cache
+def _gym_registry() -> dict[str, str]:
+    """Gymnasium task ids -> entry-point module: cheap, no game module imported."""
     import gymnasium
 
     for fam in installed_families():
         if fam.name in _REGISTERS:
             importlib.import_module(_REGISTERS[fam.name])
-    out = dict(_pettingzoo_classic())
+    out = {}
     for task, spec in gymnasium.registry.items():
         entry = spec.entry_point
         out[task] = (
             entry.split(":")[0] if isinstance(entry, str) else getattr(entry, "__module__", "")
         )
     return out
+
+
+def _module_of(task: str) -> str | None:
+    """The module of one task, importing only that game's module (a worker start-up pays for
+    its own env, not for scanning every PettingZoo game)."""
+    module = _gym_registry().get(task)
+    if module is not None:
+        return module
+    name = f"{PETTINGZOO_CLASSIC}.{task}"
+    if (
+        not task.rsplit("_v", 1)[-1].isdigit()
+        or importlib.util.find_spec(PETTINGZOO_CLASSIC) is None
+    ):
+        return None
+    try:
+        if importlib.util.find_spec(name) is None:
+            return None
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            importlib.import_module(name)
+    except ImportError as exc:  # the game exists but its extra is missing: say how to get it
+        raise EnvError(
+            f"{task} needs {exc.name or 'a missing package'}:"
+            f" {FAMILIES['pettingzoo_classic'].install_hint}"
+        ) from None
+    except Exception:
+        return None
+    return name
 
 
 @cache
@@ -161,7 +194,7 @@ def tasks(family_name: str) -> list[str]:
 
 
 def family_of(task: str) -> Family | None:
-    module = _registry().get(task)
+    module = _module_of(task)
     if module is None:
         return None
     return next((f for f in installed_families() if f.owns(task, module)), None)
@@ -193,7 +226,7 @@ def make_env(task: str, *, render_mode: str | None = "rgb_array", **settings: An
     fam = check_task(task)
     try:
         if fam.kind == "aec":
-            module = importlib.import_module(_registry()[task])
+            module = importlib.import_module(f"{PETTINGZOO_CLASSIC}.{task}")
             return module.env(render_mode=render_mode, **settings)
         import gymnasium
 
