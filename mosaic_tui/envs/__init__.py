@@ -11,7 +11,9 @@ from mosaic_tui.envs.catalog import (
     family_of,
     installed_families,
     make_env,
+    stepping,
     tasks,
+    warm_up_note,
 )
 
 __all__ = [
@@ -27,5 +29,7 @@ __all__ = [
     "installed_families",
     "make_env",
     "noop_action",
+    "stepping",
+    "warm_up_note",
     "tasks",
 ]

@@ -26,13 +26,14 @@ NOOP_LABELS = ("done", "noop", "no-op", "nothing", "no push", "torque 0", "stay"
 
 def action_labels(env: Any, n: int) -> list[str]:
     """Human-readable names for actions 0..n-1 of a Gymnasium env."""
-    base = env.unwrapped
+    base = getattr(env, "unwrapped", env)
     enum = getattr(base, "actions", None)  # MiniGrid's Actions IntEnum
     if enum is not None and hasattr(enum, "__members__"):
         names = {int(v): k for k, v in enum.__members__.items()}
         if len(names) >= n:
             return [names.get(i, str(i)) for i in range(n)]
-    task = env.spec.id if env.spec is not None else ""
+    spec = getattr(env, "spec", None)
+    task = spec.id if spec is not None else ""
     for prefix, labels in _LABELS.items():
         if task.startswith(prefix) and len(labels) == n:
             return list(labels)

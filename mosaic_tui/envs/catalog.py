@@ -92,13 +92,39 @@ FAMILIES: dict[str, Family] = {
             kind="aec",
             smoke_task="tictactoe_v3",
         ),
+        Family(
+            "pettingzoo_butterfly",
+            "PettingZoo butterfly (simultaneous)",
+            ("pettingzoo", "pygame"),
+            "butterfly",
+            _module_is("pettingzoo.butterfly"),
+            kind="parallel",
+            smoke_task="cooperative_pong_v6",
+        ),
+        Family(
+            "multigrid",
+            "MOSAIC MultiGrid (simultaneous)",
+            ("mosaic_multigrid",),
+            "multigrid",
+            _id_starts("MosaicMultiGrid-"),
+            kind="parallel",
+            smoke_task="MosaicMultiGrid-S-2v2-IndAgObs-v1",
+        ),
     )
 }
 
-PETTINGZOO_CLASSIC = "pettingzoo.classic"
+# PettingZoo packages scanned for games (their envs are not in Gymnasium's registry).
+PETTINGZOO = {
+    "pettingzoo_classic": "pettingzoo.classic",
+    "pettingzoo_butterfly": "pettingzoo.butterfly",
+}
 
-# Modules whose import registers their env ids with Gymnasium.
-_REGISTERS = {"minigrid": "minigrid", "babyai": "minigrid"}
+# Modules whose import registers their env ids with Gymnasium, by the ids' prefix.
+_REGISTERS = {
+    "MiniGrid-": "minigrid",
+    "BabyAI-": "minigrid",
+    "MosaicMultiGrid-": "mosaic_multigrid.envs",
+}
 
 
 def family(name: str) -> Family:
@@ -115,17 +141,23 @@ def installed_families() -> list[Family]:
 
 def _registry() -> dict[str, str]:
     """Every installed task id -> the module of its entry point (scans PettingZoo too)."""
-    return {**_pettingzoo_classic(), **_gym_registry()}
+    found: dict[str, str] = {}
+    for package in PETTINGZOO.values():
+        found.update(_pettingzoo(package))
+    return {**found, **_gym_registry(tuple(_REGISTERS))}
 
 
 @cache
-def _gym_registry() -> dict[str, str]:
-    """Gymnasium task ids -> entry-point module: cheap, no game module imported."""
+def _gym_registry(prefixes: tuple[str, ...]) -> dict[str, str]:
+    """Gymnasium task ids -> entry-point module, after importing the packages that register
+    ids with these prefixes (a worker imports only its own: mosaic-multigrid costs ~0.5 s)."""
     import gymnasium
 
-    for fam in installed_families():
-        if fam.name in _REGISTERS:
-            importlib.import_module(_REGISTERS[fam.name])
+    for module in {_REGISTERS[p] for p in prefixes}:
+        if importlib.util.find_spec(module.split(".")[0]) is not None:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                importlib.import_module(module)
     out = {}
     for task, spec in gymnasium.registry.items():
         entry = spec.entry_point
@@ -138,39 +170,42 @@ def _gym_registry() -> dict[str, str]:
 def _module_of(task: str) -> str | None:
     """The module of one task, importing only that game's module (a worker start-up pays for
     its own env, not for scanning every PettingZoo game)."""
-    module = _gym_registry().get(task)
+    prefixes = tuple(p for p in _REGISTERS if task.startswith(p))
+    module = _gym_registry(prefixes).get(task)
     if module is not None:
         return module
-    name = f"{PETTINGZOO_CLASSIC}.{task}"
-    if (
-        not task.rsplit("_v", 1)[-1].isdigit()
-        or importlib.util.find_spec(PETTINGZOO_CLASSIC) is None
-    ):
+    if not task.rsplit("_v", 1)[-1].isdigit():
         return None
-    try:
-        if importlib.util.find_spec(name) is None:
-            return None
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            importlib.import_module(name)
-    except ImportError as exc:  # the game exists but its extra is missing: say how to get it
-        raise EnvError(
-            f"{task} needs {exc.name or 'a missing package'}:"
-            f" {FAMILIES['pettingzoo_classic'].install_hint}"
-        ) from None
-    except Exception:
-        return None
-    return name
+    for fam_name, package in PETTINGZOO.items():
+        name = f"{package}.{task}"
+        try:
+            if importlib.util.find_spec(package) is None or importlib.util.find_spec(name) is None:
+                continue
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                importlib.import_module(name)
+        except ImportError as exc:  # the game exists but its extra is missing: say how
+            raise EnvError(
+                f"{task} needs {exc.name or 'a missing package'}: {FAMILIES[fam_name].install_hint}"
+            ) from None
+        except Exception:
+            continue
+        return name
+    return None
 
 
 @cache
-def _pettingzoo_classic() -> dict[str, str]:
-    """PettingZoo classic envs whose own dependencies are installed (chess needs `chess`)."""
-    if importlib.util.find_spec(PETTINGZOO_CLASSIC) is None:
+def _pettingzoo(package_name: str) -> dict[str, str]:
+    """The games of a PettingZoo package whose own dependencies are installed (chess needs
+    `chess`, pistonball `pymunk`)."""
+    try:
+        if importlib.util.find_spec(package_name) is None:
+            return {}
+        package = importlib.import_module(package_name)
+    except ImportError:
         return {}
     import pkgutil
 
-    package = importlib.import_module(PETTINGZOO_CLASSIC)
     found = {}
     for info in pkgutil.iter_modules(package.__path__):
         if not info.name.rsplit("_v", 1)[-1].isdigit():
@@ -178,10 +213,12 @@ def _pettingzoo_classic() -> dict[str, str]:
         try:
             with warnings.catch_warnings():  # some modules warn about APIs on import
                 warnings.simplefilter("ignore")
-                importlib.import_module(f"{PETTINGZOO_CLASSIC}.{info.name}")
+                module = importlib.import_module(f"{package_name}.{info.name}")
         except Exception:  # its extra is missing: not listed, `envs` says how to get it
             continue
-        found[info.name] = f"{PETTINGZOO_CLASSIC}.{info.name}"
+        if getattr(module, "__deprecated__", False) or not hasattr(module, "env"):
+            continue
+        found[info.name] = f"{package_name}.{info.name}"
     return found
 
 
@@ -220,34 +257,87 @@ def check_task(task: str, family_name: str | None = None) -> Family:
     raise EnvError(f"unknown env id {task!r}{hint} (`mosaic-tui envs` lists installed tasks)")
 
 
-def make_env(task: str, *, render_mode: str | None = "rgb_array", **settings: Any) -> Any:
-    """Create an env: `gymnasium.make` for single-agent tasks, the PettingZoo module's `env()`
-    for turn-based ones (an AEC env), with errors that say what to fix."""
+def stepping(task: str, execution_mode: str | None = None) -> str:
+    """How this task's players take turns: "single_agent", "sequential" or "simultaneous".
+
+    Simultaneous-only families ignore `execution_mode`; a turn-based game runs simultaneously
+    when asked for "parallel" and it has that form (rock-paper-scissors does, chess does not).
+    """
+    kind = check_task(task).kind
+    if kind == "single":
+        return "single_agent"
+    if kind == "parallel" or execution_mode == "parallel":
+        return "simultaneous"
+    return "sequential"
+
+
+def warm_up_note(task: str) -> str | None:
+    """What to tell the user while this task's first reset is slow, if it is."""
+    if check_task(task).name == "multigrid":
+        from mosaic_tui.envs.multigrid import WARM_UP
+
+        return WARM_UP
+    return None
+
+
+def make_env(
+    task: str,
+    *,
+    render_mode: str | None = "rgb_array",
+    execution_mode: str | None = None,
+    **settings: Any,
+) -> Any:
+    """Create an env: `gymnasium.make` for Gymnasium tasks, the PettingZoo module's `env()` or
+    `parallel_env()` for PettingZoo games, with errors that say what to fix."""
     fam = check_task(task)
+    if fam.name == "multigrid":
+        from mosaic_tui.envs.multigrid import make_multigrid
+
+        return make_multigrid(task, render_mode, settings)
     try:
-        if fam.kind == "aec":
-            module = importlib.import_module(f"{PETTINGZOO_CLASSIC}.{task}")
-            return module.env(render_mode=render_mode, **settings)
+        if fam.name in PETTINGZOO:
+            module = importlib.import_module(f"{PETTINGZOO[fam.name]}.{task}")
+            if stepping(task, execution_mode) == "sequential":
+                return module.env(render_mode=render_mode, **settings)
+            if not hasattr(module, "parallel_env"):
+                raise EnvError(
+                    f"{task} has no simultaneous form; set execution_mode = 'aec' (turn-based)"
+                )
+            return module.parallel_env(render_mode=render_mode, **settings)
         import gymnasium
 
         return gymnasium.make(task, render_mode=render_mode, **settings)
+    except EnvError:
+        raise
     except Exception as exc:  # env constructors raise anything: assertions, KeyErrors, ...
         if not settings:
             raise
-        detail = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-        if isinstance(exc, TypeError) and "unexpected keyword argument" in str(exc):
-            names = ", ".join(sorted(settings))
-            raise EnvError(f"{task} does not accept the setting(s) {names}: {detail}") from None
-        given = ", ".join(f"{k}={v!r}" for k, v in settings.items())
-        raise EnvError(f"{task} rejected the settings {given}: {detail}") from None
+        raise settings_error(task, settings, exc) from None
+
+
+def settings_error(task: str, settings: dict[str, Any], exc: Exception) -> EnvError:
+    """An env refused its settings: name them and the env's own complaint."""
+    detail = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    if isinstance(exc, TypeError) and "unexpected keyword argument" in str(exc):
+        names = ", ".join(sorted(settings))
+        return EnvError(f"{task} does not accept the setting(s) {names}: {detail}")
+    given = ", ".join(f"{k}={v!r}" for k, v in settings.items())
+    return EnvError(f"{task} rejected the settings {given}: {detail}")
 
 
 def agent_ids(task: str) -> list[str]:
     """The player slots of a task, from the env itself: `agent` for single-agent tasks."""
-    if check_task(task).kind == "single":
+    kind = check_task(task).kind
+    if kind == "single":
         return ["agent"]
-    env = make_env(task, render_mode=None)
+    env = make_env(
+        task, render_mode=None, execution_mode="parallel" if kind == "parallel" else None
+    )
     try:
-        return list(env.possible_agents)
+        if hasattr(env, "possible_agents"):
+            return [str(a) for a in env.possible_agents]
+        from mosaic_tui.envs.multigrid import agent_names
+
+        return agent_names(env)
     finally:
         env.close()

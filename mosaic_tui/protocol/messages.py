@@ -53,7 +53,10 @@ class Reset(Command):
 
 @dataclass(slots=True)
 class Step(Command):
-    """One env step: no action means the worker's own policy acts (self-driving)."""
+    """One env step: no action means the worker's own policy acts (self-driving).
+
+    Simultaneous games take `actions` {agent: action}; an agent left out is played by the
+    worker's own policy."""
 
     kind: ClassVar[str] = "step"
     action: Any = None
@@ -98,6 +101,8 @@ class InitAgent(Command):
     labels: list[str] = field(default_factory=list)
     noop_action: int | None = None
     seed: int | None = None
+    env_settings: dict[str, Any] | None = None  # view size, observation mode, ...
+    team: str | None = None
     req: int | None = None
 
 
@@ -130,6 +135,9 @@ class Init(Event):
     action_labels: list[str] | None = None
     noop_action: int | None = None
     max_steps: int | None = None
+    stepping: str | None = None  # "single_agent", "sequential" (turns) or "simultaneous"
+    teams: dict[str, str] | None = None  # agent -> team colour, where the env has teams
+    env_settings: dict[str, Any] | None = None  # the settings the env was built with
     req: int | None = None
 
 
@@ -150,6 +158,7 @@ class Ready(Event):
     legal_actions: list[int] | None = None  # large action spaces: the legal indices instead
     agent_to_move: str | None = None
     action_masks: dict[str, list[int]] | None = None
+    agents: list[str] | None = None  # simultaneous games: who acts in the next step
     board: list[str] | None = None  # board games: the position as text lines
     moves: dict[str, int] | None = None  # legal moves by name (e2e4, Nf3) -> action
     req: int | None = None
@@ -177,6 +186,7 @@ class StepResult(Event):
     truncations: dict[str, bool] | None = None
     agent_to_move: str | None = None
     action_masks: dict[str, list[int]] | None = None
+    agents: list[str] | None = None  # simultaneous games: who acts in the next step
     board: list[str] | None = None
     moves: dict[str, int] | None = None
     req: int | None = None
@@ -215,6 +225,15 @@ class Error(Event):
     code: str = "error"
     cmd: str | None = None
     fatal: bool = False
+    req: int | None = None
+
+
+@dataclass(slots=True)
+class Progress(Event):
+    """Something slow is under way (a JIT warm-up, a model loading); not an answer."""
+
+    kind: ClassVar[str] = "progress"
+    message: str = ""
     req: int | None = None
 
 
@@ -259,6 +278,7 @@ EVENTS: dict[str, type[Event]] = {
         EpisodeEnd,
         RunEnd,
         Error,
+        Progress,
         Stopped,
         Pong,
         AgentReady,

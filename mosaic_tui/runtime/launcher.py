@@ -186,6 +186,13 @@ CATALOG: dict[str, WorkerDefinition] = {
                 ),
                 SettingSpec("frame_encoding", "--frame-encoding", str, ("zlib", "raw", "png")),
                 SettingSpec(
+                    "execution_mode",
+                    "--execution-mode",
+                    str,
+                    ("aec", "parallel"),
+                    help="multi-agent games: turn-based or simultaneous",
+                ),
+                SettingSpec(
                     "env_settings",
                     "--env-settings",
                     _json_object,

@@ -15,7 +15,7 @@ import itertools
 import os
 import signal
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import IO, Any
 
@@ -26,6 +26,7 @@ from mosaic_tui.protocol import (
     Error,
     Event,
     Init,
+    Progress,
     ProtocolError,
     Stop,
     decode_event,
@@ -99,6 +100,7 @@ class WorkerProcess:
         self._log: IO[str] | None = None
         self._req = itertools.count(1)
         self._closed = False
+        self.on_progress: Callable[[str], None] | None = None  # `progress` events go here
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -305,7 +307,7 @@ class WorkerProcess:
             if not line.strip():
                 continue
             try:
-                self._events.put_nowait(decode_event(line))
+                event = decode_event(line)
             except Exception as exc:  # never let the reader die: requests would just time out
                 error = (
                     exc
@@ -316,6 +318,13 @@ class WorkerProcess:
                     self._events.put_nowait(error)
                 else:
                     self._note(f"non-protocol output skipped: {error.line}")
+                continue
+            if isinstance(event, Progress):  # news, not an answer: never queued
+                self._note(event.message)
+                if self.on_progress is not None:
+                    self.on_progress(event.message)
+                continue
+            self._events.put_nowait(event)
 
     async def _read_stderr(self) -> None:
         assert self._proc is not None and self._proc.stderr is not None

@@ -1,8 +1,10 @@
-"""One stepping interface over two env APIs: Gymnasium (one agent) and PettingZoo AEC (turns).
+"""One stepping interface over three env APIs: Gymnasium (one agent), PettingZoo AEC (turns)
+and simultaneous play (PettingZoo parallel envs, and Gymnasium envs whose spaces are dicts keyed
+by agent, as mosaic-multigrid's are).
 
-The runtime only ever asks: reset with a seed, who moves and what is legal, apply this action,
-what changed. AEC bookkeeping (dead agents must be stepped with None, rewards arrive for every
-agent after any move) stays here.
+The runtime only ever asks: reset with a seed, who moves and what is legal, apply this action
+(or these actions), what changed. AEC bookkeeping (dead agents must be stepped with None,
+rewards arrive for every agent after any move) and agent naming stay here.
 """
 
 from __future__ import annotations
@@ -24,6 +26,9 @@ class Outcome:
     to_move: str | None
     info: dict[str, Any] = field(default_factory=dict)
     rewards: dict[str, float] | None = None  # every agent's reward this step (multi-agent)
+    # simultaneous games: who acts next, and each one's legal actions
+    live: list[str] | None = None
+    masks: dict[str, list[int]] | None = None
 
     @property
     def done(self) -> bool:
@@ -32,6 +37,7 @@ class Outcome:
 
 class GymAdapter:
     multi = False
+    parallel = False
 
     def __init__(self, env: Any) -> None:
         self.env = env
@@ -63,6 +69,7 @@ class AecAdapter:
     """PettingZoo's agent-environment cycle: one agent moves at a time, masks in observations."""
 
     multi = True
+    parallel = False
 
     def __init__(self, env: Any) -> None:
         self.env = env
@@ -113,6 +120,106 @@ class AecAdapter:
         return self.env.render()
 
 
+class ParallelAdapter:
+    """Every live agent acts at once; an env keyed by integers (mosaic-multigrid) names its
+    agents `agent_<i>` on the wire."""
+
+    multi = True
+    parallel = True
+
+    def __init__(self, env: Any) -> None:
+        self.env = env
+        from mosaic_tui.envs.multigrid import agent_name
+
+        keys = _agent_keys(env)
+        self.names = {key: agent_name(key) for key in keys}
+        self.keys = {name: key for key, name in self.names.items()}
+        self.agents = list(self.names.values())
+        self.action_space = _space_of(env, keys[0])
+        self.teams = _teams(env, self.names)
+        self.live: list[str] = list(self.agents)
+
+    def reset(self, seed: int | None) -> tuple[Any, dict[str, Any], None, None]:
+        obs, infos = self.env.reset(seed=seed)
+        self.live = [self.names[k] for k in obs]
+        self.masks = self._masks(obs, infos)
+        return self._named(obs), self._named(infos or {}), None, None
+
+    def step(self, actions: dict[str, int]) -> Outcome:
+        keyed = {self.keys[name]: action for name, action in actions.items()}
+        obs, rewards, terms, truncs, infos = self.env.step(keyed)
+        named_rewards = {self.names[k]: float(v) for k, v in rewards.items()}
+        ended = {self.names[k] for k, v in terms.items() if v} | {
+            self.names[k] for k, v in truncs.items() if v
+        }
+        if _is_pettingzoo(self.env):  # PettingZoo drops the agents that are done
+            self.live = [self.names[k] for k in self.env.agents]
+        else:
+            self.live = [a for a in self.live if a not in ended]
+        self.masks = self._masks(obs, infos)
+        terminated = bool(any(terms.values())) and not self.live
+        truncated = not self.live and not terminated
+        return Outcome(
+            None,  # type: ignore[arg-type]
+            sum(named_rewards.values()),
+            terminated,
+            truncated,
+            self._named(obs),
+            None,
+            None,
+            self._named(infos or {}),
+            rewards=named_rewards,
+            live=list(self.live),
+            masks=self.masks,
+        )
+
+    def _named(self, by_key: Any) -> dict[str, Any]:
+        return {self.names.get(k, str(k)): v for k, v in dict(by_key).items()}
+
+    def _masks(self, obs: Any, infos: Any) -> dict[str, list[int]] | None:
+        masks = {}
+        for key, value in dict(obs).items():
+            mask = _obs_mask(value, (infos or {}).get(key))
+            if mask is not None:
+                masks[self.names.get(key, str(key))] = mask
+        return masks or None
+
+    def render(self) -> Any:
+        return self.env.render()
+
+
+def _is_pettingzoo(env: Any) -> bool:
+    return hasattr(env, "possible_agents")
+
+
+def _agent_keys(env: Any) -> list[Any]:
+    if _is_pettingzoo(env):
+        return list(env.possible_agents)
+    spaces = getattr(env.action_space, "spaces", None)
+    if not isinstance(spaces, dict):
+        raise ValueError(
+            f"{env} is not a multi-agent env: its action space {env.action_space} is not a dict"
+            " keyed by agent"
+        )
+    return list(spaces)
+
+
+def _space_of(env: Any, key: Any) -> Any:
+    return env.action_space(key) if _is_pettingzoo(env) else env.action_space.spaces[key]
+
+
+def _teams(env: Any, names: dict[Any, str]) -> dict[str, str] | None:
+    """Team colours where the env has them (mosaic-multigrid agents carry a colour)."""
+    agents = getattr(getattr(env, "unwrapped", env), "agents", None)
+    teams = {}
+    for agent in agents if isinstance(agents, list) else []:
+        color = getattr(getattr(agent, "color", None), "value", None)
+        index = getattr(agent, "index", None)
+        if isinstance(color, str) and index in names:
+            teams[names[index]] = color
+    return teams or None
+
+
 def _mask(info: Any) -> list[int] | None:
     mask = info.get("action_mask") if isinstance(info, dict) else None
     return None if mask is None else np.asarray(mask, dtype=np.int64).ravel().tolist()
@@ -122,3 +229,19 @@ def _obs_mask(obs: Any, info: Any) -> list[int] | None:
     if isinstance(obs, dict) and "action_mask" in obs:
         return np.asarray(obs["action_mask"], dtype=np.int64).ravel().tolist()
     return _mask(info)
+
+
+def lift_step_limits(env: Any, max_steps: int | None) -> None:
+    """Lift the env's own step limits (TimeLimit, MiniGrid's max_steps) to `max_steps`,
+    so a longer limit is honoured, not silently cut to the env's default."""
+    if max_steps is None:
+        return
+    layer = env
+    while layer is not None:
+        limit = getattr(layer, "_max_episode_steps", None)  # gymnasium's TimeLimit
+        if isinstance(limit, int) and limit < max_steps:
+            layer._max_episode_steps = max_steps
+        layer = getattr(layer, "env", None)
+    base = getattr(env, "unwrapped", None)
+    if isinstance(getattr(base, "max_steps", None), int) and base.max_steps < max_steps:
+        base.max_steps = max_steps

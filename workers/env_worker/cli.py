@@ -76,6 +76,13 @@ def parser() -> argparse.ArgumentParser:
         metavar="JSON",
         help="keyword arguments for gymnasium.make, as a JSON object",
     )
+    p.add_argument(
+        "--execution-mode",
+        choices=("aec", "parallel"),
+        default=None,
+        help="multi-agent games: turn-based (aec) or simultaneous (parallel); default: the"
+        " family's own",
+    )
     return p
 
 
@@ -95,13 +102,14 @@ def main(argv: list[str] | None = None) -> int:
         args.run_id, args.env_id, args.policy, args.max_steps, args.frame_size, args.env_settings
     )
     try:
-        from mosaic_tui.envs import EnvError, check_task, make_env
+        from mosaic_tui.envs import EnvError, make_env, stepping, warm_up_note
 
-        turn_based = check_task(args.env_id).kind == "aec"
-        env = make_env(args.env_id, **args.env_settings)
+        options.stepping = stepping(args.env_id, args.execution_mode)
+        options.warm_up = warm_up_note(args.env_id)
+        env = make_env(args.env_id, execution_mode=args.execution_mode, **args.env_settings)
         from env_worker.runtime import EnvRuntime
 
-        runtime = EnvRuntime(channel, options, env, turn_based=turn_based)
+        runtime = EnvRuntime(channel, options, env)
     except (EnvError, ValueError) as exc:
         channel.send(Error(message=str(exc), code="bad_env", fatal=True))
         return 2

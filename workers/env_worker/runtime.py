@@ -8,14 +8,15 @@ step. An illegal action is refused with an `error` naming it; it is never silent
 from __future__ import annotations
 
 import traceback
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 from baseline_worker.policies import BaselinePolicy, NoLegalAction
 
-from env_worker.adapters import AecAdapter, GymAdapter
+from env_worker.adapters import AecAdapter, GymAdapter, ParallelAdapter, lift_step_limits
 from env_worker.boards import named_moves, text_board
+from env_worker.episode import Episode, Stopping, WorkerOptions
+from env_worker.streaming import Streaming
 from mosaic_tui.protocol import (
     PROTOCOL_VERSION,
     Command,
@@ -25,11 +26,11 @@ from mosaic_tui.protocol import (
     Init,
     Ping,
     Pong,
+    Progress,
     ProtocolError,
     Ready,
     Reset,
     Run,
-    RunEnd,
     Step,
     StepResult,
     Stop,
@@ -43,51 +44,21 @@ WORKER_NAME = "env_worker"
 LEGAL_LIST_ABOVE = 64  # actions; beyond this a 0/1 mask costs more than the legal indices
 
 
-@dataclass
-class WorkerOptions:
-    run_id: str
-    env_id: str
-    policy: str = "random"
-    max_steps: int | None = None
-    frame: FrameRequest | None = None
-    env_settings: dict[str, Any] = field(default_factory=dict)
+ADAPTERS = {"single_agent": GymAdapter, "sequential": AecAdapter, "simultaneous": ParallelAdapter}
 
 
-@dataclass
-class Episode:
-    index: int
-    seed: int | None
-    max_steps: int | None
-    frame: FrameRequest | None
-    observe: bool
-    auto_reset: bool
-    t: int = 0
-    total: float = 0.0
-    done: bool = False
-    obs: Any = None
-    mask: list[int] | None = None
-    to_move: str | None = None  # turn-based games: whose move it is
-    totals: dict[str, float] | None = None  # multi-agent: each agent's return so far
-
-
-class Stopping(Exception):
-    """Leave the serve loop (stop command or stdin closed)."""
-
-
-class EnvRuntime:
-    def __init__(
-        self, channel: WorkerChannel, options: WorkerOptions, env: Any, *, turn_based: bool = False
-    ) -> None:
+class EnvRuntime(Streaming):
+    def __init__(self, channel: WorkerChannel, options: WorkerOptions, env: Any) -> None:
         from mosaic_tui.envs import action_labels, discrete_size, noop_action
 
         self.channel = channel
         self.options = options
         self.env = env
-        self.adapter: GymAdapter | AecAdapter = AecAdapter(env) if turn_based else GymAdapter(env)
+        self.adapter: GymAdapter | AecAdapter | ParallelAdapter = ADAPTERS[options.stepping](env)
         self.n_actions = discrete_size(self.adapter.action_space)
         self.labels = (
             [str(i) for i in range(self.n_actions)]
-            if turn_based
+            if options.stepping == "sequential"
             else action_labels(env, self.n_actions)
         )
         self.noop = noop_action(self.labels)
@@ -114,7 +85,10 @@ class EnvRuntime:
                 noop_action=self.noop,
                 max_steps=self.options.max_steps
                 or (spec.max_episode_steps if spec else None)
-                or getattr(self.env.unwrapped, "max_steps", None),
+                or getattr(getattr(self.env, "unwrapped", None), "max_steps", None),
+                stepping=self.options.stepping,
+                teams=getattr(self.adapter, "teams", None),
+                env_settings=self.options.env_settings or None,
             )
         )
 
@@ -185,7 +159,9 @@ class EnvRuntime:
         auto_reset: bool,
         req: int | None,
     ) -> None:
-        self.allow_steps(max_steps)
+        lift_step_limits(self.env, max_steps)
+        if self.episodes_started == 0 and self.options.warm_up:
+            self.channel.send(Progress(message=self.options.warm_up, req=req))
         obs, info, mask, to_move = self.adapter.reset(seed)
         self.policy.reset(seed)
         ep = self.episode = Episode(
@@ -200,6 +176,8 @@ class EnvRuntime:
             to_move=to_move,
             totals=dict.fromkeys(self.adapter.agents, 0.0) if self.adapter.multi else None,
         )
+        if self.adapter.parallel:
+            ep.live, ep.masks = list(self.adapter.live), self.adapter.masks
         self.episodes_started += 1
         self.channel.send(
             Ready(
@@ -211,6 +189,8 @@ class EnvRuntime:
                 frame=self.frame(ep.frame),
                 **self.legal_fields(ep.mask),
                 agent_to_move=ep.to_move,
+                agents=ep.live,
+                action_masks=ep.masks,
                 board=self.board(ep),
                 moves=self.moves(ep),
                 observation=pack(obs) if observe else None,
@@ -227,19 +207,15 @@ class EnvRuntime:
             return
         if cmd.frame is not None:
             ep.frame = cmd.frame
+        if cmd.actions and (bad := self.unknown_agents(cmd.actions)):
+            self.fail(bad, "unknown_agent", "step", cmd.req)
+            return
+        if self.adapter.parallel:
+            self.step_together(ep, cmd)
+            return
         action = cmd.action
         if cmd.actions:
             mover = ep.to_move or "agent"
-            unknown = sorted(set(cmd.actions) - set(self.adapter.agents))
-            if unknown:
-                self.fail(
-                    f"unknown agent(s) {', '.join(unknown)}: this env's agents are"
-                    f" {', '.join(self.adapter.agents)}",
-                    "unknown_agent",
-                    "step",
-                    cmd.req,
-                )
-                return
             if set(cmd.actions) != {mover}:
                 self.fail(
                     f"it is {mover}'s move, not {', '.join(sorted(cmd.actions))}'s",
@@ -252,19 +228,68 @@ class EnvRuntime:
         if action is None:
             action = self.policy.act(ep.mask)
         elif not self.legal(action, ep.mask):
-            who = f" by {ep.to_move}" if ep.to_move else ""
+            self.fail(self.illegal(action, ep.mask, ep.to_move), "illegal_action", "step", cmd.req)
+            return
+        self.advance(ep, int(action), cmd.req)
+
+    def step_together(self, ep: Episode, cmd: Step) -> None:
+        """Simultaneous games: every live agent acts; those left out play the worker's policy."""
+        given = dict(cmd.actions or {})
+        if cmd.action is not None:
             self.fail(
-                f"illegal action {action!r}{who}: legal actions are {self.legal_list(ep.mask)}"
-                f" ({', '.join(self.labels) if len(self.labels) <= 20 else 'see init'})",
-                "illegal_action",
+                "this game is simultaneous: send actions {agent: action} for the agents that"
+                f" act ({', '.join(ep.live or [])}), not a single action",
+                "bad_command",
                 "step",
                 cmd.req,
             )
             return
-        self.advance(ep, int(action), cmd.req)
+        done = sorted(set(given) - set(ep.live or []))
+        if done:
+            self.fail(
+                f"{', '.join(done)} no longer act in this episode; live agents are"
+                f" {', '.join(ep.live or []) or 'none'}",
+                "not_your_turn",
+                "step",
+                cmd.req,
+            )
+            return
+        masks = ep.masks or {}
+        for agent, action in given.items():
+            if not self.legal(action, masks.get(agent)):
+                self.fail(
+                    self.illegal(action, masks.get(agent), agent), "illegal_action", "step", cmd.req
+                )
+                return
+        self.advance(ep, self.own_action(ep, given), cmd.req)
 
-    def advance(self, ep: Episode, action: int, req: int | None, frame: bool = True) -> bool:
-        """Apply one action; returns True when the episode ended."""
+    def own_action(self, ep: Episode, given: dict[str, int]) -> Any:
+        """The worker policy's move: one action, or in simultaneous games one per live agent
+        not already given."""
+        if not self.adapter.parallel:
+            return self.policy.act(ep.mask)
+        masks = ep.masks or {}
+        return {
+            agent: int(given[agent]) if agent in given else self.policy.act(masks.get(agent))
+            for agent in ep.live or []
+        }
+
+    def unknown_agents(self, actions: dict[str, Any]) -> str | None:
+        unknown = sorted(set(actions) - set(self.adapter.agents))
+        if not unknown:
+            return None
+        return (
+            f"unknown agent(s) {', '.join(unknown)}: this env's agents are"
+            f" {', '.join(self.adapter.agents)}"
+        )
+
+    def illegal(self, action: Any, mask: list[int] | None, who: str | None) -> str:
+        by = f" by {who}" if who else ""
+        names = ", ".join(self.labels) if len(self.labels) <= 20 else "see init"
+        return f"illegal action {action!r}{by}: legal actions are {self.legal_list(mask)} ({names})"
+
+    def advance(self, ep: Episode, action: Any, req: int | None, frame: bool = True) -> bool:
+        """Apply one action (simultaneous games: one per agent); True when the episode ended."""
         out = self.adapter.step(action)
         obs, reward, terminated, truncated, info = (
             out.obs,
@@ -283,12 +308,15 @@ class EnvRuntime:
         if ep.max_steps is not None and ep.t >= ep.max_steps and not terminated:
             truncated = True
         ep.obs, ep.mask, ep.to_move = obs, out.mask, out.to_move
+        ep.live, ep.masks = out.live, out.masks
         ep.done = bool(terminated or truncated)
+        joint = isinstance(action, dict)
         self.channel.send(
             StepResult(
                 step_index=ep.t,
                 episode=ep.index,
-                action=action,
+                action=None if joint else action,
+                actions=action if joint else None,
                 reward=reward,
                 terminated=bool(terminated),
                 truncated=bool(truncated),
@@ -298,6 +326,8 @@ class EnvRuntime:
                 agent=out.agent if self.adapter.multi else None,
                 rewards=out.rewards,
                 agent_to_move=None if ep.done else ep.to_move,
+                agents=None if ep.done else ep.live,
+                action_masks=None if ep.done else ep.masks,
                 board=self.board(ep) if frame else None,
                 moves=None if ep.done or not frame else self.moves(ep),
                 observation=pack(obs) if ep.observe else None,
@@ -323,64 +353,6 @@ class EnvRuntime:
                 self.start_episode(seed, ep.max_steps, ep.frame, ep.observe, True, req)
         return ep.done
 
-    def run(self, cmd: Run) -> None:
-        """Stream episodes; between steps, answer ping and stop so a run can be interrupted."""
-        if cmd.episodes < 1:
-            self.fail("run needs episodes >= 1", "bad_command", "run", cmd.req)
-            return
-        if cmd.seeds is not None and len(cmd.seeds) < cmd.episodes:
-            self.fail(
-                f"run got {len(cmd.seeds)} seeds for {cmd.episodes} episodes",
-                "bad_command",
-                "run",
-                cmd.req,
-            )
-            return
-        steps = 0
-        for i in range(cmd.episodes):
-            seed = (
-                cmd.seeds[i]
-                if cmd.seeds is not None
-                else (None if cmd.seed is None else cmd.seed + i)
-            )
-            self.start_episode(
-                seed, cmd.max_steps or self.options.max_steps, cmd.frame, False, False, cmd.req
-            )
-            ep = self.episode
-            assert ep is not None
-            while not ep.done:
-                stop = self.stop_requested()
-                if stop is not False:
-                    self.channel.send(
-                        RunEnd(episodes=i, steps=steps, interrupted=True, req=cmd.req)
-                    )
-                    if stop is not None:
-                        self.channel.send(Stopped(req=stop.req))
-                    raise Stopping
-                self.advance(ep, self.policy.act(ep.mask), cmd.req, frame=cmd.frame is not None)
-                steps += 1
-        self.channel.send(RunEnd(episodes=cmd.episodes, steps=steps, req=cmd.req))
-
-    def stop_requested(self) -> Stop | None | bool:
-        """During a run: the Stop command, None if stdin closed, False to keep going."""
-        pending = self.channel.poll()
-        if pending is False:
-            return False
-        if pending is None or isinstance(pending, Stop):
-            return pending
-        if isinstance(pending, Ping):
-            self.channel.send(Pong(req=pending.req))
-        elif isinstance(pending, ProtocolError):
-            self.channel.reject(pending)
-        else:
-            self.fail(
-                f"busy with a run; {pending.kind!r} ignored (send stop to interrupt)",
-                "busy",
-                pending.kind,
-                getattr(pending, "req", None),
-            )
-        return False
-
     # ------------------------------------------------------------------ helpers
 
     def legal_fields(self, mask: list[int] | None) -> dict[str, list[int] | None]:
@@ -392,7 +364,11 @@ class EnvRuntime:
     def shown(self, ep: Episode) -> bool:
         """Boards and move names are for eyes (a frame is asked for) or for an observing
         decision-maker; a headless stream skips them (SAN for every legal move is costly)."""
-        return self.adapter.multi and (ep.frame is not None or ep.observe)
+        return (
+            self.adapter.multi
+            and not self.adapter.parallel
+            and (ep.frame is not None or ep.observe)
+        )
 
     def board(self, ep: Episode) -> list[str] | None:
         return text_board(self.options.env_id, self.env) if self.shown(ep) else None
@@ -401,21 +377,6 @@ class EnvRuntime:
         if not self.shown(ep):
             return None
         return named_moves(self.options.env_id, self.env, ep.mask, ep.to_move)
-
-    def allow_steps(self, max_steps: int | None) -> None:
-        """Lift the env's own step limits (TimeLimit, MiniGrid's max_steps) to `max_steps`,
-        so a longer limit is honoured, not silently cut to the env's default."""
-        if max_steps is None:
-            return
-        layer = self.env
-        while layer is not None:
-            limit = getattr(layer, "_max_episode_steps", None)  # gymnasium's TimeLimit
-            if isinstance(limit, int) and limit < max_steps:
-                layer._max_episode_steps = max_steps
-            layer = getattr(layer, "env", None)
-        base = self.env.unwrapped
-        if isinstance(getattr(base, "max_steps", None), int) and base.max_steps < max_steps:
-            base.max_steps = max_steps
 
     def legal(self, action: Any, mask: list[int] | None) -> bool:
         if not isinstance(action, int) or isinstance(action, bool):
