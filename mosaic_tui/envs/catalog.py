@@ -271,6 +271,33 @@ def stepping(task: str, execution_mode: str | None = None) -> str:
     return "sequential"
 
 
+def env_settings(
+    task: str,
+    settings: dict[str, Any] | None,
+    *,
+    view_size: int | None = None,
+    observation_mode: str | None = None,
+) -> dict[str, Any]:
+    """The settings an env is built with: the operator's `view_size` and `observation_mode`
+    join its env settings where the env has them (MultiGrid); elsewhere a view size is refused,
+    not silently dropped as the reference did."""
+    out = dict(settings or {})
+    fam = family_of(task)
+    if fam is None:  # unknown here: the env worker says so, with close matches
+        return out
+    if fam.name == "multigrid":
+        if view_size is not None:
+            out["view_size"] = view_size
+        if observation_mode is not None:
+            out["observation_mode"] = observation_mode
+    elif view_size is not None:
+        raise EnvError(
+            f"view_size applies to MultiGrid tasks, not {task}"
+            " (MiniGrid: set agent_view_size in the env settings)"
+        )
+    return out
+
+
 def warm_up_note(task: str) -> str | None:
     """What to tell the user while this task's first reset is slow, if it is."""
     if check_task(task).name == "multigrid":

@@ -1,6 +1,6 @@
-"""mosaic-multigrid's own settings: the view size goes to the env, the observation mode picks
-one of its wrappers. The reference accepted both and ignored them; here they change what the
-agents see, and a wrong value is refused with the choices.
+"""mosaic-multigrid's own settings: the view size goes to the env, and the observation mode
+decides whether agents also see their teammates. The reference accepted both and ignored them;
+here they change what the agents see, and a wrong value is refused with the choices.
 
 mosaic-multigrid needs plain `pygame` (minigrid wants `pygame-ce`) and compiles its observation
 code with Numba on the first reset of a fresh install (about 10 s).
@@ -10,19 +10,19 @@ from __future__ import annotations
 
 from typing import Any
 
+import gymnasium
+import numpy as np
+
 from mosaic_tui.envs.catalog import EnvError, settings_error
 
-#: observation mode -> the mosaic_multigrid.wrappers class that gives it (None: as built)
-OBSERVATIONS: dict[str, str | None] = {
-    "partial": None,  # each agent's own view_size x view_size view
-    "full": "FullyObsWrapper",  # the whole grid, encoded
-    "image": "ImgObsWrapper",  # the encoded view only, no direction or mission
-    "onehot": "OneHotObsWrapper",
-    "global": "GlobalObsWrapper",  # the view plus a top-down RGB map of the field
+#: OperatorConfig.observation_mode values, as the reference names them
+OBSERVATION_MODES = {
+    "egocentric": "each agent sees its own view only",
+    "visible_teammates": "each agent's observation also holds its teammates' x, y, direction",
 }
 SETTINGS = {
     "view_size": "odd number >= 3: how many cells each agent sees (default: the env's own)",
-    "observation": f"one of {', '.join(OBSERVATIONS)} (default partial)",
+    "observation_mode": f"one of {', '.join(OBSERVATION_MODES)}",
 }
 WARM_UP = "compiling MultiGrid's observation code (Numba JIT, about 10 s on a fresh install)"
 
@@ -30,9 +30,9 @@ WARM_UP = "compiling MultiGrid's observation code (Numba JIT, about 10 s on a fr
 def check_settings(settings: dict[str, Any]) -> dict[str, Any]:
     """The settings for the env constructor; raises EnvError naming a bad value and the fix."""
     out = dict(settings)
-    mode = out.pop("observation", "partial")
-    if mode not in OBSERVATIONS:
-        raise EnvError(f"observation = {mode!r} is not a mode; {SETTINGS['observation']}")
+    mode = out.pop("observation_mode", "egocentric")
+    if mode not in OBSERVATION_MODES:
+        raise EnvError(f"observation_mode = {mode!r}: expected {SETTINGS['observation_mode']}")
     view = out.get("view_size")
     if view is not None and (
         not isinstance(view, int) or isinstance(view, bool) or view < 3 or view % 2 == 0
@@ -42,7 +42,6 @@ def check_settings(settings: dict[str, Any]) -> dict[str, Any]:
 
 
 def make_multigrid(task: str, render_mode: str | None, settings: dict[str, Any]) -> Any:
-    import gymnasium
     import mosaic_multigrid.envs  # noqa: F401  (registers the ids)
 
     kwargs = check_settings(settings)
@@ -50,12 +49,36 @@ def make_multigrid(task: str, render_mode: str | None, settings: dict[str, Any])
         env = gymnasium.make(task, render_mode=render_mode, disable_env_checker=True, **kwargs)
     except Exception as exc:
         raise settings_error(task, settings, exc) from None
-    wrapper = OBSERVATIONS[settings.get("observation", "partial")]
-    if wrapper is not None:
-        from mosaic_multigrid import wrappers
-
-        env = getattr(wrappers, wrapper)(env)
+    if settings.get("observation_mode") == "visible_teammates":
+        env = VisibleTeammates(env)
     return env
+
+
+class VisibleTeammates(gymnasium.Wrapper):
+    """Adds `teammates`, an (n, 3) array of x, y, direction, to every agent's observation."""
+
+    def reset(self, **kwargs: Any) -> Any:
+        obs, info = self.env.reset(**kwargs)
+        return self._add(obs), info
+
+    def step(self, actions: Any) -> Any:
+        obs, *rest = self.env.step(actions)
+        return (self._add(obs), *rest)
+
+    def _add(self, obs: dict[Any, Any]) -> dict[Any, Any]:
+        agents = self.env.unwrapped.agents
+        for agent in agents:
+            if agent.index in obs and isinstance(obs[agent.index], dict):
+                mates = [
+                    (*other.pos, other.dir)
+                    for other in agents
+                    if other.team_index == agent.team_index and other is not agent
+                ]
+                obs[agent.index] = {
+                    **obs[agent.index],
+                    "teammates": np.asarray(mates, dtype=np.int64).reshape(-1, 3),
+                }
+        return obs
 
 
 def agent_name(key: Any) -> str:

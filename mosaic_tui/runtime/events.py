@@ -42,6 +42,7 @@ class StepTaken(RunnerEvent):
     rewards: dict[str, float] | None = None
     action_label: str | None = None
     board: list[str] | None = None
+    actions: dict[str, Any] | None = None  # simultaneous games: every agent's action
 
 
 @dataclass(frozen=True, slots=True)

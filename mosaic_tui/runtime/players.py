@@ -161,6 +161,8 @@ class WorkerPlayer:
                 action_space=env.action_space or {},
                 labels=env.action_labels or [],
                 noop_action=env.noop_action,
+                env_settings=env.env_settings,
+                team=(env.teams or {}).get(self.agent),
             ),
             ("agent_ready",),
             self.timeout,

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from mosaic_tui.core import OperatorConfig, OperatorState
+from mosaic_tui.envs import EnvError, env_settings
 from mosaic_tui.protocol import (
     EpisodeEnd,
     FrameRequest,
@@ -32,9 +33,6 @@ from mosaic_tui.runtime.events import (
     EpisodeStarted,
     Listener,
     Notice,
-    OperatorFailed,
-    RunnerEvent,
-    StateChanged,
     StepTaken,
 )
 from mosaic_tui.runtime.launcher import LaunchError, worker
@@ -49,8 +47,10 @@ from mosaic_tui.runtime.players import (
     make_players,
     routing,
 )
-from mosaic_tui.runtime.process import CommandRejected, WorkerError, WorkerProcess
+from mosaic_tui.runtime.process import WorkerProcess
+from mosaic_tui.runtime.reporting import Reporting
 from mosaic_tui.runtime.seats import Seats
+from mosaic_tui.runtime.simultaneous import JointStep
 
 log = logging.getLogger(__name__)
 Seed = int | None | Callable[[], int | None]
@@ -64,7 +64,7 @@ class Timeouts:
     decision: float = 30.0
 
 
-class OperatorRunner(Seats, PlayLoop, EpisodeBatches):
+class OperatorRunner(Reporting, Seats, JointStep, PlayLoop, EpisodeBatches):
     def __init__(
         self,
         config: OperatorConfig,
@@ -107,6 +107,8 @@ class OperatorRunner(Seats, PlayLoop, EpisodeBatches):
         self.episode_over = True
         self._started_at = 0.0
         self._mask: list[int] | None = None
+        self._live: list[str] = list(config.workers)  # simultaneous games: who acts next
+        self._masks: dict[str, list[int]] | None = None
         # play loop controls
         self.pace: float | None = None  # steps per second; None = as fast as possible
         self._running = asyncio.Event()
@@ -129,61 +131,31 @@ class OperatorRunner(Seats, PlayLoop, EpisodeBatches):
 
     def _env_process(self, behavior: str) -> WorkerProcess:
         definition = worker("env_worker")
-        settings: dict[str, Any] = {"env_settings": self.config.env_settings or None}
+        try:
+            built_with = env_settings(
+                self.config.task,
+                self.config.env_settings,
+                view_size=self.config.view_size,
+                observation_mode=self.config.observation_mode
+                if self.config.is_multiagent
+                else None,
+            )
+        except EnvError as exc:
+            raise LaunchError(f"{self.config.operator_id}: {exc}") from None
+        settings: dict[str, Any] = {"env_settings": built_with or None}
+        if self.config.is_multiagent:
+            settings["execution_mode"] = self.config.execution_mode
         if self.self_driving:
             settings["policy"] = behavior
         argv, env = definition.command(self.run_id, settings, env_id=self.config.task)
-        return WorkerProcess(
+        process = WorkerProcess(
             argv, name=f"env_worker[{self.config.task}]", log_path=self._log_path("env"), env=env
         )
+        process.on_progress = self._progress
+        return process
 
-    def emit(self, event: RunnerEvent) -> None:
-        """Tell every listener; one that raises is detached and reported, the run goes on."""
-        for listener in list(self.listeners):
-            try:
-                listener(event)
-            except Exception as exc:  # a listener bug or a locked database must not stop us
-                log.exception("listener %r failed", listener)
-                self.listeners.remove(listener)
-                self.emit(
-                    Notice(
-                        self.config.operator_id,
-                        self.run_id,
-                        f"{getattr(listener, '__qualname__', type(listener).__name__)}"
-                        f" stopped after an error: {type(exc).__name__}: {exc}",
-                    )
-                )
-
-    def set_state(self, state: OperatorState, detail: str | None = None) -> None:
-        self.state = state
-        self.emit(StateChanged(self.config.operator_id, self.run_id, state.value, detail))
-
-    async def _guard(self, coro: Any) -> Any:
-        """Run a worker call; on failure report it once, mark the operator, re-raise."""
-        try:
-            return await coro
-        except CommandRejected as rejected:
-            process = rejected.process or self.env_process  # whoever refused, not always the env
-            exc = WorkerError(
-                f"{process.name} refused a command: {rejected.error.message}",
-                worker=process.name,
-                log_path=process.log_path,
-                log_tail=process.log_tail(),
-            )
-            self._failed(exc)
-            raise exc from rejected
-        except WorkerError as exc:
-            if not self._stopping:
-                self._failed(exc)
-            raise
-
-    def _failed(self, exc: WorkerError) -> None:
-        self.set_state(OperatorState.ERROR, exc.summary)
-        self.emit(
-            OperatorFailed(
-                self.config.operator_id, self.run_id, str(exc), exc.log_path, exc.log_tail
-            )
-        )
+    def _progress(self, message: str) -> None:
+        self.emit(Notice(self.config.operator_id, self.run_id, message))
 
     async def start(self) -> Init:
         async def go() -> Init:
@@ -250,6 +222,7 @@ class OperatorRunner(Seats, PlayLoop, EpisodeBatches):
         self._mask = legal_mask(ready, len(self.labels))
         self._observation = ready.observation
         self._to_move = ready.agent_to_move or self.agent
+        self._follow_live(ready.agents, ready.action_masks)
         self.moves = ready.moves
         self._started_at = time.time()
         event = EpisodeStarted(
@@ -282,6 +255,8 @@ class OperatorRunner(Seats, PlayLoop, EpisodeBatches):
         async with self._lock:
             if self.episode_over:
                 return None
+            if self.simultaneous:
+                return await self._step_together(action)
             if action is None:
                 try:
                     # a decision worker that dies or refuses marks the operator, like the env
@@ -310,10 +285,12 @@ class OperatorRunner(Seats, PlayLoop, EpisodeBatches):
                 return None
             return await self._step(action)
 
-    async def _step(self, action: Any) -> StepTaken:
+    async def _step(self, action: Any, actions: dict[str, Any] | None = None) -> StepTaken:
         async def go() -> tuple[StepResult, EpisodeEnd | None]:
             result = await self.env_process.request(
-                Step(action=action, frame=self.frame), ("step",), self.timeouts.step
+                Step(action=action, actions=actions, frame=self.frame),
+                ("step",),
+                self.timeouts.step,
             )
             end = None
             if result.terminated or result.truncated:  # type: ignore[attr-defined]
@@ -335,6 +312,7 @@ class OperatorRunner(Seats, PlayLoop, EpisodeBatches):
         self._observation = result.observation
         mover = result.agent or self.agent
         self._to_move = result.agent_to_move or self.agent
+        self._follow_live(result.agents, result.action_masks)
         self.moves = result.moves
         labels = self.env.action_labels if self.env else None
         label = (
@@ -357,6 +335,7 @@ class OperatorRunner(Seats, PlayLoop, EpisodeBatches):
             result.rewards,
             label,
             result.board,
+            result.actions,
         )
         self.emit(event)
         return event

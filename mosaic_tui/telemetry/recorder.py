@@ -38,7 +38,21 @@ class Recorder:
         self._steps[run_id] = []
 
     def __call__(self, event: RunnerEvent) -> None:
-        if isinstance(event, StepTaken):
+        if isinstance(event, StepTaken) and event.actions:  # simultaneous: a row per agent
+            rewards = event.rewards or {}
+            self._steps[event.run_id].extend(
+                StepRow(
+                    event.episode,
+                    event.step_index,
+                    agent,
+                    action if isinstance(action, int) else None,
+                    rewards.get(agent, 0.0),
+                    event.terminated,
+                    event.truncated,
+                )
+                for agent, action in event.actions.items()
+            )
+        elif isinstance(event, StepTaken):
             action = event.action if isinstance(event.action, int) else None
             self._steps[event.run_id].append(
                 StepRow(

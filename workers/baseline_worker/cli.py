@@ -79,6 +79,12 @@ class BaselineRuntime:
                 return
             self.player_id = cmd.player_id
             self.policy.reset(cmd.seed if cmd.seed is not None else self.seed)
+            team = f" (team {cmd.team})" if cmd.team else ""
+            print(  # to the log: what this player was told (a scripted baseline ignores it)
+                f"{WORKER_NAME}: playing {cmd.player_id}{team} in {cmd.game or 'a game'}"
+                f" with env settings {cmd.env_settings or {}}",
+                file=sys.stderr,
+            )
             if self.policy.note:
                 print(f"{WORKER_NAME}: {self.policy.note}", file=sys.stderr)
             self.channel.send(AgentReady(player_id=self.player_id, worker=WORKER_NAME, req=req))

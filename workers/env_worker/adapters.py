@@ -209,14 +209,18 @@ def _space_of(env: Any, key: Any) -> Any:
 
 
 def _teams(env: Any, names: dict[Any, str]) -> dict[str, str] | None:
-    """Team colours where the env has them (mosaic-multigrid agents carry a colour)."""
+    """Team colours where the env has them. mosaic-multigrid colours an agent by its team on
+    reset, so the colour is worked out from the team index before any reset."""
     agents = getattr(getattr(env, "unwrapped", env), "agents", None)
     teams = {}
     for agent in agents if isinstance(agents, list) else []:
-        color = getattr(getattr(agent, "color", None), "value", None)
+        color, team = getattr(agent, "color", None), getattr(agent, "team_index", None)
+        palette = type(color)
+        if isinstance(team, int) and hasattr(palette, "from_index"):
+            color = palette.from_index(team % len(palette))
         index = getattr(agent, "index", None)
-        if isinstance(color, str) and index in names:
-            teams[names[index]] = color
+        if isinstance(getattr(color, "value", None), str) and index in names:
+            teams[names[index]] = color.value
     return teams or None
 
 
