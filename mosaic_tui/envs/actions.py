@@ -21,7 +21,7 @@ _LABELS: dict[str, tuple[str, ...]] = {
 }
 
 # Labels that mean "leave the world as it is".
-NOOP_LABELS = ("done", "noop", "no-op", "nothing", "no push", "torque 0", "stay", "idle", "wait")
+NOOP_LABELS = ("noop", "no-op", "done", "nothing", "no push", "torque 0", "stay", "idle", "wait")
 
 
 def action_labels(env: Any, n: int) -> list[str]:

@@ -251,6 +251,12 @@ def check_task(task: str, family_name: str | None = None) -> Family:
                 f"task {task!r} belongs to family {fam.name!r}, not {family_name!r};"
                 f" set env_name = {fam.name!r}"
             )
+    for missing in FAMILIES.values():  # a known id prefix of a family that is not installed
+        if not missing.installed and missing.owns(task, ""):
+            raise EnvError(
+                f"{task} is a {missing.title} task and {missing.requires[0]} is not installed:"
+                f" {missing.install_hint}"
+            )
     known = list(_registry())
     close = difflib.get_close_matches(task, known, n=3, cutoff=0.6)
     hint = f"; did you mean {', '.join(close)}?" if close else ""

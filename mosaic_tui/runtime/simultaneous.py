@@ -50,12 +50,10 @@ class JointStep:
         humans = [a for a in live if isinstance(self.players[a], HumanPlayer)]
         asked = [a for a in live if a not in humans and not self.players[a].self_driving]
         state = self.pending = MultiAgentStepState(self.step_index, humans, asked)
-        thinking = {
-            agent: asyncio.ensure_future(
-                self._guard(self.decider(agent).decide(self.joint_decision(agent)))
-            )
-            for agent in asked
-        }
+
+        async def think(agent: str) -> None:
+            action = await self._guard(self.decider(agent).decide(self.joint_decision(agent)))
+            state.add_action(agent, action)  # recorded as it comes: the pane shows who is left
 
         async def keyboard() -> None:
             nonlocal key
@@ -77,14 +75,13 @@ class JointStep:
                 state.add_action(human, key)
                 key = None
 
-        everyone = [asyncio.ensure_future(keyboard()), *thinking.values()]
+        everyone = [asyncio.ensure_future(think(a)) for a in asked]
+        everyone.append(asyncio.ensure_future(keyboard()))
         try:
             done, _ = await asyncio.wait(everyone, return_when=asyncio.FIRST_EXCEPTION)
             for task in done:
                 if task.exception() is not None:
                     raise task.exception()  # type: ignore[misc]
-            for agent, task in thinking.items():
-                state.add_action(agent, task.result())
         except DecisionWithdrawn:
             return None
         finally:

@@ -81,9 +81,7 @@ def test_a_butterfly_game_steps_and_draws(env_worker) -> None:
     pong = env_worker("cooperative_pong_v6")
     assert pong.init["stepping"] == "simultaneous"
     assert pong.init["agents"] == ["paddle_0", "paddle_1"]
-    ready = pong.request(
-        {"cmd": "reset", "seed": 0, "frame": {"width": 48, "height": 28}}, "ready"
-    )
+    ready = pong.request({"cmd": "reset", "seed": 0, "frame": {"width": 48, "height": 28}}, "ready")
     assert ready["frame"]["w"] <= 48 and ready["frame"]["h"] <= 28
     step = pong.request({"cmd": "step", "actions": {"paddle_0": 1, "paddle_1": 2}}, "step")
     assert set(step["rewards"]) == {"paddle_0", "paddle_1"}
