@@ -1,16 +1,17 @@
-"""Run the benchmarks: `python -m bench [--quick] [NAME ...]` (names: headless wire render app)."""
+"""Run the benchmarks: `python -m bench [--quick] [NAME ...]`; names are listed by --help."""
 
 from __future__ import annotations
 
 import argparse
 
-from bench import app, headless, render, turns, wire
+from bench import app, headless, render, simultaneous, turns, wire
 
 BENCHES = {
     "headless": headless,
     "wire": wire,
     "render": render,
     "turns": turns,
+    "simultaneous": simultaneous,
     "app": app,
 }
 

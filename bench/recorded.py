@@ -11,9 +11,11 @@ from mosaic_tui.core import OperatorConfig
 
 
 async def recorded_run(
-    config: OperatorConfig, seeds: list[int], stream: bool = True
+    config: OperatorConfig, seeds: list[int], stream: bool = True, warm_up: bool = False
 ) -> tuple[int, float]:
-    """(steps, seconds) for `run_episodes(seeds)`; start-up and shutdown are not timed."""
+    """(steps, seconds) for `run_episodes(seeds)`; start-up and shutdown are not timed, nor
+    with `warm_up` a first reset (MultiGrid loads its JIT-compiled code then, ~0.3 s; the
+    in-process baseline warms up too)."""
     from mosaic_tui.experiments import new_session_id
     from mosaic_tui.runtime import OperatorRunner, StepTaken
     from mosaic_tui.telemetry import Recorder, SessionRow, TelemetryStore
@@ -24,15 +26,20 @@ async def recorded_run(
         recorder = Recorder(store, session)
         recorder.begin(config, "bench-run")
         runner = OperatorRunner(config, run_id="bench-run", log_dir=Path(tmp))
-        count = [0]
-        runner.listeners += [
-            recorder,
-            lambda e: count.__setitem__(0, count[0] + 1) if isinstance(e, StepTaken) else None,
-        ]
+        count, rows = [0], [0]  # env steps; step rows (a simultaneous step has one per agent)
+
+        def tally(event: object) -> None:
+            if isinstance(event, StepTaken):
+                count[0] += 1
+                rows[0] += len(event.actions) if event.actions else 1
+
+        runner.listeners += [recorder, tally]
         await runner.start()
+        if warm_up:
+            await runner.reset(seeds[0])
         began = time.perf_counter()
         await runner.run_episodes(seeds, stream=stream)
         elapsed = time.perf_counter() - began
         await runner.stop()
-        assert len(store.step_table("bench-run")) == count[0], "every step must be recorded"
+        assert len(store.step_table("bench-run")) == rows[0], "every step must be recorded"
     return count[0], elapsed

@@ -20,7 +20,14 @@ from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState
 
 from mosaic_tui.app.commands import binding_commands
-from mosaic_tui.app.layout import MIN_HEIGHT, MIN_WIDTH, best_columns, describe, pane_status
+from mosaic_tui.app.layout import (
+    MIN_HEIGHT,
+    MIN_WIDTH,
+    best_columns,
+    describe,
+    keyboard_holder,
+    pane_status,
+)
 from mosaic_tui.app.messages import BoardReady, FrameReady, OperatorCrashed
 from mosaic_tui.app.operator_actions import OperatorActions
 from mosaic_tui.app.widgets.frame_pane import FramePane
@@ -252,6 +259,7 @@ class MosaicApp(OperatorActions, App[None]):
                         pane.fps,
                         human=bool(pane.keys) or typing,
                         awaiting_key=awaiting and runner.human_to_move,
+                        holder=keyboard_holder(runner),
                     )
                 )
         mode = "running" if self.session.running else "paused"

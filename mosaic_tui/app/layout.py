@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from mosaic_tui.core import OperatorConfig
 
@@ -33,12 +34,33 @@ def best_columns(panes: int, width: int, height: int) -> int:
 
 
 def pane_status(
-    episode: int, step: int, ret: float, state: str, fps: float, *, human: bool, awaiting_key: bool
+    episode: int,
+    step: int,
+    ret: float,
+    state: str,
+    fps: float,
+    *,
+    human: bool,
+    awaiting_key: bool,
+    holder: str | None = None,
 ) -> str:
-    """The line at the top of a pane: progress, then frame rate, state or whose move."""
+    """The line at the top of a pane: progress, then frame rate, state or whose move.
+
+    `holder` names the human who has the keyboard when several humans share it."""
     status = f"ep {episode + 1} · t {step} · R {ret:.2f}"
     if human:  # a human sets the pace: say whose move it is, not a frame rate
-        return status + (" · your move" if awaiting_key else "")
+        if not awaiting_key:
+            return status
+        return status + (f" · {holder}'s move" if holder else " · your move")
     if state == "running":
         return status + f" · {fps:.0f} fps"
     return status + f" · {state}"
+
+
+def keyboard_holder(runner: Any) -> str | None:
+    """Who has the keyboard, named only when several humans share one operator."""
+    humans = [a for a, w in runner.config.workers.items() if w.worker_type == "human"]
+    if len(humans) < 2:
+        return None
+    team = ((runner.env.teams or {}) if runner.env else {}).get(runner.to_move)
+    return f"{runner.to_move} ({team})" if team else runner.to_move

@@ -360,17 +360,21 @@ def settings_error(task: str, settings: dict[str, Any], exc: Exception) -> EnvEr
 
 def agent_ids(task: str) -> list[str]:
     """The player slots of a task, from the env itself: `agent` for single-agent tasks."""
-    kind = check_task(task).kind
-    if kind == "single":
-        return ["agent"]
-    env = make_env(
-        task, render_mode=None, execution_mode="parallel" if kind == "parallel" else None
-    )
+    return list(player_slots(task))
+
+
+def player_slots(task: str) -> dict[str, str | None]:
+    """Each player slot of a task and its team colour, where the env has teams (MultiGrid)."""
+    if check_task(task).kind == "single":
+        return {"agent": None}
+    env = make_env(task, render_mode=None)
     try:
         if hasattr(env, "possible_agents"):
-            return [str(a) for a in env.possible_agents]
-        from mosaic_tui.envs.multigrid import agent_names
+            return dict.fromkeys((str(a) for a in env.possible_agents), None)
+        from mosaic_tui.envs.multigrid import agent_name, team_colours
 
-        return agent_names(env)
+        keys = list(env.action_space.spaces)
+        teams = team_colours(env, {k: agent_name(k) for k in keys}) or {}
+        return {agent_name(k): teams.get(agent_name(k)) for k in keys}
     finally:
         env.close()

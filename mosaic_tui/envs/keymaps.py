@@ -36,6 +36,7 @@ _ARROWS_MOVE = (
 KEYMAPS: dict[str, tuple[KeyBinding, ...]] = {
     "MiniGrid-": _ARROWS_TURN,
     "BabyAI-": _ARROWS_TURN,
+    "MosaicMultiGrid-": (*_ARROWS_TURN, KeyBinding("n", "noop", "n")),
     "FrozenLake": _ARROWS_MOVE,
     "CliffWalking": _ARROWS_MOVE,
     "Taxi": (
@@ -71,6 +72,7 @@ TYPED_LEGENDS = {
 LEGENDS = {
     "tictactoe": "1-9 play that cell (numbers on the board)",
     "connect_four": "1-7 drop in that column",
+    "rps": "1 rock  2 paper  3 scissors",
 }
 
 

@@ -87,8 +87,17 @@ def agent_name(key: Any) -> str:
     return key if isinstance(key, str) else f"agent_{key}"
 
 
-def agent_names(env: Any) -> list[str]:
-    spaces = getattr(env.action_space, "spaces", None)
-    if not isinstance(spaces, dict):
-        raise EnvError(f"{env} has no per-agent action spaces")
-    return [agent_name(k) for k in spaces]
+def team_colours(env: Any, names: dict[Any, str]) -> dict[str, str] | None:
+    """Team colours where the env has them. mosaic-multigrid colours an agent by its team on
+    reset, so the colour is worked out from the team index before any reset."""
+    agents = getattr(getattr(env, "unwrapped", env), "agents", None)
+    teams = {}
+    for agent in agents if isinstance(agents, list) else []:
+        color, team = getattr(agent, "color", None), getattr(agent, "team_index", None)
+        palette = type(color)
+        if isinstance(team, int) and hasattr(palette, "from_index"):
+            color = palette.from_index(team % len(palette))
+        index = getattr(agent, "index", None)
+        if isinstance(getattr(color, "value", None), str) and index in names:
+            teams[names[index]] = color.value
+    return teams or None

@@ -129,14 +129,14 @@ class ParallelAdapter:
 
     def __init__(self, env: Any) -> None:
         self.env = env
-        from mosaic_tui.envs.multigrid import agent_name
+        from mosaic_tui.envs.multigrid import agent_name, team_colours
 
         keys = _agent_keys(env)
         self.names = {key: agent_name(key) for key in keys}
         self.keys = {name: key for key, name in self.names.items()}
         self.agents = list(self.names.values())
         self.action_space = _space_of(env, keys[0])
-        self.teams = _teams(env, self.names)
+        self.teams = team_colours(env, self.names)
         self.live: list[str] = list(self.agents)
 
     def reset(self, seed: int | None) -> tuple[Any, dict[str, Any], None, None]:
@@ -206,22 +206,6 @@ def _agent_keys(env: Any) -> list[Any]:
 
 def _space_of(env: Any, key: Any) -> Any:
     return env.action_space(key) if _is_pettingzoo(env) else env.action_space.spaces[key]
-
-
-def _teams(env: Any, names: dict[Any, str]) -> dict[str, str] | None:
-    """Team colours where the env has them. mosaic-multigrid colours an agent by its team on
-    reset, so the colour is worked out from the team index before any reset."""
-    agents = getattr(getattr(env, "unwrapped", env), "agents", None)
-    teams = {}
-    for agent in agents if isinstance(agents, list) else []:
-        color, team = getattr(agent, "color", None), getattr(agent, "team_index", None)
-        palette = type(color)
-        if isinstance(team, int) and hasattr(palette, "from_index"):
-            color = palette.from_index(team % len(palette))
-        index = getattr(agent, "index", None)
-        if isinstance(getattr(color, "value", None), str) and index in names:
-            teams[names[index]] = color.value
-    return teams or None
 
 
 def _mask(info: Any) -> list[int] | None:

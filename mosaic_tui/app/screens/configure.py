@@ -20,7 +20,17 @@ from textual.widgets import Button, Input, Label, Select, Static
 
 from mosaic_tui.app.widgets.player_row import PlayerRow
 from mosaic_tui.core import OperatorConfig
-from mosaic_tui.envs import FAMILIES, agent_ids, installed_families, make_env, tasks
+from mosaic_tui.core.config import OBSERVATION_MODES
+from mosaic_tui.envs import (
+    FAMILIES,
+    env_settings,
+    installed_families,
+    make_env,
+    player_slots,
+    tasks,
+)
+
+STEPPING = [("turn-based", "aec"), ("simultaneous", "parallel")]
 
 
 def parse_settings(text: str) -> dict[str, Any]:
@@ -107,6 +117,30 @@ class ConfigureScreen(ModalScreen[OperatorConfig | None]):
                     validators=[Optional(minimum=0)],
                     classes="short",
                 )
+            with Horizontal(classes="row", id="stepping-row"):
+                yield Label("Stepping", classes="label")
+                yield Select(
+                    STEPPING,
+                    allow_blank=False,
+                    value=cfg.execution_mode if cfg else "aec",
+                    id="execution-mode",
+                )
+            with Horizontal(classes="row", id="multigrid-row"):
+                yield Label("View size", classes="label")
+                yield Input(
+                    str(cfg.view_size) if cfg and cfg.view_size else "",
+                    id="view-size",
+                    placeholder="env default",
+                    validators=[Optional(minimum=3)],
+                    classes="short",
+                )
+                yield Label("Observation", classes="label")
+                yield Select(
+                    [(mode, mode) for mode in OBSERVATION_MODES],
+                    allow_blank=False,
+                    value=cfg.observation_mode if cfg else "visible_teammates",
+                    id="observation-mode",
+                )
             with Horizontal(classes="row"):
                 yield Label("Env settings", classes="label")
                 yield Input(
@@ -129,7 +163,14 @@ class ConfigureScreen(ModalScreen[OperatorConfig | None]):
 
     def on_mount(self) -> None:
         self.load_players(str(self.query_one("#task", Select).value))
+        self.show_family_fields(str(self.query_one("#family", Select).value))
         self.query_one("#name", Input).focus()
+
+    def show_family_fields(self, family: str) -> None:
+        """Turn order only where a game has both forms; view and observation only for
+        MultiGrid, the one family that has them."""
+        self.query_one("#stepping-row").display = FAMILIES[family].kind == "aec"
+        self.query_one("#multigrid-row").display = family == "multigrid"
 
     @on(Select.Changed, "#task")
     def _task_changed(self, event: Select.Changed) -> None:
@@ -144,14 +185,16 @@ class ConfigureScreen(ModalScreen[OperatorConfig | None]):
     async def _load_players(self, task: str) -> None:
         """Rows for the task's own player ids (building a game env is quick; off the loop)."""
         try:
-            agents = await asyncio.to_thread(agent_ids, task)
+            slots = await asyncio.to_thread(player_slots, task)
         except Exception as exc:
             self.query_one("#problems", Static).update(f"[red]{escape(str(exc))}[/]")
             return
         known = self.config.workers if self.config and self.config.task == task else {}
         box = self.query_one("#players", Vertical)
         await box.remove_children()
-        await box.mount_all(PlayerRow(agent, known.get(agent)) for agent in agents)
+        await box.mount_all(
+            PlayerRow(agent, known.get(agent), team) for agent, team in slots.items()
+        )
 
     @staticmethod
     def _task_options(family: str) -> list[tuple[str, str]]:
@@ -171,6 +214,7 @@ class ConfigureScreen(ModalScreen[OperatorConfig | None]):
     @on(Select.Changed, "#family")
     def _family_changed(self, event: Select.Changed) -> None:
         family = str(event.value)
+        self.show_family_fields(family)
         task = self.query_one("#task", Select)
         task.set_options(self._task_options(family))
         task.value = self._default_task(family)
@@ -209,8 +253,18 @@ class ConfigureScreen(ModalScreen[OperatorConfig | None]):
             return
         problems.update("checking the environment…")
         try:  # build the env once, off the event loop, so bad settings are caught here
+            settings = env_settings(
+                config.task,
+                config.env_settings,
+                view_size=config.view_size,
+                observation_mode=config.observation_mode if config.is_multiagent else None,
+            )
             env = await asyncio.to_thread(
-                make_env, config.task, render_mode=None, **config.env_settings
+                make_env,
+                config.task,
+                render_mode=None,
+                execution_mode=config.execution_mode,
+                **settings,
             )
             env.close()
         except Exception as exc:  # whatever the env raised, it is shown here, not a crash
@@ -226,13 +280,22 @@ class ConfigureScreen(ModalScreen[OperatorConfig | None]):
             raise ValueError("the players are still loading; try again in a moment")
         task = str(self.query_one("#task", Select).value)
         family = str(self.query_one("#family", Select).value)
+        kind = FAMILIES[family].kind
+        mode = str(self.query_one("#execution-mode", Select).value) if kind == "aec" else "aec"
+        multigrid = family == "multigrid"
         return OperatorConfig(
             operator_id=self.operator_id,
             display_name=value("#name") or task,
             env_name=family,
             task=task,
             workers=workers,
-            execution_mode="parallel" if FAMILIES[family].kind == "parallel" else "aec",
+            execution_mode="parallel" if kind == "parallel" else mode,
+            view_size=int(value("#view-size")) if multigrid and value("#view-size") else None,
+            observation_mode=(
+                str(self.query_one("#observation-mode", Select).value)
+                if multigrid
+                else "visible_teammates"
+            ),
             max_steps=int(value("#max-steps")) if value("#max-steps") else None,
             seed=int(value("#seed")) if value("#seed") else None,
             env_settings=parse_settings(value("#env-settings")),

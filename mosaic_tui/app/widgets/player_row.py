@@ -15,9 +15,12 @@ BEHAVIORS = [("random", "random"), ("noop", "noop"), ("cycling", "cycling")]
 
 
 class PlayerRow(Horizontal):
-    def __init__(self, agent: str, assignment: WorkerAssignment | None = None) -> None:
+    def __init__(
+        self, agent: str, assignment: WorkerAssignment | None = None, team: str | None = None
+    ) -> None:
         super().__init__(id=f"player-{agent}", classes="row player")
         self.agent = agent
+        self.team = team
         self.kind = assignment.worker_type if assignment else "baseline"
         if self.kind not in dict(map(reversed, PLAYER_TYPES)):  # type: ignore[arg-type]
             self.kind = "baseline"  # RL / LLM workers do not ship yet
@@ -28,7 +31,7 @@ class PlayerRow(Horizontal):
         )
 
     def compose(self) -> ComposeResult:
-        yield Label(self.agent, classes="label")
+        yield Label(f"{self.agent} ({self.team})" if self.team else self.agent, classes="label")
         yield Select(PLAYER_TYPES, allow_blank=False, value=self.kind, classes="type")
         behavior = Select(BEHAVIORS, allow_blank=False, value=self.behavior, classes="behavior")
         behavior.display = self.kind == "baseline"
