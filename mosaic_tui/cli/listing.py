@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from mosaic_tui.envs import FAMILIES, EnvError, family, tasks
@@ -19,7 +20,9 @@ def envs_command(family_name: str | None = None) -> int:
             return 2
         if not fam.installed:
             console.print(
-                f"{fam.name} is not installed: {fam.install_hint}", highlight=False, soft_wrap=True
+                escape(f"{fam.name} is not installed: {fam.install_hint}"),
+                highlight=False,
+                soft_wrap=True,
             )
             return 1
         for task in tasks(fam.name):
@@ -32,7 +35,10 @@ def envs_command(family_name: str | None = None) -> int:
         names = tasks(fam.name) if fam.installed else []
         shown = ", ".join(names[:3]) + (", ..." if len(names) > 3 else "")
         table.add_row(
-            fam.name, "yes" if fam.installed else f"no ({fam.install_hint})", str(len(names)), shown
+            fam.name,
+            "yes" if fam.installed else escape(f"no ({fam.install_hint})"),
+            str(len(names)),
+            shown,
         )
     console.print(table)
     console.print(

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from mosaic_tui.core import OperatorConfig, WorkerAssignment
@@ -107,7 +108,7 @@ def smoke_command(steps: int = 5, families: list[str] | None = None) -> int:
     table.add_column("detail", overflow="fold")
     colour = {"ok": "green", "failed": "red", "not installed": "yellow"}
     for r in results:
-        table.add_row(r.family.name, f"[{colour[r.status]}]{r.status}[/]", r.detail)
+        table.add_row(r.family.name, f"[{colour[r.status]}]{r.status}[/]", escape(r.detail))
     console.print(table)
     failed = [r for r in results if r.status == "failed"]
     return 1 if failed else 0

@@ -86,3 +86,19 @@ def test_envs_lists_families_and_tasks(tmp_path: Path) -> None:
 def test_export_without_a_database_is_explained(tmp_path: Path) -> None:
     out = cli("export", "--db", str(tmp_path / "none.sqlite"), tmp_path=tmp_path)
     assert out.returncode == 2 and "no results database" in out.stderr
+
+
+def test_a_missing_extra_is_named_in_full(monkeypatch, capsys) -> None:
+    """`[multigrid]` is text, not console markup: the install command must survive printing."""
+    from mosaic_tui.cli.listing import envs_command
+    from mosaic_tui.envs import catalog
+
+    real = catalog.Family.installed
+    monkeypatch.setattr(
+        catalog.Family,
+        "installed",
+        property(lambda self: self.name != "multigrid" and real.fget(self)),
+    )
+    envs_command("multigrid")
+    out = capsys.readouterr().out
+    assert "pip install 'mosaic-tui[multigrid]'" in out
