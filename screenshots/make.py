@@ -149,10 +149,49 @@ async def main() -> None:
     app = MosaicApp([chess, four], log_dir=tmp, seed=3, pace=2)
     await shoot("chess", app, (120, 40), chess_moves)
 
+    await multigrid_match(tmp)
+
     async def nothing(pilot) -> None:
         await pilot.pause(0.2)
 
     await shoot("too-small", MosaicApp([], log_dir=tmp), (56, 14), nothing)
+
+
+async def multigrid_match(tmp: Path) -> None:
+    """A hybrid soccer team (you are agent_0, green) beside a basketball match of baselines."""
+    import importlib.util
+
+    if importlib.util.find_spec("mosaic_multigrid") is None:
+        print("skipped screenshots/multigrid.svg: pip install -e '.[multigrid]'")
+        return
+    from mosaic_tui.core import WorkerAssignment
+
+    def team(task: str, op: str, name: str, human: bool) -> OperatorConfig:
+        random = WorkerAssignment("baseline_worker", "baseline", {"behavior": "random"})
+        players = {f"agent_{i}": random for i in range(4)}
+        if human:
+            players["agent_0"] = WorkerAssignment("human", "human")
+        return OperatorConfig.multi_agent(
+            op, name, "multigrid", task, players, execution_mode="parallel", view_size=5
+        )
+
+    soccer = team("MosaicMultiGrid-S-2v2-IndAgObs-v1", "soccer", "You + 3 random", True)
+    hoops = team("MosaicMultiGrid-BB-2v2-IndAgObs-v1", "hoops", "Basketball 2v2", False)
+
+    async def play(pilot) -> None:
+        app = pilot.app
+        await settle(pilot, frames_everywhere(app), timeout=90)
+        runner = app.session.runners["soccer"]
+        app.query_one("#pane-soccer", FramePane).focus()
+        for key in ("up", "up", "left", "up"):
+            before = runner.step_index
+            await pilot.press(key)
+            await settle(pilot, lambda before=before: runner.step_index > before)
+        await pilot.pause(1.0)
+
+    await shoot(
+        "multigrid", MosaicApp([soccer, hoops], log_dir=tmp, seed=3, pace=4), (120, 40), play
+    )
 
 
 if __name__ == "__main__":

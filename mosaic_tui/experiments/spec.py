@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from mosaic_tui.core import WORKER_TYPES, OperatorConfig, WorkerAssignment
-from mosaic_tui.envs import EnvError, check_task, family
+from mosaic_tui.envs import FAMILIES, EnvError, check_task, family
 from mosaic_tui.runtime.launcher import CATALOG, LaunchError, worker
 
 if sys.version_info >= (3, 11):
@@ -144,6 +144,14 @@ def _operator(raw: Any, index: int, default_max_steps: int | None) -> OperatorCo
         raise ExperimentError(f"{where}.task", str(exc)) from None
     workers_raw = _table(op.get("workers", {"agent": {"type": "baseline"}}), f"{where}.workers")
     workers = {agent: _player(p, f"{where}.workers.{agent}") for agent, p in workers_raw.items()}
+    simultaneous_only = FAMILIES[op["env_name"]].kind == "parallel"
+    mode = op.get("execution_mode", "parallel" if simultaneous_only else "aec")
+    if simultaneous_only and mode != "parallel":
+        raise ExperimentError(
+            f"{where}.execution_mode",
+            f"{op['env_name']} games are simultaneous only; use execution_mode = 'parallel'"
+            " (or leave it out)",
+        )
     try:
         return OperatorConfig(
             operator_id=op["id"],
@@ -152,7 +160,7 @@ def _operator(raw: Any, index: int, default_max_steps: int | None) -> OperatorCo
             task=op["task"],
             workers=workers,
             max_steps=op.get("max_steps", default_max_steps),
-            execution_mode=op.get("execution_mode", "aec"),
+            execution_mode=mode,
             env_settings=dict(_table(op.get("env_settings", {}), f"{where}.env_settings")),
             **{
                 k: op[k] for k in ("observation_mode", "coordination_level", "view_size") if k in op
