@@ -158,24 +158,34 @@ async def main() -> None:
 
 
 async def multigrid_match(tmp: Path) -> None:
-    """A hybrid soccer team (you are agent_0, green) beside a basketball match of baselines."""
+    """A hybrid soccer team (you are agent_0, green; an LLM is your teammate, answered by the
+    bundled mock endpoint) beside a basketball match of baselines."""
     import importlib.util
 
     if importlib.util.find_spec("mosaic_multigrid") is None:
         print("skipped screenshots/multigrid.svg: pip install -e '.[multigrid]'")
         return
+    import threading
+
+    from llm_worker.mock_server import serve
+
     from mosaic_tui.core import WorkerAssignment
+
+    server = serve(0, "random", seed=3)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    llm = {"model": "mock", "base_url": f"http://127.0.0.1:{server.server_port}/v1"}
 
     def team(task: str, op: str, name: str, human: bool) -> OperatorConfig:
         random = WorkerAssignment("baseline_worker", "baseline", {"behavior": "random"})
         players = {f"agent_{i}": random for i in range(4)}
         if human:
             players["agent_0"] = WorkerAssignment("human", "human")
+            players["agent_1"] = WorkerAssignment("llm_worker", "llm", llm)
         return OperatorConfig.multi_agent(
             op, name, "multigrid", task, players, execution_mode="parallel", view_size=5
         )
 
-    soccer = team("MosaicMultiGrid-S-2v2-IndAgObs-v1", "soccer", "You + 3 random", True)
+    soccer = team("MosaicMultiGrid-S-2v2-IndAgObs-v1", "soccer", "You + LLM vs random", True)
     hoops = team("MosaicMultiGrid-BB-2v2-IndAgObs-v1", "hoops", "Basketball 2v2", False)
 
     async def play(pilot) -> None:

@@ -108,11 +108,17 @@ class InitAgent(Command):
 
 @dataclass(slots=True)
 class SelectAction(Command):
+    """Ask for one player's action. Board games add the position as text and the legal moves
+    by name, which a language model reads better than an encoded observation."""
+
     kind: ClassVar[str] = "select_action"
     observation: Any = None
     info: dict[str, Any] = field(default_factory=dict)
     action_mask: list[int] | None = None
     player_id: str | None = None
+    step_index: int | None = None
+    board: list[str] | None = None
+    moves: dict[str, int] | None = None
     req: int | None = None
 
 

@@ -12,10 +12,19 @@ import os
 import queue
 import sys
 import threading
+from collections.abc import Callable
 from typing import BinaryIO
 
 from mosaic_tui.protocol.codec import MAX_LINE_BYTES, ProtocolError, decode_command, encode
-from mosaic_tui.protocol.messages import Command, Error, Message
+from mosaic_tui.protocol.messages import (
+    PROTOCOL_VERSION,
+    Command,
+    Error,
+    Init,
+    Message,
+    Stop,
+    Stopped,
+)
 
 EOF = None  # what `commands()` yields when stdin closes
 
@@ -64,6 +73,30 @@ class WorkerChannel:
 
     def reject(self, error: ProtocolError) -> None:
         self.send(Error(message=str(error), code="bad_command", req=error.req))
+
+    def serve_decisions(self, worker: str, run_id: str, handle: Callable[[Command], None]) -> int:
+        """A decision worker's whole life: `init`, then every command to `handle` until
+        `stop` (answered `stopped`) or stdin closes; malformed lines are refused, not fatal."""
+        self.send(
+            Init(
+                protocol=PROTOCOL_VERSION,
+                worker=worker,
+                role="decision",
+                run_id=run_id,
+                pid=os.getpid(),
+            )
+        )
+        while True:
+            cmd = self.receive()
+            if cmd is None:
+                return 0
+            if isinstance(cmd, ProtocolError):
+                self.reject(cmd)
+            elif isinstance(cmd, Stop):
+                self.send(Stopped(req=cmd.req))
+                return 0
+            else:
+                handle(cmd)
 
     def _read(self) -> None:
         while True:

@@ -29,6 +29,7 @@ class SettingSpec:
     choices: tuple[Any, ...] | None = None
     env_var: str | None = None  # for secrets
     help: str = ""
+    required: bool = False
 
     def render(self, value: Any) -> str:
         try:
@@ -82,6 +83,14 @@ class WorkerDefinition:
         if player_id is not None:
             argv += ["--player-id", player_id]
         env = dict(self.base_env)
+        missing = [
+            s.name for s in self.settings if s.required and (settings or {}).get(s.name) is None
+        ]
+        if missing:
+            raise LaunchError(
+                f"{self.worker_id} needs the setting(s) {', '.join(missing)}"
+                f" ({'; '.join(self.setting(m).help for m in missing)})"
+            )
         for name, value in (settings or {}).items():
             if value is None:
                 continue
@@ -213,6 +222,33 @@ CATALOG: dict[str, WorkerDefinition] = {
                     "behavior", "--behavior", str, BEHAVIORS, help="random, noop or cycling"
                 ),
                 SettingSpec("seed", "--seed", _int, help="seed until a reset gives one"),
+            ),
+            supports_multi_agent=True,
+        ),
+        WorkerDefinition(
+            "llm_worker",
+            "LLM (OpenAI-compatible endpoint)",
+            "Asks a model behind an OpenAI-compatible endpoint for each action; a reply that"
+            " names no legal action is corrected, then refused — never replaced.",
+            module="llm_worker",
+            role="decision",
+            worker_types=("llm",),
+            settings=(
+                SettingSpec(
+                    "model", "--model", str, help="model name the endpoint serves", required=True
+                ),
+                SettingSpec("base_url", "--base-url", str, help="OpenAI-compatible base URL"),
+                SettingSpec("temperature", "--temperature", float),
+                SettingSpec("max_tokens", "--max-tokens", _positive_int, help="reply cap"),
+                SettingSpec("timeout", "--timeout", float, help="seconds per request"),
+                SettingSpec("retries", "--retries", _int, help="corrections before an error"),
+                SettingSpec(
+                    "api_key",
+                    None,
+                    str,
+                    env_var="MOSAIC_TUI_LLM_API_KEY",
+                    help="better left in the environment (MOSAIC_TUI_LLM_API_KEY)",
+                ),
             ),
             supports_multi_agent=True,
         ),

@@ -33,6 +33,8 @@ class Decision:
     labels: list[str]
     action_mask: list[int] | None = None
     observation: Any = None
+    board: list[str] | None = None  # board games: the position as text
+    moves: dict[str, int] | None = None  # board games: legal moves by name
 
 
 HumanInput = Callable[[Decision], Awaitable[int]]
@@ -177,6 +179,9 @@ class WorkerPlayer:
                 observation=decision.observation,
                 action_mask=decision.action_mask,
                 player_id=decision.agent,
+                step_index=decision.step_index,
+                board=decision.board,
+                moves=decision.moves,
             ),
             ("action_selected",),
             self.timeout,
@@ -296,6 +301,10 @@ def make_player(
         and set(assignment.settings) <= SELF_DRIVING_SETTINGS
     ):
         return SelfDriving(agent)
+    if assignment.worker_type == "llm":  # each try may take the request timeout
+        per_try = float(assignment.settings.get("timeout", 30.0))
+        tries = 1 + int(assignment.settings.get("retries", 2))
+        timeout = max(timeout, per_try * tries + 5.0)
     return WorkerPlayer(agent, assignment, run_id, log_path=log_path, timeout=timeout)
 
 

@@ -118,6 +118,7 @@ class OperatorRunner(Reporting, Seats, JointStep, PlayLoop, EpisodeBatches):
         self._parked.set()
         self._observation: Any = None
         self.moves: dict[str, int] | None = None  # chess: legal moves by name -> action
+        self.board: list[str] | None = None  # board games: the position as text
         # decision workers see observations; the env worker's own baseline needs none
         self.observe = any(isinstance(p, WorkerPlayer) for p in self.players.values())
 
@@ -223,7 +224,7 @@ class OperatorRunner(Reporting, Seats, JointStep, PlayLoop, EpisodeBatches):
         self._observation = ready.observation
         self._to_move = ready.agent_to_move or self.agent
         self._follow_live(ready.agents, ready.action_masks)
-        self.moves = ready.moves
+        self.moves, self.board = ready.moves, ready.board
         self._started_at = time.time()
         event = EpisodeStarted(
             self.config.operator_id,
@@ -268,6 +269,8 @@ class OperatorRunner(Reporting, Seats, JointStep, PlayLoop, EpisodeBatches):
                                 self.labels,
                                 self._mask,
                                 self._observation,
+                                self.board,
+                                self.moves,
                             )
                         )
                     )
@@ -313,7 +316,7 @@ class OperatorRunner(Reporting, Seats, JointStep, PlayLoop, EpisodeBatches):
         mover = result.agent or self.agent
         self._to_move = result.agent_to_move or self.agent
         self._follow_live(result.agents, result.action_masks)
-        self.moves = result.moves
+        self.moves, self.board = result.moves, result.board
         labels = self.env.action_labels if self.env else None
         label = (
             labels[result.action]

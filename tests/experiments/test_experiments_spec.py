@@ -99,9 +99,9 @@ def test_seed_gives_consecutive_seeds_and_default_starts_at_zero() -> None:
             "did you mean 'behavior'",
         ),
         (
-            lambda d: d["operators"][0]["workers"]["agent"].update(type="llm"),
+            lambda d: d["operators"][0]["workers"]["agent"].update(type="rl"),
             "operators[0].workers.agent",
-            "no llm worker is available",
+            "no rl worker is available",
         ),
         (lambda d: d["operators"][0].update(colour="red"), "operators[0].colour", "unknown key"),
         (lambda d: d["operators"][0].pop("task"), "operators[0].task", "required"),

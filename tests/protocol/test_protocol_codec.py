@@ -78,6 +78,9 @@ SAMPLES = [
         info={"turn": 3},
         action_mask=[0, 1, 1],
         player_id="player_0",
+        step_index=4,
+        board=["X . O"],
+        moves={"e2e4": 877},
         req=7,
     ),
     Init(

@@ -61,8 +61,10 @@ def test_env_worker_rejects_bad_max_steps() -> None:
 
 
 def test_unknown_worker_lists_the_catalogue() -> None:
-    with pytest.raises(LaunchError, match="available workers: env_worker, baseline_worker"):
-        worker("llm_worker")
+    with pytest.raises(
+        LaunchError, match="available workers: env_worker, baseline_worker, llm_worker"
+    ):
+        worker("rl_worker")
 
 
 def test_secrets_travel_in_the_environment_never_in_argv() -> None:

@@ -54,11 +54,20 @@ async def test_settings_reach_the_decision_workers(tmp_path: Path) -> None:
 
 
 async def test_a_hybrid_team_waits_for_its_human(tmp_path: Path) -> None:
+    """Human, two kinds of baseline and an LLM (the mock endpoint, answering with the first
+    legal action: noop) on one pitch."""
+    import threading
+
+    from llm_worker.mock_server import serve
+
+    server = serve(0, "first")
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_port}/v1"
     players = {
         "agent_0": WorkerAssignment("human", "human"),
         "agent_1": baseline("cycling"),
         "agent_2": baseline("random"),
-        "agent_3": baseline("noop"),
+        "agent_3": WorkerAssignment("llm_worker", "llm", {"model": "mock", "base_url": url}),
     }
     session = Session(log_dir=tmp_path, seed=2)
     steps: list[StepTaken] = []
@@ -74,5 +83,8 @@ async def test_a_hybrid_team_waits_for_its_human(tmp_path: Path) -> None:
         await settle(lambda: len(steps) == 1)
         actions = steps[0].actions
         assert actions["agent_0"] == 3 and actions["agent_1"] == 0 and actions["agent_3"] == 0
+        log = (tmp_path / f"{runner.run_id}.agent_3.log").read_text()
+        assert "as agent_3 on the blue team" in log  # the LLM was told its seat and team
     finally:
         await session.stop_all()
+        server.shutdown()

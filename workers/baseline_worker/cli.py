@@ -7,26 +7,20 @@ actions); `select_action {action_mask}` answers with a legal action only.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 
 from baseline_worker.policies import BEHAVIORS, BaselinePolicy, NoLegalAction
 from mosaic_tui.protocol import (
-    PROTOCOL_VERSION,
     ActionSelected,
     AgentReady,
     Command,
     Error,
-    Init,
     InitAgent,
     Ping,
     Pong,
-    ProtocolError,
     Ready,
     Reset,
     SelectAction,
-    Stop,
-    Stopped,
 )
 from mosaic_tui.protocol.stdio import WorkerChannel
 
@@ -45,26 +39,7 @@ class BaselineRuntime:
         self.policy: BaselinePolicy | None = None
 
     def serve(self) -> int:
-        self.channel.send(
-            Init(
-                protocol=PROTOCOL_VERSION,
-                worker=WORKER_NAME,
-                role="decision",
-                run_id=self.run_id,
-                pid=os.getpid(),
-            )
-        )
-        while True:
-            cmd = self.channel.receive()
-            if cmd is None:
-                return 0
-            if isinstance(cmd, ProtocolError):
-                self.channel.reject(cmd)
-                continue
-            if isinstance(cmd, Stop):
-                self.channel.send(Stopped(req=cmd.req))
-                return 0
-            self.handle(cmd)
+        return self.channel.serve_decisions(WORKER_NAME, self.run_id, self.handle)
 
     def handle(self, cmd: Command) -> None:
         req = getattr(cmd, "req", None)

@@ -16,6 +16,7 @@ from baseline_worker.policies import BaselinePolicy, NoLegalAction
 from env_worker.adapters import AecAdapter, GymAdapter, ParallelAdapter, lift_step_limits
 from env_worker.boards import named_moves, text_board
 from env_worker.episode import Episode, Stopping, WorkerOptions
+from env_worker.joint import JointActions
 from env_worker.streaming import Streaming
 from mosaic_tui.protocol import (
     PROTOCOL_VERSION,
@@ -47,7 +48,7 @@ LEGAL_LIST_ABOVE = 64  # actions; beyond this a 0/1 mask costs more than the leg
 ADAPTERS = {"single_agent": GymAdapter, "sequential": AecAdapter, "simultaneous": ParallelAdapter}
 
 
-class EnvRuntime(Streaming):
+class EnvRuntime(Streaming, JointActions):
     def __init__(self, channel: WorkerChannel, options: WorkerOptions, env: Any) -> None:
         from mosaic_tui.envs import action_labels, discrete_size, noop_action
 
@@ -231,48 +232,6 @@ class EnvRuntime(Streaming):
             self.fail(self.illegal(action, ep.mask, ep.to_move), "illegal_action", "step", cmd.req)
             return
         self.advance(ep, int(action), cmd.req)
-
-    def step_together(self, ep: Episode, cmd: Step) -> None:
-        """Simultaneous games: every live agent acts; those left out play the worker's policy."""
-        given = dict(cmd.actions or {})
-        if cmd.action is not None:
-            self.fail(
-                "this game is simultaneous: send actions {agent: action} for the agents that"
-                f" act ({', '.join(ep.live or [])}), not a single action",
-                "bad_command",
-                "step",
-                cmd.req,
-            )
-            return
-        done = sorted(set(given) - set(ep.live or []))
-        if done:
-            self.fail(
-                f"{', '.join(done)} no longer act in this episode; live agents are"
-                f" {', '.join(ep.live or []) or 'none'}",
-                "not_your_turn",
-                "step",
-                cmd.req,
-            )
-            return
-        masks = ep.masks or {}
-        for agent, action in given.items():
-            if not self.legal(action, masks.get(agent)):
-                self.fail(
-                    self.illegal(action, masks.get(agent), agent), "illegal_action", "step", cmd.req
-                )
-                return
-        self.advance(ep, self.own_action(ep, given), cmd.req)
-
-    def own_action(self, ep: Episode, given: dict[str, int]) -> Any:
-        """The worker policy's move: one action, or in simultaneous games one per live agent
-        not already given."""
-        if not self.adapter.parallel:
-            return self.policy.act(ep.mask)
-        masks = ep.masks or {}
-        return {
-            agent: int(given[agent]) if agent in given else self.policy.act(masks.get(agent))
-            for agent in ep.live or []
-        }
 
     def unknown_agents(self, actions: dict[str, Any]) -> str | None:
         unknown = sorted(set(actions) - set(self.adapter.agents))

@@ -152,8 +152,9 @@ class ConfigureScreen(ModalScreen[OperatorConfig | None]):
             yield Static("Players (from the environment)", classes="subtitle")
             yield Vertical(id="players")
             yield Static(
-                "One row per player of the chosen task, from the env itself. RL and LLM"
-                " players need their workers, which this version does not ship yet.",
+                "One row per player of the chosen task, from the env itself. LLM players need"
+                " an OpenAI-compatible endpoint (python -m llm_worker.mock_server stands in for"
+                " one offline); RL players need a worker this version does not ship yet.",
                 classes="note",
             )
             yield Static("", id="problems")
@@ -234,8 +235,16 @@ class ConfigureScreen(ModalScreen[OperatorConfig | None]):
     async def check_and_save(self) -> None:
         problems = self.query_one("#problems", Static)
         invalid = [
-            i for i in self.query(Input) if i.validators and not i.validate(i.value).is_valid
+            i
+            for i in self.query(Input)
+            if i.validators
+            and not isinstance(i.parent, PlayerRow)  # rows check only the fields they show
+            and not i.validate(i.value).is_valid
         ]
+        players = [p for row in self.query(PlayerRow) for p in row.problems()]
+        if players and not invalid:
+            problems.update("[red]Fix the players:[/] " + escape("; ".join(players)))
+            return
         if invalid:
             problems.update(
                 "[red]Fix the marked fields:[/] "

@@ -1,17 +1,19 @@
 """One row of the player-assignment panel: a player slot, who plays it, and only the settings
-that type needs (a baseline's behaviour; a human needs none)."""
+that type needs (a baseline's behaviour, an LLM's model and endpoint; a human needs none)."""
 
 from __future__ import annotations
 
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
-from textual.widgets import Label, Select
+from textual.validation import Function, Regex
+from textual.widgets import Input, Label, Select
 
 from mosaic_tui.core import WorkerAssignment
 
-PLAYER_TYPES = [("Baseline", "baseline"), ("Human (keyboard)", "human")]
+PLAYER_TYPES = [("Baseline", "baseline"), ("Human (keyboard)", "human"), ("LLM", "llm")]
 BEHAVIORS = [("random", "random"), ("noop", "noop"), ("cycling", "cycling")]
+DEFAULT_URL = "http://localhost:8000/v1"
 
 
 class PlayerRow(Horizontal):
@@ -23,27 +25,64 @@ class PlayerRow(Horizontal):
         self.team = team
         self.kind = assignment.worker_type if assignment else "baseline"
         if self.kind not in dict(map(reversed, PLAYER_TYPES)):  # type: ignore[arg-type]
-            self.kind = "baseline"  # RL / LLM workers do not ship yet
-        self.behavior = (
-            assignment.settings.get("behavior", "random")
-            if assignment and assignment.worker_type == "baseline"
-            else "random"
-        )
+            self.kind = "baseline"  # RL workers do not ship yet
+        settings = assignment.settings if assignment else {}
+        self.behavior = settings.get("behavior", "random") if self.kind == "baseline" else "random"
+        self.model = str(settings.get("model", "")) if self.kind == "llm" else ""
+        self.base_url = str(settings.get("base_url", DEFAULT_URL)) if self.kind == "llm" else ""
 
     def compose(self) -> ComposeResult:
         yield Label(f"{self.agent} ({self.team})" if self.team else self.agent, classes="label")
         yield Select(PLAYER_TYPES, allow_blank=False, value=self.kind, classes="type")
-        behavior = Select(BEHAVIORS, allow_blank=False, value=self.behavior, classes="behavior")
-        behavior.display = self.kind == "baseline"
-        yield behavior
+        yield Select(BEHAVIORS, allow_blank=False, value=self.behavior, classes="behavior")
+        yield Input(
+            self.model,
+            placeholder="model",
+            classes="model",
+            validators=[Function(str.strip, "an LLM player needs a model name")],
+        )
+        yield Input(
+            self.base_url or DEFAULT_URL,
+            placeholder=DEFAULT_URL,
+            classes="base-url",
+            validators=[Regex(r"^https?://\S+$", failure_description="base URL: http(s)://...")],
+        )
+
+    def on_mount(self) -> None:
+        self.show_fields(self.kind)
 
     @on(Select.Changed, ".type")
     def _type_changed(self, event: Select.Changed) -> None:
-        self.query_one(".behavior", Select).display = event.value == "baseline"
+        self.show_fields(str(event.value))
+
+    def show_fields(self, kind: str) -> None:
+        self.query_one(".behavior", Select).display = kind == "baseline"
+        for box in self.query(".model, .base-url"):
+            box.display = kind == "llm"
+
+    def problems(self) -> list[str]:
+        """What must be fixed before Save: only the fields this player type uses count."""
+        if str(self.query_one(".type", Select).value) != "llm":
+            return []
+        found = []
+        for box in self.query(Input):
+            result = box.validate(box.value)
+            if result is not None and not result.is_valid:
+                found += [f"{self.agent}: {d}" for d in result.failure_descriptions]
+        return found
 
     def assignment(self) -> WorkerAssignment:
         kind = str(self.query_one(".type", Select).value)
         if kind == "human":
             return WorkerAssignment("human", "human", {})
+        if kind == "llm":
+            return WorkerAssignment(
+                "llm_worker",
+                "llm",
+                {
+                    "model": self.query_one(".model", Input).value.strip(),
+                    "base_url": self.query_one(".base-url", Input).value.strip(),
+                },
+            )
         behavior = str(self.query_one(".behavior", Select).value)
         return WorkerAssignment("baseline_worker", "baseline", {"behavior": behavior})

@@ -1,0 +1,126 @@
+"""The LLM decision worker against a real HTTP endpoint (the bundled mock, in a thread):
+legal answers only, bad answers refused with the reply quoted, keys only from the environment."""
+
+from __future__ import annotations
+
+import os
+import threading
+
+import pytest
+from llm_worker.mock_server import serve
+from llm_worker.prompt import parse
+
+from mosaic_tui.runtime import LaunchError
+from mosaic_tui.runtime.launcher import worker
+
+TICTACTOE = {
+    "cmd": "init_agent",
+    "player_id": "player_2",
+    "game": "tictactoe_v3",
+    "action_space": {"type": "discrete", "n": 9},
+    "labels": [str(i) for i in range(9)],
+}
+
+
+@pytest.fixture
+def endpoint():
+    """endpoint(reply) -> (base_url, server) of a mock OpenAI-compatible server."""
+    servers = []
+
+    def start(reply: str = "random"):
+        server = serve(0, reply, seed=1)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.server_port}/v1", server
+
+    yield start
+    for server in servers:
+        server.shutdown()
+
+
+@pytest.fixture
+def llm(spawn, endpoint):
+    def start(reply: str = "random", base_url: str | None = None, **env: str):
+        url = base_url or endpoint(reply)[0]
+        for key, value in env.items():
+            os.environ[key] = value
+        try:
+            client = spawn("llm_worker", "--model", "mock", "--base-url", url, "--timeout", "5")
+        finally:
+            for key in env:
+                os.environ.pop(key)
+        client.init = client.read_type("init")
+        client.request({**TICTACTOE, "req": 1}, "agent_ready")
+        return client
+
+    return start
+
+
+def test_answers_are_legal_actions_only(llm) -> None:
+    client = llm("random")
+    mask = [0, 1, 0, 0, 1, 0, 0, 1, 0]
+    chosen = {
+        client.request(
+            {"cmd": "select_action", "action_mask": mask, "step_index": i, "req": 10 + i},
+            "action_selected",
+        )["action"]
+        for i in range(12)
+    }
+    assert chosen <= {1, 4, 7} and len(chosen) > 1
+
+
+def test_named_moves_are_offered_and_mapped_back(llm) -> None:
+    client = llm("first")
+    event = client.request(
+        {"cmd": "select_action", "moves": {"e2e4": 877, "Nf3": 12}, "board": ["8 ♜"], "req": 5},
+        "action_selected",
+    )
+    assert event["action"] == 877 and event["reason"] == "e2e4"
+
+
+def test_a_reply_naming_no_action_is_refused_with_the_reply_quoted(llm) -> None:
+    client = llm("nonsense")
+    error = client.request({"cmd": "select_action", "action_mask": [1] * 9, "req": 2}, "error")
+    assert error["code"] == "invalid_answer" and not error["fatal"]
+    assert "I would rather not say" in error["message"] and "3 tries" in error["message"]
+    assert client.request({"cmd": "ping", "req": 3}, "pong")  # still serving
+
+
+def test_an_endpoint_that_is_down_is_named(llm) -> None:
+    client = llm(base_url="http://127.0.0.1:9/v1")  # nothing listens on port 9
+    error = client.request({"cmd": "select_action", "action_mask": [1] * 9, "req": 2}, "error")
+    assert error["code"] == "llm_unavailable"
+    assert "cannot reach http://127.0.0.1:9/v1" in error["message"]
+
+
+def test_the_api_key_travels_in_the_environment_and_the_header(llm, endpoint) -> None:
+    url, server = endpoint("first")
+    client = llm(base_url=url, MOSAIC_TUI_LLM_API_KEY="sk-test-123")
+    client.request({"cmd": "select_action", "action_mask": [1] * 9, "req": 2}, "action_selected")
+    assert "Bearer sk-test-123" in server.RequestHandlerClass.authorizations
+    assert all("sk-test-123" not in arg for arg in client.argv)
+    argv, env = worker("llm_worker").command(
+        "r", {"model": "m", "api_key": "sk-secret"}, player_id="p"
+    )
+    assert "sk-secret" not in " ".join(argv) and env["MOSAIC_TUI_LLM_API_KEY"] == "sk-secret"
+
+
+def test_a_model_is_required_before_anything_starts() -> None:
+    with pytest.raises(LaunchError, match="llm_worker needs the setting.*model"):
+        worker("llm_worker").command("r", {"base_url": "http://x/v1"}, player_id="p")
+
+
+@pytest.mark.parametrize(
+    ("reply", "expected"),
+    [
+        ("forward", 2),
+        ("  'Forward'. ", 2),
+        ("I will move forward now.", 2),
+        ("left or right?", None),  # two actions named: ambiguous, not a guess
+        ("go ahead", None),
+        ("pick-up", None),  # not a name; "pickup" is
+    ],
+)
+def test_parse_takes_exactly_one_named_action(reply: str, expected: int | None) -> None:
+    legal = {"left": 0, "right": 1, "forward": 2, "pickup": 3}
+    assert parse(reply, legal) == expected

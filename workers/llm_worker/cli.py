@@ -1,0 +1,153 @@
+"""The LLM decision worker: one player's actions from a model behind an OpenAI-compatible
+endpoint (OpenAI, vLLM, llama.cpp's server, Ollama, ...).
+
+`init_agent` names the game, the player and the action labels; each `select_action` becomes
+one chat turn (the conversation restarts with every episode). A reply that names no legal
+action is corrected and asked again; after `--retries` it is an `invalid_answer` error that
+quotes it. An endpoint that fails is an `llm_unavailable` error naming the cause.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from llm_worker.client import Chat, Endpoint, EndpointError
+from llm_worker.prompt import Game, correction, legal_names, parse, system_prompt, turn_prompt
+from mosaic_tui.protocol import (
+    ActionSelected,
+    AgentReady,
+    Command,
+    Error,
+    InitAgent,
+    Ping,
+    Pong,
+    Ready,
+    Reset,
+    SelectAction,
+)
+from mosaic_tui.protocol.stdio import WorkerChannel
+
+WORKER_NAME = "llm_worker"
+HISTORY_TURNS = 6  # earlier turns kept in the conversation (each a question and its answer)
+
+
+class LlmRuntime:
+    def __init__(self, channel: WorkerChannel, run_id: str, chat: Chat, retries: int) -> None:
+        self.channel = channel
+        self.run_id = run_id
+        self.chat = chat
+        self.retries = retries
+        self.game: Game | None = None
+        self.history: list[dict[str, Any]] = []
+
+    def serve(self) -> int:
+        return self.channel.serve_decisions(WORKER_NAME, self.run_id, self.handle)
+
+    def handle(self, cmd: Command) -> None:
+        req = getattr(cmd, "req", None)
+        if isinstance(cmd, Ping):
+            self.channel.send(Pong(req=req))
+        elif isinstance(cmd, InitAgent):
+            self.game = Game.from_init(cmd)
+            self.history = []
+            print(f"{WORKER_NAME}: {system_prompt(self.game)}", file=sys.stderr)
+            self.channel.send(AgentReady(player_id=cmd.player_id, worker=WORKER_NAME, req=req))
+        elif self.game is None:
+            self.fail(
+                f"{cmd.kind!r} before init_agent; send init_agent first", "not_ready", cmd, req
+            )
+        elif isinstance(cmd, Reset):
+            self.history = []  # a new episode: a new conversation
+            self.channel.send(Ready(run_id=self.run_id, seed=cmd.seed, req=req))
+        elif isinstance(cmd, SelectAction):
+            self.select(cmd, self.game)
+        else:
+            self.fail(
+                f"{WORKER_NAME} does not answer {cmd.kind!r}; it is a decision worker"
+                " (send init_agent, reset, select_action, ping or stop)",
+                "bad_command",
+                cmd,
+                req,
+            )
+
+    def select(self, cmd: SelectAction, game: Game) -> None:
+        legal = legal_names(game, cmd)
+        if not legal:
+            self.fail(f"no legal action for {game.player}", "no_legal_action", cmd, cmd.req)
+            return
+        question = {"role": "user", "content": turn_prompt(game, cmd, legal)}
+        messages = [{"role": "system", "content": system_prompt(game)}, *self.history, question]
+        replies = []
+        for _ in range(1 + self.retries):
+            try:
+                reply = self.chat.complete(messages)
+            except EndpointError as exc:
+                self.fail(str(exc), "llm_unavailable", cmd, cmd.req)
+                return
+            replies.append(reply)
+            print(f"{WORKER_NAME}: {game.player} step {cmd.step_index}: {reply!r}", file=sys.stderr)
+            action = parse(reply, legal)
+            if action is not None:
+                answer = {"role": "assistant", "content": reply}
+                self.history = [*self.history, question, answer][-2 * HISTORY_TURNS :]
+                self.channel.send(
+                    ActionSelected(action, game.player, reason=reply.strip()[:200], req=cmd.req)
+                )
+                return
+            messages += [
+                {"role": "assistant", "content": reply},
+                {"role": "user", "content": correction(reply, legal)},
+            ]
+        quoted = "; ".join(repr(r.strip()[:80]) for r in replies)
+        self.fail(
+            f"{self.chat.endpoint.model} named no legal action for {game.player} in"
+            f" {len(replies)} tries ({quoted}); legal: {', '.join(list(legal)[:20])}",
+            "invalid_answer",
+            cmd,
+            cmd.req,
+        )
+
+    def fail(self, message: str, code: str, cmd: Command, req: int | None) -> None:
+        self.channel.send(Error(message=message, code=code, cmd=cmd.kind, req=req))
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python -m llm_worker",
+        description="mosaic-tui LLM decision worker: asks a model behind an OpenAI-compatible"
+        " endpoint for one player's actions. The API key is read from MOSAIC_TUI_LLM_API_KEY"
+        " or OPENAI_API_KEY, never from the command line.",
+    )
+    p.add_argument("--run-id", required=True, help="run id of the operator this player is in")
+    p.add_argument("--player-id", default="agent", help="agent slot this worker plays")
+    p.add_argument("--model", required=True, help="model name the endpoint serves")
+    p.add_argument(
+        "--base-url",
+        default="http://localhost:8000/v1",
+        help="the endpoint's OpenAI-compatible base URL (default: a local server)",
+    )
+    p.add_argument("--temperature", type=float, default=0.0)
+    p.add_argument("--max-tokens", type=int, default=16, help="reply length cap")
+    p.add_argument("--timeout", type=float, default=30.0, help="seconds per request")
+    p.add_argument(
+        "--retries", type=int, default=2, help="corrections after a reply that names no action"
+    )
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    channel = WorkerChannel()
+    endpoint = Endpoint(args.base_url, args.model, args.temperature, args.max_tokens, args.timeout)
+    try:
+        chat = Chat(endpoint)
+    except EndpointError as exc:
+        channel.send(Error(message=str(exc), code="start_failed", fatal=True))
+        return 2
+    return LlmRuntime(channel, args.run_id, chat, max(0, args.retries)).serve()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

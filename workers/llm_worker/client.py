@@ -1,0 +1,86 @@
+"""One chat completion from an OpenAI-compatible endpoint, through the `openai` package.
+
+The API key comes from the environment (MOSAIC_TUI_LLM_API_KEY, then OPENAI_API_KEY), never
+from the command line; local servers that need no key get a placeholder.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any
+
+KEY_VARIABLES = ("MOSAIC_TUI_LLM_API_KEY", "OPENAI_API_KEY")
+
+
+class EndpointError(RuntimeError):
+    """The endpoint could not be used; the message says what to check."""
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    base_url: str
+    model: str
+    temperature: float = 0.0
+    max_tokens: int = 16
+    timeout: float = 30.0
+
+
+def api_key() -> str:
+    for name in KEY_VARIABLES:
+        if os.environ.get(name):
+            return os.environ[name]
+    return "not-needed"  # local servers (vLLM, llama.cpp, Ollama) ignore it
+
+
+class Chat:
+    def __init__(self, endpoint: Endpoint) -> None:
+        try:
+            import openai
+        except ImportError:
+            raise EndpointError(
+                "llm_worker needs the openai package: pip install -e '.[llm]'"
+            ) from None
+        self.endpoint = endpoint
+        self.openai = openai
+        self.client = openai.OpenAI(
+            base_url=endpoint.base_url,
+            api_key=api_key(),
+            timeout=endpoint.timeout,
+            max_retries=1,
+        )
+
+    def complete(self, messages: list[dict[str, Any]]) -> str:
+        """The model's reply text; EndpointError naming the cause and the fix otherwise."""
+        e, openai = self.endpoint, self.openai
+        try:
+            response = self.client.chat.completions.create(
+                model=e.model,
+                messages=messages,  # type: ignore[arg-type]
+                temperature=e.temperature,
+                max_tokens=e.max_tokens,
+            )
+        except openai.AuthenticationError:
+            raise EndpointError(
+                f"{e.base_url} refused the API key: set {KEY_VARIABLES[0]} (or"
+                f" {KEY_VARIABLES[1]}) in the environment the app runs in"
+            ) from None
+        except openai.NotFoundError as exc:
+            raise EndpointError(
+                f"{e.base_url} does not know model {e.model!r} or the chat API: {exc.message}"
+            ) from None
+        except openai.APITimeoutError:
+            raise EndpointError(
+                f"{e.base_url} did not answer within {e.timeout:g} s (raise timeout)"
+            ) from None
+        except openai.APIConnectionError:
+            raise EndpointError(
+                f"cannot reach {e.base_url}: is the server running, and is base_url right?"
+            ) from None
+        except openai.APIStatusError as exc:
+            raise EndpointError(f"{e.base_url} answered {exc.status_code}: {exc.message}") from None
+        choices = response.choices or []
+        content = choices[0].message.content if choices else None
+        if not content:
+            raise EndpointError(f"{e.model} at {e.base_url} sent an empty reply")
+        return content

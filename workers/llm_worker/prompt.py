@@ -1,0 +1,109 @@
+"""What the model is told each turn, and how its reply becomes an action.
+
+The reply must name exactly one legal action. Anything else is answered with a correction and
+asked again; after the retries it is an error that quotes the reply. It is never turned into
+some default move (the reference's LLM player silently went "forward").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from mosaic_tui.protocol import InitAgent, SelectAction, unpack
+
+MAX_LISTED = 80  # legal actions named in the prompt; beyond this the list is cut, with a count
+MAX_NUMBERS = 64  # an observation array up to this size is shown as numbers, else its shape
+
+
+@dataclass
+class Game:
+    """What init_agent told the worker: the game, the player, the action names."""
+
+    name: str
+    player: str
+    labels: list[str]
+    team: str | None = None
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_init(cls, cmd: InitAgent) -> Game:
+        n = int(cmd.action_space.get("n", len(cmd.labels)))
+        labels = list(cmd.labels) if len(cmd.labels) == n else [str(i) for i in range(n)]
+        return cls(cmd.game or "a game", cmd.player_id, labels, cmd.team, cmd.env_settings or {})
+
+
+def legal_names(game: Game, cmd: SelectAction) -> dict[str, int]:
+    """Name -> action for every legal action: the env's move names where it has them (chess:
+    e2e4), else the action labels."""
+    if cmd.moves:
+        return dict(cmd.moves)
+    mask = cmd.action_mask
+    return {
+        label: i
+        for i, label in enumerate(game.labels)
+        if mask is None or (i < len(mask) and mask[i])
+    }
+
+
+def system_prompt(game: Game) -> str:
+    team = f" on the {game.team} team" if game.team else ""
+    return (
+        f"You are playing {game.name} as {game.player}{team}. Each turn you are shown the"
+        " state and the legal actions. Answer with exactly one legal action, written as it"
+        " appears in the list, and nothing else."
+    )
+
+
+def turn_prompt(game: Game, cmd: SelectAction, legal: dict[str, int]) -> str:
+    lines = [f"Step {cmd.step_index}." if cmd.step_index is not None else "Your turn."]
+    if cmd.board:
+        lines += ["Board:", *cmd.board]
+    elif cmd.observation is not None:
+        lines.append(f"Observation: {describe(unpack(cmd.observation))}")
+    names = list(legal)
+    shown = ", ".join(names[:MAX_LISTED])
+    more = f" (and {len(names) - MAX_LISTED} more)" if len(names) > MAX_LISTED else ""
+    lines.append(f"Legal actions: {shown}{more}")
+    lines.append("Your action:")
+    return "\n".join(lines)
+
+
+def correction(reply: str, legal: dict[str, int]) -> str:
+    names = list(legal)[:MAX_LISTED]
+    return (
+        f"{reply.strip()[:200]!r} is not one of the legal actions. Answer with exactly one of:"
+        f" {', '.join(names)}"
+    )
+
+
+def parse(reply: str, legal: dict[str, int]) -> int | None:
+    """The action the reply names, or None when it names none or several."""
+    text = reply.strip().strip("`'\".").strip()
+    by_lower = {name.lower(): action for name, action in legal.items()}
+    if text.lower() in by_lower:
+        return by_lower[text.lower()]
+    # "I play forward." / "Action: e2e4": the legal names that appear as whole words
+    found = {
+        action
+        for name, action in legal.items()
+        if re.search(rf"(?<![\w-]){re.escape(name.lower())}(?![\w-])", reply.lower())
+    }
+    return found.pop() if len(found) == 1 else None
+
+
+def describe(value: Any, depth: int = 0) -> str:
+    """A compact text form of an observation: small arrays as numbers, big ones by shape."""
+    import numpy as np
+
+    if isinstance(value, dict) and depth < 3:
+        return "{" + ", ".join(f"{k}: {describe(v, depth + 1)}" for k, v in value.items()) + "}"
+    if isinstance(value, np.ndarray):
+        if value.size <= MAX_NUMBERS:
+            return str(value.tolist())
+        return f"array of shape {list(value.shape)}"
+    if isinstance(value, (list, tuple)) and len(value) > MAX_NUMBERS:
+        return f"list of {len(value)} items"
+    text = str(value)
+    return text if len(text) <= 400 else text[:400] + "…"
