@@ -135,6 +135,12 @@ def _positive_int(value: Any) -> int:
     return int(value)
 
 
+def _non_negative_int(value: Any) -> int:
+    if isinstance(value, bool) or int(value) != value or int(value) < 0:
+        raise ValueError("expected a whole number >= 0")
+    return int(value)
+
+
 def _int(value: Any) -> int:
     if isinstance(value, bool) or int(value) != value:
         raise ValueError("expected a whole number")
@@ -241,7 +247,9 @@ CATALOG: dict[str, WorkerDefinition] = {
                 SettingSpec("temperature", "--temperature", float),
                 SettingSpec("max_tokens", "--max-tokens", _positive_int, help="reply cap"),
                 SettingSpec("timeout", "--timeout", float, help="seconds per request"),
-                SettingSpec("retries", "--retries", _int, help="corrections before an error"),
+                SettingSpec(
+                    "retries", "--retries", _non_negative_int, help="corrections before an error"
+                ),
                 SettingSpec(
                     "api_key",
                     None,

@@ -301,9 +301,9 @@ def make_player(
         and set(assignment.settings) <= SELF_DRIVING_SETTINGS
     ):
         return SelfDriving(agent)
-    if assignment.worker_type == "llm":  # each try may take the request timeout
+    if assignment.worker_type == "llm":  # each try may take the worker's request timeout
         per_try = float(assignment.settings.get("timeout", 30.0))
-        tries = 1 + int(assignment.settings.get("retries", 2))
+        tries = 1 + max(0, int(assignment.settings.get("retries", 2)))
         timeout = max(timeout, per_try * tries + 5.0)
     return WorkerPlayer(agent, assignment, run_id, log_path=log_path, timeout=timeout)
 

@@ -18,7 +18,7 @@ from mosaic_tui.core import MultiOperatorService, OperatorConfig, OperatorState
 from mosaic_tui.protocol import FrameRequest
 from mosaic_tui.runtime.events import Listener, Notice, RunnerEvent
 from mosaic_tui.runtime.launcher import LaunchError
-from mosaic_tui.runtime.players import Decision, DecisionWithdrawn, HumanKeyboard, HumanPlayer
+from mosaic_tui.runtime.players import Decision, DecisionWithdrawn, HumanKeyboard
 from mosaic_tui.runtime.process import WorkerError
 from mosaic_tui.runtime.runner import OperatorRunner
 
@@ -179,12 +179,14 @@ class Session:
         runners = self.healthy()
         await asyncio.gather(*(r.parked() for r in runners))
         actions: dict[str, Any] = {}
+        asked: set[str] = set()  # operators whose next step needs a human's key
         for runner in runners:
             op = runner.config.operator_id
             if runner.episode_over:
                 continue
             keyboard = self.keyboards[op]
             if runner.human_to_move:
+                asked.add(op)
                 keyboard.decision = Decision(
                     runner.to_move, runner.step_index, runner.labels, runner.action_mask
                 )
@@ -195,11 +197,7 @@ class Session:
 
         async def one(runner: OperatorRunner) -> None:
             op = runner.config.operator_id
-            if (
-                op not in self._ready
-                or isinstance(runner.player, HumanPlayer)
-                and op not in actions
-            ):
+            if op not in self._ready or op in asked and op not in actions:
                 return  # removed meanwhile, or its human's question was withdrawn
             if runner.episode_over:
                 await runner.reset(lambda: self.next_seed(op), only_if_over=True)
@@ -227,8 +225,9 @@ class Session:
         try:
             if await runner.step(action) is None:  # the episode had ended: begin the next
                 await runner.reset(lambda: self.next_seed(operator_id), only_if_over=True)
-            # turn-based: the AI players answer until it is a human's move again
-            while not runner.episode_over and not runner.human_to_move:
+            # turn-based: the AI players answer until it is a human's move again (in a
+            # simultaneous game they already chose with the human)
+            while not runner.simultaneous and not runner.episode_over and not runner.human_to_move:
                 if await runner.step() is None:
                     break
         except WorkerError as exc:

@@ -37,7 +37,7 @@ class JointStep:
             return
         self._live, self._masks = list(live), masks
         humans = [a for a in live if isinstance(self.players.get(a), HumanPlayer)]
-        if humans or live:
+        if live:
             self._hand_keyboard_to(humans[0] if humans else live[0])
 
     def _hand_keyboard_to(self, agent: str) -> None:

@@ -72,3 +72,50 @@ async def test_a_human_plays_against_an_llm(tmp_path: Path, wait_until) -> None:
             await pilot.press("q")
     finally:
         server.shutdown()
+
+
+async def test_editing_an_llm_player_keeps_settings_the_form_has_no_field_for(
+    tmp_path: Path, wait_until
+) -> None:
+    llm = {"model": "m", "base_url": "http://127.0.0.1:9/v1", "temperature": 0.7, "retries": 1}
+    game = OperatorConfig.multi_agent(
+        "ttt",
+        "T",
+        "pettingzoo_classic",
+        "tictactoe_v3",
+        {
+            "player_1": WorkerAssignment("human", "human"),
+            "player_2": WorkerAssignment("llm_worker", "llm", llm),
+        },
+    )
+    app = MosaicApp([game], log_dir=tmp_path, autorun=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: started(app, 1))
+        await pilot.press("e")
+        await wait_until(pilot, lambda: bool(app.screen.query("#player-player_2")))
+        await pilot.pause()
+        app.screen.query_one("#player-player_2 .model", Input).value = "m2"
+        await pilot.press("ctrl+s")
+        await wait_until(
+            pilot,
+            lambda: (
+                app.session.runners.get("ttt") is not None
+                and app.session.runners["ttt"].config.workers["player_2"].settings.get("model")
+                == "m2"
+            ),
+        )
+        kept = app.session.runners["ttt"].config.workers["player_2"].settings
+        assert kept == {**llm, "model": "m2"}
+        await pilot.press("q")
+
+
+async def test_a_hidden_field_does_not_block_save(tmp_path: Path, wait_until) -> None:
+    app = MosaicApp([], log_dir=tmp_path, autorun=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_form(pilot, wait_until, seat="agent")
+        screen.query_one("#view-size", Input).value = "2"  # typed for MultiGrid, then left
+        assert not screen.query_one("#multigrid-row").display
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: "op_0" in app.session.runners)
+        assert app.session.runners["op_0"].config.view_size is None
+        await pilot.press("q")

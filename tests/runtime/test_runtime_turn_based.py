@@ -152,3 +152,31 @@ def test_each_seat_is_routed_through_the_policy_mapping() -> None:
     assert runner.decider("player_1") is runner.players["player_1"]
     assert runner.decider("player_2") is runner.players["player_2"]
     assert runner.routing.paradigm.value == "sequential"
+
+
+async def test_step_all_steps_an_ai_whose_turn_it_is_even_if_a_human_sits_first(
+    tmp_path: Path,
+) -> None:
+    """Whether to wait for a key depends on who moves now, not on who sits first (a human who
+    has dropped out of a game must not freeze it)."""
+    from mosaic_tui.runtime import Session
+
+    cfg = OperatorConfig.multi_agent(
+        "ttt",
+        "T",
+        "pettingzoo_classic",
+        "tictactoe_v3",
+        {
+            "player_1": WorkerAssignment("human", "human"),
+            "player_2": WorkerAssignment("baseline_worker", "baseline", {"behavior": "random"}),
+        },
+    )
+    session = Session(log_dir=tmp_path, seed=3)
+    try:
+        runner = await session.add(cfg)
+        await runner.step(4)  # the human's move went in directly: the AI is to move
+        assert runner.to_move == "player_2" and runner.player.agent == "player_1"
+        await session.step_all()
+        assert runner.step_index == 2 and runner.to_move == "player_1"
+    finally:
+        await session.stop_all()

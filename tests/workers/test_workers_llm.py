@@ -124,3 +124,44 @@ def test_a_model_is_required_before_anything_starts() -> None:
 def test_parse_takes_exactly_one_named_action(reply: str, expected: int | None) -> None:
     legal = {"left": 0, "right": 1, "forward": 2, "pickup": 3}
     assert parse(reply, legal) == expected
+
+
+def test_an_endpoint_that_is_not_an_openai_api_is_named_not_a_crash(llm) -> None:
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Page(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = b"<html><body>a web page</body></html>"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args) -> None:
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Page)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        client = llm(base_url=f"http://127.0.0.1:{server.server_port}/v1")
+        error = client.request({"cmd": "select_action", "action_mask": [1] * 9, "req": 2}, "error")
+        assert error["code"] == "llm_unavailable" and "not with an OpenAI chat" in error["message"]
+        assert client.request({"cmd": "ping", "req": 3}, "pong")  # still serving
+    finally:
+        server.shutdown()
+
+
+def test_the_decision_budget_covers_every_try_and_retries_are_not_negative() -> None:
+    from mosaic_tui.core import WorkerAssignment
+    from mosaic_tui.runtime.players import make_player
+
+    seat = WorkerAssignment(
+        "llm_worker", "llm", {"model": "m", "timeout": 20, "retries": 3, "base_url": "http://x"}
+    )
+    player = make_player(
+        "p", seat, "r", self_drive=False, human_input=None, log_path=None, timeout=30.0
+    )
+    assert player.timeout == 20 * 4 + 5
+    with pytest.raises(LaunchError, match="retries"):
+        worker("llm_worker").command("r", {"model": "m", "retries": -1}, player_id="p")

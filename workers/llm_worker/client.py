@@ -47,7 +47,7 @@ class Chat:
             base_url=endpoint.base_url,
             api_key=api_key(),
             timeout=endpoint.timeout,
-            max_retries=1,
+            max_retries=0,  # one request per try: the worker's own retries are about answers
         )
 
     def complete(self, messages: list[dict[str, Any]]) -> str:
@@ -79,8 +79,16 @@ class Chat:
             ) from None
         except openai.APIStatusError as exc:
             raise EndpointError(f"{e.base_url} answered {exc.status_code}: {exc.message}") from None
-        choices = response.choices or []
-        content = choices[0].message.content if choices else None
+        except openai.APIError as exc:
+            raise EndpointError(f"{e.base_url}: {type(exc).__name__}: {exc}") from None
+        try:
+            choices = response.choices or []
+            content = choices[0].message.content if choices else None
+        except (AttributeError, IndexError, TypeError):  # a 200 that is not a chat completion
+            raise EndpointError(
+                f"{e.base_url} answered, but not with an OpenAI chat completion"
+                f" ({str(response)[:80]!r}): is base_url the API's /v1 address?"
+            ) from None
         if not content:
             raise EndpointError(f"{e.model} at {e.base_url} sent an empty reply")
         return content

@@ -217,7 +217,10 @@ class ConfigureScreen(ModalScreen[OperatorConfig | None]):
         family = str(event.value)
         self.show_family_fields(family)
         task = self.query_one("#task", Select)
-        task.set_options(self._task_options(family))
+        current, options = task.value, self._task_options(family)
+        if current in dict(options).values():  # the form opened on this family: keep its task
+            return
+        task.set_options(options)
         task.value = self._default_task(family)
 
     @on(Button.Pressed, "#cancel")
@@ -239,6 +242,7 @@ class ConfigureScreen(ModalScreen[OperatorConfig | None]):
             for i in self.query(Input)
             if i.validators
             and not isinstance(i.parent, PlayerRow)  # rows check only the fields they show
+            and all(getattr(w, "display", True) for w in i.ancestors_with_self)  # hidden: skip
             and not i.validate(i.value).is_valid
         ]
         players = [p for row in self.query(PlayerRow) for p in row.problems()]

@@ -27,6 +27,12 @@ class PlayerRow(Horizontal):
         if self.kind not in dict(map(reversed, PLAYER_TYPES)):  # type: ignore[arg-type]
             self.kind = "baseline"  # RL workers do not ship yet
         settings = assignment.settings if assignment else {}
+        # settings the row has no field for (an LLM's temperature, retries, ...) are kept
+        self.kept = {
+            k: v
+            for k, v in settings.items()
+            if self.kind == "llm" and k not in ("model", "base_url")
+        }
         self.behavior = settings.get("behavior", "random") if self.kind == "baseline" else "random"
         self.model = str(settings.get("model", "")) if self.kind == "llm" else ""
         self.base_url = str(settings.get("base_url", DEFAULT_URL)) if self.kind == "llm" else ""
@@ -80,6 +86,7 @@ class PlayerRow(Horizontal):
                 "llm_worker",
                 "llm",
                 {
+                    **self.kept,
                     "model": self.query_one(".model", Input).value.strip(),
                     "base_url": self.query_one(".base-url", Input).value.strip(),
                 },
