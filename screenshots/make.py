@@ -165,15 +165,12 @@ async def multigrid_match(tmp: Path) -> None:
     if importlib.util.find_spec("mosaic_multigrid") is None:
         print("skipped screenshots/multigrid.svg: pip install -e '.[multigrid]'")
         return
-    import threading
-
-    from llm_worker.mock_server import serve
+    from llm_worker.mock_server import start
 
     from mosaic_tui.core import WorkerAssignment
 
-    server = serve(0, "random", seed=3)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    llm = {"model": "mock", "base_url": f"http://127.0.0.1:{server.server_port}/v1"}
+    server, url = start("random", seed=3)
+    llm = {"model": "mock", "base_url": url}
 
     def team(task: str, op: str, name: str, human: bool) -> OperatorConfig:
         random = WorkerAssignment("baseline_worker", "baseline", {"behavior": "random"})

@@ -3,10 +3,9 @@ a baseline and an LLM seat plays through the real workers (the mock endpoint in 
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
-from llm_worker.mock_server import serve
+from llm_worker.mock_server import start
 from test_app_pilot import open_form, started
 from textual.widgets import Input, Select, Static
 
@@ -45,9 +44,7 @@ async def test_the_form_asks_an_llm_player_for_its_model(tmp_path: Path, wait_un
 
 
 async def test_a_human_plays_against_an_llm(tmp_path: Path, wait_until) -> None:
-    server = serve(0, "first")
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    url = f"http://127.0.0.1:{server.server_port}/v1"
+    server, url = start("first")
     game = OperatorConfig.multi_agent(
         "ttt",
         "You vs an LLM",

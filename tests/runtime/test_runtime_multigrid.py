@@ -56,13 +56,9 @@ async def test_settings_reach_the_decision_workers(tmp_path: Path) -> None:
 async def test_a_hybrid_team_waits_for_its_human(tmp_path: Path) -> None:
     """Human, two kinds of baseline and an LLM (the mock endpoint, answering with the first
     legal action: noop) on one pitch."""
-    import threading
+    from llm_worker.mock_server import start
 
-    from llm_worker.mock_server import serve
-
-    server = serve(0, "first")
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    url = f"http://127.0.0.1:{server.server_port}/v1"
+    server, url = start("first")
     players = {
         "agent_0": WorkerAssignment("human", "human"),
         "agent_1": baseline("cycling"),

@@ -23,6 +23,20 @@ def game(task: str, first: str, second: str, agents: tuple[str, str]) -> Operato
     )
 
 
+def human_vs_baseline(behavior: str = "random") -> OperatorConfig:
+    """Tic-tac-toe: a human as player_1 against a baseline decision worker."""
+    return OperatorConfig.multi_agent(
+        "ttt",
+        "T",
+        "pettingzoo_classic",
+        "tictactoe_v3",
+        {
+            "player_1": WorkerAssignment("human", "human"),
+            "player_2": WorkerAssignment("baseline_worker", "baseline", {"behavior": behavior}),
+        },
+    )
+
+
 async def test_players_alternate_and_the_game_ends_with_per_player_rewards(tmp_path: Path) -> None:
     events = await collect(
         OperatorRunner(
@@ -72,16 +86,7 @@ async def test_same_seeds_same_game(tmp_path: Path) -> None:
 async def test_a_human_against_a_baseline_by_key(tmp_path: Path) -> None:
     from mosaic_tui.runtime import Session
 
-    cfg = OperatorConfig.multi_agent(
-        "ttt",
-        "T",
-        "pettingzoo_classic",
-        "tictactoe_v3",
-        {
-            "player_1": WorkerAssignment("human", "human"),
-            "player_2": WorkerAssignment("baseline_worker", "baseline", {"behavior": "random"}),
-        },
-    )
+    cfg = human_vs_baseline()
     session = Session(log_dir=tmp_path, seed=3)
     steps: list[StepTaken] = []
     session.listeners.append(lambda e: steps.append(e) if isinstance(e, StepTaken) else None)
@@ -131,16 +136,7 @@ async def test_a_seat_whose_worker_dies_stops_the_game_with_its_name(tmp_path: P
 def test_each_seat_is_routed_through_the_policy_mapping() -> None:
     from mosaic_tui.core import PolicyMappingService
 
-    cfg = OperatorConfig.multi_agent(
-        "ttt",
-        "T",
-        "pettingzoo_classic",
-        "tictactoe_v3",
-        {
-            "player_1": WorkerAssignment("human", "human"),
-            "player_2": WorkerAssignment("baseline_worker", "baseline", {"behavior": "noop"}),
-        },
-    )
+    cfg = human_vs_baseline("noop")
 
     async def keyboard(decision):  # pragma: no cover - never asked here
         return 0
@@ -161,16 +157,7 @@ async def test_step_all_steps_an_ai_whose_turn_it_is_even_if_a_human_sits_first(
     has dropped out of a game must not freeze it)."""
     from mosaic_tui.runtime import Session
 
-    cfg = OperatorConfig.multi_agent(
-        "ttt",
-        "T",
-        "pettingzoo_classic",
-        "tictactoe_v3",
-        {
-            "player_1": WorkerAssignment("human", "human"),
-            "player_2": WorkerAssignment("baseline_worker", "baseline", {"behavior": "random"}),
-        },
-    )
+    cfg = human_vs_baseline()
     session = Session(log_dir=tmp_path, seed=3)
     try:
         runner = await session.add(cfg)

@@ -7,7 +7,7 @@ import os
 import threading
 
 import pytest
-from llm_worker.mock_server import serve
+from llm_worker.mock_server import start
 from llm_worker.prompt import parse
 
 from mosaic_tui.runtime import LaunchError
@@ -27,13 +27,12 @@ def endpoint():
     """endpoint(reply) -> (base_url, server) of a mock OpenAI-compatible server."""
     servers = []
 
-    def start(reply: str = "random"):
-        server = serve(0, reply, seed=1)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
+    def begin(reply: str = "random"):
+        server, url = start(reply, seed=1)
         servers.append(server)
-        return f"http://127.0.0.1:{server.server_port}/v1", server
+        return url, server
 
-    yield start
+    yield begin
     for server in servers:
         server.shutdown()
 

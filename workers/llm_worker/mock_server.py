@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -90,6 +91,14 @@ def serve(
     """A server bound to 127.0.0.1:port (0: any free port); call serve_forever() on it."""
     handler = make_handler(reply, random.Random(seed), delay)
     return ThreadingHTTPServer(("127.0.0.1", port), handler)
+
+
+def start(reply: str = "random", seed: int = 0) -> tuple[ThreadingHTTPServer, str]:
+    """A server on a free port, serving from a daemon thread; (server, base_url). Call
+    server.shutdown() when done."""
+    server = serve(0, reply, seed)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_port}/v1"
 
 
 def main(argv: list[str] | None = None) -> int:
