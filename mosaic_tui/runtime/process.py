@@ -122,7 +122,7 @@ class WorkerProcess:
             self.log_path.parent.mkdir(parents=True, exist_ok=True)
             self._log = open(self.log_path, "a", encoding="utf-8", buffering=1)
             self._log.write(
-                f"--- {time.strftime('%Y-%m-%d %H:%M:%S')} start {' '.join(self.argv)}\n"
+                f"--- {time.strftime('%Y-%m-%d %H:%M:%S')} start {_shown(self.argv)}\n"
             )
         env = {**os.environ, **(self.env or {})}
         try:
@@ -355,6 +355,14 @@ class WorkerProcess:
             except ValueError:
                 return f"killed by signal {-code}"
         return f"exit code {code}"
+
+
+def _shown(argv: list[str]) -> str:
+    """The command line for the log: the launcher's start-up code shown as the `-m` it stands
+    for (it is `python -m MODULE` without the working directory on sys.path)."""
+    if len(argv) > 3 and argv[1] == "-c" and "run_module" in argv[2]:
+        argv = [argv[0], "-m", *argv[3:]]
+    return " ".join(argv)
 
 
 def _killpg(pid: int, sig: int) -> None:
