@@ -104,6 +104,18 @@ class WorkerChannel:
             if not line:
                 self._queue.put(EOF)
                 return
+            if len(line) > MAX_LINE_BYTES and not line.endswith(b"\n"):
+                # Over the limit: drop the whole line, up to its newline, and answer once; a
+                # tail run as a command of its own could be anything (`stop`, say).
+                dropped = len(line) + self._skip_line()
+                self._queue.put(
+                    ProtocolError(
+                        f"line of {dropped} bytes or more discarded: over the"
+                        f" {MAX_LINE_BYTES}-byte limit",
+                        line[:200],
+                    )
+                )
+                continue
             if not line.strip():
                 continue
             try:
@@ -112,6 +124,15 @@ class WorkerChannel:
                 self._queue.put(exc)
             except Exception as exc:  # never let the reader thread die: the worker would go deaf
                 self._queue.put(ProtocolError(f"undecodable ({type(exc).__name__}: {exc})", line))
+
+    def _skip_line(self) -> int:
+        """Read and drop input up to the next newline (or EOF); the bytes dropped."""
+        dropped = 0
+        while True:
+            chunk = self._in.readline(1 << 20)
+            dropped += len(chunk)
+            if not chunk or chunk.endswith(b"\n"):
+                return dropped
 
 
 def claim_stdout() -> BinaryIO:

@@ -296,10 +296,11 @@ class WorkerProcess:
         assert self._proc is not None and self._proc.stdout is not None
         stream = self._proc.stdout
         while True:
-            try:
-                line = await stream.readline()
-            except ValueError as exc:  # longer than the limit: skip it, say so
-                self._events.put_nowait(ProtocolError(f"line over {MAX_LINE_BYTES} bytes ({exc})"))
+            line = await read_line(stream)
+            if line is None:  # over the limit: dropped whole, its tail is not read as a line
+                self._events.put_nowait(
+                    ProtocolError(f"{self.name} wrote a line over {MAX_LINE_BYTES} bytes")
+                )
                 continue
             if not line:
                 self._events.put_nowait(_EOF)
@@ -330,9 +331,9 @@ class WorkerProcess:
         assert self._proc is not None and self._proc.stderr is not None
         stream = self._proc.stderr
         while True:
-            try:
-                raw = await stream.readline()
-            except ValueError:
+            raw = await read_line(stream)
+            if raw is None:
+                self._note(f"a log line over {MAX_LINE_BYTES} bytes was dropped")
                 continue
             if not raw:
                 return
@@ -355,6 +356,26 @@ class WorkerProcess:
             except ValueError:
                 return f"killed by signal {-code}"
         return f"exit code {code}"
+
+
+async def read_line(stream: asyncio.StreamReader) -> bytes | None:
+    """One line (with its newline; b"" at EOF), or None for a line over the stream's limit,
+    which is dropped up to and including its newline. (`StreamReader.readline` drops only
+    what it buffered and then returns the rest of such a line as if it were a new one.)"""
+    try:
+        return await stream.readuntil(b"\n")
+    except asyncio.IncompleteReadError as exc:  # EOF: the last line had no newline
+        return exc.partial
+    except asyncio.LimitOverrunError as exc:
+        await stream.readexactly(exc.consumed)
+    while True:  # skip to the end of the over-long line
+        try:
+            await stream.readuntil(b"\n")
+            return None
+        except asyncio.IncompleteReadError:
+            return None
+        except asyncio.LimitOverrunError as exc:
+            await stream.readexactly(exc.consumed)
 
 
 def _shown(argv: list[str]) -> str:

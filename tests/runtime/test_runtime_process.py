@@ -337,3 +337,32 @@ async def test_the_reader_survives_absurd_numbers(tmp_path: Path) -> None:
     await w.start()
     assert isinstance(await w.request(Ping(), ("pong",), timeout=5), Pong)
     await w.stop()
+
+
+async def test_an_over_long_line_is_dropped_whole_not_split(tmp_path: Path) -> None:
+    """32 MiB of junk then a valid event on the same line: one error, and the tail is not
+    read as an event of its own; the next line is."""
+    w = fake(
+        tmp_path,
+        """
+        cmd()
+        sys.stdout.write("x" * (33 * 1024 * 1024) + json.dumps({"type": "pong", "req": 1}) + "\\n")
+        out(json.dumps({"type": "pong", "req": 2}))
+        sys.stderr.write("y" * (33 * 1024 * 1024) + "TAIL-OF-LOG-LINE\\n")
+        sys.stderr.write("next log line\\n"); sys.stderr.flush()
+        cmd()
+    """,
+    )
+    await w.start()
+    await w.send(Ping())
+    with pytest.raises(WorkerError, match="over 33554432 bytes"):
+        await w.next_event(30)
+    event = await w.next_event(30)
+    assert isinstance(event, Pong) and event.req == 2
+    for _ in range(100):
+        if "next log line" in w.log_tail():
+            break
+        await asyncio.sleep(0.05)
+    assert w.log_tail()[-1] == "next log line"
+    assert not any("TAIL-OF-LOG-LINE" in line for line in w.log_tail())
+    await w.stop()
