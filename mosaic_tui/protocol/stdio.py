@@ -12,10 +12,12 @@ import os
 import queue
 import sys
 import threading
+import traceback
 from collections.abc import Callable
 from typing import BinaryIO
 
 from mosaic_tui.protocol.codec import MAX_LINE_BYTES, ProtocolError, decode_command, encode
+from mosaic_tui.protocol.limits import BadCommand
 from mosaic_tui.protocol.messages import (
     PROTOCOL_VERSION,
     Command,
@@ -96,7 +98,21 @@ class WorkerChannel:
                 self.send(Stopped(req=cmd.req))
                 return 0
             else:
-                handle(cmd)
+                try:
+                    handle(cmd)
+                except BadCommand as exc:
+                    self.send(Error(message=str(exc), code="bad_command", cmd=cmd.kind, req=cmd.req))
+                except Exception as exc:  # bad input must never end the worker: answer, go on
+                    traceback.print_exc()  # to the worker's log
+                    self.send(
+                        Error(
+                            message=f"{worker} could not handle {cmd.kind!r}:"
+                            f" {type(exc).__name__}: {str(exc)[:300]}",
+                            code="bad_command",
+                            cmd=cmd.kind,
+                            req=getattr(cmd, "req", None),
+                        )
+                    )
 
     def _read(self) -> None:
         while True:

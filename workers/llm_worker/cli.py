@@ -27,6 +27,7 @@ from mosaic_tui.protocol import (
     Reset,
     SelectAction,
 )
+from mosaic_tui.protocol import limits
 from mosaic_tui.protocol.stdio import WorkerChannel
 
 WORKER_NAME = "llm_worker"
@@ -59,8 +60,9 @@ class LlmRuntime:
                 f"{cmd.kind!r} before init_agent; send init_agent first", "not_ready", cmd, req
             )
         elif isinstance(cmd, Reset):
+            seed = limits.seed(cmd.seed)  # unused by a model, but refused like anywhere else
             self.history = []  # a new episode: a new conversation
-            self.channel.send(Ready(run_id=self.run_id, seed=cmd.seed, req=req))
+            self.channel.send(Ready(run_id=self.run_id, seed=seed, req=req))
         elif isinstance(cmd, SelectAction):
             self.select(cmd, self.game)
         else:
@@ -77,7 +79,7 @@ class LlmRuntime:
         if not legal:
             self.fail(f"no legal action for {game.player}", "no_legal_action", cmd, cmd.req)
             return
-        question = {"role": "user", "content": turn_prompt(game, cmd, legal)}
+        question = {"role": "user", "content": limits.text("prompt", turn_prompt(game, cmd, legal))}
         messages = [{"role": "system", "content": system_prompt(game)}, *self.history, question]
         replies = []
         for _ in range(1 + self.retries):
