@@ -10,8 +10,10 @@ from __future__ import annotations
 import io
 import os
 import queue
+import signal
 import sys
 import threading
+import time
 import traceback
 from collections.abc import Callable
 from typing import BinaryIO
@@ -40,7 +42,13 @@ class WorkerChannel:
         stdout: BinaryIO | None = None,
         *,
         frame_encoding: str = "zlib",
+        lifeline: bool | None = None,
     ) -> None:
+        # A real worker (on the process's own stdin) dies with the app; a test's channel on
+        # in-memory streams must not arm that on the test process.
+        self._lifeline = stdin is None if lifeline is None else lifeline
+        if self._lifeline:
+            die_with_parent()
         self._out = stdout if stdout is not None else claim_stdout()
         # Our own reader on fd 0: a daemon thread blocked in sys.stdin's buffer holds its lock
         # and makes interpreter shutdown abort ("_enter_buffered_busy").
@@ -119,6 +127,8 @@ class WorkerChannel:
             line = self._in.readline(MAX_LINE_BYTES + 1)
             if not line:
                 self._queue.put(EOF)
+                if self._lifeline:
+                    _exit_soon_after_eof()
                 return
             if len(line) > MAX_LINE_BYTES and not line.endswith(b"\n"):
                 # Over the limit: drop the whole line, up to its newline, and answer once; a
@@ -149,6 +159,47 @@ class WorkerChannel:
             dropped += len(chunk)
             if not chunk or chunk.endswith(b"\n"):
                 return dropped
+
+
+# ----------------------------------------------------------------------------- lifeline
+# A worker must not outlive the app: not when the app is SIGKILLed while the worker is hung,
+# busy in a long env call, or stopped (SIGSTOP), and not when the app exits without stopping it.
+
+PR_SET_PDEATHSIG = 1
+PARENT_VARIABLE = "MOSAIC_TUI_PARENT_PID"  # set by the app: the pid the worker must die with
+EOF_GRACE_VARIABLE = "MOSAIC_TUI_EOF_GRACE"
+EOF_GRACE = 10.0  # seconds a worker may go on after stdin closed before it kills itself
+
+
+def die_with_parent() -> None:
+    """Linux: the kernel SIGKILLs this process when its parent dies (a stopped or busy process
+    too). The parent may already be gone when this runs: then exit at once."""
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):  # no prctl here: the EOF watchdog still works
+            pass
+    expected = os.environ.pop(PARENT_VARIABLE, "")  # not inherited by our own children
+    if expected.isdigit() and os.getppid() != int(expected):
+        os._exit(0)  # the app died before the signal was armed
+
+
+def _exit_soon_after_eof() -> None:
+    """Stdin closed: the worker should be exiting (docs/protocol.md, rule 4). If it still runs
+    after the grace time (hung in a step, say), kill it, and its process group when it leads
+    one (the app starts every worker in its own session), so its children go too."""
+    try:
+        grace = float(os.environ.get(EOF_GRACE_VARIABLE, EOF_GRACE))
+    except ValueError:
+        grace = EOF_GRACE
+    time.sleep(max(0.0, grace))
+    print(f"stdin closed {grace:g} s ago and the worker still runs: killing it", file=sys.stderr)
+    if os.getpgrp() == os.getpid():
+        os.killpg(os.getpid(), signal.SIGKILL)
+    os.kill(os.getpid(), signal.SIGKILL)
 
 
 def claim_stdout() -> BinaryIO:

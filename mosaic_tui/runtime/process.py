@@ -14,6 +14,7 @@ import collections
 import itertools
 import os
 import signal
+import sys
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -32,9 +33,14 @@ from mosaic_tui.protocol import (
     decode_event,
     encode,
 )
+from mosaic_tui.protocol.stdio import PARENT_VARIABLE
 
 _EOF = object()
 _LIVE: set[WorkerProcess] = set()
+_TAGS = itertools.count(1)
+TAG_VARIABLE = "MOSAIC_TUI_WORKER_TAG"
+PR_SET_CHILD_SUBREAPER = 36
+_subreaper = False
 
 
 class WorkerError(RuntimeError):
@@ -100,6 +106,7 @@ class WorkerProcess:
         self._log: IO[str] | None = None
         self._req = itertools.count(1)
         self._closed = False
+        self.tag = f"{os.getpid()}-{next(_TAGS)}"  # marks this worker's descendants
         self.on_progress: Callable[[str], None] | None = None  # `progress` events go here
 
     # ------------------------------------------------------------------ lifecycle
@@ -124,7 +131,13 @@ class WorkerProcess:
             self._log.write(
                 f"--- {time.strftime('%Y-%m-%d %H:%M:%S')} start {_shown(self.argv)}\n"
             )
-        env = {**os.environ, **(self.env or {})}
+        _become_subreaper()
+        env = {
+            **os.environ,
+            **(self.env or {}),
+            PARENT_VARIABLE: str(os.getpid()),  # the worker dies with this process
+            TAG_VARIABLE: self.tag,  # inherited by its descendants, however they detach
+        }
         try:
             self._proc = await asyncio.create_subprocess_exec(
                 *self.argv,
@@ -183,6 +196,7 @@ class WorkerProcess:
             except asyncio.TimeoutError:
                 continue
         _killpg(proc.pid, signal.SIGKILL)  # grandchildren left in the group, if any
+        await asyncio.to_thread(kill_tagged, self.tag)  # and those that left it (setsid)
         await self._close()
         return proc.returncode
 
@@ -393,9 +407,60 @@ def _killpg(pid: int, sig: int) -> None:
         pass
 
 
+def _become_subreaper() -> None:
+    """Linux: descendants orphaned by a worker (a daemon that forked and called setsid, say)
+    are re-parented to this process instead of init, so they stay ours to kill and reap."""
+    global _subreaper
+    if _subreaper or not sys.platform.startswith("linux"):
+        return
+    _subreaper = True
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+
+
+def kill_tagged(tag: str) -> list[int]:
+    """SIGKILL every process whose environment carries this worker's tag (the worker and all
+    its descendants, in its process group or not); reap those that are our children. Linux
+    only (it reads /proc); elsewhere the process-group kill is all there is."""
+    marker = f"{TAG_VARIABLE}={tag}".encode() + b"\0"
+    killed = []
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return killed
+    me = os.getpid()
+    for entry in entries:
+        if not entry.isdigit() or int(entry) == me:
+            continue
+        try:
+            with open(f"/proc/{entry}/environ", "rb") as f:
+                if marker not in f.read() + b"\0":
+                    continue
+            os.kill(int(entry), signal.SIGKILL)
+            killed.append(int(entry))
+        except (OSError, ValueError):  # gone meanwhile, or not ours to read
+            continue
+    deadline = time.monotonic() + 2.0
+    for pid in killed:  # orphans re-parented to us would stay zombies without this
+        while time.monotonic() < deadline:
+            try:
+                done, _ = os.waitpid(pid, os.WNOHANG)
+            except ChildProcessError:  # not our child (or asyncio reaped it)
+                break
+            if done:
+                break
+            time.sleep(0.01)
+    return killed
+
+
 @atexit.register
 def _kill_leftovers() -> None:
     """Quitting never leaves orphans, whatever path the app took to exit."""
     for worker in list(_LIVE):
         if worker.pid is not None:
             _killpg(worker.pid, signal.SIGKILL)
+        kill_tagged(worker.tag)
