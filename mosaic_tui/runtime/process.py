@@ -12,13 +12,14 @@ import asyncio
 import atexit
 import collections
 import itertools
+import json
 import os
 import signal
 import sys
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from mosaic_tui.protocol import (
     MAX_LINE_BYTES,
@@ -33,11 +34,17 @@ from mosaic_tui.protocol import (
     decode_event,
     encode,
 )
+from mosaic_tui.core.secrets import REDACTED, is_secret_key
 from mosaic_tui.protocol.stdio import PARENT_VARIABLE
 
 _EOF = object()
 _LIVE: set[WorkerProcess] = set()
 _TAGS = itertools.count(1)
+LOG_HEAD_BYTES = 1024 * 1024  # a worker's log keeps its first MiB ...
+LOG_TAIL_BYTES = 4 * 1024 * 1024  # ... and its latest 4 to 8 MiB
+LOG_LINE_CHARS = 64 * 1024  # longer log lines are clipped
+TAIL_LINE_CHARS = 2000  # a line shown in a crash report
+MIN_SECRET_CHARS = 6
 TAG_VARIABLE = "MOSAIC_TUI_WORKER_TAG"
 PR_SET_CHILD_SUBREAPER = 36
 _subreaper = False
@@ -103,7 +110,8 @@ class WorkerProcess:
         self._events: asyncio.Queue[Any] = asyncio.Queue()
         self._tasks: list[asyncio.Task[None]] = []
         self._tail: collections.deque[str] = collections.deque(maxlen=12)
-        self._log: IO[str] | None = None
+        self._log: CappedLog | None = None
+        self._secrets: list[str] = []  # values to mask in everything kept from this worker
         self._req = itertools.count(1)
         self._closed = False
         self.tag = f"{os.getpid()}-{next(_TAGS)}"  # marks this worker's descendants
@@ -125,12 +133,6 @@ class WorkerProcess:
 
     async def start(self, timeout: float = 60.0) -> Init | None:
         """Spawn the worker; with `expects_init`, wait for its `init` event."""
-        if self.log_path is not None:
-            self.log_path.parent.mkdir(parents=True, exist_ok=True)
-            self._log = open(self.log_path, "a", encoding="utf-8", buffering=1)
-            self._log.write(
-                f"--- {time.strftime('%Y-%m-%d %H:%M:%S')} start {_shown(self.argv)}\n"
-            )
         _become_subreaper()
         env = {
             **os.environ,
@@ -138,6 +140,14 @@ class WorkerProcess:
             PARENT_VARIABLE: str(os.getpid()),  # the worker dies with this process
             TAG_VARIABLE: self.tag,  # inherited by its descendants, however they detach
         }
+        self._secrets = secret_values(env)
+        if self.log_path is not None:
+            self.log_path.parent.mkdir(parents=True, exist_ok=True)
+            self._log = CappedLog(self.log_path)
+            self._log.write(
+                f"--- {time.strftime('%Y-%m-%d %H:%M:%S')} start"
+                f" {self.redact(_shown(self.argv))}\n"
+            )
         try:
             self._proc = await asyncio.create_subprocess_exec(
                 *self.argv,
@@ -247,9 +257,10 @@ class WorkerProcess:
                 item = await asyncio.wait_for(self._events.get(), timeout)
         except asyncio.TimeoutError:
             raise WorkerTimeout(
-                f"{self.name} did not send {waiting_for} within {budget or timeout:g} s;"
-                " it may be hung"
-                " (raise the timeout, or check the log)",
+                self.redact(
+                    f"{self.name} did not send {waiting_for} within {budget or timeout:g} s;"
+                    " it may be hung (raise the timeout, or check the log)"
+                ),
                 worker=self.name,
                 log_path=self.log_path,
                 log_tail=self._tail,
@@ -294,7 +305,7 @@ class WorkerProcess:
 
     def error(self, message: str) -> WorkerError:
         return WorkerError(
-            message,
+            self.redact(message),
             worker=self.name,
             log_path=self.log_path,
             log_tail=self._tail,
@@ -303,6 +314,21 @@ class WorkerProcess:
 
     def log_tail(self) -> list[str]:
         return list(self._tail)
+
+    def redact(self, text: str) -> str:
+        """`text` with the value of every secret passed to the worker masked."""
+        for secret in self._secrets:
+            text = text.replace(secret, REDACTED)
+        return text
+
+    def _redact_bytes(self, line: bytes) -> bytes:
+        for secret in self._secrets:
+            raw = secret.encode("utf-8", "replace")
+            line = line.replace(raw, REDACTED.encode())
+            quoted = json.dumps(secret)[1:-1].encode()  # as it appears inside a JSON string
+            if quoted != raw:
+                line = line.replace(quoted, REDACTED.encode())
+        return line
 
     # ------------------------------------------------------------------ readers
 
@@ -321,6 +347,8 @@ class WorkerProcess:
                 return
             if not line.strip():
                 continue
+            if self._secrets:  # an error quoting the key must not carry it any further
+                line = self._redact_bytes(line)
             try:
                 event = decode_event(line)
             except Exception as exc:  # never let the reader die: requests would just time out
@@ -351,14 +379,14 @@ class WorkerProcess:
                 continue
             if not raw:
                 return
-            text = raw.decode("utf-8", "replace").rstrip()
-            self._tail.append(text)
+            text = self.redact(_clip(raw.decode("utf-8", "replace").rstrip(), LOG_LINE_CHARS))
+            self._tail.append(_clip(text, TAIL_LINE_CHARS))
             if self._log is not None:
                 self._log.write(text + "\n")
 
     def _note(self, text: str) -> None:
         if self._log is not None:
-            self._log.write(f"[mosaic-tui] {text}\n")
+            self._log.write(f"[mosaic-tui] {self.redact(_clip(text, LOG_LINE_CHARS))}\n")
 
     def _exit_text(self) -> str:
         code = self.returncode
@@ -405,6 +433,69 @@ def _killpg(pid: int, sig: int) -> None:
         os.killpg(pid, sig)
     except (ProcessLookupError, PermissionError):
         pass
+
+
+def secret_values(env: dict[str, str]) -> list[str]:
+    """The values of the secret-looking variables (API keys, tokens) in a worker's
+    environment, longest first; short ones (a flag like "1") would only mangle the text."""
+    found = {v for k, v in env.items() if is_secret_key(k) and len(v) >= MIN_SECRET_CHARS}
+    return sorted(found, key=len, reverse=True)
+
+
+def _clip(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    return text[:limit] + f"... ({len(text) - limit} more characters)"
+
+
+class CappedLog:
+    """A worker's log file that cannot grow without limit: it keeps the first `head` bytes
+    this worker wrote and its latest `tail` bytes, with a line in between saying how much was
+    dropped. Whole lines are written and flushed one at a time (the file can be followed)."""
+
+    def __init__(self, path: Path, head: int | None = None, tail: int | None = None) -> None:
+        self.head = LOG_HEAD_BYTES if head is None else head
+        self.tail = LOG_TAIL_BYTES if tail is None else tail
+        self._file = open(path, "a+b")
+        self._start = self._file.seek(0, os.SEEK_END)
+        self._head_end: int | None = None  # where the head stopped; the cut starts here
+        self._marker = 0  # length of the "dropped" line now in the file
+        self.dropped_bytes = 0
+        self.dropped_lines = 0
+
+    def write(self, text: str) -> None:
+        self._file.write(text.encode("utf-8", "replace"))
+        self._file.flush()
+        end = self._file.tell()
+        if self._head_end is None:
+            if end - self._start >= self.head:
+                self._head_end = end
+        elif end - self._head_end - self._marker > 2 * self.tail:
+            self._cut(end)
+
+    def _cut(self, end: int) -> None:
+        """Drop everything between the head and the latest `tail` bytes (at a line start)."""
+        assert self._head_end is not None
+        body_start = self._head_end + self._marker
+        self._file.seek(body_start)
+        body = self._file.read(end - body_start)
+        keep_from = len(body) - self.tail
+        newline = body.find(b"\n", keep_from)
+        keep_from = len(body) if newline < 0 else newline + 1
+        self.dropped_bytes += keep_from
+        self.dropped_lines += body.count(b"\n", 0, keep_from)
+        marker = (
+            f"[mosaic-tui] ... {self.dropped_lines} lines ({self.dropped_bytes} bytes) of this"
+            f" worker's log dropped here: a log keeps its first {self.head} and its latest"
+            f" {self.tail} bytes ...\n"
+        ).encode()
+        self._file.truncate(self._head_end)
+        self._file.write(marker + body[keep_from:])
+        self._file.flush()
+        self._marker = len(marker)
+
+    def close(self) -> None:
+        self._file.close()
 
 
 def _become_subreaper() -> None:
