@@ -57,11 +57,14 @@ class WorkerChannel:
         )
         self._lock = threading.Lock()
         self.frame_encoding = frame_encoding
+        self.scrub: Callable[[str], str] | None = None  # masks secrets in error messages
         self._queue: queue.Queue[Command | ProtocolError | None] = queue.Queue()
         self._thread = threading.Thread(target=self._read, name="commands", daemon=True)
         self._thread.start()
 
     def send(self, message: Message) -> None:
+        if self.scrub is not None and isinstance(message, Error):
+            message.message = self.scrub(message.message)
         line = encode(message, frame_encoding=self.frame_encoding)
         with self._lock:
             self._out.write(line)
