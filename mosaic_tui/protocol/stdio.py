@@ -112,7 +112,8 @@ class WorkerChannel:
                 try:
                     handle(cmd)
                 except BadCommand as exc:
-                    self.send(Error(message=str(exc), code="bad_command", cmd=cmd.kind, req=cmd.req))
+                    req = getattr(cmd, "req", None)
+                    self.send(Error(message=str(exc), code="bad_command", cmd=cmd.kind, req=req))
                 except Exception as exc:  # bad input must never end the worker: answer, go on
                     traceback.print_exc()  # to the worker's log
                     self.send(
