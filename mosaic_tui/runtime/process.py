@@ -45,6 +45,7 @@ LOG_TAIL_BYTES = 4 * 1024 * 1024  # ... and its latest 4 to 8 MiB
 LOG_LINE_CHARS = 64 * 1024  # longer log lines are clipped
 TAIL_LINE_CHARS = 2000  # a line shown in a crash report
 MIN_SECRET_CHARS = 6
+LOG_FLUSH_SECONDS = 0.1
 TAG_VARIABLE = "MOSAIC_TUI_WORKER_TAG"
 PR_SET_CHILD_SUBREAPER = 36
 _subreaper = False
@@ -112,6 +113,7 @@ class WorkerProcess:
         self._tail: collections.deque[str] = collections.deque(maxlen=12)
         self._log: CappedLog | None = None
         self._secrets: list[str] = []  # values to mask in everything kept from this worker
+        self._flush_due = False
         self._req = itertools.count(1)
         self._closed = False
         self.tag = f"{os.getpid()}-{next(_TAGS)}"  # marks this worker's descendants
@@ -148,6 +150,7 @@ class WorkerProcess:
                 f"--- {time.strftime('%Y-%m-%d %H:%M:%S')} start"
                 f" {self.redact(_shown(self.argv))}\n"
             )
+            self._flush_soon()
         try:
             self._proc = await asyncio.create_subprocess_exec(
                 *self.argv,
@@ -383,10 +386,26 @@ class WorkerProcess:
             self._tail.append(_clip(text, TAIL_LINE_CHARS))
             if self._log is not None:
                 self._log.write(text + "\n")
+                self._flush_soon()
 
     def _note(self, text: str) -> None:
         if self._log is not None:
             self._log.write(f"[mosaic-tui] {self.redact(_clip(text, LOG_LINE_CHARS))}\n")
+            self._flush_soon()
+
+    def _flush_soon(self) -> None:
+        if self._flush_due:
+            return
+        self._flush_due = True
+        try:
+            asyncio.get_running_loop().call_later(LOG_FLUSH_SECONDS, self._flush_log)
+        except RuntimeError:  # no loop (a note from a synchronous caller): flush now
+            self._flush_log()
+
+    def _flush_log(self) -> None:
+        self._flush_due = False
+        if self._log is not None:
+            self._log.flush()
 
     def _exit_text(self) -> str:
         code = self.returncode
@@ -451,22 +470,23 @@ def _clip(text: str, limit: int) -> str:
 class CappedLog:
     """A worker's log file that cannot grow without limit: it keeps the first `head` bytes
     this worker wrote and its latest `tail` bytes, with a line in between saying how much was
-    dropped. Whole lines are written and flushed one at a time (the file can be followed)."""
+    dropped. Writes are buffered; the owner flushes them (within 0.1 s: the file can be
+    followed, and a flood of lines is not a system call per line)."""
 
     def __init__(self, path: Path, head: int | None = None, tail: int | None = None) -> None:
         self.head = LOG_HEAD_BYTES if head is None else head
         self.tail = LOG_TAIL_BYTES if tail is None else tail
         self._file = open(path, "a+b")
-        self._start = self._file.seek(0, os.SEEK_END)
+        self._start = self._end = self._file.seek(0, os.SEEK_END)
         self._head_end: int | None = None  # where the head stopped; the cut starts here
         self._marker = 0  # length of the "dropped" line now in the file
         self.dropped_bytes = 0
         self.dropped_lines = 0
 
     def write(self, text: str) -> None:
-        self._file.write(text.encode("utf-8", "replace"))
-        self._file.flush()
-        end = self._file.tell()
+        data = text.encode("utf-8", "replace")
+        self._file.write(data)
+        self._end = end = self._end + len(data)
         if self._head_end is None:
             if end - self._start >= self.head:
                 self._head_end = end
@@ -477,6 +497,7 @@ class CappedLog:
         """Drop everything between the head and the latest `tail` bytes (at a line start)."""
         assert self._head_end is not None
         body_start = self._head_end + self._marker
+        self._file.flush()
         self._file.seek(body_start)
         body = self._file.read(end - body_start)
         keep_from = len(body) - self.tail
@@ -490,9 +511,14 @@ class CappedLog:
             f" {self.tail} bytes ...\n"
         ).encode()
         self._file.truncate(self._head_end)
-        self._file.write(marker + body[keep_from:])
+        kept = marker + body[keep_from:]
+        self._file.write(kept)
         self._file.flush()
+        self._end = self._head_end + len(kept)
         self._marker = len(marker)
+
+    def flush(self) -> None:
+        self._file.flush()
 
     def close(self) -> None:
         self._file.close()
