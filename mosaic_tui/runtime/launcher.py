@@ -22,13 +22,21 @@ from mosaic_tui.core.secrets import is_secret_key
 # imported by a worker. `-P` would do it but exists only on Python >= 3.11; `-I` also drops
 # PYTHONPATH and the user site-packages, which users rely on for their own envs (and a
 # `pip install --user` of mosaic-tui itself). `-c` puts '' (the working directory) first on
-# sys.path after start-up, so the command removes exactly that entry, then runs the module.
+# sys.path after start-up, so the code removes exactly that entry, then runs the module. The
+# argv keeps the shape of `[python, "-m", MODULE, *args]`: three items, then the arguments.
 BOOT = (
     "import sys\n"
     "if not getattr(sys.flags, 'safe_path', False) and sys.path[:1] == ['']: del sys.path[0]\n"
     "import runpy\n"
-    "runpy.run_module(sys.argv.pop(1), run_name='__main__', alter_sys=True)"
+    "runpy.run_module({module!r}, run_name='__main__', alter_sys=True)"
 )
+
+
+def boot_argv(module: str, python: str | None = None) -> list[str]:
+    """The start of a worker's command line: `python -c CODE` that runs `module`."""
+    if not all(part.isidentifier() for part in module.split(".")):
+        raise LaunchError(f"worker module {module!r} is not a Python module name")
+    return [python or sys.executable, "-c", BOOT.format(module=module)]
 
 
 class LaunchError(ValueError):
@@ -91,7 +99,7 @@ class WorkerDefinition:
         python: str | None = None,
     ) -> tuple[list[str], dict[str, str]]:
         """The argv and extra environment that start this worker with these settings."""
-        argv = [python or sys.executable, "-c", BOOT, self.module, "--run-id", run_id]
+        argv = [*boot_argv(self.module, python), "--run-id", run_id]
         if env_id is not None:
             argv += ["--env-id", env_id]
         if player_id is not None:

@@ -209,7 +209,10 @@ class WorkerProcess:
             except asyncio.TimeoutError:
                 continue
         _killpg(proc.pid, signal.SIGKILL)  # grandchildren left in the group, if any
-        await asyncio.to_thread(kill_tagged, self.tag)  # and those that left it (setsid)
+        try:  # and those that left the group (setsid); /proc is read off the event loop
+            await asyncio.to_thread(kill_tagged, self.tag)
+        except RuntimeError:  # the loop's executor is shut down (interpreter exit)
+            kill_tagged(self.tag)
         await self._close()
         return proc.returncode
 
@@ -259,6 +262,7 @@ class WorkerProcess:
             else:
                 item = await asyncio.wait_for(self._events.get(), timeout)
         except asyncio.TimeoutError:
+            self._flush_log()
             raise WorkerTimeout(
                 self.redact(
                     f"{self.name} did not send {waiting_for} within {budget or timeout:g} s;"
@@ -307,6 +311,7 @@ class WorkerProcess:
             self._note(f"unexpected {event.kind!r} answer to {command.kind!r}")
 
     def error(self, message: str) -> WorkerError:
+        self._flush_log()  # whoever reads this error may open the log next
         return WorkerError(
             self.redact(message),
             worker=self.name,
@@ -381,6 +386,7 @@ class WorkerProcess:
                 self._note(f"a log line over {MAX_LINE_BYTES} bytes was dropped")
                 continue
             if not raw:
+                self._flush_log()
                 return
             text = self.redact(_clip(raw.decode("utf-8", "replace").rstrip(), LOG_LINE_CHARS))
             self._tail.append(_clip(text, TAIL_LINE_CHARS))
@@ -442,8 +448,9 @@ async def read_line(stream: asyncio.StreamReader) -> bytes | None:
 def _shown(argv: list[str]) -> str:
     """The command line for the log: the launcher's start-up code shown as the `-m` it stands
     for (it is `python -m MODULE` without the working directory on sys.path)."""
-    if len(argv) > 3 and argv[1] == "-c" and "run_module" in argv[2]:
-        argv = [argv[0], "-m", *argv[3:]]
+    if len(argv) > 2 and argv[1] == "-c" and "run_module" in argv[2]:
+        module = argv[2].rsplit("run_module(", 1)[1].split(",", 1)[0].strip("'\"")
+        argv = [argv[0], "-m", module, *argv[3:]]
     return " ".join(argv)
 
 

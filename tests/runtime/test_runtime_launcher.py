@@ -14,7 +14,8 @@ def test_settings_become_flags() -> None:
     argv, env = worker("baseline_worker").command(
         "r1", {"behavior": "cycling", "seed": 7}, player_id="player_0"
     )
-    assert argv[:4] == [sys.executable, "-c", BOOT, "baseline_worker"]  # cwd not importable
+    # like `python -m baseline_worker`, without the working directory on sys.path
+    assert argv[:3] == [sys.executable, "-c", BOOT.format(module="baseline_worker")]
     assert argv[argv.index("--run-id") + 1] == "r1"
     assert argv[argv.index("--player-id") + 1] == "player_0"
     assert argv[argv.index("--behavior") + 1] == "cycling"
