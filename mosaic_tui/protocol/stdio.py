@@ -187,8 +187,18 @@ def die_with_parent() -> None:
         except (OSError, AttributeError):  # no prctl here: the EOF watchdog still works
             pass
     expected = os.environ.pop(PARENT_VARIABLE, "")  # not inherited by our own children
-    if expected.isdigit() and os.getppid() != int(expected):
-        os._exit(0)  # the app died before the signal was armed
+    if expected.isdigit() and os.getppid() != int(expected) and not _alive(int(expected)):
+        os._exit(0)  # the app died before the signal was armed (a wrapper in between is fine)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _exit_soon_after_eof() -> None:

@@ -153,3 +153,26 @@ async def test_a_grandchild_that_calls_setsid_is_gone_after_stop(tmp_path: Path)
     finally:
         if not gone(daemon):
             os.kill(daemon, signal.SIGKILL)
+
+
+def test_a_worker_whose_app_died_before_start_up_exits_at_once(tmp_path: Path) -> None:
+    """The parent-death signal is armed a moment after the fork; if the app died in between,
+    the worker notices (its parent is not the app, and the app is gone) and exits."""
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait(10)
+    out = subprocess.run(
+        [sys.executable, "-m", "baseline_worker", "--run-id", "t"],
+        input=b"",
+        capture_output=True,
+        env={**os.environ, "MOSAIC_TUI_PARENT_PID": str(dead.pid)},
+        timeout=30,
+    )
+    assert out.returncode == 0 and out.stdout == b""  # gone before saying anything
+    alive_parent = subprocess.run(
+        [sys.executable, "-m", "baseline_worker", "--run-id", "t"],
+        input=b'{"cmd":"ping","req":1}\n',
+        capture_output=True,
+        env={**os.environ, "MOSAIC_TUI_PARENT_PID": str(os.getpid())},  # alive: a wrapper is ok
+        timeout=30,
+    )
+    assert b'"pong"' in alive_parent.stdout
