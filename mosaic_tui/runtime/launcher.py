@@ -16,7 +16,6 @@ from typing import Any
 
 from mosaic_tui.core.secrets import is_secret_key
 
-
 # How a worker starts: like `python -m MODULE`, but without the working directory on sys.path,
 # so a `json.py` or a `baseline_worker/` folder where the user runs mosaic-tui is never
 # imported by a worker. `-P` would do it but exists only on Python >= 3.11; `-I` also drops

@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+from mosaic_tui.core.secrets import REDACTED, is_secret_key
 from mosaic_tui.protocol import (
     MAX_LINE_BYTES,
     PROTOCOL_VERSION,
@@ -34,7 +35,6 @@ from mosaic_tui.protocol import (
     decode_event,
     encode,
 )
-from mosaic_tui.core.secrets import REDACTED, is_secret_key
 from mosaic_tui.protocol.stdio import PARENT_VARIABLE
 
 _EOF = object()
@@ -147,8 +147,7 @@ class WorkerProcess:
             self.log_path.parent.mkdir(parents=True, exist_ok=True)
             self._log = CappedLog(self.log_path)
             self._log.write(
-                f"--- {time.strftime('%Y-%m-%d %H:%M:%S')} start"
-                f" {self.redact(_shown(self.argv))}\n"
+                f"--- {time.strftime('%Y-%m-%d %H:%M:%S')} start {self.redact(_shown(self.argv))}\n"
             )
             self._flush_soon()
         try:

@@ -6,8 +6,8 @@ import sys
 
 import pytest
 
-from mosaic_tui.runtime.launcher import BOOT
 from mosaic_tui.runtime import CATALOG, LaunchError, SettingSpec, WorkerDefinition, worker
+from mosaic_tui.runtime.launcher import BOOT
 
 
 def test_settings_become_flags() -> None:

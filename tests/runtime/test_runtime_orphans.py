@@ -172,7 +172,7 @@ def test_a_worker_whose_app_died_before_start_up_exits_at_once(tmp_path: Path) -
         [sys.executable, "-m", "baseline_worker", "--run-id", "t"],
         input=b'{"cmd":"ping","req":1}\n',
         capture_output=True,
-        env={**os.environ, "MOSAIC_TUI_PARENT_PID": str(os.getpid())},  # alive: a wrapper is ok
+        env={**os.environ, "MOSAIC_TUI_PARENT_PID": str(os.getpid())},  # its real parent
         timeout=30,
     )
     assert b'"pong"' in alive_parent.stdout

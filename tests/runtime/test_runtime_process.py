@@ -413,13 +413,13 @@ async def test_secret_values_are_masked_in_the_log_and_in_errors(tmp_path: Path)
     key = "sk-test-0123456789abcdef"
     w = fake(
         tmp_path,
-        f"""
+        """
         import os
         key = os.environ["MOSAIC_TUI_LLM_API_KEY"]
         print("endpoint said: Incorrect API key provided: " + key, file=sys.stderr)
         sys.stderr.flush()
         c = cmd()
-        out(json.dumps({{"type": "error", "message": "401: bad key " + key, "req": c["req"]}}))
+        out(json.dumps({"type": "error", "message": "401: bad key " + key, "req": c["req"]}))
         c = cmd()
         print("Traceback: KeyError " + key, file=sys.stderr)
         sys.exit(3)

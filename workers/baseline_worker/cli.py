@@ -21,8 +21,8 @@ from mosaic_tui.protocol import (
     Ready,
     Reset,
     SelectAction,
+    limits,
 )
-from mosaic_tui.protocol import limits
 from mosaic_tui.protocol.stdio import WorkerChannel
 
 WORKER_NAME = "baseline_worker"
