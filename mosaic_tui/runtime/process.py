@@ -387,7 +387,7 @@ class WorkerProcess:
             if not raw:
                 self._flush_log()
                 return
-            text = self.redact(_clip(raw.decode("utf-8", "replace").rstrip(), LOG_LINE_CHARS))
+            text = _clip(self.redact(raw.decode("utf-8", "replace").rstrip()), LOG_LINE_CHARS)
             self._tail.append(_clip(text, TAIL_LINE_CHARS))
             if self._log is not None:
                 self._log.write(text + "\n")
@@ -395,7 +395,7 @@ class WorkerProcess:
 
     def _note(self, text: str) -> None:
         if self._log is not None:
-            self._log.write(f"[mosaic-tui] {self.redact(_clip(text, LOG_LINE_CHARS))}\n")
+            self._log.write(f"[mosaic-tui] {_clip(self.redact(text), LOG_LINE_CHARS)}\n")
             self._flush_soon()
 
     def _flush_soon(self) -> None:
