@@ -160,10 +160,19 @@ def drive(client, lines: list[tuple[bytes, bool]]) -> None:
     assert client.wait() == 0
 
 
+# the largest action space allowed is served, and promptly (no arange of 10**30, no 2 GB)
+AT_THE_LIMIT = [
+    (encode(init_agent(MAX_ACTIONS)), False),
+    (encode({"cmd": "select_action", "step_index": 1}), False),
+    (encode({"cmd": "init_agent", "action_space": {"n": 10**7}}), True),
+    (encode({"cmd": "select_action", "step_index": 2}), False),  # the last good init holds
+]
+
+
 def test_fuzz_baseline_worker(baseline) -> None:
     rng = random.Random(8001)
     client = baseline("--behavior", "random")
-    drive(client, lines_for(rng, DECISION_VALID, DECISION_BAD))
+    drive(client, AT_THE_LIMIT + lines_for(rng, DECISION_VALID, DECISION_BAD))
 
 
 def test_fuzz_llm_worker(spawn) -> None:
@@ -172,7 +181,7 @@ def test_fuzz_llm_worker(spawn) -> None:
         client = spawn("llm_worker", "--model", "mock", "--base-url", url, "--timeout", "5")
         client.read_type("init")
         rng = random.Random(8002)
-        drive(client, lines_for(rng, DECISION_VALID, DECISION_BAD + LLM_BAD))
+        drive(client, AT_THE_LIMIT + lines_for(rng, DECISION_VALID, DECISION_BAD + LLM_BAD))
     finally:
         server.shutdown()
 
