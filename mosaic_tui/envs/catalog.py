@@ -174,8 +174,8 @@ def _module_of(task: str) -> str | None:
     module = _gym_registry(prefixes).get(task)
     if module is not None:
         return module
-    if not task.rsplit("_v", 1)[-1].isdigit():
-        return None
+    if not task.rsplit("_v", 1)[-1].isdigit() or not task.isidentifier():
+        return None  # a PettingZoo game is a plain module name (chess_v6), never a dotted path
     for fam_name, package in PETTINGZOO.items():
         name = f"{package}.{task}"
         try:
@@ -258,9 +258,37 @@ def check_task(task: str, family_name: str | None = None) -> Family:
                 f" {missing.install_hint}"
             )
     known = list(_registry())
+    qualified = _qualified_id(task)
+    if qualified is not None:
+        raise EnvError(qualified)
     close = difflib.get_close_matches(task, known, n=3, cutoff=0.6)
     hint = f"; did you mean {', '.join(close)}?" if close else ""
     raise EnvError(f"unknown env id {task!r}{hint} (`mosaic-tui envs` lists installed tasks)")
+
+
+def _qualified_id(task: str) -> str | None:
+    """Why a `module:Env-v0` or dotted `package.module.game_v1` id is not found, if it is one:
+    tasks are named by their plain id, as `mosaic-tui envs` lists them."""
+    if ":" in task:
+        module, _, name = task.partition(":")
+        form = f"a Gymnasium 'module:EnvId' id (import {module!r}, then make {name!r})"
+    elif "." in task:
+        name = task.rsplit(".", 1)[-1]
+        form = "a dotted module path"
+    else:
+        return None
+    if not name or ":" in name or "." in name:
+        fix = "`mosaic-tui envs` lists the task ids"
+    else:
+        try:
+            check_task(name)
+            fix = f"write task = {name!r}"
+        except EnvError as exc:  # the plain id has a problem of its own: say which
+            fix = f"and as {name!r}: {exc}"
+    return (
+        f"task {task!r} is {form}; mosaic-tui names a task by its plain id, without a"
+        f" module (e.g. chess_v6, MiniGrid-Empty-8x8-v0): {fix}"
+    )
 
 
 def stepping(task: str, execution_mode: str | None = None) -> str:

@@ -10,12 +10,16 @@ from __future__ import annotations
 import io
 import os
 import queue
+import signal
 import sys
 import threading
+import time
+import traceback
 from collections.abc import Callable
 from typing import BinaryIO
 
 from mosaic_tui.protocol.codec import MAX_LINE_BYTES, ProtocolError, decode_command, encode
+from mosaic_tui.protocol.limits import BadCommand
 from mosaic_tui.protocol.messages import (
     PROTOCOL_VERSION,
     Command,
@@ -38,7 +42,13 @@ class WorkerChannel:
         stdout: BinaryIO | None = None,
         *,
         frame_encoding: str = "zlib",
+        lifeline: bool | None = None,
     ) -> None:
+        # A real worker (on the process's own stdin) dies with the app; a test's channel on
+        # in-memory streams must not arm that on the test process.
+        self._lifeline = stdin is None if lifeline is None else lifeline
+        if self._lifeline:
+            die_with_parent()
         self._out = stdout if stdout is not None else claim_stdout()
         # Our own reader on fd 0: a daemon thread blocked in sys.stdin's buffer holds its lock
         # and makes interpreter shutdown abort ("_enter_buffered_busy").
@@ -47,11 +57,14 @@ class WorkerChannel:
         )
         self._lock = threading.Lock()
         self.frame_encoding = frame_encoding
+        self.scrub: Callable[[str], str] | None = None  # masks secrets in error messages
         self._queue: queue.Queue[Command | ProtocolError | None] = queue.Queue()
         self._thread = threading.Thread(target=self._read, name="commands", daemon=True)
         self._thread.start()
 
     def send(self, message: Message) -> None:
+        if self.scrub is not None and isinstance(message, Error):
+            message.message = self.scrub(message.message)
         line = encode(message, frame_encoding=self.frame_encoding)
         with self._lock:
             self._out.write(line)
@@ -96,14 +109,43 @@ class WorkerChannel:
                 self.send(Stopped(req=cmd.req))
                 return 0
             else:
-                handle(cmd)
+                try:
+                    handle(cmd)
+                except BadCommand as exc:
+                    req = getattr(cmd, "req", None)
+                    self.send(Error(message=str(exc), code="bad_command", cmd=cmd.kind, req=req))
+                except Exception as exc:  # bad input must never end the worker: answer, go on
+                    traceback.print_exc()  # to the worker's log
+                    self.send(
+                        Error(
+                            message=f"{worker} could not handle {cmd.kind!r}:"
+                            f" {type(exc).__name__}: {str(exc)[:300]}",
+                            code="bad_command",
+                            cmd=cmd.kind,
+                            req=getattr(cmd, "req", None),
+                        )
+                    )
 
     def _read(self) -> None:
         while True:
             line = self._in.readline(MAX_LINE_BYTES + 1)
             if not line:
                 self._queue.put(EOF)
+                if self._lifeline:
+                    _exit_soon_after_eof()
                 return
+            if len(line) > MAX_LINE_BYTES and not line.endswith(b"\n"):
+                # Over the limit: drop the whole line, up to its newline, and answer once; a
+                # tail run as a command of its own could be anything (`stop`, say).
+                dropped = len(line) + self._skip_line()
+                self._queue.put(
+                    ProtocolError(
+                        f"line of {dropped} bytes or more discarded: over the"
+                        f" {MAX_LINE_BYTES}-byte limit",
+                        line[:200],
+                    )
+                )
+                continue
             if not line.strip():
                 continue
             try:
@@ -112,6 +154,66 @@ class WorkerChannel:
                 self._queue.put(exc)
             except Exception as exc:  # never let the reader thread die: the worker would go deaf
                 self._queue.put(ProtocolError(f"undecodable ({type(exc).__name__}: {exc})", line))
+
+    def _skip_line(self) -> int:
+        """Read and drop input up to the next newline (or EOF); the bytes dropped."""
+        dropped = 0
+        while True:
+            chunk = self._in.readline(1 << 20)
+            dropped += len(chunk)
+            if not chunk or chunk.endswith(b"\n"):
+                return dropped
+
+
+# ----------------------------------------------------------------------------- lifeline
+# A worker must not outlive the app: not when the app is SIGKILLed while the worker is hung,
+# busy in a long env call, or stopped (SIGSTOP), and not when the app exits without stopping it.
+
+PR_SET_PDEATHSIG = 1
+PARENT_VARIABLE = "MOSAIC_TUI_PARENT_PID"  # set by the app: the pid the worker must die with
+EOF_GRACE_VARIABLE = "MOSAIC_TUI_EOF_GRACE"
+EOF_GRACE = 10.0  # seconds a worker may go on after stdin closed before it kills itself
+
+
+def die_with_parent() -> None:
+    """Linux: the kernel SIGKILLs this process when its parent dies (a stopped or busy process
+    too). The parent may already be gone when this runs: then exit at once."""
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):  # no prctl here: the EOF watchdog still works
+            pass
+    expected = os.environ.pop(PARENT_VARIABLE, "")  # not inherited by our own children
+    if expected.isdigit() and os.getppid() != int(expected) and not _alive(int(expected)):
+        os._exit(0)  # the app died before the signal was armed (a wrapper in between is fine)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _exit_soon_after_eof() -> None:
+    """Stdin closed: the worker should be exiting (docs/protocol.md, rule 4). If it still runs
+    after the grace time (hung in a step, say), kill it, and its process group when it leads
+    one (the app starts every worker in its own session), so its children go too."""
+    try:
+        grace = float(os.environ.get(EOF_GRACE_VARIABLE, EOF_GRACE))
+    except ValueError:
+        grace = EOF_GRACE
+    time.sleep(max(0.0, grace))
+    print(f"stdin closed {grace:g} s ago and the worker still runs: killing it", file=sys.stderr)
+    if os.getpgrp() == os.getpid():
+        os.killpg(os.getpid(), signal.SIGKILL)
+    os.kill(os.getpid(), signal.SIGKILL)
 
 
 def claim_stdout() -> BinaryIO:

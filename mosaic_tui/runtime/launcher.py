@@ -16,6 +16,27 @@ from typing import Any
 
 from mosaic_tui.core.secrets import is_secret_key
 
+# How a worker starts: like `python -m MODULE`, but without the working directory on sys.path,
+# so a `json.py` or a `baseline_worker/` folder where the user runs mosaic-tui is never
+# imported by a worker. `-P` would do it but exists only on Python >= 3.11; `-I` also drops
+# PYTHONPATH and the user site-packages, which users rely on for their own envs (and a
+# `pip install --user` of mosaic-tui itself). `-c` puts '' (the working directory) first on
+# sys.path after start-up, so the code removes exactly that entry, then runs the module. The
+# argv keeps the shape of `[python, "-m", MODULE, *args]`: three items, then the arguments.
+BOOT = (
+    "import sys\n"
+    "if not getattr(sys.flags, 'safe_path', False) and sys.path[:1] == ['']: del sys.path[0]\n"
+    "import runpy\n"
+    "runpy.run_module({module!r}, run_name='__main__', alter_sys=True)"
+)
+
+
+def boot_argv(module: str, python: str | None = None) -> list[str]:
+    """The start of a worker's command line: `python -c CODE` that runs `module`."""
+    if not all(part.isidentifier() for part in module.split(".")):
+        raise LaunchError(f"worker module {module!r} is not a Python module name")
+    return [python or sys.executable, "-c", BOOT.format(module=module)]
+
 
 class LaunchError(ValueError):
     """A worker or setting that cannot be launched; the message says what to change."""
@@ -77,7 +98,7 @@ class WorkerDefinition:
         python: str | None = None,
     ) -> tuple[list[str], dict[str, str]]:
         """The argv and extra environment that start this worker with these settings."""
-        argv = [python or sys.executable, "-m", self.module, "--run-id", run_id]
+        argv = [*boot_argv(self.module, python), "--run-id", run_id]
         if env_id is not None:
             argv += ["--env-id", env_id]
         if player_id is not None:
@@ -199,7 +220,13 @@ CATALOG: dict[str, WorkerDefinition] = {
                     _frame_size,
                     help="default frame box in pixels, WxH",
                 ),
-                SettingSpec("frame_encoding", "--frame-encoding", str, ("zlib", "raw", "png")),
+                SettingSpec(
+                    "frame_encoding",
+                    "--frame-encoding",
+                    str,
+                    ("zlib", "raw", "png"),
+                    help="how frames travel: zlib (default), raw or png",
+                ),
                 SettingSpec(
                     "execution_mode",
                     "--execution-mode",
@@ -244,7 +271,12 @@ CATALOG: dict[str, WorkerDefinition] = {
                     "model", "--model", str, help="model name the endpoint serves", required=True
                 ),
                 SettingSpec("base_url", "--base-url", str, help="OpenAI-compatible base URL"),
-                SettingSpec("temperature", "--temperature", float),
+                SettingSpec(
+                    "temperature",
+                    "--temperature",
+                    float,
+                    help="sampling temperature, 0 = most likely answer (default 0)",
+                ),
                 SettingSpec("max_tokens", "--max-tokens", _positive_int, help="reply cap"),
                 SettingSpec("timeout", "--timeout", float, help="seconds per request"),
                 SettingSpec(

@@ -12,13 +12,16 @@ import asyncio
 import atexit
 import collections
 import itertools
+import json
 import os
 import signal
+import sys
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
+from mosaic_tui.core.secrets import REDACTED, is_secret_key
 from mosaic_tui.protocol import (
     MAX_LINE_BYTES,
     PROTOCOL_VERSION,
@@ -32,9 +35,20 @@ from mosaic_tui.protocol import (
     decode_event,
     encode,
 )
+from mosaic_tui.protocol.stdio import PARENT_VARIABLE
 
 _EOF = object()
 _LIVE: set[WorkerProcess] = set()
+_TAGS = itertools.count(1)
+LOG_HEAD_BYTES = 1024 * 1024  # a worker's log keeps its first MiB ...
+LOG_TAIL_BYTES = 4 * 1024 * 1024  # ... and its latest 4 to 8 MiB
+LOG_LINE_CHARS = 64 * 1024  # longer log lines are clipped
+TAIL_LINE_CHARS = 2000  # a line shown in a crash report
+MIN_SECRET_CHARS = 6
+LOG_FLUSH_SECONDS = 0.1
+TAG_VARIABLE = "MOSAIC_TUI_WORKER_TAG"
+PR_SET_CHILD_SUBREAPER = 36
+_subreaper = False
 
 
 class WorkerError(RuntimeError):
@@ -97,9 +111,12 @@ class WorkerProcess:
         self._events: asyncio.Queue[Any] = asyncio.Queue()
         self._tasks: list[asyncio.Task[None]] = []
         self._tail: collections.deque[str] = collections.deque(maxlen=12)
-        self._log: IO[str] | None = None
+        self._log: CappedLog | None = None
+        self._secrets: list[str] = []  # values to mask in everything kept from this worker
+        self._flush_due = False
         self._req = itertools.count(1)
         self._closed = False
+        self.tag = f"{os.getpid()}-{next(_TAGS)}"  # marks this worker's descendants
         self.on_progress: Callable[[str], None] | None = None  # `progress` events go here
 
     # ------------------------------------------------------------------ lifecycle
@@ -118,13 +135,21 @@ class WorkerProcess:
 
     async def start(self, timeout: float = 60.0) -> Init | None:
         """Spawn the worker; with `expects_init`, wait for its `init` event."""
+        _become_subreaper()
+        env = {
+            **os.environ,
+            **(self.env or {}),
+            PARENT_VARIABLE: str(os.getpid()),  # the worker dies with this process
+            TAG_VARIABLE: self.tag,  # inherited by its descendants, however they detach
+        }
+        self._secrets = secret_values(env)
         if self.log_path is not None:
             self.log_path.parent.mkdir(parents=True, exist_ok=True)
-            self._log = open(self.log_path, "a", encoding="utf-8", buffering=1)
+            self._log = CappedLog(self.log_path)
             self._log.write(
-                f"--- {time.strftime('%Y-%m-%d %H:%M:%S')} start {' '.join(self.argv)}\n"
+                f"--- {time.strftime('%Y-%m-%d %H:%M:%S')} start {self.redact(_shown(self.argv))}\n"
             )
-        env = {**os.environ, **(self.env or {})}
+            self._flush_soon()
         try:
             self._proc = await asyncio.create_subprocess_exec(
                 *self.argv,
@@ -183,6 +208,10 @@ class WorkerProcess:
             except asyncio.TimeoutError:
                 continue
         _killpg(proc.pid, signal.SIGKILL)  # grandchildren left in the group, if any
+        try:  # and those that left the group (setsid); /proc is read off the event loop
+            await asyncio.to_thread(kill_tagged, self.tag)
+        except RuntimeError:  # the loop's executor is shut down (interpreter exit)
+            kill_tagged(self.tag)
         await self._close()
         return proc.returncode
 
@@ -232,10 +261,12 @@ class WorkerProcess:
             else:
                 item = await asyncio.wait_for(self._events.get(), timeout)
         except asyncio.TimeoutError:
+            self._flush_log()
             raise WorkerTimeout(
-                f"{self.name} did not send {waiting_for} within {budget or timeout:g} s;"
-                " it may be hung"
-                " (raise the timeout, or check the log)",
+                self.redact(
+                    f"{self.name} did not send {waiting_for} within {budget or timeout:g} s;"
+                    " it may be hung (raise the timeout, or check the log)"
+                ),
                 worker=self.name,
                 log_path=self.log_path,
                 log_tail=self._tail,
@@ -279,8 +310,9 @@ class WorkerProcess:
             self._note(f"unexpected {event.kind!r} answer to {command.kind!r}")
 
     def error(self, message: str) -> WorkerError:
+        self._flush_log()  # whoever reads this error may open the log next
         return WorkerError(
-            message,
+            self.redact(message),
             worker=self.name,
             log_path=self.log_path,
             log_tail=self._tail,
@@ -290,22 +322,40 @@ class WorkerProcess:
     def log_tail(self) -> list[str]:
         return list(self._tail)
 
+    def redact(self, text: str) -> str:
+        """`text` with the value of every secret passed to the worker masked."""
+        for secret in self._secrets:
+            text = text.replace(secret, REDACTED)
+        return text
+
+    def _redact_bytes(self, line: bytes) -> bytes:
+        for secret in self._secrets:
+            raw = secret.encode("utf-8", "replace")
+            line = line.replace(raw, REDACTED.encode())
+            quoted = json.dumps(secret)[1:-1].encode()  # as it appears inside a JSON string
+            if quoted != raw:
+                line = line.replace(quoted, REDACTED.encode())
+        return line
+
     # ------------------------------------------------------------------ readers
 
     async def _read_stdout(self) -> None:
         assert self._proc is not None and self._proc.stdout is not None
         stream = self._proc.stdout
         while True:
-            try:
-                line = await stream.readline()
-            except ValueError as exc:  # longer than the limit: skip it, say so
-                self._events.put_nowait(ProtocolError(f"line over {MAX_LINE_BYTES} bytes ({exc})"))
+            line = await read_line(stream)
+            if line is None:  # over the limit: dropped whole, its tail is not read as a line
+                self._events.put_nowait(
+                    ProtocolError(f"{self.name} wrote a line over {MAX_LINE_BYTES} bytes")
+                )
                 continue
             if not line:
                 self._events.put_nowait(_EOF)
                 return
             if not line.strip():
                 continue
+            if self._secrets:  # an error quoting the key must not carry it any further
+                line = self._redact_bytes(line)
             try:
                 event = decode_event(line)
             except Exception as exc:  # never let the reader die: requests would just time out
@@ -330,20 +380,37 @@ class WorkerProcess:
         assert self._proc is not None and self._proc.stderr is not None
         stream = self._proc.stderr
         while True:
-            try:
-                raw = await stream.readline()
-            except ValueError:
+            raw = await read_line(stream)
+            if raw is None:
+                self._note(f"a log line over {MAX_LINE_BYTES} bytes was dropped")
                 continue
             if not raw:
+                self._flush_log()
                 return
-            text = raw.decode("utf-8", "replace").rstrip()
-            self._tail.append(text)
+            text = _clip(self.redact(raw.decode("utf-8", "replace").rstrip()), LOG_LINE_CHARS)
+            self._tail.append(_clip(text, TAIL_LINE_CHARS))
             if self._log is not None:
                 self._log.write(text + "\n")
+                self._flush_soon()
 
     def _note(self, text: str) -> None:
         if self._log is not None:
-            self._log.write(f"[mosaic-tui] {text}\n")
+            self._log.write(f"[mosaic-tui] {_clip(self.redact(text), LOG_LINE_CHARS)}\n")
+            self._flush_soon()
+
+    def _flush_soon(self) -> None:
+        if self._flush_due:
+            return
+        self._flush_due = True
+        try:
+            asyncio.get_running_loop().call_later(LOG_FLUSH_SECONDS, self._flush_log)
+        except RuntimeError:  # no loop (a note from a synchronous caller): flush now
+            self._flush_log()
+
+    def _flush_log(self) -> None:
+        self._flush_due = False
+        if self._log is not None:
+            self._log.flush()
 
     def _exit_text(self) -> str:
         code = self.returncode
@@ -357,11 +424,160 @@ class WorkerProcess:
         return f"exit code {code}"
 
 
+async def read_line(stream: asyncio.StreamReader) -> bytes | None:
+    """One line (with its newline; b"" at EOF), or None for a line over the stream's limit,
+    which is dropped up to and including its newline. (`StreamReader.readline` drops only
+    what it buffered and then returns the rest of such a line as if it were a new one.)"""
+    try:
+        return await stream.readuntil(b"\n")
+    except asyncio.IncompleteReadError as exc:  # EOF: the last line had no newline
+        return exc.partial
+    except asyncio.LimitOverrunError as exc:
+        await stream.readexactly(exc.consumed)
+    while True:  # skip to the end of the over-long line
+        try:
+            await stream.readuntil(b"\n")
+            return None
+        except asyncio.IncompleteReadError:
+            return None
+        except asyncio.LimitOverrunError as exc:
+            await stream.readexactly(exc.consumed)
+
+
+def _shown(argv: list[str]) -> str:
+    """The command line for the log: the launcher's start-up code shown as the `-m` it stands
+    for (it is `python -m MODULE` without the working directory on sys.path)."""
+    if len(argv) > 2 and argv[1] == "-c" and "run_module" in argv[2]:
+        module = argv[2].rsplit("run_module(", 1)[1].split(",", 1)[0].strip("'\"")
+        argv = [argv[0], "-m", module, *argv[3:]]
+    return " ".join(argv)
+
+
 def _killpg(pid: int, sig: int) -> None:
     try:
         os.killpg(pid, sig)
     except (ProcessLookupError, PermissionError):
         pass
+
+
+def secret_values(env: dict[str, str]) -> list[str]:
+    """The values of the secret-looking variables (API keys, tokens) in a worker's
+    environment, longest first; short ones (a flag like "1") would only mangle the text."""
+    found = {v for k, v in env.items() if is_secret_key(k) and len(v) >= MIN_SECRET_CHARS}
+    return sorted(found, key=len, reverse=True)
+
+
+def _clip(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    return text[:limit] + f"... ({len(text) - limit} more characters)"
+
+
+class CappedLog:
+    """A worker's log file that cannot grow without limit: it keeps the first `head` bytes
+    this worker wrote and its latest `tail` bytes, with a line in between saying how much was
+    dropped. Writes are buffered; the owner flushes them (within 0.1 s: the file can be
+    followed, and a flood of lines is not a system call per line)."""
+
+    def __init__(self, path: Path, head: int | None = None, tail: int | None = None) -> None:
+        self.head = LOG_HEAD_BYTES if head is None else head
+        self.tail = LOG_TAIL_BYTES if tail is None else tail
+        self._file = open(path, "a+b")
+        self._start = self._end = self._file.seek(0, os.SEEK_END)
+        self._head_end: int | None = None  # where the head stopped; the cut starts here
+        self._marker = 0  # length of the "dropped" line now in the file
+        self.dropped_bytes = 0
+        self.dropped_lines = 0
+
+    def write(self, text: str) -> None:
+        data = text.encode("utf-8", "replace")
+        self._file.write(data)
+        self._end = end = self._end + len(data)
+        if self._head_end is None:
+            if end - self._start >= self.head:
+                self._head_end = end
+        elif end - self._head_end - self._marker > 2 * self.tail:
+            self._cut(end)
+
+    def _cut(self, end: int) -> None:
+        """Drop everything between the head and the latest `tail` bytes (at a line start)."""
+        assert self._head_end is not None
+        body_start = self._head_end + self._marker
+        self._file.flush()
+        self._file.seek(body_start)
+        body = self._file.read(end - body_start)
+        keep_from = len(body) - self.tail
+        newline = body.find(b"\n", keep_from)
+        keep_from = len(body) if newline < 0 else newline + 1
+        self.dropped_bytes += keep_from
+        self.dropped_lines += body.count(b"\n", 0, keep_from)
+        marker = (
+            f"[mosaic-tui] ... {self.dropped_lines} lines ({self.dropped_bytes} bytes) of this"
+            f" worker's log dropped here: a log keeps its first {self.head} and its latest"
+            f" {self.tail} bytes ...\n"
+        ).encode()
+        self._file.truncate(self._head_end)
+        kept = marker + body[keep_from:]
+        self._file.write(kept)
+        self._file.flush()
+        self._end = self._head_end + len(kept)
+        self._marker = len(marker)
+
+    def flush(self) -> None:
+        self._file.flush()
+
+    def close(self) -> None:
+        self._file.close()
+
+
+def _become_subreaper() -> None:
+    """Linux: descendants orphaned by a worker (a daemon that forked and called setsid, say)
+    are re-parented to this process instead of init, so they stay ours to kill and reap."""
+    global _subreaper
+    if _subreaper or not sys.platform.startswith("linux"):
+        return
+    _subreaper = True
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+
+
+def kill_tagged(tag: str) -> list[int]:
+    """SIGKILL every process whose environment carries this worker's tag (the worker and all
+    its descendants, in its process group or not); reap those that are our children. Linux
+    only (it reads /proc); elsewhere the process-group kill is all there is."""
+    marker = f"{TAG_VARIABLE}={tag}".encode() + b"\0"
+    killed = []
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return killed
+    me = os.getpid()
+    for entry in entries:
+        if not entry.isdigit() or int(entry) == me:
+            continue
+        try:
+            with open(f"/proc/{entry}/environ", "rb") as f:
+                if marker not in f.read() + b"\0":
+                    continue
+            os.kill(int(entry), signal.SIGKILL)
+            killed.append(int(entry))
+        except (OSError, ValueError):  # gone meanwhile, or not ours to read
+            continue
+    deadline = time.monotonic() + 2.0
+    for pid in killed:  # orphans re-parented to us would stay zombies without this
+        while time.monotonic() < deadline:
+            try:
+                done, _ = os.waitpid(pid, os.WNOHANG)
+            except ChildProcessError:  # not our child (or asyncio reaped it)
+                break
+            if done:
+                break
+            time.sleep(0.01)
+    return killed
 
 
 @atexit.register
@@ -370,3 +586,4 @@ def _kill_leftovers() -> None:
     for worker in list(_LIVE):
         if worker.pid is not None:
             _killpg(worker.pid, signal.SIGKILL)
+        kill_tagged(worker.tag)

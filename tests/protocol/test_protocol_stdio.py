@@ -152,3 +152,19 @@ def test_reader_survives_a_deeply_nested_line() -> None:
     assert isinstance(channel.receive(timeout=2), ProtocolError)
     assert channel.receive(timeout=2) == Ping(req=1)
     assert channel.receive(timeout=2) is None
+
+
+def test_an_over_long_line_is_discarded_whole_and_answered_once(monkeypatch) -> None:
+    """Its tail must not run as a command of its own (`stop` here), however the read splits."""
+    import mosaic_tui.protocol.stdio as stdio
+
+    monkeypatch.setattr(stdio, "MAX_LINE_BYTES", 64)
+    junk = b"x" * 150 + b'{"cmd":"stop","req":1}'
+    stdin = io.BytesIO(junk + b"\n" + b'{"cmd":"ping","req":2}\n' + b"y" * 100)
+    channel = WorkerChannel(stdin=stdin, stdout=io.BytesIO())
+    got = [channel.receive(timeout=5) for _ in range(4)]
+    assert isinstance(got[0], ProtocolError) and "discarded" in str(got[0])
+    assert "over the 64-byte limit" in str(got[0])
+    assert got[1] == Ping(req=2)  # resynced at the next newline
+    assert isinstance(got[2], ProtocolError)  # the last, unterminated over-long line
+    assert got[3] is None

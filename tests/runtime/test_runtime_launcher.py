@@ -7,13 +7,15 @@ import sys
 import pytest
 
 from mosaic_tui.runtime import CATALOG, LaunchError, SettingSpec, WorkerDefinition, worker
+from mosaic_tui.runtime.launcher import BOOT
 
 
 def test_settings_become_flags() -> None:
     argv, env = worker("baseline_worker").command(
         "r1", {"behavior": "cycling", "seed": 7}, player_id="player_0"
     )
-    assert argv[:3] == [sys.executable, "-m", "baseline_worker"]
+    # like `python -m baseline_worker`, without the working directory on sys.path
+    assert argv[:3] == [sys.executable, "-c", BOOT.format(module="baseline_worker")]
     assert argv[argv.index("--run-id") + 1] == "r1"
     assert argv[argv.index("--player-id") + 1] == "player_0"
     assert argv[argv.index("--behavior") + 1] == "cycling"
@@ -108,6 +110,7 @@ def test_every_catalogue_module_is_importable_and_has_help() -> None:
         assert out.returncode == 0
         assert "--run-id" in out.stdout
         for spec in definition.settings:
+            assert spec.help, f"{definition.worker_id} setting {spec.name} has no help"
             if spec.flag:
                 assert spec.flag in out.stdout, f"{definition.worker_id} --help lacks {spec.flag}"
 

@@ -337,3 +337,102 @@ async def test_the_reader_survives_absurd_numbers(tmp_path: Path) -> None:
     await w.start()
     assert isinstance(await w.request(Ping(), ("pong",), timeout=5), Pong)
     await w.stop()
+
+
+async def test_an_over_long_line_is_dropped_whole_not_split(tmp_path: Path) -> None:
+    """32 MiB of junk then a valid event on the same line: one error, and the tail is not
+    read as an event of its own; the next line is."""
+    w = fake(
+        tmp_path,
+        """
+        cmd()
+        sys.stdout.write("x" * (33 * 1024 * 1024) + json.dumps({"type": "pong", "req": 1}) + "\\n")
+        out(json.dumps({"type": "pong", "req": 2}))
+        sys.stderr.write("y" * (33 * 1024 * 1024) + "TAIL-OF-LOG-LINE\\n")
+        sys.stderr.write("next log line\\n"); sys.stderr.flush()
+        cmd()
+    """,
+    )
+    await w.start()
+    await w.send(Ping())
+    with pytest.raises(WorkerError, match="over 33554432 bytes"):
+        await w.next_event(30)
+    event = await w.next_event(30)
+    assert isinstance(event, Pong) and event.req == 2
+    for _ in range(100):
+        if "next log line" in w.log_tail():
+            break
+        await asyncio.sleep(0.05)
+    assert w.log_tail()[-1] == "next log line"
+    assert not any("TAIL-OF-LOG-LINE" in line for line in w.log_tail())
+    await w.stop()
+
+
+async def test_a_flooding_worker_log_keeps_its_head_and_latest_tail(tmp_path: Path) -> None:
+    """300 MB of stderr must not become a 300 MB file: the head and the latest tail stay,
+    with a line saying how much was dropped; the crash report's last lines still work."""
+    import mosaic_tui.runtime.process as process
+
+    w = fake(
+        tmp_path,
+        """
+        print("first line of the log", file=sys.stderr)
+        for i in range(200_000):
+            sys.stderr.write(f"noise {i:06d} " + "z" * 80 + "\\n")
+        print("last words before the crash", file=sys.stderr)
+        sys.stderr.flush()
+        cmd()
+        sys.exit(4)
+    """,
+    )
+    head, tail = process.LOG_HEAD_BYTES, process.LOG_TAIL_BYTES
+    process.LOG_HEAD_BYTES, process.LOG_TAIL_BYTES = 64 * 1024, 256 * 1024
+    try:
+        await w.start()
+        with pytest.raises(WorkerError) as info:
+            await w.request(Ping(), ("pong",), timeout=30)
+    finally:
+        process.LOG_HEAD_BYTES, process.LOG_TAIL_BYTES = head, tail
+    await w.stop()
+    assert "last words before the crash" in str(info.value)  # the crash pane's lines
+    text = (tmp_path / "fake.log").read_text()
+    written = 200_000 * 94
+    assert len(text) < 64 * 1024 + 3 * 256 * 1024 < written
+    assert "first line of the log" in text
+    assert "last words before the crash" in text
+    assert "noise 199999" in text and "noise 100000 " not in text
+    assert "lines (" in text and "bytes) of this worker's log dropped here" in text
+    kept = [line for line in text.splitlines() if line.startswith("noise ")]
+    numbers = [int(line.split()[1]) for line in kept]
+    assert numbers[0] == 0  # the head is whole, then the tail is contiguous to the end
+    tail_numbers = numbers[numbers.index(max(n for n in numbers if n < 100_000)) + 1 :]
+    assert tail_numbers == list(range(tail_numbers[0], 200_000))
+
+
+async def test_secret_values_are_masked_in_the_log_and_in_errors(tmp_path: Path) -> None:
+    key = "sk-test-0123456789abcdef"
+    w = fake(
+        tmp_path,
+        """
+        import os
+        key = os.environ["MOSAIC_TUI_LLM_API_KEY"]
+        print("endpoint said: Incorrect API key provided: " + key, file=sys.stderr)
+        sys.stderr.flush()
+        c = cmd()
+        out(json.dumps({"type": "error", "message": "401: bad key " + key, "req": c["req"]}))
+        c = cmd()
+        print("Traceback: KeyError " + key, file=sys.stderr)
+        sys.exit(3)
+    """,
+    )
+    w.env = {"MOSAIC_TUI_LLM_API_KEY": key}
+    await w.start()
+    with pytest.raises(CommandRejected) as rejected:
+        await w.request(Ping(), ("pong",), timeout=10)
+    assert key not in rejected.value.error.message and "***" in rejected.value.error.message
+    with pytest.raises(WorkerError) as crashed:
+        await w.request(Ping(), ("pong",), timeout=10)
+    await w.stop()
+    assert key not in str(crashed.value) and "KeyError ***" in str(crashed.value)
+    log = (tmp_path / "fake.log").read_text()
+    assert key not in log and "Incorrect API key provided: ***" in log

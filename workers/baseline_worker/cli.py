@@ -21,6 +21,7 @@ from mosaic_tui.protocol import (
     Ready,
     Reset,
     SelectAction,
+    limits,
 )
 from mosaic_tui.protocol.stdio import WorkerChannel
 
@@ -46,14 +47,11 @@ class BaselineRuntime:
         if isinstance(cmd, Ping):
             self.channel.send(Pong(req=req))
         elif isinstance(cmd, InitAgent):
-            try:
-                n = int(cmd.action_space.get("n", len(cmd.labels)))
-                self.policy = BaselinePolicy(self.behavior, n, cmd.noop_action)
-            except (TypeError, ValueError, AttributeError) as exc:
-                self.fail(str(exc), "bad_command", cmd.kind, req)
-                return
+            n = limits.action_count(cmd.action_space, cmd.labels)
+            seed = limits.seed(cmd.seed if cmd.seed is not None else self.seed)
+            self.policy = BaselinePolicy(self.behavior, n, cmd.noop_action)
             self.player_id = cmd.player_id
-            self.policy.reset(cmd.seed if cmd.seed is not None else self.seed)
+            self.policy.reset(seed)
             team = f" (team {cmd.team})" if cmd.team else ""
             print(  # to the log: what this player was told (a scripted baseline ignores it)
                 f"{WORKER_NAME}: playing {cmd.player_id}{team} in {cmd.game or 'a game'}"
@@ -68,11 +66,11 @@ class BaselineRuntime:
                 f"{cmd.kind!r} before init_agent; send init_agent first", "not_ready", cmd.kind, req
             )
         elif isinstance(cmd, Reset):
-            self.policy.reset(cmd.seed)
+            self.policy.reset(limits.seed(cmd.seed))
             self.channel.send(Ready(run_id=self.run_id, seed=cmd.seed, req=req))
         elif isinstance(cmd, SelectAction):
             try:
-                action = self.policy.act(cmd.action_mask)
+                action = self.policy.act(limits.action_mask(cmd.action_mask))
             except NoLegalAction as exc:
                 self.fail(f"{exc} for player {self.player_id}", "no_legal_action", cmd.kind, req)
                 return
@@ -94,6 +92,13 @@ class BaselineRuntime:
         self.channel.send(Error(message=message, code=code, cmd=cmd, req=req))
 
 
+def _seed(text: str) -> int:
+    try:
+        return limits.seed(int(text))  # type: ignore[return-value]
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python -m baseline_worker",
@@ -109,7 +114,7 @@ def parser() -> argparse.ArgumentParser:
         help="random: uniform over legal actions; noop: the env's no-op action;"
         " cycling: legal actions in turn",
     )
-    p.add_argument("--seed", type=int, default=None, help="seed used until a reset gives one")
+    p.add_argument("--seed", type=_seed, default=None, help="seed used until a reset gives one")
     return p
 
 

@@ -10,10 +10,11 @@ quotes it. An endpoint that fails is an `llm_unavailable` error naming the cause
 from __future__ import annotations
 
 import argparse
+import io
 import sys
-from typing import Any
+from typing import Any, TextIO
 
-from llm_worker.client import Chat, Endpoint, EndpointError
+from llm_worker.client import NO_KEY, Chat, Endpoint, EndpointError, api_key
 from llm_worker.prompt import Game, correction, legal_names, parse, system_prompt, turn_prompt
 from mosaic_tui.protocol import (
     ActionSelected,
@@ -26,10 +27,12 @@ from mosaic_tui.protocol import (
     Ready,
     Reset,
     SelectAction,
+    limits,
 )
 from mosaic_tui.protocol.stdio import WorkerChannel
 
 WORKER_NAME = "llm_worker"
+REDACTED = "***"  # what the API key's value becomes in errors and the log
 HISTORY_TURNS = 6  # earlier turns kept in the conversation (each a question and its answer)
 
 
@@ -59,8 +62,9 @@ class LlmRuntime:
                 f"{cmd.kind!r} before init_agent; send init_agent first", "not_ready", cmd, req
             )
         elif isinstance(cmd, Reset):
+            seed = limits.seed(cmd.seed)  # unused by a model, but refused like anywhere else
             self.history = []  # a new episode: a new conversation
-            self.channel.send(Ready(run_id=self.run_id, seed=cmd.seed, req=req))
+            self.channel.send(Ready(run_id=self.run_id, seed=seed, req=req))
         elif isinstance(cmd, SelectAction):
             self.select(cmd, self.game)
         else:
@@ -77,7 +81,7 @@ class LlmRuntime:
         if not legal:
             self.fail(f"no legal action for {game.player}", "no_legal_action", cmd, cmd.req)
             return
-        question = {"role": "user", "content": turn_prompt(game, cmd, legal)}
+        question = {"role": "user", "content": limits.text("prompt", turn_prompt(game, cmd, legal))}
         messages = [{"role": "system", "content": system_prompt(game)}, *self.history, question]
         replies = []
         for _ in range(1 + self.retries):
@@ -92,9 +96,8 @@ class LlmRuntime:
             if action is not None:
                 answer = {"role": "assistant", "content": reply}
                 self.history = [*self.history, question, answer][-2 * HISTORY_TURNS :]
-                self.channel.send(
-                    ActionSelected(action, game.player, reason=reply.strip()[:200], req=cmd.req)
-                )
+                reason = redact(reply.strip()[:200])
+                self.channel.send(ActionSelected(action, game.player, reason=reason, req=cmd.req))
                 return
             messages += [
                 {"role": "assistant", "content": reply},
@@ -110,7 +113,7 @@ class LlmRuntime:
         )
 
     def fail(self, message: str, code: str, cmd: Command, req: int | None) -> None:
-        self.channel.send(Error(message=message, code=code, cmd=cmd.kind, req=req))
+        self.channel.send(Error(message=redact(message), code=code, cmd=cmd.kind, req=req))
 
 
 def parser() -> argparse.ArgumentParser:
@@ -137,14 +140,39 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+def redact(text: str) -> str:
+    """`text` without the API key's value: an endpoint may quote the key it refused, and
+    a worker's errors and log are kept (runs.error, the log file, exports)."""
+    key = api_key()
+    if key == NO_KEY or not key:
+        return text
+    return text.replace(key, REDACTED)
+
+
+class RedactingStream(io.TextIOBase):
+    """stderr with the API key masked, for prints and tracebacks alike."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        self.stream.write(redact(text))
+        return len(text)
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    sys.stderr = RedactingStream(sys.stderr)  # type: ignore[assignment]
     channel = WorkerChannel()
+    channel.scrub = redact  # every error this worker sends, the serve loop's own included
     endpoint = Endpoint(args.base_url, args.model, args.temperature, args.max_tokens, args.timeout)
     try:
         chat = Chat(endpoint)
     except EndpointError as exc:
-        channel.send(Error(message=str(exc), code="start_failed", fatal=True))
+        channel.send(Error(message=redact(str(exc)), code="start_failed", fatal=True))
         return 2
     return LlmRuntime(channel, args.run_id, chat, max(0, args.retries)).serve()
 

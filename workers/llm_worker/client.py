@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 KEY_VARIABLES = ("MOSAIC_TUI_LLM_API_KEY", "OPENAI_API_KEY")
+NO_KEY = "not-needed"
 
 
 class EndpointError(RuntimeError):
@@ -30,7 +31,7 @@ def api_key() -> str:
     for name in KEY_VARIABLES:
         if os.environ.get(name):
             return os.environ[name]
-    return "not-needed"  # local servers (vLLM, llama.cpp, Ollama) ignore it
+    return NO_KEY  # local servers (vLLM, llama.cpp, Ollama) ignore it
 
 
 class Chat:

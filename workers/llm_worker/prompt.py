@@ -11,9 +11,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from mosaic_tui.protocol import InitAgent, SelectAction, unpack
+from mosaic_tui.protocol import InitAgent, SelectAction, limits, unpack
 
 MAX_LISTED = 80  # legal actions named in the prompt; beyond this the list is cut, with a count
+MAX_BOARD_LINES = 1000  # lines of a text board
 MAX_NUMBERS = 64  # an observation array up to this size is shown as numbers, else its shape
 
 
@@ -29,17 +30,25 @@ class Game:
 
     @classmethod
     def from_init(cls, cmd: InitAgent) -> Game:
-        n = int(cmd.action_space.get("n", len(cmd.labels)))
-        labels = list(cmd.labels) if len(cmd.labels) == n else [str(i) for i in range(n)]
-        return cls(cmd.game or "a game", cmd.player_id, labels, cmd.team, cmd.env_settings or {})
+        """The game `init_agent` describes, every field checked (limits.BadCommand if not)."""
+        n = limits.action_count(cmd.action_space, cmd.labels)
+        given = limits.strings("labels", cmd.labels) or []
+        labels = list(given) if len(given) == n else [str(i) for i in range(n)]
+        limits.seed(cmd.seed)
+        limits.text("game", cmd.game)
+        limits.text("player_id", cmd.player_id)
+        if cmd.team is not None:
+            limits.text("team", cmd.team)
+        settings = limits.depth("env_settings", cmd.env_settings or {})
+        return cls(cmd.game or "a game", cmd.player_id, labels, cmd.team, settings)
 
 
 def legal_names(game: Game, cmd: SelectAction) -> dict[str, int]:
     """Name -> action for every legal action: the env's move names where it has them (chess:
     e2e4), else the action labels."""
     if cmd.moves:
-        return dict(cmd.moves)
-    mask = cmd.action_mask
+        return dict(limits.moves(cmd.moves) or {})
+    mask = limits.action_mask(cmd.action_mask)
     return {
         label: i
         for i, label in enumerate(game.labels)
@@ -59,9 +68,16 @@ def system_prompt(game: Game) -> str:
 def turn_prompt(game: Game, cmd: SelectAction, legal: dict[str, int]) -> str:
     lines = [f"Step {cmd.step_index}." if cmd.step_index is not None else "Your turn."]
     if cmd.board:
-        lines += ["Board:", *cmd.board]
+        lines += ["Board:", *(limits.strings("board", cmd.board, MAX_BOARD_LINES) or [])]
     elif cmd.observation is not None:
-        lines.append(f"Observation: {describe(unpack(cmd.observation))}")
+        observation = limits.depth("observation", cmd.observation)
+        try:
+            observation = unpack(observation)
+        except Exception as exc:  # a malformed packed array: the sender's fault, say which
+            raise limits.BadCommand(
+                f"observation is not a valid packed value ({type(exc).__name__}: {exc})"[:300]
+            ) from None
+        lines.append(f"Observation: {describe(observation)}")
     names = list(legal)
     shown = ", ".join(names[:MAX_LISTED])
     more = f" (and {len(names) - MAX_LISTED} more)" if len(names) > MAX_LISTED else ""
@@ -85,10 +101,12 @@ def parse(reply: str, legal: dict[str, int]) -> int | None:
     if text.lower() in by_lower:
         return by_lower[text.lower()]
     # "I play forward." / "Action: e2e4": the legal names that appear as whole words
+    lower = reply.lower()
     found = {
         action
         for name, action in legal.items()
-        if re.search(rf"(?<![\w-]){re.escape(name.lower())}(?![\w-])", reply.lower())
+        if name.lower() in lower  # a cheap test first: up to 100,000 names per reply
+        and re.search(rf"(?<![\w-]){re.escape(name.lower())}(?![\w-])", lower)
     }
     return found.pop() if len(found) == 1 else None
 
