@@ -6,13 +6,19 @@ same loop, and every control is an action: a key in the footer and a command in 
 
 from __future__ import annotations
 
+import asyncio
 import math
+import os
+import signal
+import sys
+import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from rich.markup import escape
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
+from textual.driver import Driver
 from textual.binding import Binding
 from textual.containers import Container, Horizontal, Vertical
 from textual.screen import Screen
@@ -47,6 +53,17 @@ from mosaic_tui.runtime import (
     WorkerError,
 )
 from mosaic_tui.telemetry import Recorder
+
+
+QUIT_DEADLINE = 1.5  # seconds a lost terminal leaves for a graceful stop
+
+
+def _kill_now() -> None:
+    """The graceful stop took too long: kill every worker, then this process."""
+    from mosaic_tui.runtime import process
+
+    process._kill_leftovers()  # every live worker's process group
+    os._exit(129)
 
 
 def _recording(recorder: Recorder) -> Callable[[OperatorConfig, str], Listener]:
@@ -97,6 +114,7 @@ class MosaicApp(OperatorActions, App[None]):
         self.frame_colors = colors
         self.configs: dict[str, OperatorConfig] = {}
         self.errors: dict[str, str] = {}
+        self.ended_by: int | None = None  # the signal (SIGHUP: terminal lost) that ends it
 
     # ------------------------------------------------------------------ layout
 
@@ -111,6 +129,7 @@ class MosaicApp(OperatorActions, App[None]):
         yield Footer()
 
     async def on_mount(self) -> None:
+        self._watch_signals()
         self.set_interval(0.25, self.refresh_status)
         for config in self.initial:
             self.add_operator(config)
@@ -380,6 +399,45 @@ class MosaicApp(OperatorActions, App[None]):
         self.workers.cancel_all()  # pending adds, removes, keys: nothing touches the UI after
         await self.session.stop_all()
         self.exit()
+
+    # ------------------------------------------------------------------ the terminal
+
+    def get_driver_class(self) -> type[Driver]:
+        """On Linux, the driver that notices a terminal that hung up (see `app.driver`)."""
+        if sys.platform.startswith("linux") and not os.environ.get("TEXTUAL_DRIVER"):
+            from mosaic_tui.app.driver import TerminalDriver
+
+            return TerminalDriver
+        return super().get_driver_class()
+
+    def _watch_signals(self) -> None:
+        """SIGHUP (the terminal or SSH session closed) and SIGTERM end the app cleanly."""
+        if self.is_headless:  # tests and screenshots: the test runner owns the signals
+            return
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGHUP, signal.SIGTERM):
+            try:
+                loop.add_signal_handler(sig, self.terminal_lost, sig)
+            except (ValueError, RuntimeError, NotImplementedError):  # not the main thread
+                pass
+
+    def terminal_lost(self, sig: int = signal.SIGHUP) -> None:
+        """Nobody can see or steer the app any more: stop the workers and exit now.
+
+        Graceful first (workers told to stop, finished episodes are already committed); if
+        that has not ended the process within `QUIT_DEADLINE` seconds, the workers are
+        killed and the process ends anyway — a dropped SSH connection never leaves it behind.
+        """
+        if self.ended_by is not None:
+            return
+        self.ended_by = sig
+        driver = self._driver
+        if sig == signal.SIGHUP and driver is not None and hasattr(driver, "hung_up"):
+            driver.hung_up.set()  # nothing more is written to a terminal that hung up
+        deadline = threading.Timer(QUIT_DEADLINE, _kill_now)
+        deadline.daemon = True
+        deadline.start()
+        self.call_later(self.action_quit)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
