@@ -115,3 +115,34 @@ async def test_operator_names_are_shown_escaped(tmp_path: Path, wait_until) -> N
         prompts = [str(rows.get_option_at_index(i).prompt) for i in range(rows.option_count)]
         assert prompts[0].startswith("Random on Empty")
         assert "[bold]Mine[/]" in prompts[1] and "\x1b" not in prompts[1]
+
+
+async def test_a_paused_app_redraws_nothing(tmp_path: Path, wait_until) -> None:
+    """Idle means idle: no status timer work and no repaint of unchanged text."""
+    app = MosaicApp(demo_operators(), log_dir=tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await paused_demo(pilot, wait_until)
+        await pilot.pause(0.3)  # the last running refresh lands
+        updates: list[str] = []
+        for widget in app.query(Static):
+            original = widget.update
+
+            def counting(*args, original=original, widget=widget, **kwargs):
+                updates.append(str(widget.id))
+                return original(*args, **kwargs)
+
+            widget.update = counting  # type: ignore[method-assign]
+        calls = 0
+        original_refresh = app.refresh_status
+
+        def counted_refresh() -> None:
+            nonlocal calls
+            calls += 1
+            original_refresh()
+
+        app.refresh_status = counted_refresh  # type: ignore[method-assign]
+        await pilot.pause(1.2)  # several ticks of the old 0.25 s timer
+        assert updates == []
+        assert calls == 0
+        await pilot.press("plus")  # a real change still shows at once
+        assert "20/s" in str(app.query_one("#session-info", Static).render())
