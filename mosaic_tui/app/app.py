@@ -189,6 +189,7 @@ class MosaicApp(OperatorActions, App[None]):
         grid.styles.grid_size_columns = cols
         grid.styles.grid_size_rows = max(1, math.ceil(panes / cols))
         self.call_after_refresh(self._request_frame_sizes)  # frames come at the new pane size
+        self.call_after_refresh(self.refresh_status)  # status lines cut to the new widths
 
     # ------------------------------------------------------------------ operators
 
