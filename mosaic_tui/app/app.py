@@ -21,6 +21,7 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.driver import Driver
 from textual.binding import Binding
 from textual.containers import Container, Horizontal, Vertical
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import HelpPanel, Static
 from textual.worker import Worker, WorkerState
@@ -276,6 +277,12 @@ class MosaicApp(OperatorActions, App[None]):
         self.refresh_status()
 
     def refresh_status(self) -> None:
+        try:
+            self._refresh_status()
+        except NoMatches:  # the app is closing and its widgets are already gone
+            pass
+
+    def _refresh_status(self) -> None:
         table = self.query_one(OperatorList)
         for op, config in self.configs.items():
             runner = self.session.runners.get(op)
