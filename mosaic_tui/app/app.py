@@ -317,7 +317,19 @@ class MosaicApp(OperatorActions, App[None]):
         self.sub_title = f"seed {self.session.seed} · {mode}"
         ticker = getattr(self, "_ticker", None)
         if ticker is not None:
-            ticker.resume() if self.session.running else ticker.pause()
+            ticker.resume() if self._busy() else ticker.pause()
+
+    def _busy(self) -> bool:
+        """Something may change without an event: a run, a key or a step under way."""
+        return self.session.running or any(
+            w.group in ("keys", "controls") and not w.is_finished for w in self.workers
+        )
+
+    def _wake(self) -> None:
+        """A key or control began: follow it until it is done (see `_busy`)."""
+        ticker = getattr(self, "_ticker", None)
+        if ticker is not None:
+            ticker.resume()
 
     def _show(self, selector: str, text: str) -> None:
         """Update a status widget only when its text changed: an idle app writes nothing."""
@@ -362,6 +374,7 @@ class MosaicApp(OperatorActions, App[None]):
 
     @work(group="keys", exit_on_error=False)
     async def play_key(self, operator_id: str, action: int) -> None:
+        self._wake()
         refused = await self.session.press(operator_id, action)
         if refused:
             self.notify(refused, title=operator_id, severity="warning", timeout=2)
@@ -377,12 +390,14 @@ class MosaicApp(OperatorActions, App[None]):
 
     @work(group="controls", exclusive=True, exit_on_error=False)
     async def action_reset_all(self) -> None:
+        self._wake()
         self._request_frame_sizes()
         await self.session.reset_all()
         self.refresh_status()
 
     @work(group="controls", exclusive=True, exit_on_error=False)
     async def action_step_all(self) -> None:
+        self._wake()
         if self.session.running:
             self.session.pause()
         self._request_frame_sizes()
