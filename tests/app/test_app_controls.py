@@ -146,3 +146,31 @@ async def test_a_paused_app_redraws_nothing(tmp_path: Path, wait_until) -> None:
         assert calls == 0
         await pilot.press("plus")  # a real change still shows at once
         assert "20/s" in str(app.query_one("#session-info", Static).render())
+
+
+async def test_escape_closes_the_keys_panel() -> None:
+    from textual.widgets import HelpPanel
+
+    app = MosaicApp([])
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.action_show_help_panel()
+        await pilot.pause()
+        assert app.screen.query(HelpPanel)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not app.screen.query(HelpPanel)
+
+
+async def test_screenshot_says_where_it_went_or_why_not(tmp_path: Path) -> None:
+    app = MosaicApp([])
+    async with app.run_test(size=(80, 24)) as pilot:
+        path = app.save_svg(tmp_path)
+        await pilot.pause()
+        assert path is not None and path.exists() and path.parent == tmp_path
+        assert app.save_svg(tmp_path / "missing") is None
+        await pilot.pause()
+        messages = [n.message for n in app._notifications]
+        assert any(str(path) in m for m in messages)
+        assert any("No such file or directory" in m for m in messages)
+        palette = [c for c in app.get_system_commands(app.screen) if c.title == "Screenshot"]
+        assert len(palette) == 1 and "current directory" in palette[0].help
