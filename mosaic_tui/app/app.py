@@ -65,12 +65,12 @@ from mosaic_tui.telemetry import Recorder
 QUIT_DEADLINE = 1.5  # seconds a lost terminal leaves for a graceful stop
 
 
-def _kill_now() -> None:
+def _kill_now(sig: int) -> None:
     """The graceful stop took too long: kill every worker, then this process."""
     from mosaic_tui.runtime import process
 
     process._kill_leftovers()  # every live worker's process group
-    os._exit(129)
+    os._exit(128 + sig)
 
 
 def _recording(recorder: Recorder) -> Callable[[OperatorConfig, str], Listener]:
@@ -491,7 +491,7 @@ class MosaicApp(OperatorActions, App[None]):
         driver = self._driver
         if sig == signal.SIGHUP and driver is not None and hasattr(driver, "hung_up"):
             driver.hung_up.set()  # nothing more is written to a terminal that hung up
-        deadline = threading.Timer(QUIT_DEADLINE, _kill_now)
+        deadline = threading.Timer(QUIT_DEADLINE, _kill_now, args=(int(sig),))
         deadline.daemon = True
         deadline.start()
         self.call_later(self.action_quit)
