@@ -1,4 +1,5 @@
-"""Regenerate the SVG screenshots in this folder: `python screenshots/make.py`.
+"""Regenerate the SVG screenshots in this folder: `python screenshots/make.py [NAME ...]`
+(every scene, or only the named ones, e.g. `small-60x20 form-80x24`).
 
 Each scene runs the real app (real workers) headless at a fixed size and saves what is on
 screen with `App.save_screenshot`.
@@ -51,9 +52,14 @@ def human_lake() -> OperatorConfig:
     )
 
 
+ONLY = set(sys.argv[1:])  # scene names to make; empty: all
+
+
 async def shoot(
     name: str, app: MosaicApp, size: tuple[int, int], act: Callable[[object], Awaitable[None]]
 ) -> None:
+    if ONLY and name not in ONLY:
+        return
     async with app.run_test(size=size) as pilot:
         await act(pilot)
         await pilot.pause(0.3)
@@ -73,6 +79,20 @@ async def main() -> None:
     await shoot("main-120x40", app, (120, 40), running)
     app = MosaicApp(demo_operators(), log_dir=tmp, seed=3)
     await shoot("main-80x24", app, (80, 24), running)
+    # small terminals: the list hides itself, one status line, the footer keeps Quit
+    configs = [*demo_operators(), human_lake()]
+    app = MosaicApp(configs, log_dir=tmp, seed=3, pace=4)
+    await shoot("small-80x24", app, (80, 24), running)
+    app = MosaicApp(demo_operators(), log_dir=tmp, seed=3)
+    await shoot("small-60x20", app, (60, 20), running)
+
+    async def small_form(pilot) -> None:
+        await settle(pilot, frames_everywhere(pilot.app))
+        await pilot.press("a")
+        await pilot.pause(0.8)
+
+    app = MosaicApp(demo_operators(), log_dir=tmp, seed=3, autorun=False)
+    await shoot("form-80x24", app, (80, 24), small_form)
 
     async def play(pilot) -> None:
         app = pilot.app

@@ -6,30 +6,43 @@ same loop, and every control is an action: a key in the footer and a command in 
 
 from __future__ import annotations
 
+import asyncio
 import math
+import os
+import signal
+import sys
+import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from rich.markup import escape
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
+from textual.driver import Driver
 from textual.binding import Binding
 from textual.containers import Container, Horizontal, Vertical
+from textual.css.query import NoMatches
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import HelpPanel, Static
 from textual.worker import Worker, WorkerState
 
 from mosaic_tui.app.commands import binding_commands
 from mosaic_tui.app.layout import (
     MIN_HEIGHT,
     MIN_WIDTH,
+    SIDEBAR_FROM,
     best_columns,
-    describe,
+    clean,
+    fit_status,
     keyboard_holder,
+    operator_name,
+    pace_text,
     pane_status,
+    pane_title,
 )
 from mosaic_tui.app.messages import BoardReady, FrameReady, OperatorCrashed
 from mosaic_tui.app.operator_actions import OperatorActions
+from mosaic_tui.app.widgets.footer import KeyFooter
 from mosaic_tui.app.widgets.frame_pane import FramePane
 from mosaic_tui.app.widgets.operator_list import OperatorList
 from mosaic_tui.core import OperatorConfig
@@ -49,6 +62,17 @@ from mosaic_tui.runtime import (
 from mosaic_tui.telemetry import Recorder
 
 
+QUIT_DEADLINE = 1.5  # seconds a lost terminal leaves for a graceful stop
+
+
+def _kill_now(sig: int) -> None:
+    """The graceful stop took too long: kill every worker, then this process."""
+    from mosaic_tui.runtime import process
+
+    process._kill_leftovers()  # every live worker's process group
+    os._exit(128 + sig)
+
+
 def _recording(recorder: Recorder) -> Callable[[OperatorConfig, str], Listener]:
     def begin(config: OperatorConfig, run_id: str) -> Listener:
         recorder.begin(config, run_id)
@@ -60,20 +84,28 @@ def _recording(recorder: Recorder) -> Callable[[OperatorConfig, str], Listener]:
 class MosaicApp(OperatorActions, App[None]):
     CSS_PATH = "mosaic.tcss"
     TITLE = "mosaic-tui"
+    # The footer shows as many as fit (see widgets.footer); the palette lists them all, with
+    # the tooltip as its description.
     BINDINGS = [
-        Binding("r", "reset_all", "Reset all"),
-        Binding("s", "step_all", "Step all"),
-        Binding("space", "toggle_run", "Run/Pause"),
-        Binding("plus,equals_sign", "faster", "+Pace", key_display="+"),
-        Binding("minus", "slower", "-Pace", key_display="-"),
-        Binding("a", "add", "Add"),
-        Binding("e", "edit", "Edit"),
-        Binding("c", "duplicate", "Copy", show=False),
-        Binding("x", "remove", "Remove"),
-        Binding("m", "toggle_colors", "256/truecolor", show=False),
-        Binding("b", "toggle_sidebar", "Sidebar", show=False),
+        Binding("space", "toggle_run", "Run/Pause", tooltip="Run every operator, or pause all"),
+        Binding("s", "step_all", "Step", tooltip="One step of every operator (pauses first)"),
+        Binding("r", "reset_all", "Reset", tooltip="A new episode everywhere, same seed"),
+        Binding(
+            "plus,equals_sign",
+            "faster",
+            "Faster",
+            key_display="+",
+            tooltip="Pace up: 1, 2, 5, 10, 20, 30, 60 steps/s, then max",
+        ),
+        Binding("minus", "slower", "Slower", key_display="-", tooltip="Pace down, to 1 step/s"),
+        Binding("a", "add", "Add", tooltip="Configure a new operator"),
+        Binding("e", "edit", "Edit", tooltip="Change the selected operator (it restarts)"),
+        Binding("c", "duplicate", "Copy", tooltip="Start a copy of the selected operator"),
+        Binding("x", "remove", "Remove", tooltip="Stop and remove the selected operator"),
+        Binding("m", "toggle_colors", "Colours", tooltip="Frames in 256 colours or truecolor"),
+        Binding("b", "toggle_sidebar", "List", tooltip="Show or hide the operator list"),
         Binding("escape", "focus_list", "Operators", show=False),
-        Binding("q", "quit", "Quit"),
+        Binding("q", "quit", "Quit", tooltip="Stop every worker and quit"),
     ]
 
     def __init__(
@@ -97,6 +129,9 @@ class MosaicApp(OperatorActions, App[None]):
         self.frame_colors = colors
         self.configs: dict[str, OperatorConfig] = {}
         self.errors: dict[str, str] = {}
+        self.sidebar_choice: bool | None = None  # `b` decides; until then, the width does
+        self._shown_text: dict[str, str] = {}  # what each status widget shows now
+        self.ended_by: int | None = None  # the signal (SIGHUP: terminal lost) that ends it
 
     # ------------------------------------------------------------------ layout
 
@@ -108,10 +143,16 @@ class MosaicApp(OperatorActions, App[None]):
                 yield Static("", id="session-info")
             yield Container(id="grid")
         yield Static("", id="too-small")
-        yield Footer()
+        yield Static("", id="status-line")  # the session's state while the list is hidden
+        yield KeyFooter()
 
     async def on_mount(self) -> None:
-        self.set_interval(0.25, self.refresh_status)
+        self._watch_signals()
+        # Polls what has no event of its own (whose key is awaited); runs only while the
+        # session runs, so a paused app is idle: no timer work, no output.
+        self._ticker = self.set_interval(0.25, self.refresh_status, pause=True)
+        if self.autorun:
+            self.session.run()  # operators join the running session as they finish starting
         for config in self.initial:
             self.add_operator(config)
         self.relayout()
@@ -135,25 +176,27 @@ class MosaicApp(OperatorActions, App[None]):
             )
             return
         sidebar = self.query_one("#sidebar")
-        sidebar_width = 30 if width >= 100 else 24
+        sidebar_width = 30 if width >= 120 else 24
         sidebar.styles.width = sidebar_width
+        # small terminals give the frames the room; the state goes to one line instead
+        wanted = width >= SIDEBAR_FROM if self.sidebar_choice is None else self.sidebar_choice
+        sidebar.display = wanted and width - sidebar_width >= MIN_WIDTH // 2
+        self.query_one("#status-line").display = not sidebar.display
+        self.query_one(KeyFooter).compact = width < 120
         panes = len(self.query(FramePane))
         grid = self.query_one("#grid", Container)
         grid_width = width - (sidebar_width if sidebar.display else 0)
-        cols = best_columns(panes, grid_width, height - 1)
+        cols = best_columns(panes, grid_width, height - (1 if sidebar.display else 2))
         grid.styles.grid_size_columns = cols
         grid.styles.grid_size_rows = max(1, math.ceil(panes / cols))
         self.call_after_refresh(self._request_frame_sizes)  # frames come at the new pane size
+        self.call_after_refresh(self.refresh_status)  # status lines cut to the new widths
 
     # ------------------------------------------------------------------ operators
 
     def add_operator(self, config: OperatorConfig) -> None:
         self.configs[config.operator_id] = config
-        pane = FramePane(
-            config.operator_id,
-            f"{config.operator_id} {describe(config)} · {config.task}",
-            colors=self.frame_colors,
-        )
+        pane = FramePane(config.operator_id, escape(pane_title(config)), colors=self.frame_colors)
         self.query_one("#grid").mount(pane)
         self.relayout()
         self.start_operator(config)
@@ -180,10 +223,8 @@ class MosaicApp(OperatorActions, App[None]):
         if pane is not None and any(a.is_human for a in config.workers.values()):
             pane.keys = keymaps.keymap(config.task, runner.labels)
             pane.show_legend(keymaps.legend(config.task, runner.labels))
-        if self.autorun and not self.session.running:
-            self.session.run()
-        elif self.session.running:
-            self.session.run()
+        # Running or paused stays as the user left it: the session starts a new operator's
+        # play loop itself when it is running (autorun only decides how the app starts).
         self.refresh_status()
 
     def pane(self, operator_id: str) -> FramePane | None:
@@ -236,6 +277,12 @@ class MosaicApp(OperatorActions, App[None]):
         self.refresh_status()
 
     def refresh_status(self) -> None:
+        try:
+            self._refresh_status()
+        except NoMatches:  # the app is closing and its widgets are already gone
+            pass
+
+    def _refresh_status(self) -> None:
         table = self.query_one(OperatorList)
         for op, config in self.configs.items():
             runner = self.session.runners.get(op)
@@ -243,31 +290,52 @@ class MosaicApp(OperatorActions, App[None]):
             episode = runner.episode if runner else -1
             step = runner.step_index if runner else 0
             ret = runner.episode_return if runner else 0.0
-            table.upsert(op, f"{op} {describe(config)}", config.task, state, episode, step, ret)
+            table.upsert(op, operator_name(config), clean(config.task), state, episode, step, ret)
             pane = self.pane(op)
             if pane is not None and runner is not None and op not in self.errors:
                 keyboard = self.session.keyboards.get(op)
                 awaiting = bool(keyboard and keyboard.waiting) or not self.session.running
                 typing = runner.human_to_move and keymaps.typed(config.task)
                 pane.set_moves(runner.moves if typing and not runner.episode_over else None)
-                pane.show_status(
-                    pane_status(
-                        episode,
-                        step,
-                        ret,
-                        state,
-                        pane.fps,
-                        human=bool(pane.keys) or typing,
-                        awaiting_key=awaiting and runner.human_to_move,
-                        holder=keyboard_holder(runner),
-                    )
+                status = pane_status(
+                    episode,
+                    step,
+                    ret,
+                    state,
+                    pane.fps,
+                    human=bool(pane.keys) or typing,
+                    awaiting_key=awaiting and runner.human_to_move,
+                    holder=keyboard_holder(runner),
                 )
+                room = pane.size.width - 4  # borders and padding
+                pane.show_status(fit_status(status, room) if room > 0 else status)
         mode = "running" if self.session.running else "paused"
-        self.query_one("#session-info", Static).update(
-            f"Session\nseed  {self.session.seed}\npace  {self.session.pace:g} steps/s\n"
-            f"state {mode}\ncolours {self.frame_colors}"
-        )
+        pace = pace_text(self.session.pace)
+        self._show("#session-info", f"Session\nstate   {mode}\npace    {pace}\n"
+                   f"seed    {self.session.seed}\ncolours {self.frame_colors}")
+        self._show("#status-line", f"{mode} · pace {pace} · seed {self.session.seed}")
         self.sub_title = f"seed {self.session.seed} · {mode}"
+        ticker = getattr(self, "_ticker", None)
+        if ticker is not None:
+            ticker.resume() if self._busy() else ticker.pause()
+
+    def _busy(self) -> bool:
+        """Something may change without an event: a run, a key or a step under way."""
+        return self.session.running or any(
+            w.group in ("keys", "controls") and not w.is_finished for w in self.workers
+        )
+
+    def _wake(self) -> None:
+        """A key or control began: follow it until it is done (see `_busy`)."""
+        ticker = getattr(self, "_ticker", None)
+        if ticker is not None:
+            ticker.resume()
+
+    def _show(self, selector: str, text: str) -> None:
+        """Update a status widget only when its text changed: an idle app writes nothing."""
+        if self._shown_text.get(selector) != text:
+            self._shown_text[selector] = text
+            self.query_one(selector, Static).update(text)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """A control that failed is reported, never a crash of the whole app."""
@@ -306,6 +374,7 @@ class MosaicApp(OperatorActions, App[None]):
 
     @work(group="keys", exit_on_error=False)
     async def play_key(self, operator_id: str, action: int) -> None:
+        self._wake()
         refused = await self.session.press(operator_id, action)
         if refused:
             self.notify(refused, title=operator_id, severity="warning", timeout=2)
@@ -321,12 +390,14 @@ class MosaicApp(OperatorActions, App[None]):
 
     @work(group="controls", exclusive=True, exit_on_error=False)
     async def action_reset_all(self) -> None:
+        self._wake()
         self._request_frame_sizes()
         await self.session.reset_all()
         self.refresh_status()
 
     @work(group="controls", exclusive=True, exit_on_error=False)
     async def action_step_all(self) -> None:
+        self._wake()
         if self.session.running:
             self.session.pause()
         self._request_frame_sizes()
@@ -349,11 +420,13 @@ class MosaicApp(OperatorActions, App[None]):
         self.refresh_status()
 
     def action_faster(self) -> None:
-        self.session.pace = self.session.pace * 2
+        if not self.session.faster():
+            self.notify("already the fastest pace: as fast as the workers go", timeout=3)
         self.refresh_status()
 
     def action_slower(self) -> None:
-        self.session.pace = self.session.pace / 2
+        if not self.session.slower():
+            self.notify(f"already the slowest pace: {pace_text(self.session.pace)}", timeout=3)
         self.refresh_status()
 
     def action_toggle_colors(self) -> None:
@@ -363,11 +436,14 @@ class MosaicApp(OperatorActions, App[None]):
         self.refresh_status()
 
     def action_toggle_sidebar(self) -> None:
-        sidebar = self.query_one("#sidebar")
-        sidebar.display = not sidebar.display
+        self.sidebar_choice = not self.query_one("#sidebar").display
         self.relayout()
 
     def action_focus_list(self) -> None:
+        """Escape: close the Keys panel if it is open, else back to the operator list."""
+        if self.screen.query(HelpPanel):
+            self.action_hide_help_panel()
+            return
         self.query_one(OperatorList).focus()
 
     def selected(self) -> str | None:
@@ -381,6 +457,69 @@ class MosaicApp(OperatorActions, App[None]):
         await self.session.stop_all()
         self.exit()
 
+    # ------------------------------------------------------------------ the terminal
+
+    def get_driver_class(self) -> type[Driver]:
+        """On Linux, the driver that notices a terminal that hung up (see `app.driver`)."""
+        if sys.platform.startswith("linux") and not os.environ.get("TEXTUAL_DRIVER"):
+            from mosaic_tui.app.driver import TerminalDriver
+
+            return TerminalDriver
+        return super().get_driver_class()
+
+    def _watch_signals(self) -> None:
+        """SIGHUP (the terminal or SSH session closed) and SIGTERM end the app cleanly."""
+        if self.is_headless:  # tests and screenshots: the test runner owns the signals
+            return
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGHUP, signal.SIGTERM):
+            try:
+                loop.add_signal_handler(sig, self.terminal_lost, sig)
+            except (ValueError, RuntimeError, NotImplementedError):  # not the main thread
+                pass
+
+    def terminal_lost(self, sig: int = signal.SIGHUP) -> None:
+        """Nobody can see or steer the app any more: stop the workers and exit now.
+
+        Graceful first (workers told to stop, finished episodes are already committed); if
+        that has not ended the process within `QUIT_DEADLINE` seconds, the workers are
+        killed and the process ends anyway — a dropped SSH connection never leaves it behind.
+        """
+        if self.ended_by is not None:
+            return
+        self.ended_by = sig
+        driver = self._driver
+        if sig == signal.SIGHUP and driver is not None and hasattr(driver, "hung_up"):
+            driver.hung_up.set()  # nothing more is written to a terminal that hung up
+        deadline = threading.Timer(QUIT_DEADLINE, _kill_now, args=(int(sig),))
+        deadline.daemon = True
+        deadline.start()
+        self.call_later(self.action_quit)
+
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
+        for command in super().get_system_commands(screen):
+            if command.title != "Screenshot":  # ours says where it went, or why not
+                yield command
+        yield SystemCommand(
+            "Screenshot",
+            "Save an SVG of the screen in the current directory",
+            lambda: self.set_timer(0.1, self.save_svg),
+        )
         yield from binding_commands(self)
+
+    def save_svg(self, directory: Path | None = None) -> Path | None:
+        """Save the screen as SVG; say where, or why it could not be saved."""
+        directory = directory or Path.cwd()
+        try:
+            path = Path(self.save_screenshot(path=str(directory)))
+        except OSError as exc:
+            self.notify(
+                f"could not save a screenshot in {escape(str(directory))}: "
+                f"{escape(exc.strerror or str(exc))}",
+                title="Screenshot",
+                severity="error",
+                timeout=8,
+            )
+            return None
+        self.notify(f"saved {escape(str(path))}", title="Screenshot", timeout=5)
+        return path

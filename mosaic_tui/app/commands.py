@@ -14,8 +14,10 @@ def binding_commands(app: App) -> Iterable[SystemCommand]:
     for binding in app.BINDINGS:
         if not isinstance(binding, Binding) or binding.action in HIDDEN:
             continue
+        key = binding.key_display or binding.key.split(",")[0]
+        what = binding.tooltip or binding.description
         yield SystemCommand(
             binding.description,
-            f"key: {binding.key_display or binding.key.split(',')[0]}",
+            f"{what} (key {key})",
             lambda action=binding.action: app.run_action(action),
         )

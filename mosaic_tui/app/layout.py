@@ -8,6 +8,7 @@ from typing import Any
 from mosaic_tui.core import OperatorConfig
 
 MIN_WIDTH, MIN_HEIGHT = 60, 16
+SIDEBAR_FROM = 100  # columns; narrower terminals hide the operator list (`b` shows it)
 KIND = {"human": "Human", "baseline": "Baseline", "rl": "RL", "llm": "LLM", "vlm": "VLM"}
 
 
@@ -64,3 +65,35 @@ def keyboard_holder(runner: Any) -> str | None:
         return None
     team = ((runner.env.teams or {}) if runner.env else {}).get(runner.to_move)
     return f"{runner.to_move} ({team})" if team else runner.to_move
+
+
+def clean(text: str) -> str:
+    """Text from a file or the form, safe for the terminal: control characters dropped."""
+    return "".join(ch for ch in text if ch.isprintable())
+
+
+def operator_name(config: OperatorConfig) -> str:
+    """What the user called the operator (the form's Name, `name =` in a file), else its id."""
+    return clean(config.display_name or "").strip() or config.operator_id
+
+
+def pane_title(config: OperatorConfig) -> str:
+    """A pane's border title (plain text: escape it before it meets markup)."""
+    name, task = operator_name(config), clean(config.task)
+    parts = [name, describe(config)] + ([] if task in name else [task])
+    return " · ".join(parts)
+
+
+def pace_text(pace: float | None) -> str:
+    return "max" if pace is None else f"{pace:g}/s"
+
+
+def fit_status(status: str, room: int) -> str:
+    """A pane status line cut to `room` cells, dropping progress before whose move it is."""
+    if len(status) <= room:
+        return status
+    parts = status.split(" · ")
+    while len(parts) > 1 and len(" · ".join(parts)) > room:
+        parts.pop(0)
+    line = " · ".join(parts)
+    return line if len(line) <= room else line[: max(room - 1, 0)] + "…"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 
@@ -23,6 +24,23 @@ def color_mode(choice: str) -> str:
     return "truecolor" if os.environ.get("COLORTERM") in ("truecolor", "24bit") else "256"
 
 
+def terminal_problem() -> str | None:
+    """Why the app cannot draw here, or None. Textual draws on stderr; when stderr is
+    redirected (`mosaic-tui 2>log`) the app draws on the controlling terminal instead."""
+    if sys.stderr is not None and sys.stderr.isatty():
+        return None
+    from mosaic_tui.app.driver import terminal_output
+
+    out = terminal_output()
+    if out is None:
+        return (
+            "error: mosaic-tui needs a terminal to draw on, and neither stderr nor /dev/tty is"
+            " one here; run it in a terminal (`mosaic-tui run FILE` works without one)"
+        )
+    out.close()
+    return None
+
+
 def app_command(args: argparse.Namespace) -> int:
     from mosaic_tui.app.app import MosaicApp
     from mosaic_tui.app.demo import demo_operators
@@ -38,6 +56,11 @@ def app_command(args: argparse.Namespace) -> int:
         operators, seed = list(spec.operators), spec.seeds[0]
     if args.seed is not None:
         seed = args.seed
+
+    problem = terminal_problem()
+    if problem is not None:
+        print(problem)  # stdout: stderr is where the screen would have gone
+        return 2
 
     store = recorder = None
     if not args.no_record:
@@ -65,4 +88,13 @@ def app_command(args: argparse.Namespace) -> int:
     finally:
         if store is not None:
             store.close()
+    if app.ended_by is not None:
+        # The terminal hung up (or SIGTERM): everything is stopped and recorded; skip the
+        # interpreter's slow teardown (half a second on a loaded machine) and go now.
+        from mosaic_tui.runtime import process
+
+        process._kill_leftovers()
+        with contextlib.suppress(OSError, ValueError):  # stdout may be the dead terminal
+            sys.stdout.flush()
+        os._exit(128 + app.ended_by)
     return 0

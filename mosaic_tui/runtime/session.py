@@ -24,9 +24,14 @@ from mosaic_tui.runtime.runner import OperatorRunner
 
 log = logging.getLogger(__name__)
 
+# The paces `+` and `-` step through, in steps per second; None is as fast as it goes.
+PACES: tuple[float | None, ...] = (1, 2, 5, 10, 20, 30, 60, None)
+
 
 class Session:
-    def __init__(self, *, log_dir: Path | None = None, seed: int = 0, pace: float = 10.0) -> None:
+    def __init__(
+        self, *, log_dir: Path | None = None, seed: int = 0, pace: float | None = 10.0
+    ) -> None:
         self.log_dir = log_dir
         self.seed = seed
         self._pace = pace
@@ -132,14 +137,33 @@ class Session:
     # ------------------------------------------------------------------ controls
 
     @property
-    def pace(self) -> float:
+    def pace(self) -> float | None:
+        """Steps per second while running; None runs as fast as the workers go."""
         return self._pace
 
     @pace.setter
-    def pace(self, steps_per_second: float) -> None:
-        self._pace = max(0.5, min(steps_per_second, 240.0))
+    def pace(self, steps_per_second: float | None) -> None:
+        self._pace = None if steps_per_second is None else max(0.5, min(steps_per_second, 240.0))
         for runner in self.runners.values():
             runner.pace = self._pace
+
+    def faster(self) -> bool:
+        """One rung up the pace ladder; False when already at the top (as fast as it goes)."""
+        if self._pace is None:
+            return False
+        self.pace = next((p for p in PACES[:-1] if p > self._pace), None)
+        return True
+
+    def slower(self) -> bool:
+        """One rung down the pace ladder; False when already at the bottom."""
+        if self._pace is None:
+            self.pace = PACES[-2]
+            return True
+        lower = [p for p in PACES[:-1] if p < self._pace]
+        if not lower:
+            return False
+        self.pace = lower[-1]
+        return True
 
     def set_frame(self, operator_id: str, frame: FrameRequest) -> None:
         """The pane's pixel size changed; the next frame comes at that size."""

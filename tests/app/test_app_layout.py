@@ -49,11 +49,27 @@ def test_keymaps_resolve_by_label() -> None:
     assert keymaps.legend("Unknown-v0", ["a", "b"]) == "1 a  2 b"
 
 
-def test_every_binding_is_a_palette_command() -> None:
+def test_every_binding_is_a_palette_command_that_says_what_it_does() -> None:
     from mosaic_tui.app.app import MosaicApp
-    from mosaic_tui.app.commands import binding_commands
+    from mosaic_tui.app.commands import HIDDEN, binding_commands
 
     app = MosaicApp([])
-    titles = {c.title for c in binding_commands(app)}
-    assert {"Reset all", "Step all", "Run/Pause", "Add", "Edit", "Remove"} <= titles
-    assert "Quit" not in titles
+    commands = {c.title: c.help for c in binding_commands(app)}
+    actions = [b for b in MosaicApp.BINDINGS if b.action not in HIDDEN]
+    assert len(commands) == len(actions)  # every key of the app is in the palette
+    assert {"Run/Pause", "Step", "Reset", "Add", "Edit", "Copy", "Remove", "List"} <= set(commands)
+    for help_text in commands.values():  # a description, not just the key again
+        assert not help_text.startswith("key:") and len(help_text.split()) >= 4
+    assert commands["Faster"].endswith("(key +)")
+    assert "Quit" not in commands
+
+
+def test_status_lines_drop_progress_before_whose_move_it_is() -> None:
+    from mosaic_tui.app.layout import fit_status, pane_status
+
+    line = pane_status(0, 12, 0.5, "paused", 0, human=True, awaiting_key=True)
+    assert line == "ep 1 · t 12 · R 0.50 · your move"
+    assert fit_status(line, 40) == line
+    assert fit_status(line, 20) == "R 0.50 · your move"
+    assert fit_status(line, 9) == "your move"
+    assert fit_status(line, 5) == "your…"

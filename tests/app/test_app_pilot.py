@@ -149,7 +149,7 @@ async def test_add_an_operator_through_the_form(tmp_path: Path, wait_until) -> N
         await pilot.click("#save")
         await pilot.pause(0.2)
         assert isinstance(app.screen, ConfigureScreen)  # refused, shown on the field
-        assert "max-steps" in str(screen.query_one("#problems", Static).render())
+        assert "Max steps" in str(screen.query_one("#problems", Static).render())
         max_steps.value = "20"
         screen.query_one("#env-settings", Input).value = "map_name=8x8, is_slippery=false"
         await pilot.click("#save")

@@ -49,6 +49,12 @@ def test_main_screen_80x24(snap_compare, tmp_path) -> None:
     assert snap_compare(app, terminal_size=(80, 24), run_before=_paused_and_reset)
 
 
+def test_main_screen_60x20(snap_compare, tmp_path) -> None:
+    """Small terminal: no list, one status line, the footer keeps Quit and the palette."""
+    app = MosaicApp(demo_operators(), log_dir=tmp_path, seed=3, autorun=False)
+    assert snap_compare(app, terminal_size=(60, 20), run_before=_paused_and_reset)
+
+
 def test_configure_form(snap_compare, tmp_path) -> None:
     async def open_form(pilot) -> None:
         from textual.widgets import Input

@@ -15,7 +15,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.validation import Integer, ValidationResult, Validator
+from textual.validation import ValidationResult, Validator
 from textual.widgets import Button, Input, Label, Select, Static
 
 from mosaic_tui.app.widgets.player_row import PlayerRow
@@ -30,6 +30,7 @@ from mosaic_tui.envs import (
     tasks,
 )
 
+COMPACT_BELOW = 40  # rows
 STEPPING = [("turn-based", "aec"), ("simultaneous", "parallel")]
 
 
@@ -59,15 +60,30 @@ class SettingsValidator(Validator):
         try:
             parse_settings(value)
         except ValueError as exc:
-            return self.failure(str(exc))
+            return self.failure(f"Env settings: {exc}")
         return self.success()
 
 
-class Optional(Integer):
-    """A whole number, or empty for the default."""
+class WholeNumber(Validator):
+    """A whole number of at least `minimum`, or empty for the default; the message names the
+    field as the form labels it."""
+
+    def __init__(self, field: str, minimum: int) -> None:
+        super().__init__()
+        self.field = field
+        self.minimum = minimum
 
     def validate(self, value: str) -> ValidationResult:
-        return self.success() if not value.strip() else super().validate(value)
+        text = value.strip()
+        if not text:
+            return self.success()
+        try:
+            number = int(text)
+        except ValueError:
+            return self.failure(f"{self.field} must be a whole number, or empty")
+        if number < self.minimum:
+            return self.failure(f"{self.field} must be {self.minimum} or more")
+        return self.success()
 
 
 class ConfigureScreen(ModalScreen[OperatorConfig | None]):
@@ -106,7 +122,7 @@ class ConfigureScreen(ModalScreen[OperatorConfig | None]):
                     str(cfg.max_steps) if cfg and cfg.max_steps else "",
                     id="max-steps",
                     placeholder="env default",
-                    validators=[Optional(minimum=1)],
+                    validators=[WholeNumber("Max steps", 1)],
                     classes="short",
                 )
                 yield Label("Seed", classes="label")
@@ -114,7 +130,7 @@ class ConfigureScreen(ModalScreen[OperatorConfig | None]):
                     "" if cfg is None or cfg.seed is None else str(cfg.seed),
                     id="seed",
                     placeholder="shared",
-                    validators=[Optional(minimum=0)],
+                    validators=[WholeNumber("Seed", 0)],
                     classes="short",
                 )
             with Horizontal(classes="row", id="stepping-row"):
@@ -131,7 +147,7 @@ class ConfigureScreen(ModalScreen[OperatorConfig | None]):
                     str(cfg.view_size) if cfg and cfg.view_size else "",
                     id="view-size",
                     placeholder="env default",
-                    validators=[Optional(minimum=3)],
+                    validators=[WholeNumber("View size", 3)],
                     classes="short",
                 )
                 yield Label("Observation", classes="label")
@@ -163,6 +179,7 @@ class ConfigureScreen(ModalScreen[OperatorConfig | None]):
                 yield Button("Save", variant="primary", id="save")
 
     def on_mount(self) -> None:
+        self.fit_height()
         self.load_players(str(self.query_one("#task", Select).value))
         self.show_family_fields(str(self.query_one("#family", Select).value))
         self.query_one("#name", Input).focus()
@@ -196,6 +213,18 @@ class ConfigureScreen(ModalScreen[OperatorConfig | None]):
         await box.mount_all(
             PlayerRow(agent, known.get(agent), team) for agent, team in slots.items()
         )
+        self.fit_height()
+
+    def on_resize(self) -> None:
+        self.fit_height()
+
+    def fit_height(self) -> None:
+        """Under 40 rows the fields lose their borders (one row each), so the whole form,
+        Save included, fits an 80x24 terminal without scrolling."""
+        compact = self.app.size.height < COMPACT_BELOW
+        self.query_one("#dialog").set_class(compact, "-compact")
+        for widget in self.query("Input, Select, Button"):
+            widget.compact = compact  # type: ignore[attr-defined]
 
     @staticmethod
     def _task_options(family: str) -> list[tuple[str, str]]:
@@ -247,16 +276,11 @@ class ConfigureScreen(ModalScreen[OperatorConfig | None]):
         ]
         players = [p for row in self.query(PlayerRow) for p in row.problems()]
         if players and not invalid:
-            problems.update("[red]Fix the players:[/] " + escape("; ".join(players)))
+            problems.update("[red]Fix the players:[/] " + escape(". ".join(players)) + ".")
             return
         if invalid:
-            problems.update(
-                "[red]Fix the marked fields:[/] "
-                + "; ".join(
-                    f"{i.id}: {'; '.join(i.validate(i.value).failure_descriptions)}"
-                    for i in invalid
-                )
-            )
+            found = [d for i in invalid for d in i.validate(i.value).failure_descriptions]
+            problems.update("[red]Fix the marked fields:[/] " + escape(". ".join(found)) + ".")
             invalid[0].focus()
             return
         try:

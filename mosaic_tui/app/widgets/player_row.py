@@ -51,7 +51,12 @@ class PlayerRow(Horizontal):
             self.base_url or DEFAULT_URL,
             placeholder=DEFAULT_URL,
             classes="base-url",
-            validators=[Regex(r"^https?://\S+$", failure_description="base URL: http(s)://...")],
+            validators=[
+                Regex(
+                    r"^https?://\S+$",
+                    failure_description="the base URL must start with http:// or https://",
+                )
+            ],
         )
 
     def on_mount(self) -> None:

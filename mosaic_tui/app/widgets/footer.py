@@ -1,0 +1,57 @@
+"""The footer: the app's keys, as many as fit, most used first; Quit and the palette always.
+
+Textual's footer cuts off whatever does not fit on the right, which on an 80-column terminal
+was Edit, Remove and Quit. Every action is also a command in the palette (ctrl+p).
+"""
+
+from __future__ import annotations
+
+from textual.widgets import Footer
+from textual.widgets._footer import FooterKey
+
+# Dropped first when room is short: the end of this list. Actions not named go first of all.
+PRIORITY = (
+    "quit",
+    "toggle_run",
+    "step_all",
+    "add",
+    "edit",
+    "remove",
+    "faster",
+    "slower",
+    "reset_all",
+    "duplicate",
+    "toggle_sidebar",
+    "toggle_colors",
+)
+
+
+class KeyFooter(Footer):
+    def on_resize(self) -> None:
+        self.call_after_refresh(self.fit)
+
+    async def recompose(self) -> None:
+        await super().recompose()
+        self.fit()
+
+    def fit(self) -> None:
+        """Show the keys that fit in the width, in PRIORITY order; hide the rest."""
+        keys = [k for k in self.query(FooterKey) if not k.has_class("-command-palette")]
+        palette = [k for k in self.query(FooterKey) if k.has_class("-command-palette")]
+        room = self.size.width - sum(_width(k, self.compact) for k in palette)
+        rank = {action: i for i, action in enumerate(PRIORITY)}
+        shown: set[int] = set()
+        for key in sorted(keys, key=lambda k: rank.get(k.action, -1)):
+            need = _width(key, self.compact)
+            if need <= room:
+                shown.add(id(key))
+                room -= need
+        for key in keys:
+            key.display = id(key) in shown
+
+
+def _width(key: FooterKey, compact: bool) -> int:
+    """Cells a footer key takes: key, description, the padding or margin around them, and
+    the palette key's border and padding."""
+    cells = len(key.key_display) + len(key.description) + (2 if compact else 3)
+    return cells + (2 if key.has_class("-command-palette") else 0)
