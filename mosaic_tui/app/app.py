@@ -242,14 +242,13 @@ class MosaicApp(OperatorActions, App[None]):
             state = "error" if op in self.errors else (runner.state.value if runner else "pending")
             episode = runner.episode if runner else -1
             step = runner.step_index if runner else 0
-            ret = runner.episode_return if runner else 0.0
+            ret = runner.shown_return if runner else 0.0  # a human's own, not both sides
             table.upsert(op, f"{op} {describe(config)}", config.task, state, episode, step, ret)
             pane = self.pane(op)
             if pane is not None and runner is not None and op not in self.errors:
                 keyboard = self.session.keyboards.get(op)
                 awaiting = bool(keyboard and keyboard.waiting) or not self.session.running
-                typing = runner.human_to_move and keymaps.typed(config.task)
-                pane.set_moves(runner.moves if typing and not runner.episode_over else None)
+                pane.follow(runner)  # last move, outcome, move box
                 pane.show_status(
                     pane_status(
                         episode,
@@ -257,7 +256,7 @@ class MosaicApp(OperatorActions, App[None]):
                         ret,
                         state,
                         pane.fps,
-                        human=bool(pane.keys) or typing,
+                        human=pane.human,
                         awaiting_key=awaiting and runner.human_to_move,
                         holder=keyboard_holder(runner),
                     )
@@ -289,6 +288,10 @@ class MosaicApp(OperatorActions, App[None]):
         if pane is None or message.key not in pane.keys:
             return
         self.play_key(message.operator_id, pane.keys[message.key])
+
+    @on(FramePane.NextEpisode)
+    def _next_episode(self, message: FramePane.NextEpisode) -> None:
+        self.play_key(message.operator_id, 0)  # a key at an episode's end begins the next
 
     @on(FramePane.NamedMove)
     def _named_move(self, message: FramePane.NamedMove) -> None:

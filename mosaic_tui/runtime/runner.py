@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from typing import Any
 
 from mosaic_tui.core import OperatorConfig, OperatorState
 from mosaic_tui.envs import EnvError, env_settings
+from mosaic_tui.envs.keymaps import move_name
 from mosaic_tui.protocol import (
     EpisodeEnd,
     FrameRequest,
@@ -53,6 +55,7 @@ from mosaic_tui.runtime.seats import Seats
 from mosaic_tui.runtime.simultaneous import JointStep
 
 log = logging.getLogger(__name__)
+_UCI = re.compile(r"^[a-h][1-8][a-h][1-8][qrbn]?$")
 Seed = int | None | Callable[[], int | None]
 
 
@@ -105,6 +108,9 @@ class OperatorRunner(Reporting, Seats, JointStep, PlayLoop, EpisodeBatches):
         self.step_index = 0
         self.episode_return = 0.0
         self.episode_over = True
+        self.returns: dict[str, float] = {}  # this episode's return of each player
+        self.last_moves: list[tuple[str, str]] = []  # the last step's (player, move) pairs
+        self.last_end: EpisodeEnded | None = None  # how the last episode ended
         self._started_at = 0.0
         self._mask: list[int] | None = None
         self._live: list[str] = list(config.workers)  # simultaneous games: who acts next
@@ -116,6 +122,7 @@ class OperatorRunner(Reporting, Seats, JointStep, PlayLoop, EpisodeBatches):
         self._lock = asyncio.Lock()
         self._parked = asyncio.Event()  # set while no play loop is inside a step or reset
         self._parked.set()
+        self._new_episode = asyncio.Event()  # set by every reset: a held end is over
         self._observation: Any = None
         self.moves: dict[str, int] | None = None  # chess: legal moves by name -> action
         self.board: list[str] | None = None  # board games: the position as text
@@ -220,6 +227,10 @@ class OperatorRunner(Reporting, Seats, JointStep, PlayLoop, EpisodeBatches):
         self.step_index = 0
         self.episode_return = 0.0
         self.episode_over = False
+        self.returns = dict.fromkeys(self.players, 0.0)
+        self.last_moves = []
+        self.last_end = None
+        self._new_episode.set()
         self._mask = legal_mask(ready, len(self.labels))
         self._observation = ready.observation
         self._to_move = ready.agent_to_move or self.agent
@@ -311,9 +322,15 @@ class OperatorRunner(Reporting, Seats, JointStep, PlayLoop, EpisodeBatches):
     def _stepped(self, result: StepResult) -> StepTaken:
         self.step_index = result.step_index
         self.episode_return = result.episode_return
+        mover = result.agent or self.agent
+        if result.rewards is not None:
+            for agent, reward in result.rewards.items():
+                self.returns[agent] = self.returns.get(agent, 0.0) + reward
+        else:
+            self.returns[mover] = result.episode_return
+        self.last_moves = self._moves_played(mover, result)
         self._mask = legal_mask(result, len(self.labels))
         self._observation = result.observation
-        mover = result.agent or self.agent
         self._to_move = result.agent_to_move or self.agent
         self._follow_live(result.agents, result.action_masks)
         self.moves, self.board = result.moves, result.board
@@ -343,6 +360,21 @@ class OperatorRunner(Reporting, Seats, JointStep, PlayLoop, EpisodeBatches):
         self.emit(event)
         return event
 
+    def _moves_played(self, mover: str, result: StepResult) -> list[tuple[str, str]]:
+        """Who played what in this step, named as a human would type or press it (called
+        before `self.moves`, the names of the mover's legal moves, is replaced)."""
+        played = result.actions if result.actions is not None else {mover: result.action}
+        return [(agent, self.name_of(action)) for agent, action in played.items()]
+
+    def name_of(self, action: Any) -> str:
+        """A move as a human names it: `Nf3`, `5` (a tic-tac-toe cell), `forward`."""
+        names = [n for n, a in (self.moves or {}).items() if a == action]
+        if names:  # chess: SAN (`Nf3`) reads better than UCI (`g1f3`)
+            return min(names, key=lambda n: (_UCI.match(n) is not None, len(n)))
+        if not isinstance(action, int):
+            return repr(action)
+        return move_name(self.config.task, action, self._label(action))
+
     def _ended(self, end: EpisodeEnd) -> EpisodeEnded:
         self.episode_over = True
         event = EpisodeEnded(
@@ -358,6 +390,7 @@ class OperatorRunner(Reporting, Seats, JointStep, PlayLoop, EpisodeBatches):
             time.time(),
             end.rewards,
         )
+        self.last_end = event
         self.emit(event)
         return event
 

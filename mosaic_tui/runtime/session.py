@@ -212,27 +212,38 @@ class Session:
         if runner is None or runner.state is OperatorState.ERROR:
             return "this operator is not running"
         keyboard = self.keyboards[operator_id]
-        if not runner.human_to_move and not runner.episode_over:
-            return f"it is {runner.to_move}'s move"
-        if not runner.episode_over and not runner.legal_now(action):
-            return f"{runner.labels[action]} is not allowed now"
-        if keyboard.press(action):
-            return None
         loop = self._loops.get(operator_id)
-        if self.running and loop is not None and not loop.done():
-            keyboard.hold(action)  # the play loop takes it when it next asks
-            return None
+        looping = self.running and loop is not None and not loop.done()
         try:
-            if await runner.step(action) is None:  # the episode had ended: begin the next
+            if runner.episode_over:
+                # the finished episode was on screen until this key: begin the next one (a
+                # running play loop was holding for it and goes on by itself)
                 await runner.reset(lambda: self.next_seed(operator_id), only_if_over=True)
-            # turn-based: the AI players answer until it is a human's move again (in a
-            # simultaneous game they already chose with the human)
-            while not runner.simultaneous and not runner.episode_over and not runner.human_to_move:
-                if await runner.step() is None:
-                    break
+                if not looping:
+                    await self._answer(runner)
+                return None
+            if not runner.human_to_move:
+                return f"it is {runner.to_move}'s move"
+            if not runner.legal_now(action):
+                return f"{runner.name_of(action)} is not allowed now"
+            if keyboard.press(action):
+                return None
+            if looping:
+                keyboard.hold(action)  # the play loop takes it when it next asks
+                return None
+            await runner.step(action)
+            await self._answer(runner)
         except WorkerError as exc:
             return exc.summary
         return None
+
+    @staticmethod
+    async def _answer(runner: OperatorRunner) -> None:
+        """Turn-based: the AI players move until it is a human's move again (in a
+        simultaneous game they already chose with the human)."""
+        while not runner.simultaneous and not runner.episode_over and not runner.human_to_move:
+            if await runner.step() is None:
+                break
 
     def run(self) -> None:
         self.running = True

@@ -73,8 +73,10 @@ async def test_keys_faster_than_steps_at_episode_end_are_not_a_crash(tmp_path: P
             session.press("me", 0), session.press("me", 0), session.press("me", 0)
         )
         assert results == [None, None, None]
-        # one step ended the episode, the next key began a new one, the last stepped it
-        assert me.episodes_begun == 2 and me.seed == 2
+        # one step ended the episode; keys pressed before the end was shown do not skip it
+        assert me.episodes_begun == 1 and me.episode_over and me.last_end is not None
+        assert await session.press("me", 0) is None  # a key after the end: the next episode
+        assert me.episodes_begun == 2 and me.seed == 2 and me.step_index == 0
     finally:
         await session.stop_all()
 

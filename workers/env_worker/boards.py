@@ -18,12 +18,16 @@ def text_board(task: str, env: Any) -> list[str] | None:
     """The board as a few lines of text, or None for games without one."""
     base = env.unwrapped
     if task.startswith("tictactoe"):
-        squares = base.board.squares  # column-major: cell i is row i % 3, column i // 3
-        rows = []
-        for r in range(3):
-            cells = [squares[r + 3 * c] for c in range(3)]
-            rows.append(" ".join(TTT[v] if v else str(r + 3 * c + 1) for c, v in enumerate(cells)))
-        return rows
+        # PettingZoo stores squares by column (square i is row i % 3, column i // 3); empty
+        # cells show the digit that plays them, numbered row by row like a phone keypad
+        squares = base.board.squares
+        return [
+            " ".join(
+                TTT[squares[r + 3 * c]] if squares[r + 3 * c] else str(3 * r + c + 1)
+                for c in range(3)
+            )
+            for r in range(3)
+        ]
     if task.startswith("connect_four"):
         cells = base.board  # 6 rows x 7 columns, top row first
         rows = [" ".join(C4[cells[7 * r + c]] for c in range(7)) for r in range(6)]
