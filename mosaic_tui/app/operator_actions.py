@@ -23,11 +23,11 @@ class ConfirmRemove(ModalScreen[bool]):
     DEFAULT_CSS = """
     ConfirmRemove { align: center middle; }
     ConfirmRemove > Vertical {
-        width: auto; max-width: 80%; height: auto;
+        width: 64; max-width: 95%; height: auto;
         border: round $error; background: $surface; padding: 0 1;
     }
-    ConfirmRemove #question { width: auto; margin: 1 0; }
-    ConfirmRemove Horizontal { width: auto; height: auto; align-horizontal: right; }
+    ConfirmRemove #question { margin: 1 0; }
+    ConfirmRemove Horizontal { height: auto; align-horizontal: right; }
     ConfirmRemove Button { margin-left: 2; }
     """
     BINDINGS = [

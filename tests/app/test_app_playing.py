@@ -15,7 +15,7 @@ from textual.widgets import Input, Static
 from mosaic_tui.app.app import MosaicApp
 from mosaic_tui.app.demo import demo_operators
 from mosaic_tui.app.operator_actions import ConfirmRemove
-from mosaic_tui.app.widgets.frame_pane import FramePane, outcome_text
+from mosaic_tui.app.widgets.frame_pane import FramePane, _resolve, outcome_text
 from mosaic_tui.core import OperatorConfig, WorkerAssignment
 from mosaic_tui.runtime import EpisodeEnded
 
@@ -66,7 +66,7 @@ async def test_the_ai_move_is_named_and_the_end_is_held_until_a_key(
         note = pane.query_one("#note", Static)
         pane.focus()
         await pilot.press("2")
-        await wait_until(pilot, lambda: "played" in text(note))
+        await wait_until(pilot, lambda: "O played" in text(note))
         assert "O played 1" in text(note) and "you play X" in text(note)
         await pilot.press("5")
         await wait_until(pilot, lambda: "O played 4" in text(note))
@@ -115,11 +115,12 @@ async def test_reaching_the_minigrid_goal_is_shown_with_its_return(
         await wait_until(pilot, lambda: "goal" in text(note))
         assert "You reached the goal · return 0.956" in text(note)
         frames = pane.view.frames_shown
-        robot_episodes = other.episodes_begun
+        progress = lambda: (other.episodes_begun, other.step_index)  # noqa: E731
+        robot = progress()
         await pilot.pause(1.0)
         assert runner.episode_over and runner.episodes_begun == 1  # held
         assert pane.view.frames_shown == frames  # the final frame stays
-        assert other.episodes_begun > robot_episodes  # 40 steps/s, 50-step episodes
+        assert progress() != robot  # the operator without a human kept its pace
         await pilot.press("left")
         await wait_until(pilot, lambda: runner.episodes_begun == 2)
         assert runner.step_index == 0  # the key began the episode; it was not a move
@@ -221,6 +222,7 @@ async def test_the_chess_move_box_keeps_focus_while_black_thinks(
             pane = app.query_one("#pane-chess", FramePane)
             box = pane.query_one("#move", Input)
             await wait_until(pilot, lambda: box.display)
+            assert "→ completes" in box.placeholder and "tab" not in box.placeholder
             pane.focus()
             await pilot.press(*"e4")  # typed at the pane: it goes into the box
             assert app.focused is box and box.value == "e4"
@@ -260,3 +262,12 @@ async def test_remove_asks_first(tmp_path: Path, wait_until) -> None:
         await wait_until(pilot, lambda: "op_1" not in app.session.runners)
         await wait_until(pilot, lambda: len(app.query(FramePane)) == 1)
         await pilot.press("q")
+
+
+def test_a_typed_move_may_leave_out_check_marks_and_case() -> None:
+    names = ["Bb5+", "b4", "e2e4", "e4", "Qxf7#", "O-O"]
+    assert _resolve("Bb5", names) == "Bb5+"  # SAN adds + for a check; nobody types it
+    assert _resolve("qxf7", names) == "Qxf7#"
+    assert _resolve("E2E4", names) == "e2e4"
+    assert _resolve("b4", names) == "b4" and _resolve("B4", names) == "b4"
+    assert _resolve("Bc4", names) is None

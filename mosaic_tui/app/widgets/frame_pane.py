@@ -39,6 +39,21 @@ def _number(value: float, signed: bool = False) -> str:
     return "0" if text in ("+0", "-0") else text
 
 
+def _resolve(move: str, names: list[str]) -> str | None:
+    """The legal move a human typed: exact, then in any case, then without the check marks
+    SAN adds (`Bb5` for `Bb5+`); None if it names none."""
+
+    def plain(name: str) -> str:
+        return name.rstrip("+#!?").lower()
+
+    for same in (lambda n: n == move, lambda n: n.lower() == move.lower()):
+        found = [n for n in names if same(n)]
+        if found:
+            return found[0]
+    found = [n for n in names if plain(n) == plain(move)]
+    return found[0] if len(found) == 1 else None
+
+
 def _seat(runner: Any, agent: str) -> str:
     """`X (you)`, `black`, `agent_2 (red)`: how a pane names a player."""
     task = runner.config.task
@@ -121,6 +136,7 @@ class FramePane(Vertical, can_focus=True):
     BINDINGS = [
         Binding("v", "toggle_view", "Board/frame", show=False),
         Binding("escape", "back", "Operators (letters: commands)"),
+        Binding("space", "game_key", show=False),  # shown only where space is not a move
         *(Binding(c, f"letter('{c}')", show=False) for c in _LETTERS),
     ]
 
@@ -265,18 +281,24 @@ class FramePane(Vertical, can_focus=True):
             self.notify("not your move yet: wait for the other player", timeout=2)
             return
         names = list((runner.moves if runner is not None else None) or {})
-        if names and move not in names and move.lower() not in {n.lower() for n in names}:
+        known = _resolve(move, names) if names else move
+        if known is None:
             self.notify(f"{escape(move)} is not a legal move here (→ completes)", timeout=3)
             event.input.select_all()  # kept to correct; typing replaces it
             return
         event.input.value = ""
-        self.post_message(self.NamedMove(self.operator_id, move))
+        self.post_message(self.NamedMove(self.operator_id, known))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Letters and `escape` are the player's only while a human plays here."""
         if action in ("letter", "back"):
             return self.human
+        if action == "game_key":  # MiniGrid's space picks up: not the app's run/pause here
+            return "space" in self.keys
         return True
+
+    def action_game_key(self) -> None:
+        """Never reached: `on_key` plays game keys first; the binding only hides the app's."""
 
     async def action_back(self) -> None:
         await self.run_action("app.focus_list")
