@@ -137,7 +137,11 @@ async def test_paused_the_end_waits_for_a_key_too(tmp_path: Path, wait_until) ->
         for key in "258":
             before = runner.step_index
             await pilot.press(key)
-            await wait_until(pilot, lambda before=before: runner.step_index > before)
+            await wait_until(
+                pilot,
+                lambda before=before: runner.step_index > before
+                and (runner.human_to_move or runner.episode_over),
+            )
         await wait_until(pilot, lambda: "You won" in text(pane.query_one("#note", Static)))
         assert runner.episodes_begun == 1
         await pilot.press("enter")
