@@ -29,7 +29,7 @@ from mosaic_tui.render import HalfBlockRenderer
 # Letters a human pane keeps for itself (`v` switches board and frame): bound here, hidden, so
 # the app's single-letter commands neither fire nor show in the footer while a player types.
 _LETTERS = [c for c in string.ascii_lowercase if c != "v"]
-# Keys that never start the next episode: they move focus or switch the view.
+# Keys that never start the next episode (nor do ctrl+ keys): they move focus or switch the view.
 _NOT_GO_ON = {"escape", "tab", "shift+tab", "v"}
 
 
@@ -353,9 +353,7 @@ class FramePane(Vertical, can_focus=True):
         self.show_frame(message.frame)
 
     def on_key(self, event: Key) -> None:
-        if self.over and event.key not in _NOT_GO_ON and (
-            event.key in self.keys or event.key in ("enter", "space") or event.is_printable
-        ):
+        if self.over and event.key not in _NOT_GO_ON and not event.key.startswith("ctrl+"):
             event.stop()
             event.prevent_default()
             self.post_message(self.NextEpisode(self.operator_id))
