@@ -139,8 +139,9 @@ async def test_paused_the_end_waits_for_a_key_too(tmp_path: Path, wait_until) ->
             await pilot.press(key)
             await wait_until(
                 pilot,
-                lambda before=before: runner.step_index > before
-                and (runner.human_to_move or runner.episode_over),
+                lambda before=before: (
+                    runner.step_index > before and (runner.human_to_move or runner.episode_over)
+                ),
             )
         await wait_until(pilot, lambda: "You won" in text(pane.query_one("#note", Static)))
         assert runner.episodes_begun == 1
@@ -169,9 +170,8 @@ def test_outcomes_name_the_sides_and_the_result() -> None:
         runner("chess_v6", {"player_0": False, "player_1": True}, {"player_0": 1, "player_1": -1})
     )
     assert "You lost" in lost and "white won +1" in lost and "black (you) lost -1" in lost
-    draw = outcome_text(
-        runner("tictactoe_v3", {"player_1": True, "player_2": False}, {"player_1": 0, "player_2": 0})
-    )
+    seats = {"player_1": True, "player_2": False}
+    draw = outcome_text(runner("tictactoe_v3", seats, {"player_1": 0, "player_2": 0}))
     assert "Draw" in draw and "X (you) 0" in draw and "O 0" in draw
     late = outcome_text(
         runner("MiniGrid-Empty-6x6-v0", {"agent": True}, {"agent": 0.0}, truncated=True, length=60)

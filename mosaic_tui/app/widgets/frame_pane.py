@@ -81,9 +81,7 @@ def outcome_text(runner: Any) -> str:
             head = f"[b]Time's up[/b] after {end.length} steps"
         elif task.startswith(keymaps.GOAL_TASKS):
             head = (
-                "[b green]You reached the goal[/]"
-                if end.total_reward > 0
-                else "[b red]You lost[/]"
+                "[b green]You reached the goal[/]" if end.total_reward > 0 else "[b red]You lost[/]"
             )
         else:
             head = f"[b]Episode over[/b] after {end.length} steps"
@@ -91,17 +89,22 @@ def outcome_text(runner: Any) -> str:
     totals = dict(runner.returns)
     totals.update(end.rewards or {})
     best, worst = max(totals.values()), min(totals.values())
-    parts = []
-    for agent, value in totals.items():
-        verdict = "" if best == worst else " won" if value == best else " lost" if value == worst else ""
-        parts.append(f"{escape(_seat(runner, agent))}{verdict} {_number(value, signed=True)}")
+
+    def verdict(value: float) -> str:
+        if best == worst:
+            return ""
+        return " won" if value == best else " lost" if value == worst else ""
+
+    parts = [
+        f"{escape(_seat(runner, agent))}{verdict(value)} {_number(value, signed=True)}"
+        for agent, value in totals.items()
+    ]
+    head = "[b]Over[/b]"
     if best == worst:
         head = "[b yellow]Draw[/]" if best == 0 else f"[b]Over[/b]: {_number(best)} each"
     elif len(runner.humans) == 1:
-        mine = totals.get(runner.humans[0], 0.0)
-        head = "[b green]You won[/]" if mine == best else "[b red]You lost[/]" if mine == worst else "[b]Over[/b]"
-    else:
-        head = "[b]Over[/b]"
+        mine = verdict(totals.get(runner.humans[0], 0.0))
+        head = {" won": "[b green]You won[/]", " lost": "[b red]You lost[/]"}.get(mine, head)
     tail = f" ({limit})" if limit else ""
     return f"{head}{tail} · " + " · ".join(parts)
 
