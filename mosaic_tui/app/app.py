@@ -291,7 +291,15 @@ class MosaicApp(OperatorActions, App[None]):
 
     @on(FramePane.NextEpisode)
     def _next_episode(self, message: FramePane.NextEpisode) -> None:
-        self.play_key(message.operator_id, 0)  # a key at an episode's end begins the next
+        self.begin_next_episode(message.operator_id)
+
+    @work(group="keys", exit_on_error=False)
+    async def begin_next_episode(self, operator_id: str) -> None:
+        """A key after an episode's end (its outcome was on screen) begins the next one."""
+        refused = await self.session.next_episode(operator_id)
+        if refused:
+            self.notify(refused, title=operator_id, severity="warning", timeout=2)
+        self.refresh_status()
 
     @on(FramePane.NamedMove)
     def _named_move(self, message: FramePane.NamedMove) -> None:

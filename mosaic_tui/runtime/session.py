@@ -214,14 +214,11 @@ class Session:
         keyboard = self.keyboards[operator_id]
         loop = self._loops.get(operator_id)
         looping = self.running and loop is not None and not loop.done()
+        if runner.episode_over:
+            # the finished episode was on screen until this key: begin the next one (a
+            # running play loop was holding for it and goes on by itself)
+            return await self.next_episode(operator_id)
         try:
-            if runner.episode_over:
-                # the finished episode was on screen until this key: begin the next one (a
-                # running play loop was holding for it and goes on by itself)
-                await runner.reset(lambda: self.next_seed(operator_id), only_if_over=True)
-                if not looping:
-                    await self._answer(runner)
-                return None
             if not runner.human_to_move:
                 return f"it is {runner.to_move}'s move"
             if not runner.legal_now(action):
@@ -233,6 +230,23 @@ class Session:
                 return None
             await runner.step(action)
             await self._answer(runner)
+        except WorkerError as exc:
+            return exc.summary
+        return None
+
+    async def next_episode(self, operator_id: str) -> str | None:
+        """The human saw how the episode ended and goes on: begin the next one (nothing if
+        it already began). Returns why it was refused, or None."""
+        runner = self.runners.get(operator_id)
+        if runner is None or runner.state is OperatorState.ERROR:
+            return "this operator is not running"
+        if not runner.episode_over:
+            return None
+        loop = self._loops.get(operator_id)
+        try:
+            await runner.reset(lambda: self.next_seed(operator_id), only_if_over=True)
+            if not (self.running and loop is not None and not loop.done()):
+                await self._answer(runner)  # paused: an AI who moves first does so now
         except WorkerError as exc:
             return exc.summary
         return None

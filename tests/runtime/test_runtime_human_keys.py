@@ -141,5 +141,8 @@ async def test_a_running_human_episode_holds_its_end_until_a_key(tmp_path: Path)
         assert await session.press("me", 0) is None  # a key after the end: the next episode
         await settle(lambda: session.keyboards["me"].waiting)
         assert me.episodes_begun == 3 and me.step_index == 0
+        # "go on" twice (a key repeat): the second finds the episode begun and plays nothing
+        assert await session.next_episode("me") is None
+        assert me.episodes_begun == 3 and me.step_index == 0
     finally:
         await session.stop_all()

@@ -275,7 +275,7 @@ class FramePane(Vertical, can_focus=True):
         move = event.value.strip()
         if self.over:
             event.input.value = ""
-            self.post_message(self.NextEpisode(self.operator_id))
+            self._go_on()
             return
         if not move:
             return
@@ -291,6 +291,12 @@ class FramePane(Vertical, can_focus=True):
             return
         event.input.value = ""
         self.post_message(self.NamedMove(self.operator_id, known))
+
+    def _go_on(self) -> None:
+        """Ask for the next episode once: later keys are moves of that episode."""
+        self.over = False
+        self.set_class(False, "-over")
+        self.post_message(self.NextEpisode(self.operator_id))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Letters and `escape` are the player's only while a human plays here."""
@@ -309,7 +315,7 @@ class FramePane(Vertical, can_focus=True):
     def action_letter(self, key: str) -> None:
         """A letter that is not one of this game's keys: say so, never run an app command."""
         if self.over:
-            self.post_message(self.NextEpisode(self.operator_id))
+            self._go_on()
         elif self.typing:
             self._type_into_box(key)
         else:
@@ -359,7 +365,7 @@ class FramePane(Vertical, can_focus=True):
         if self.over and event.key not in _NOT_GO_ON and not event.key.startswith("ctrl+"):
             event.stop()
             event.prevent_default()
-            self.post_message(self.NextEpisode(self.operator_id))
+            self._go_on()
         elif event.key in self.keys:
             event.stop()
             event.prevent_default()
