@@ -109,7 +109,8 @@ class OperatorRunner(Reporting, Seats, JointStep, PlayLoop, EpisodeBatches):
         self.episode_return = 0.0
         self.episode_over = True
         self.returns: dict[str, float] = {}  # this episode's return of each player
-        self.last_moves: list[tuple[str, str]] = []  # the last step's (player, move) pairs
+        # the last step: who played which action, and the move names they chose from
+        self._played: tuple[dict[str, Any], dict[str, int] | None] = ({}, None)
         self.last_end: EpisodeEnded | None = None  # how the last episode ended
         self._started_at = 0.0
         self._mask: list[int] | None = None
@@ -228,7 +229,7 @@ class OperatorRunner(Reporting, Seats, JointStep, PlayLoop, EpisodeBatches):
         self.episode_return = 0.0
         self.episode_over = False
         self.returns = dict.fromkeys(self.players, 0.0)
-        self.last_moves = []
+        self._played = ({}, None)
         self.last_end = None
         self._new_episode.set()
         self._mask = legal_mask(ready, len(self.labels))
@@ -328,7 +329,8 @@ class OperatorRunner(Reporting, Seats, JointStep, PlayLoop, EpisodeBatches):
                 self.returns[agent] = self.returns.get(agent, 0.0) + reward
         else:
             self.returns[mover] = result.episode_return
-        self.last_moves = self._moves_played(mover, result)
+        # named only when asked (a headless stream never asks): `self.moves` is replaced below
+        self._played = (result.actions or {mover: result.action}, self.moves)
         self._mask = legal_mask(result, len(self.labels))
         self._observation = result.observation
         self._to_move = result.agent_to_move or self.agent
@@ -360,17 +362,20 @@ class OperatorRunner(Reporting, Seats, JointStep, PlayLoop, EpisodeBatches):
         self.emit(event)
         return event
 
-    def _moves_played(self, mover: str, result: StepResult) -> list[tuple[str, str]]:
-        """Who played what in this step, named as a human would type or press it (called
-        before `self.moves`, the names of the mover's legal moves, is replaced)."""
-        played = result.actions if result.actions is not None else {mover: result.action}
-        return [(agent, self.name_of(action)) for agent, action in played.items()]
+    @property
+    def last_moves(self) -> list[tuple[str, str]]:
+        """Who played what in the last step, named as a human would type or press it."""
+        played, names = self._played
+        return [(agent, self.name_of(action, names)) for agent, action in played.items()]
 
-    def name_of(self, action: Any) -> str:
-        """A move as a human names it: `Nf3`, `5` (a tic-tac-toe cell), `forward`."""
-        names = [n for n, a in (self.moves or {}).items() if a == action]
-        if names:  # chess: SAN (`Nf3`) reads better than UCI (`g1f3`)
-            return min(names, key=lambda n: (_UCI.match(n) is not None, len(n)))
+    def name_of(self, action: Any, names: dict[str, int] | None = None) -> str:
+        """A move as a human names it: `Nf3`, `5` (a tic-tac-toe cell), `forward`; `names`
+        are the legal moves by name it was chosen from (default: the current ones)."""
+        found = [
+            n for n, a in ((self.moves if names is None else names) or {}).items() if a == action
+        ]
+        if found:  # chess: SAN (`Nf3`) reads better than UCI (`g1f3`)
+            return min(found, key=lambda n: (_UCI.match(n) is not None, len(n)))
         if not isinstance(action, int):
             return repr(action)
         return move_name(self.config.task, action, self._label(action))
