@@ -257,14 +257,13 @@ class FramePane(Vertical, can_focus=True):
             if getattr(box, "_names", None) != names:
                 box._names = names  # type: ignore[attr-defined]
                 box.suggester = SuggestFromList(names, case_sensitive=True)
-            you = keymaps.side(runner.config.task, runner.to_move) or runner.to_move
-            hint = keymaps.move_hint(runner.config.task)
-            box.placeholder = f"your move ({you}): {hint}, → completes, enter plays"
+            hint = keymaps.move_hint(runner.config.task)  # the note says which side is yours
+            box.placeholder = f"your move: {hint} (→ completes)"
         elif self.over:
             box.placeholder = "enter: next episode"
         else:
             mover = keymaps.side(runner.config.task, runner.to_move) or runner.to_move
-            box.placeholder = f"{mover} is thinking… (type ahead; enter plays on your move)"
+            box.placeholder = f"{mover} is thinking… (you may type ahead)"
         if not box.display:
             box.display = True
             if self.has_focus:
