@@ -236,7 +236,10 @@ class MosaicApp(OperatorActions, App[None]):
         self.refresh_status()
 
     def refresh_status(self) -> None:
-        table = self.query_one(OperatorList)
+        tables = self.query(OperatorList)
+        if not tables:  # quitting: the widgets are gone, the timer not yet
+            return
+        table = tables.first()
         for op, config in self.configs.items():
             runner = self.session.runners.get(op)
             state = "error" if op in self.errors else (runner.state.value if runner else "pending")
