@@ -2,7 +2,8 @@
 
 A failing operator is marked and skipped; the others go on. Human players get their actions
 from `press`: a key either answers a decision someone is waiting for, or (when nothing is
-running) steps that operator at once — play is turn-based.
+running) steps that operator at once — play is turn-based. An operator with a human keeps a
+finished episode on screen; the human's next key (`next_episode`) begins the next one.
 """
 
 from __future__ import annotations
