@@ -170,11 +170,58 @@ async def main() -> None:
     await shoot("chess", app, (120, 40), chess_moves)
 
     await multigrid_match(tmp)
+    await episode_end(tmp)
 
     async def nothing(pilot) -> None:
         await pilot.pause(0.2)
 
     await shoot("too-small", MosaicApp([], log_dir=tmp), (56, 14), nothing)
+
+
+async def episode_end(tmp: Path) -> None:
+    """You win at tic-tac-toe (the middle column) beside a MiniGrid you just solved: both
+    outcomes stay on screen until a key is pressed."""
+    from mosaic_tui.core import WorkerAssignment
+
+    ttt = OperatorConfig.multi_agent(
+        "ttt",
+        "You vs noop",
+        "pettingzoo_classic",
+        "tictactoe_v3",
+        {
+            "player_1": WorkerAssignment("human", "human"),
+            "player_2": WorkerAssignment("baseline_worker", "baseline", {"behavior": "noop"}),
+        },
+    )
+    grid = OperatorConfig.single_agent(
+        "grid",
+        "You on MiniGrid",
+        "human",
+        "human",
+        env_name="minigrid",
+        task="MiniGrid-Empty-6x6-v0",
+        settings={},
+        max_steps=60,
+    )
+
+    async def win(pilot) -> None:
+        app = pilot.app
+        await settle(pilot, frames_everywhere(app))
+        for op, keys in (("ttt", "258"), ("grid", ("up", "up", "up", "right", "up", "up", "up"))):
+            runner = app.session.runners[op]
+            app.query_one(f"#pane-{op}", FramePane).focus()
+            for key in keys:
+                before = runner.step_index
+                await pilot.press(key)
+                await settle(
+                    pilot,
+                    lambda before=before, r=runner: (
+                        r.step_index > before and (r.human_to_move or r.episode_over)
+                    ),
+                )
+        await settle(pilot, lambda: all(p.over for p in app.query(FramePane)))
+
+    await shoot("episode-end", MosaicApp([ttt, grid], log_dir=tmp, seed=3), (120, 40), win)
 
 
 async def multigrid_match(tmp: Path) -> None:

@@ -289,21 +289,20 @@ class MosaicApp(OperatorActions, App[None]):
             state = "error" if op in self.errors else (runner.state.value if runner else "pending")
             episode = runner.episode if runner else -1
             step = runner.step_index if runner else 0
-            ret = runner.episode_return if runner else 0.0
+            ret = runner.shown_return if runner else 0.0  # a human's own, not both sides
             table.upsert(op, operator_name(config), clean(config.task), state, episode, step, ret)
             pane = self.pane(op)
             if pane is not None and runner is not None and op not in self.errors:
                 keyboard = self.session.keyboards.get(op)
                 awaiting = bool(keyboard and keyboard.waiting) or not self.session.running
-                typing = runner.human_to_move and keymaps.typed(config.task)
-                pane.set_moves(runner.moves if typing and not runner.episode_over else None)
+                pane.follow(runner)  # last move, outcome, move box
                 status = pane_status(
                     episode,
                     step,
                     ret,
                     state,
                     pane.fps,
-                    human=bool(pane.keys) or typing,
+                    human=pane.human,
                     awaiting_key=awaiting and runner.human_to_move,
                     holder=keyboard_holder(runner),
                 )
@@ -357,6 +356,18 @@ class MosaicApp(OperatorActions, App[None]):
         if pane is None or message.key not in pane.keys:
             return
         self.play_key(message.operator_id, pane.keys[message.key])
+
+    @on(FramePane.NextEpisode)
+    def _next_episode(self, message: FramePane.NextEpisode) -> None:
+        self.begin_next_episode(message.operator_id)
+
+    @work(group="keys", exit_on_error=False)
+    async def begin_next_episode(self, operator_id: str) -> None:
+        """A key after an episode's end (its outcome was on screen) begins the next one."""
+        refused = await self.session.next_episode(operator_id)
+        if refused:
+            self.notify(refused, title=operator_id, severity="warning", timeout=2)
+        self.refresh_status()
 
     @on(FramePane.NamedMove)
     def _named_move(self, message: FramePane.NamedMove) -> None:

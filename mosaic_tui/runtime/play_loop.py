@@ -27,7 +27,8 @@ class PlayLoop:
     async def play(self, next_seed: Callable[[int], int | None]) -> None:
         """Step while running, at `pace`; start the next episode (seed from `next_seed(i)`).
 
-        Humans set their own pace: their loop waits for keys, never for the clock.
+        Humans set their own pace: their loop waits for keys, never for the clock, and a
+        finished episode stays on screen until they press one (`Session.press` resets).
         """
         due = time.monotonic()
         try:
@@ -36,6 +37,12 @@ class PlayLoop:
                     self._parked.set()
                     await self._running.wait()
                     due = time.monotonic()  # after a pause, no burst to catch up
+                if self.episode_over and self.holds_end:
+                    # a human sees how it ended; their key (or any reset) starts the next
+                    self._parked.set()
+                    self._new_episode.clear()
+                    await self._new_episode.wait()
+                    continue
                 self._parked.clear()
                 if self.episode_over:
                     await self.reset(lambda: next_seed(self.episodes_begun), only_if_over=True)

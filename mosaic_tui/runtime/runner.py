@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from typing import Any
 
 from mosaic_tui.core import OperatorConfig, OperatorState
 from mosaic_tui.envs import EnvError, env_settings
+from mosaic_tui.envs.keymaps import move_name
 from mosaic_tui.protocol import (
     EpisodeEnd,
     FrameRequest,
@@ -53,6 +55,7 @@ from mosaic_tui.runtime.seats import Seats
 from mosaic_tui.runtime.simultaneous import JointStep
 
 log = logging.getLogger(__name__)
+_UCI = re.compile(r"^[a-h][1-8][a-h][1-8][qrbn]?$")
 Seed = int | None | Callable[[], int | None]
 
 
@@ -105,6 +108,10 @@ class OperatorRunner(Reporting, Seats, JointStep, PlayLoop, EpisodeBatches):
         self.step_index = 0
         self.episode_return = 0.0
         self.episode_over = True
+        self.returns: dict[str, float] = {}  # this episode's return of each player
+        # the last step: who played which action, and the move names they chose from
+        self._played: tuple[dict[str, Any], dict[str, int] | None] = ({}, None)
+        self.last_end: EpisodeEnded | None = None  # how the last episode ended
         self._started_at = 0.0
         self._mask: list[int] | None = None
         self._live: list[str] = list(config.workers)  # simultaneous games: who acts next
@@ -116,6 +123,7 @@ class OperatorRunner(Reporting, Seats, JointStep, PlayLoop, EpisodeBatches):
         self._lock = asyncio.Lock()
         self._parked = asyncio.Event()  # set while no play loop is inside a step or reset
         self._parked.set()
+        self._new_episode = asyncio.Event()  # set by every reset: a held end is over
         self._observation: Any = None
         self.moves: dict[str, int] | None = None  # chess: legal moves by name -> action
         self.board: list[str] | None = None  # board games: the position as text
@@ -220,6 +228,10 @@ class OperatorRunner(Reporting, Seats, JointStep, PlayLoop, EpisodeBatches):
         self.step_index = 0
         self.episode_return = 0.0
         self.episode_over = False
+        self.returns = dict.fromkeys(self.players, 0.0)
+        self._played = ({}, None)
+        self.last_end = None
+        self._new_episode.set()
         self._mask = legal_mask(ready, len(self.labels))
         self._observation = ready.observation
         self._to_move = ready.agent_to_move or self.agent
@@ -311,9 +323,16 @@ class OperatorRunner(Reporting, Seats, JointStep, PlayLoop, EpisodeBatches):
     def _stepped(self, result: StepResult) -> StepTaken:
         self.step_index = result.step_index
         self.episode_return = result.episode_return
+        mover = result.agent or self.agent
+        if result.rewards is not None:
+            for agent, reward in result.rewards.items():
+                self.returns[agent] = self.returns.get(agent, 0.0) + reward
+        else:
+            self.returns[mover] = result.episode_return
+        # named only when asked (a headless stream never asks): `self.moves` is replaced below
+        self._played = (result.actions or {mover: result.action}, self.moves)
         self._mask = legal_mask(result, len(self.labels))
         self._observation = result.observation
-        mover = result.agent or self.agent
         self._to_move = result.agent_to_move or self.agent
         self._follow_live(result.agents, result.action_masks)
         self.moves, self.board = result.moves, result.board
@@ -343,6 +362,24 @@ class OperatorRunner(Reporting, Seats, JointStep, PlayLoop, EpisodeBatches):
         self.emit(event)
         return event
 
+    @property
+    def last_moves(self) -> list[tuple[str, str]]:
+        """Who played what in the last step, named as a human would type or press it."""
+        played, names = self._played
+        return [(agent, self.name_of(action, names)) for agent, action in played.items()]
+
+    def name_of(self, action: Any, names: dict[str, int] | None = None) -> str:
+        """A move as a human names it: `Nf3`, `5` (a tic-tac-toe cell), `forward`; `names`
+        are the legal moves by name it was chosen from (default: the current ones)."""
+        found = [
+            n for n, a in ((self.moves if names is None else names) or {}).items() if a == action
+        ]
+        if found:  # chess: SAN (`Nf3`) reads better than UCI (`g1f3`)
+            return min(found, key=lambda n: (_UCI.match(n) is not None, len(n)))
+        if not isinstance(action, int):
+            return repr(action)
+        return move_name(self.config.task, action, self._label(action))
+
     def _ended(self, end: EpisodeEnd) -> EpisodeEnded:
         self.episode_over = True
         event = EpisodeEnded(
@@ -358,6 +395,7 @@ class OperatorRunner(Reporting, Seats, JointStep, PlayLoop, EpisodeBatches):
             time.time(),
             end.rewards,
         )
+        self.last_end = event
         self.emit(event)
         return event
 

@@ -24,7 +24,28 @@ class Seats:
 
     @property
     def human_to_move(self) -> bool:
-        return isinstance(self.players.get(self._to_move), HumanPlayer)
+        """A human's key makes the next step (never once the episode is over)."""
+        return not self.episode_over and isinstance(self.players.get(self._to_move), HumanPlayer)
+
+    @property
+    def humans(self) -> list[str]:
+        """The seats a human plays, in seat order."""
+        return [a for a, p in self.players.items() if isinstance(p, HumanPlayer)]
+
+    @property
+    def holds_end(self) -> bool:
+        """Humans sit here: the play loop keeps a finished episode on screen until one of
+        them presses a key (operators without humans go straight on)."""
+        return bool(self.humans)
+
+    @property
+    def shown_return(self) -> float:
+        """The return a pane shows: the human's own when one human plays a multi-agent game
+        (the sum of a zero-sum game is always 0), else the episode's total."""
+        humans = self.humans
+        if len(self.players) > 1 and len(humans) == 1:
+            return self.returns.get(humans[0], 0.0)
+        return self.episode_return
 
     @property
     def self_driving(self) -> bool:

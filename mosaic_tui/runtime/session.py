@@ -2,7 +2,8 @@
 
 A failing operator is marked and skipped; the others go on. Human players get their actions
 from `press`: a key either answers a decision someone is waiting for, or (when nothing is
-running) steps that operator at once — play is turn-based.
+running) steps that operator at once — play is turn-based. An operator with a human keeps a
+finished episode on screen; the human's next key (`next_episode`) begins the next one.
 """
 
 from __future__ import annotations
@@ -236,27 +237,52 @@ class Session:
         if runner is None or runner.state is OperatorState.ERROR:
             return "this operator is not running"
         keyboard = self.keyboards[operator_id]
-        if not runner.human_to_move and not runner.episode_over:
-            return f"it is {runner.to_move}'s move"
-        if not runner.episode_over and not runner.legal_now(action):
-            return f"{runner.labels[action]} is not allowed now"
-        if keyboard.press(action):
-            return None
         loop = self._loops.get(operator_id)
-        if self.running and loop is not None and not loop.done():
-            keyboard.hold(action)  # the play loop takes it when it next asks
-            return None
+        looping = self.running and loop is not None and not loop.done()
+        if runner.episode_over:
+            # the finished episode was on screen until this key: begin the next one (a
+            # running play loop was holding for it and goes on by itself)
+            return await self.next_episode(operator_id)
         try:
-            if await runner.step(action) is None:  # the episode had ended: begin the next
-                await runner.reset(lambda: self.next_seed(operator_id), only_if_over=True)
-            # turn-based: the AI players answer until it is a human's move again (in a
-            # simultaneous game they already chose with the human)
-            while not runner.simultaneous and not runner.episode_over and not runner.human_to_move:
-                if await runner.step() is None:
-                    break
+            if not runner.human_to_move:
+                return f"it is {runner.to_move}'s move"
+            if not runner.legal_now(action):
+                return f"{runner.name_of(action)} is not allowed now"
+            if keyboard.press(action):
+                return None
+            if looping:
+                keyboard.hold(action)  # the play loop takes it when it next asks
+                return None
+            await runner.step(action)
+            await self._answer(runner)
         except WorkerError as exc:
             return exc.summary
         return None
+
+    async def next_episode(self, operator_id: str) -> str | None:
+        """The human saw how the episode ended and goes on: begin the next one (nothing if
+        it already began). Returns why it was refused, or None."""
+        runner = self.runners.get(operator_id)
+        if runner is None or runner.state is OperatorState.ERROR:
+            return "this operator is not running"
+        if not runner.episode_over:
+            return None
+        loop = self._loops.get(operator_id)
+        try:
+            await runner.reset(lambda: self.next_seed(operator_id), only_if_over=True)
+            if not (self.running and loop is not None and not loop.done()):
+                await self._answer(runner)  # paused: an AI who moves first does so now
+        except WorkerError as exc:
+            return exc.summary
+        return None
+
+    @staticmethod
+    async def _answer(runner: OperatorRunner) -> None:
+        """Turn-based: the AI players move until it is a human's move again (in a
+        simultaneous game they already chose with the human)."""
+        while not runner.simultaneous and not runner.episode_over and not runner.human_to_move:
+            if await runner.step() is None:
+                break
 
     def run(self) -> None:
         self.running = True

@@ -232,7 +232,7 @@ async def test_remove_stops_its_workers(tmp_path: Path, wait_until) -> None:
         await wait_until(pilot, lambda: started(app, 2))
         runner = app.session.runners["op_1"]
         app.query_one("#pane-op_1", FramePane).focus()
-        await pilot.press("x")
+        await pilot.press("x", "y")  # remove, and yes
         await wait_until(pilot, lambda: "op_1" not in app.session.runners)
         assert not runner.env_process.alive
         await wait_until(pilot, lambda: len(app.query(FramePane)) == 1)

@@ -73,8 +73,10 @@ async def test_keys_faster_than_steps_at_episode_end_are_not_a_crash(tmp_path: P
             session.press("me", 0), session.press("me", 0), session.press("me", 0)
         )
         assert results == [None, None, None]
-        # one step ended the episode, the next key began a new one, the last stepped it
-        assert me.episodes_begun == 2 and me.seed == 2
+        # one step ended the episode; keys pressed before the end was shown do not skip it
+        assert me.episodes_begun == 1 and me.episode_over and me.last_end is not None
+        assert await session.press("me", 0) is None  # a key after the end: the next episode
+        assert me.episodes_begun == 2 and me.seed == 2 and me.step_index == 0
     finally:
         await session.stop_all()
 
@@ -103,5 +105,44 @@ async def test_remove_while_step_all_waits_for_that_human(tmp_path: Path) -> Non
         await asyncio.wait_for(session.remove("me"), 10)
         await asyncio.wait_for(stepping, 5)
         assert "me" not in session.runners
+    finally:
+        await session.stop_all()
+
+
+async def test_a_running_human_episode_holds_its_end_until_a_key(tmp_path: Path) -> None:
+    from mosaic_tui.core import OperatorConfig
+
+    robot = OperatorConfig.single_agent(
+        "robot",
+        "robot",
+        "baseline_worker",
+        "baseline",
+        env_name="minigrid",
+        task="MiniGrid-Empty-8x8-v0",
+        settings={"behavior": "random"},
+        max_steps=2,
+    )
+    session = Session(log_dir=tmp_path, seed=1, pace=100)
+    try:
+        me = await session.add(human(max_steps=1))
+        bot = await session.add(robot)
+        session.run()
+        await settle(lambda: session.keyboards["me"].waiting)
+        assert await session.press("me", 2) is None  # forward: the one step ends it
+        await settle(lambda: me.episode_over)
+        await settle(lambda: bot.episodes_begun >= 4)  # the robot goes on at its pace...
+        assert me.episode_over and me.episodes_begun == 1  # ...while the human's end stays
+        await session.step_all()  # parked while held: `s` does not hang, it begins the next
+        assert me.episodes_begun == 2 and not me.episode_over
+        session.run()
+        await settle(lambda: session.keyboards["me"].waiting)
+        assert await session.press("me", 2) is None
+        await settle(lambda: me.episode_over)
+        assert await session.press("me", 0) is None  # a key after the end: the next episode
+        await settle(lambda: session.keyboards["me"].waiting)
+        assert me.episodes_begun == 3 and me.step_index == 0
+        # "go on" twice (a key repeat): the second finds the episode begun and plays nothing
+        assert await session.next_episode("me") is None
+        assert me.episodes_begun == 3 and me.step_index == 0
     finally:
         await session.stop_all()

@@ -479,9 +479,13 @@ def test_board_games_send_text_boards_and_chess_names_its_moves(env_worker) -> N
     ready = client.request(
         {"cmd": "reset", "seed": 1, "auto_reset": False, "frame": shown}, "ready"
     )
-    assert ready["board"] == ["1 4 7", "2 5 8", "3 6 9"]  # empty cells show their key
-    step = client.request({"cmd": "step", "action": 4}, "step")
-    assert step["board"][1] == "2 X 8"
+    assert ready["board"] == ["1 2 3", "4 5 6", "7 8 9"]  # empty cells show their key
+    # keypad numbers, row by row; PettingZoo's actions go by column (column * 3 + row)
+    cells = {"1": 0, "2": 3, "3": 6, "4": 1, "5": 4, "6": 7, "7": 2, "8": 5, "9": 8}
+    assert ready["moves"] == cells
+    step = client.request({"cmd": "step", "action": 3}, "step")  # top row, middle
+    assert step["board"] == ["1 X 3", "4 5 6", "7 8 9"]
+    assert "2" not in step["moves"] and step["moves"]["5"] == 4
     chess = env_worker("chess_v6")
     ready = chess.request({"cmd": "reset", "seed": 1, "auto_reset": False, "frame": shown}, "ready")
     assert ready["board"][0].startswith("8 ♜ ♞ ♝")

@@ -2,7 +2,8 @@
 
 A 256-pixel chess board downsampled to 40 cells is mush; `♜ ♞ ♝` is not. Chess also has
 4,672 action indices, so a human types `e2e4` or `Nf3` and the worker says which index each
-legal move is.
+legal move is. Tic-tac-toe cells are numbered row by row like a phone keypad (1 2 3 on top),
+on the board and in the move names alike.
 """
 
 from __future__ import annotations
@@ -18,12 +19,16 @@ def text_board(task: str, env: Any) -> list[str] | None:
     """The board as a few lines of text, or None for games without one."""
     base = env.unwrapped
     if task.startswith("tictactoe"):
-        squares = base.board.squares  # column-major: cell i is row i % 3, column i // 3
-        rows = []
-        for r in range(3):
-            cells = [squares[r + 3 * c] for c in range(3)]
-            rows.append(" ".join(TTT[v] if v else str(r + 3 * c + 1) for c, v in enumerate(cells)))
-        return rows
+        # PettingZoo stores squares by column (square i is row i % 3, column i // 3); empty
+        # cells show the digit that plays them, numbered row by row like a phone keypad
+        squares = base.board.squares
+        return [
+            " ".join(
+                TTT[squares[r + 3 * c]] if squares[r + 3 * c] else str(3 * r + c + 1)
+                for c in range(3)
+            )
+            for r in range(3)
+        ]
     if task.startswith("connect_four"):
         cells = base.board  # 6 rows x 7 columns, top row first
         rows = [" ".join(C4[cells[7 * r + c]] for c in range(7)) for r in range(6)]
@@ -44,10 +49,17 @@ def text_board(task: str, env: Any) -> list[str] | None:
 def named_moves(
     task: str, env: Any, mask: list[int] | None, agent: str | None
 ) -> dict[str, int] | None:
-    """Legal moves by name -> action index, for games that need typing: chess (UCI and SAN)
-    and go (points like D4, and `pass`)."""
+    """Legal moves by name -> action index: chess (UCI and SAN) and go (points like D4, and
+    `pass`), typed by humans; tic-tac-toe cells (keypad numbers, as drawn on the board) and
+    connect-four columns (1-7), so a decision-maker reading the board sees the same names."""
     if mask is None or agent is None:
         return None
+    if task.startswith("tictactoe"):
+        from mosaic_tui.envs.keymaps import ttt_cell
+
+        return {str(ttt_cell(a)): a for a, legal in enumerate(mask) if legal}
+    if task.startswith("connect_four"):
+        return {str(a + 1): a for a, legal in enumerate(mask) if legal}
     if task.startswith("go"):
         from pettingzoo.classic.go import coords
 

@@ -1,10 +1,17 @@
-"""One operator on screen: its frame, a status line in the border, the key legend, errors."""
+"""One operator on screen: its frame, a status line in the border, the key legend, errors.
+
+A pane whose operator has a human player is theirs while it (or its move box) has focus:
+letters are moves there, never app commands (`escape` goes back to the list, where they are).
+"""
 
 from __future__ import annotations
 
+import string
 import time
 from collections import deque
+from typing import Any
 
+from rich.markup import escape
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -15,18 +22,126 @@ from textual.widgets import Input, Static
 
 from mosaic_tui.app.messages import BoardReady, FrameReady
 from mosaic_tui.app.widgets.frame_view import FrameView
+from mosaic_tui.envs import keymaps
 from mosaic_tui.protocol import Frame
 from mosaic_tui.render import HalfBlockRenderer
+
+# Letters a human pane keeps for itself (`v` switches board and frame): bound here, hidden, so
+# the app's single-letter commands neither fire nor show in the footer while a player types.
+_LETTERS = [c for c in string.ascii_lowercase if c != "v"]
+# Keys that never start the next episode (nor do ctrl+ keys): they move focus or switch the view.
+_NOT_GO_ON = {"escape", "tab", "shift+tab", "v"}
+
+
+def _number(value: float, signed: bool = False) -> str:
+    """0.956, -1, +1, 23: a return as people write it (signed: who gained, who lost)."""
+    text = f"{value:{'+' if signed else ''}.3f}".rstrip("0").rstrip(".")
+    return "0" if text in ("+0", "-0") else text
+
+
+def _resolve(move: str, names: list[str]) -> str | None:
+    """The legal move a human typed: exact, then in any case, then without the check marks
+    SAN adds (`Bb5` for `Bb5+`); None if it names none."""
+
+    def plain(name: str) -> str:
+        return name.rstrip("+#!?").lower()
+
+    for same in (lambda n: n == move, lambda n: n.lower() == move.lower()):
+        found = [n for n in names if same(n)]
+        if found:
+            return found[0]
+    found = [n for n in names if plain(n) == plain(move)]
+    return found[0] if len(found) == 1 else None
+
+
+def _seat(runner: Any, agent: str) -> str:
+    """`X (you)`, `black`, `agent_2 (red)`: how a pane names a player."""
+    task = runner.config.task
+    name = keymaps.side(task, agent)
+    team = ((runner.env.teams or {}) if runner.env else {}).get(agent)
+    label = name or (f"{agent} ({team})" if team else agent)
+    you = agent in runner.humans
+    if you and len(runner.humans) == 1:
+        return f"{label} (you)" if name else "you"
+    return f"{label} (you)" if you else label
+
+
+def outcome_text(runner: Any) -> str:
+    """How the episode ended, for the human who played it (Rich markup, data escaped).
+
+    Single player: reached the goal / lost / time's up, and the return. Several players:
+    who won, lost or drew, each player's return, and which side the human played."""
+    end = runner.last_end
+    if end is None:
+        return ""
+    limit = f"time's up after {end.length} steps" if end.truncated else ""
+    if len(runner.players) == 1:
+        task = runner.config.task
+        if end.truncated:
+            head = f"[b]Time's up[/b] after {end.length} steps"
+        elif task.startswith(keymaps.GOAL_TASKS):
+            head = (
+                "[b green]You reached the goal[/]" if end.total_reward > 0 else "[b red]You lost[/]"
+            )
+        else:
+            head = f"[b]Episode over[/b] after {end.length} steps"
+        return f"{head} · return {_number(end.total_reward)}"
+    totals = dict(runner.returns)
+    totals.update(end.rewards or {})
+    best, worst = max(totals.values()), min(totals.values())
+
+    def verdict(value: float) -> str:
+        if best == worst:
+            return ""
+        return " won" if value == best else " lost" if value == worst else ""
+
+    parts = [
+        f"{escape(_seat(runner, agent))}{verdict(value)} {_number(value, signed=True)}"
+        for agent, value in totals.items()
+    ]
+    head = "[b]Over[/b]"
+    if best == worst:
+        head = "[b yellow]Draw[/]" if best == 0 else f"[b]Over[/b]: {_number(best)} each"
+    elif len(runner.humans) == 1:
+        mine = verdict(totals.get(runner.humans[0], 0.0))
+        head = {" won": "[b green]You won[/]", " lost": "[b red]You lost[/]"}.get(mine, head)
+    tail = f" ({limit})" if limit else ""
+    return f"{head}{tail} · " + " · ".join(parts)
+
+
+def last_move_text(runner: Any) -> str:
+    """`O played 5`, `black played Nf3`; in a simultaneous game every player's action."""
+    moves = runner.last_moves
+    if not moves or len(runner.players) == 1:
+        return ""
+    if len(moves) == 1:
+        agent, move = moves[0]
+        return f"{escape(_seat(runner, agent))} played [b]{escape(move)}[/b]"
+    return "last: " + " · ".join(
+        f"{escape(_seat(runner, agent))} [b]{escape(move)}[/b]" for agent, move in moves
+    )
 
 
 class FramePane(Vertical, can_focus=True):
     """Focus it and, if its operator has a human player, its keys play the game.
 
     Board games show their position as text (`v` switches to the frame and back); chess is
-    played by typing a move, with the legal moves as completions.
+    played by typing a move, with the legal moves as completions. A finished episode stays on
+    screen with its outcome until the human presses a key (`NextEpisode`).
     """
 
-    BINDINGS = [Binding("v", "toggle_view", "Board/frame", show=False)]
+    DEFAULT_CSS = """
+    FramePane > #note { display: none; height: auto; padding: 0 1; }
+    FramePane.-noted > #note { display: block; }
+    FramePane.-over > #note { background: $boost; }
+    """
+
+    BINDINGS = [
+        Binding("v", "toggle_view", "Board/frame", show=False),
+        Binding("escape", "back", "Operators (letters: commands)"),
+        Binding("space", "game_key", show=False),  # shown only where space is not a move
+        *(Binding(c, f"letter('{c}')", show=False) for c in _LETTERS),
+    ]
 
     class NamedMove(Message):
         def __init__(self, operator_id: str, move: str) -> None:
@@ -40,11 +155,23 @@ class FramePane(Vertical, can_focus=True):
             self.operator_id = operator_id
             self.key = key
 
+    class NextEpisode(Message):
+        """The human saw how the episode ended and pressed a key to go on."""
+
+        def __init__(self, operator_id: str) -> None:
+            super().__init__()
+            self.operator_id = operator_id
+
     def __init__(self, operator_id: str, title: str, *, colors: str = "truecolor") -> None:
         super().__init__(id=f"pane-{operator_id}", classes="pane")
         self.operator_id = operator_id
         self.border_title = title
         self.keys: dict[str, int] = {}  # key -> action, for a human player
+        self.human = False  # a human plays here: letters are theirs
+        self.typing = False  # ... by typing moves into the move box
+        self.my_move = False  # it is that human's move now
+        self.over = False  # the episode ended; a key starts the next
+        self._runner: Any = None
         self._colors = colors
         self._times: deque[float] = deque(maxlen=30)
 
@@ -53,13 +180,18 @@ class FramePane(Vertical, can_focus=True):
         yield Static("", id="status", classes="status")
         yield FrameView(HalfBlockRenderer(self._colors), id="view")  # type: ignore[arg-type]
         yield Static("", id="board", classes="board")
-        yield Input(placeholder="move> e2e4 or Nf3 (tab completes)", id="move")
+        yield Static("", id="note")
+        yield Input(placeholder="move> e2e4 or Nf3 (→ completes)", id="move", select_on_focus=False)
         yield Static("", id="error", classes="error")
         yield Static("", id="legend", classes="legend")
 
     @property
     def view(self) -> FrameView:
         return self.query_one(FrameView)
+
+    @property
+    def box(self) -> Input:
+        return self.query_one("#move", Input)
 
     @property
     def pixel_box(self) -> tuple[int, int]:
@@ -75,7 +207,7 @@ class FramePane(Vertical, can_focus=True):
 
     def on_board_ready(self, message: BoardReady) -> None:
         message.stop()
-        self.query_one("#board", Static).update("\n".join(message.board))
+        self.query_one("#board", Static).update(escape("\n".join(message.board)))
         if not self.has_class("-board") and not self.has_class("-frame-chosen"):
             self.add_class("-board")  # text reads better than a downsampled board
 
@@ -87,24 +219,118 @@ class FramePane(Vertical, can_focus=True):
             self.add_class("-board")
             self.remove_class("-frame-chosen")
 
-    def set_moves(self, moves: dict[str, int] | None) -> None:
-        """Show the move box while a typing human is to move; complete from legal moves."""
-        box = self.query_one("#move", Input)
-        if not moves:
+    # ------------------------------------------------------------------ the human's game
+
+    def follow(self, runner: Any) -> None:
+        """Show where the game is: the last move, the outcome once it ended, and (typed
+        games) the move box, which stays put for the whole game so focus never leaves it."""
+        self._runner = runner  # read live when a move is submitted
+        self.human = bool(runner.humans)
+        self.typing = self.human and keymaps.typed(runner.config.task)
+        self.my_move = runner.human_to_move
+        self.over = self.human and runner.episode_over and runner.last_end is not None
+        if self.over:
+            go_on = "enter" if self.typing else "any key"
+            note = f"{outcome_text(runner)}\n[dim]{go_on}: next episode[/dim]"
+        else:
+            note = last_move_text(runner)
+            you = keymaps.side(runner.config.task, runner.humans[0]) if self.human else None
+            if you and len(runner.humans) == 1:
+                note += f"{' · ' if note else ''}you play {escape(you)}"
+        self._show_note(note)
+        self.set_class(self.over, "-over")
+        self._follow_box(runner)
+
+    def _show_note(self, text: str) -> None:
+        note = self.query_one("#note", Static)
+        if str(note.content) != text:
+            note.update(text)
+        self.set_class(bool(text), "-noted")
+
+    def _follow_box(self, runner: Any) -> None:
+        box = self.box
+        if not self.typing:
             box.display = False
             return
-        names = sorted(moves)
-        if getattr(box, "_names", None) != names:
-            box._names = names  # type: ignore[attr-defined]
-            box.suggester = SuggestFromList(names, case_sensitive=True)
-        box.display = True
+        if self.my_move and runner.moves:
+            names = sorted(runner.moves)
+            if getattr(box, "_names", None) != names:
+                box._names = names  # type: ignore[attr-defined]
+                box.suggester = SuggestFromList(names, case_sensitive=True)
+            hint = keymaps.move_hint(runner.config.task)  # the note says which side is yours
+            box.placeholder = f"your move: {hint} (→ completes)"
+        elif self.over:
+            box.placeholder = "enter: next episode"
+        else:
+            mover = keymaps.side(runner.config.task, runner.to_move) or runner.to_move
+            box.placeholder = f"{mover} is thinking… (you may type ahead)"
+        if not box.display:
+            box.display = True
+            if self.has_focus:
+                box.focus()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         move = event.value.strip()
+        if self.over:
+            event.input.value = ""
+            self._go_on()
+            return
+        if not move:
+            return
+        runner = self._runner
+        if runner is not None and not runner.human_to_move:  # kept: enter again on your move
+            self.notify("not your move yet: wait for the other player", timeout=2)
+            return
+        names = list((runner.moves if runner is not None else None) or {})
+        known = _resolve(move, names) if names else move
+        if known is None:
+            self.notify(f"{escape(move)} is not a legal move here (→ completes)", timeout=3)
+            event.input.select_all()  # kept to correct; typing replaces it
+            return
         event.input.value = ""
-        if move:
-            self.post_message(self.NamedMove(self.operator_id, move))
+        self.post_message(self.NamedMove(self.operator_id, known))
+
+    def _go_on(self) -> None:
+        """Ask for the next episode once: later keys are moves of that episode."""
+        self.over = False
+        self.set_class(False, "-over")
+        self.post_message(self.NextEpisode(self.operator_id))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Letters and `escape` are the player's only while a human plays here."""
+        if action in ("letter", "back"):
+            return self.human
+        if action == "game_key":  # MiniGrid's space picks up: not the app's run/pause here
+            return "space" in self.keys
+        return True
+
+    def action_game_key(self) -> None:
+        """Never reached: `on_key` plays game keys first; the binding only hides the app's."""
+
+    async def action_back(self) -> None:
+        await self.run_action("app.focus_list")
+
+    def action_letter(self, key: str) -> None:
+        """A letter that is not one of this game's keys: say so, never run an app command."""
+        if self.over:
+            self._go_on()
+        elif self.typing:
+            self._type_into_box(key)
+        else:
+            self.notify(
+                f"{key} is not a key of this game; escape goes back to the list,"
+                " where letters are commands",
+                timeout=3,
+            )
+
+    def _type_into_box(self, text: str) -> None:
+        box = self.box
+        box.display = True
+        box.focus()
+        box.insert_text_at_cursor(text)
+
+    # ------------------------------------------------------------------ drawing
 
     def show_frame(self, frame: Frame) -> None:
         self._times.append(time.monotonic())
@@ -135,7 +361,15 @@ class FramePane(Vertical, can_focus=True):
         self.show_frame(message.frame)
 
     def on_key(self, event: Key) -> None:
-        if event.key in self.keys:
+        if self.over and event.key not in _NOT_GO_ON and not event.key.startswith("ctrl+"):
+            event.stop()
+            event.prevent_default()
+            self._go_on()
+        elif event.key in self.keys:
             event.stop()
             event.prevent_default()
             self.post_message(self.HumanMove(self.operator_id, event.key))
+        elif self.typing and event.is_printable and event.character and event.key != "v":
+            event.stop()  # typed at the pane: it belongs in the move box
+            event.prevent_default()
+            self._type_into_box(event.character)
