@@ -106,6 +106,8 @@ class MosaicApp(OperatorActions, App[None]):
         Binding("b", "toggle_sidebar", "List", tooltip="Show or hide the operator list"),
         Binding("escape", "focus_list", "Operators", show=False),
         Binding("q", "quit", "Quit", tooltip="Stop every worker and quit"),
+        # q is a letter in a human's pane: ctrl+q quits from anywhere, shown where q is not.
+        Binding("ctrl+q", "quit", "Quit", key_display="^q", priority=True),
     ]
 
     def __init__(

@@ -195,6 +195,7 @@ async def test_letters_on_a_human_pane_are_not_app_commands(tmp_path: Path, wait
         assert app.query_one("#sidebar").display
         keys = {b.binding.key for b in app.screen.active_bindings.values() if b.binding.show}
         assert "x" not in keys and "b" not in keys and "escape" in keys  # the footer agrees
+        assert "ctrl+q" in keys  # ... and still offers a way out
         await pilot.press("escape")  # back to the list, where letters are commands again
         assert app.focused is not pane
         await pilot.press("b")

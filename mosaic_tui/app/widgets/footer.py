@@ -37,6 +37,8 @@ class KeyFooter(Footer):
     def fit(self) -> None:
         """Show the keys that fit in the width, in PRIORITY order; hide the rest."""
         keys = [k for k in self.query(FooterKey) if not k.has_class("-command-palette")]
+        if any(k.action == "quit" and k.key == "q" for k in keys):  # ^q only where q is a move
+            keys = [k for k in keys if not (k.action == "quit" and k.key != "q")]
         palette = [k for k in self.query(FooterKey) if k.has_class("-command-palette")]
         room = self.size.width - sum(_width(k, self.compact) for k in palette)
         rank = {action: i for i, action in enumerate(PRIORITY)}
@@ -46,8 +48,9 @@ class KeyFooter(Footer):
             if need <= room:
                 shown.add(id(key))
                 room -= need
-        for key in keys:
-            key.display = id(key) in shown
+        for key in self.query(FooterKey):
+            if not key.has_class("-command-palette"):
+                key.display = id(key) in shown
 
 
 def _width(key: FooterKey, compact: bool) -> int:
