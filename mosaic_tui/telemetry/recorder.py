@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import logging
 import sqlite3
 import time
 from collections.abc import Callable
@@ -29,6 +30,7 @@ from mosaic_tui.telemetry.store import TelemetryStore
 DEFAULT_LOCK_LIMIT = 30.0
 _ATTEMPT_MS = 20  # SQLite's own busy wait per attempt: the event loop never blocks longer
 _RETRY_EVERY = 0.1
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -197,6 +199,7 @@ class Recorder:
             return
         message = f"could not record {item.what} of run {item.run_id}: {reason}"
         self.failures[item.run_id] = message
+        log.error("%s", message)
         if self.on_failure is not None:
             self.on_failure(item.run_id, message)
 
