@@ -116,6 +116,10 @@ def execute(
         previous = {sig: signal.getsignal(sig) for sig in STOP_SIGNALS}
         try:
             result = asyncio.run(main())
+        except TelemetryError as exc:
+            progress.stop()
+            errors.print(f"[red]error:[/] {safe(exc)}", highlight=False, soft_wrap=True)
+            return 2
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
@@ -133,6 +137,13 @@ def execute(
     console.print(
         f"results: {safe(db)} (session {safe(result.session_id)})", highlight=False, soft_wrap=True
     )
+    if result.unrecorded:
+        errors.print(
+            f"[red]warning:[/] {result.unrecorded} writes were still waiting for the locked"
+            f" database {safe(db)} when the run was interrupted; they are not recorded",
+            highlight=False,
+            soft_wrap=True,
+        )
     if caught:
         name = signal.Signals(caught[0]).name
         errors.print(

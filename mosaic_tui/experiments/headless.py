@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import secrets
+import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ from mosaic_tui.core import MultiOperatorService, OperatorConfig, OperatorState
 from mosaic_tui.experiments.spec import ExperimentSpec
 from mosaic_tui.runtime import EpisodeEnded, Listener, OperatorRunner, StepTaken, WorkerError
 from mosaic_tui.runtime.launcher import LaunchError
-from mosaic_tui.telemetry import RunSummary, SessionRow, TelemetryStore
+from mosaic_tui.telemetry import RunSummary, SessionRow, TelemetryError, TelemetryStore
 from mosaic_tui.telemetry.recorder import DEFAULT_LOCK_LIMIT, Recorder
 from mosaic_tui.telemetry.text import redact_text
 
@@ -52,6 +53,7 @@ class ExperimentResult:
     session_id: str
     outcomes: list[OperatorOutcome]
     interrupted: bool = False
+    unrecorded: int = 0  # writes still queued when an interrupted run gave up waiting
 
     @property
     def failed(self) -> list[OperatorOutcome]:
@@ -75,9 +77,16 @@ async def run_experiment(
 ) -> ExperimentResult:
     """Run every operator of `spec` for its episodes and seeds; record into `store`."""
     session_id = new_session_id()
-    store.begin_session(
-        SessionRow(session_id, time.time(), "run", {"experiment": spec.name, "source": spec.source})
-    )
+    row = SessionRow(session_id, time.time(), "run", {"experiment": spec.name, "source": spec.source})
+    try:
+        with store.busy_timeout(lock_limit):  # nothing runs yet: waiting here blocks no one
+            store.begin_session(row)
+    except sqlite3.OperationalError as exc:
+        raise TelemetryError(
+            f"cannot start recording in {store.path}: {exc} (another program holds it for"
+            f" more than {lock_limit:g} s); close that program, pass another --db, or wait"
+            " longer with --db-wait"
+        ) from None
     service = MultiOperatorService()
     recorder = Recorder(store, session_id, lock_limit=lock_limit)
     result = ExperimentResult(session_id, [])
@@ -153,6 +162,7 @@ async def run_experiment(
             outcome.status = _status(outcome, spec.episodes, result.interrupted)
             recorder.end(outcome.run_id, outcome.status, outcome.error)
         await recorder.drain(timeout=None if not result.interrupted else 1.0)
+        result.unrecorded = recorder.pending
     for outcome in result.outcomes:
         with contextlib.suppress(Exception):  # a locked database: the table shows what it can
             outcome.summary = store.summary(outcome.run_id)

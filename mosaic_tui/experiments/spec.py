@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+import re
 import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -62,6 +63,9 @@ class ExperimentError(ValueError):
     """A problem in an experiment file, located by key path."""
 
     def __init__(self, where: str, message: str, source: str | None = None) -> None:
+        # keys and values come from the file: control characters are shown, never sent raw
+        where, message = _visible(where), _visible(message)
+        source = None if source is None else _visible(source)
         self.where, self.message, self.source = where, message, source
         prefix = f"{source}: " if source else ""
         super().__init__(f"{prefix}{where}: {message}" if where else f"{prefix}{message}")
@@ -118,6 +122,13 @@ class SeedSchedule(Sequence[int]):
         if self.listed is not None:
             return f"SeedSchedule(listed={self.listed!r})"
         return f"SeedSchedule(start={self.start}, count={self.count})"
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # not \t, \n
+
+
+def _visible(text: str) -> str:
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 @dataclass(frozen=True)

@@ -166,3 +166,40 @@ def test_export_into_a_missing_folder_creates_it(tmp_path: Path) -> None:
     blocked.write_text("")
     out = cli("export", "s-run", "--db", str(db), "-o", str(blocked / "x.csv"), tmp_path=tmp_path)
     assert out.returncode == 2 and "Traceback" not in out.stderr and "choose another -o" in out.stderr
+
+
+def test_worker_text_in_failures_keeps_its_brackets(tmp_path: Path, monkeypatch, capsys) -> None:
+    """`llm_worker[agent]` and `'mosaic-tui[multigrid]'` used to lose their brackets to Rich."""
+    from mosaic_tui.cli import run as run_module
+    from mosaic_tui.experiments import ExperimentResult, OperatorOutcome, parse
+
+    spec = parse(
+        {
+            "operators": [
+                {
+                    "id": "op",
+                    "env_name": "toytext",
+                    "task": "FrozenLake-v1",
+                    "workers": {"agent": {"type": "baseline"}},
+                }
+            ]
+        }
+    )
+    message = (
+        "llm_worker[agent] exited [/red] \x1b]0;title\x07;"
+        " install it with pip install 'mosaic-tui[multigrid]'"
+    )
+
+    async def fake_run(spec, store, **kw):
+        outcome = OperatorOutcome(spec.operators[0], "run-1", error=message, status="error")
+        kw["on_start"](outcome)
+        return ExperimentResult("session-1", [outcome])
+
+    monkeypatch.setattr(run_module, "run_experiment", fake_run)
+    code = run_module.execute(spec, db=tmp_path / "r.sqlite", log_dir=tmp_path)
+    captured = capsys.readouterr()
+    err = " ".join(captured.err.split())
+    assert code == 1
+    assert "llm_worker[agent] exited [/red]" in err
+    assert "pip install 'mosaic-tui[multigrid]'" in err
+    assert "\x1b]" not in captured.err and "\\x1b]0;title\\x07" in err

@@ -253,3 +253,11 @@ def test_operator_ids_outside_the_safe_set_are_refused(bad_id: str) -> None:
         parse(data)
     assert "letters, digits" in str(info.value) or "required" in str(info.value)
     assert "\x1b" not in str(info.value)
+
+
+def test_control_characters_in_a_key_are_shown_not_sent() -> None:
+    data = minimal()
+    data["operators"][0]["bad\x1b]0;t\x07key"] = 1
+    with pytest.raises(ExperimentError) as info:
+        parse(data)
+    assert "\x1b" not in str(info.value) and "\\x1b]0;t\\x07key" in str(info.value)
