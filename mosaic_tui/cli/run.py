@@ -39,6 +39,9 @@ def run_command(
     stream: bool = True,
     db_wait: float = DEFAULT_LOCK_LIMIT,
 ) -> int:
+    if not db_wait >= 0:
+        errors.print(f"[red]error:[/] --db-wait must be >= 0 seconds, got {db_wait:g}")
+        return 2
     try:
         spec = load(path)
     except ExperimentError as exc:

@@ -127,7 +127,7 @@ async def run_experiment(
                 runner.listeners.append(listener)
             if on_start is not None:
                 on_start(outcome)
-            if result.interrupted:
+            if result.interrupted or outcome.error is not None:  # e.g. could not record it
                 return
             await runner.start()
             service.set_operator_state(config.operator_id, OperatorState.RUNNING)
