@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from mosaic_tui.cli.text import plain
 from mosaic_tui.telemetry import TelemetryError, TelemetryStore, default_db_path, export
 
 
@@ -12,24 +13,51 @@ def export_command(args: argparse.Namespace) -> int:
     db = args.db or default_db_path()
     if not db.exists():
         print(
-            f"error: no results database at {db}; run an experiment first or pass --db",
+            f"error: no results database at {plain(db)}; run an experiment first or pass --db",
             file=sys.stderr,
         )
         return 2
+    named = [s for s in (getattr(args, "session_id", None), args.session) if s is not None]
+    if len(set(named)) > 1 or (named and getattr(args, "latest_finished", False)):
+        print("error: name one session (SESSION, --session or --latest-finished)", file=sys.stderr)
+        return 2
     try:
         with TelemetryStore.open(db) as store:
+            session = named[0] if named else None
+            if getattr(args, "latest_finished", False):
+                session = store.latest_finished_session_id()
+                if session is None:
+                    raise TelemetryError(f"no session in {db} has a recorded episode yet")
+            if args.output is not None:
+                try:
+                    args.output.parent.mkdir(parents=True, exist_ok=True)
+                except OSError as exc:
+                    raise TelemetryError(
+                        f"cannot create the folder for {args.output}: {exc}; choose another -o"
+                    ) from None
             out = args.output if args.output is not None else sys.stdout
-            rows = export(
-                store,
-                out,
-                fmt=args.format,
-                table=args.table,
-                session_id=args.session,
-                run_id=args.run,
-            )
+            chosen = session or (None if args.run else store.latest_session_id())
+            try:
+                rows = export(
+                    store,
+                    out,
+                    fmt=args.format,
+                    table=args.table,
+                    session_id=session,
+                    run_id=args.run,
+                )
+            except OSError as exc:
+                raise TelemetryError(f"cannot write {args.output}: {exc}") from None
     except TelemetryError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {plain(exc)}", file=sys.stderr)
         return 2
     if args.output is not None:
-        print(f"wrote {rows} {args.table} rows to {args.output}", file=sys.stderr)
+        print(f"wrote {rows} {args.table} rows to {plain(args.output)}", file=sys.stderr)
+    if rows == 0 and chosen is not None:
+        print(
+            f"note: session {plain(chosen)} has no {args.table} rows (an app session where"
+            " nothing finished?); `mosaic-tui sessions` lists them all, or pass"
+            " --latest-finished",
+            file=sys.stderr,
+        )
     return 0

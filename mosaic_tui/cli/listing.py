@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from rich.console import Console
 from rich.markup import escape
+
+from mosaic_tui.cli.text import safe
 from rich.table import Table
 
 from mosaic_tui.envs import FAMILIES, EnvError, family, tasks
@@ -16,7 +18,7 @@ def envs_command(family_name: str | None = None) -> int:
         try:
             fam = family(family_name)
         except EnvError as exc:
-            console.print(f"[red]error:[/] {exc}", highlight=False, soft_wrap=True)
+            console.print(f"[red]error:[/] {safe(exc)}", highlight=False, soft_wrap=True)
             return 2
         if not fam.installed:
             console.print(
@@ -26,7 +28,7 @@ def envs_command(family_name: str | None = None) -> int:
             )
             return 1
         for task in tasks(fam.name):
-            console.print(task, highlight=False, soft_wrap=True)
+            console.print(safe(task), highlight=False, soft_wrap=True)
         return 0
     table = Table(box=None, header_style="bold")
     for col in ("family", "installed", "tasks", "examples"):
@@ -51,14 +53,19 @@ def workers_command() -> int:
     console = Console()
     for definition in CATALOG.values():
         console.print(
-            f"[bold]{definition.worker_id}[/] ({definition.role}) — {definition.description}",
+            f"[bold]{safe(definition.worker_id)}[/] ({safe(definition.role)})"
+            f" — {safe(definition.description)}",
             highlight=False,
             soft_wrap=True,
         )
         console.print(
-            f"  run: python -m {definition.module} --help", highlight=False, soft_wrap=True
+            f"  run: python -m {safe(definition.module)} --help", highlight=False, soft_wrap=True
         )
         for spec in definition.settings:
             choices = f" [{', '.join(map(str, spec.choices))}]" if spec.choices else ""
-            console.print(f"  {spec.name}{choices}  {spec.help}", highlight=False, soft_wrap=True)
+            console.print(
+                f"  {safe(spec.name)}{safe(choices)}  {safe(spec.help)}",
+                highlight=False,
+                soft_wrap=True,
+            )
     return 0

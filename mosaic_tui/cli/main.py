@@ -1,4 +1,5 @@
-"""`mosaic-tui`: the app with no arguments; `run`, `smoke`, `envs`, `workers`, `export` headless."""
+"""`mosaic-tui`: the app with no command (and the app's options); `run`, `smoke`, `envs`,
+`workers`, `sessions`, `export` headless."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import sys
 from pathlib import Path
 
 from mosaic_tui import __version__
+
+DB_WAIT = 30.0  # telemetry.recorder.DEFAULT_LOCK_LIMIT (not imported: --help stays fast)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -35,6 +38,14 @@ def parser() -> argparse.ArgumentParser:
         action="store_true",
         help="one request per step even when the worker could stream episodes",
     )
+    run.add_argument(
+        "--db-wait",
+        type=float,
+        default=DB_WAIT,
+        metavar="SECONDS",
+        help="how long to wait for another program's lock on the database before the run"
+        f" stops with an error (default {DB_WAIT:g})",
+    )
 
     smoke = sub.add_parser(
         "smoke", help="run each installed family for a few steps; non-zero on failure"
@@ -52,11 +63,26 @@ def parser() -> argparse.ArgumentParser:
     app = sub.add_parser("app", help="the terminal app (the default command)")
     _app_options(app)
 
+    sessions = sub.add_parser("sessions", help="list recorded sessions, newest first")
+    sessions.add_argument(
+        "--db", type=Path, default=None, help="SQLite file (default: user data dir)"
+    )
+    sessions.add_argument("-n", "--limit", type=int, default=20, help="how many (default 20)")
+
     export = sub.add_parser("export", help="write recorded steps/episodes/runs as CSV or JSONL")
+    export.add_argument(
+        "session_id", nargs="?", default=None, metavar="SESSION",
+        help="session id, from `mosaic-tui sessions` (default: the latest session)",
+    )
     export.add_argument(
         "--db", type=Path, default=None, help="SQLite file (default: user data dir)"
     )
-    export.add_argument("--session", default=None, help="session id (default: the latest)")
+    export.add_argument("--session", default=None, help="session id (same as SESSION)")
+    export.add_argument(
+        "--latest-finished",
+        action="store_true",
+        help="the newest session with at least one recorded episode",
+    )
     export.add_argument("--run", default=None, help="a single run id")
     export.add_argument("--table", choices=("steps", "episodes", "runs"), default="episodes")
     export.add_argument("--format", choices=("csv", "jsonl"), default="csv")
@@ -90,7 +116,18 @@ def _app_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--db", type=Path, default=None, help="SQLite file for what the app records")
 
 
+COMMANDS = ("run", "smoke", "envs", "workers", "app", "sessions", "export")
+
+
+def with_command(argv: list[str]) -> list[str]:
+    """No command means the app: `mosaic-tui --paused` is `mosaic-tui app --paused`."""
+    if argv and (argv[0] in COMMANDS or argv[0] in ("-h", "--help", "--version")):
+        return argv
+    return ["app", *argv]
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = with_command(list(sys.argv[1:] if argv is None else argv))
     args = parser().parse_args(argv)
     # A closed SSH session sends SIGHUP: exit through Python so workers are stopped.
     for sig in (signal.SIGTERM, signal.SIGHUP):
@@ -100,8 +137,16 @@ def main(argv: list[str] | None = None) -> int:
             from mosaic_tui.cli.run import run_command
 
             return run_command(
-                args.file, db=args.db, log_dir=args.log_dir, stream=not args.no_stream
+                args.file,
+                db=args.db,
+                log_dir=args.log_dir,
+                stream=not args.no_stream,
+                db_wait=args.db_wait,
             )
+        if args.command == "sessions":
+            from mosaic_tui.cli.sessions import sessions_command
+
+            return sessions_command(args)
         if args.command == "smoke":
             from mosaic_tui.cli.smoke import smoke_command
 
@@ -120,12 +165,10 @@ def main(argv: list[str] | None = None) -> int:
             return export_command(args)
         from mosaic_tui.cli.app import app_command
 
-        if args.command is None:  # bare `mosaic-tui`: the app with its defaults
-            args = parser().parse_args(["app", *(argv or [])])
         return app_command(args)
     except KeyboardInterrupt:
         print("interrupted; workers stopped, recorded episodes kept", file=sys.stderr)
-        return 130
+        return 128 + (_signals[-1] if _signals else signal.SIGINT)
     except BrokenPipeError:  # `mosaic-tui export | head`
         import os
 
@@ -133,5 +176,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
 
+_signals: list[int] = []
+
+
 def _raise_interrupt(signum: int, frame: object) -> None:
+    _signals.append(signum)
     raise KeyboardInterrupt

@@ -1,42 +1,71 @@
-"""`mosaic-tui run FILE`: a Rich progress bar per operator, then a summary table."""
+"""`mosaic-tui run FILE`: a Rich progress bar per operator, then a summary table.
+
+Ctrl-C, SIGTERM and SIGHUP stop the run the same polite way: every worker is asked to stop,
+the episodes played so far are kept (the runs are marked `interrupted`), the summary of what
+finished is printed and the command exits with 128 + the signal number (130 for Ctrl-C).
+A second signal while stopping kills the workers at once.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
+import sys
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from mosaic_tui.cli.text import safe
 from mosaic_tui.experiments import ExperimentError, ExperimentResult, ExperimentSpec, load
 from mosaic_tui.experiments.headless import OperatorOutcome, run_experiment
 from mosaic_tui.runtime import EpisodeEnded, RunnerEvent
 from mosaic_tui.telemetry import TelemetryError, TelemetryStore, default_db_path, default_log_dir
+from mosaic_tui.telemetry.recorder import DEFAULT_LOCK_LIMIT
 
 console = Console(stderr=False)
 errors = Console(stderr=True)
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
-def run_command(path: Path, *, db: Path | None, log_dir: Path | None, stream: bool = True) -> int:
+def run_command(
+    path: Path,
+    *,
+    db: Path | None,
+    log_dir: Path | None,
+    stream: bool = True,
+    db_wait: float = DEFAULT_LOCK_LIMIT,
+) -> int:
+    if not db_wait >= 0:
+        errors.print(f"[red]error:[/] --db-wait must be >= 0 seconds, got {db_wait:g}")
+        return 2
     try:
         spec = load(path)
     except ExperimentError as exc:
-        errors.print(f"[red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        errors.print(f"[red]error:[/] {safe(exc)}", highlight=False, soft_wrap=True)
         return 2
-    return execute(spec, db=db, log_dir=log_dir, stream=stream)
+    return execute(spec, db=db, log_dir=log_dir, stream=stream, db_wait=db_wait)
 
 
 def execute(
-    spec: ExperimentSpec, *, db: Path | None, log_dir: Path | None, stream: bool = True
+    spec: ExperimentSpec,
+    *,
+    db: Path | None,
+    log_dir: Path | None,
+    stream: bool = True,
+    db_wait: float = DEFAULT_LOCK_LIMIT,
 ) -> int:
     db = db or default_db_path()
     log_dir = log_dir or default_log_dir()
     try:
         store = TelemetryStore.open(db)
     except TelemetryError as exc:
-        errors.print(f"[red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        errors.print(f"[red]error:[/] {safe(exc)}", highlight=False, soft_wrap=True)
         return 2
+    caught: list[int] = []
     with (
         store,
         Progress(
@@ -49,34 +78,95 @@ def execute(
             transient=False,
         ) as progress,
     ):
-        tasks: dict[str, int] = {}
+        tasks: dict[str, Any] = {}
 
         def started(outcome: OperatorOutcome) -> None:
             tasks[outcome.run_id] = progress.add_task(
-                outcome.config.operator_id, total=spec.episodes, note=""
+                safe(outcome.config.operator_id), total=spec.episodes, note=""
             )
 
         def on_event(event: RunnerEvent) -> None:
             if isinstance(event, EpisodeEnded) and event.run_id in tasks:
                 progress.advance(tasks[event.run_id])
 
-        result = asyncio.run(
-            run_experiment(
-                spec, store, log_dir=log_dir, listener=on_event, stream=stream, on_start=started
-            )
-        )
-        for outcome in result.failed:
-            if outcome.run_id in tasks:
-                progress.update(tasks[outcome.run_id], note="[red]failed[/]")
+        async def main() -> ExperimentResult:
+            stop = asyncio.Event()
+            loop = asyncio.get_running_loop()
+
+            def on_signal(signum: int) -> None:
+                if caught:  # a second signal: stop waiting for anyone
+                    _kill_workers_and_exit(128 + caught[0])
+                caught.append(signum)
+                stop.set()
+
+            for sig in STOP_SIGNALS:
+                loop.add_signal_handler(sig, on_signal, sig)
+            try:
+                return await run_experiment(
+                    spec,
+                    store,
+                    log_dir=log_dir,
+                    listener=on_event,
+                    stream=stream,
+                    on_start=started,
+                    stop=stop,
+                    lock_limit=db_wait,
+                )
+            finally:
+                for sig in STOP_SIGNALS:
+                    loop.remove_signal_handler(sig)
+
+        previous = {sig: signal.getsignal(sig) for sig in STOP_SIGNALS}
+        try:
+            result = asyncio.run(main())
+        except TelemetryError as exc:
+            progress.stop()
+            errors.print(f"[red]error:[/] {safe(exc)}", highlight=False, soft_wrap=True)
+            return 2
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+        for outcome in result.outcomes:
+            if outcome.run_id in tasks and outcome.status != "finished":
+                note = "[red]failed[/]" if outcome.status == "error" else "[yellow]interrupted[/]"
+                progress.update(tasks[outcome.run_id], note=note)
     console.print(summary_table(result))
     for outcome in result.failed:
         errors.print(
-            f"[red]{outcome.config.operator_id} failed:[/] {outcome.error}",
+            f"[red]{safe(outcome.config.operator_id)} failed:[/] {safe(outcome.error)}",
             highlight=False,
             soft_wrap=True,
         )
-    console.print(f"results: {db} (session {result.session_id})", highlight=False, soft_wrap=True)
+    console.print(
+        f"results: {safe(db)} (session {safe(result.session_id)})", highlight=False, soft_wrap=True
+    )
+    if result.unrecorded:
+        errors.print(
+            f"[red]warning:[/] {result.unrecorded} writes were still waiting for the locked"
+            f" database {safe(db)} when the run was interrupted; they are not recorded",
+            highlight=False,
+            soft_wrap=True,
+        )
+    if caught:
+        name = signal.Signals(caught[0]).name
+        errors.print(
+            f"interrupted by {name}: workers stopped, the episodes played so far are recorded"
+            " (runs marked interrupted)",
+            highlight=False,
+            soft_wrap=True,
+        )
+        return 128 + caught[0]
     return 1 if result.failed else 0
+
+
+def _kill_workers_and_exit(code: int) -> None:
+    """The impatient path (a second Ctrl-C): no more waiting for polite stops."""
+    from mosaic_tui.runtime import process
+
+    process._kill_leftovers()  # noqa: SLF001 - the same hook that runs at exit
+    errors.print("stopped at once; the episode in progress is lost", highlight=False)
+    sys.stderr.flush()
+    os._exit(code)
 
 
 def summary_table(result: ExperimentResult) -> Table:
@@ -91,24 +181,32 @@ def summary_table(result: ExperimentResult) -> Table:
         ("per player", "left"),
     ):
         table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    table.add_column("status")
     for o in result.outcomes:
         s = o.summary
+        status = _STATUS.get(o.status, safe(o.status))
         if s is None or s.episodes == 0:
-            table.add_row(
-                o.config.operator_id, "0", "-", "-", "-", "[red]failed[/]" if o.error else "-", ""
-            )
+            table.add_row(safe(o.config.operator_id), "0", "-", "-", "-", "-", "", status)
             continue
         success = "-" if s.success_rate is None else f"{s.success_rate:.2f}"
         table.add_row(
-            o.config.operator_id,
+            safe(o.config.operator_id),
             str(s.episodes),
             f"{s.mean_return:.2f} ± {s.ci95:.2f}",
             success,
             f"{s.mean_length:.1f}",
             f"{o.steps_per_second:,.0f}",
-            "  ".join(f"{a} {r:+.2f}" for a, r in (s.player_returns or {}).items()),
+            "  ".join(f"{safe(a)} {r:+.2f}" for a, r in (s.player_returns or {}).items()),
+            status,
         )
     return table
+
+
+_STATUS = {
+    "finished": "finished",
+    "interrupted": "[yellow]interrupted[/]",
+    "error": "[red]failed[/]",
+}
 
 
 def demo_command() -> int:

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from mosaic_tui.core import OperatorConfig, WorkerAssignment
+from mosaic_tui.cli.text import safe
 from mosaic_tui.envs import FAMILIES, Family, agent_ids
 from mosaic_tui.protocol import FrameRequest
 from mosaic_tui.runtime import LaunchError, OperatorRunner, StepTaken, WorkerError
@@ -97,7 +97,8 @@ def smoke_command(steps: int = 5, families: list[str] | None = None) -> int:
     unknown = [f for f in families or [] if f not in FAMILIES]
     if unknown:
         console.print(
-            f"[red]error:[/] unknown family {', '.join(unknown)}; known: {', '.join(FAMILIES)}",
+            f"[red]error:[/] unknown family {safe(', '.join(unknown))};"
+            f" known: {', '.join(FAMILIES)}",
             highlight=False,
         )
         return 2
@@ -108,7 +109,7 @@ def smoke_command(steps: int = 5, families: list[str] | None = None) -> int:
     table.add_column("detail", overflow="fold")
     colour = {"ok": "green", "failed": "red", "not installed": "yellow"}
     for r in results:
-        table.add_row(r.family.name, f"[{colour[r.status]}]{r.status}[/]", escape(r.detail))
+        table.add_row(r.family.name, f"[{colour[r.status]}]{r.status}[/]", safe(r.detail))
     console.print(table)
     failed = [r for r in results if r.status == "failed"]
     return 1 if failed else 0

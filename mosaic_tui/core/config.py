@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy as _copy
 import dataclasses
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,7 +19,9 @@ from mosaic_tui.core.paradigm import EXECUTION_MODES, SteppingParadigm
 __all__ = [
     "COORDINATION_LEVELS",
     "OBSERVATION_MODES",
+    "ID_RULE",
     "OperatorConfig",
+    "check_id",
     "default_workers",
 ]
 
@@ -26,6 +29,22 @@ OBSERVATION_MODES: tuple[str, ...] = ("egocentric", "visible_teammates")
 COORDINATION_LEVELS: tuple[int, ...] = (1, 2, 3)  # emergent, basic hints, role-based
 
 _SINGLE_AGENT_ID = "agent"
+
+#: Operator and player ids name log files, run ids and panes, and are printed: a safe set only.
+_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+ID_RULE = (
+    "use 1-64 ASCII letters, digits, '_', '-' or '.', starting with a letter or digit"
+)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def check_id(kind: str, value: object) -> str:
+    """`value` if it is a safe id; otherwise a ValueError that says which characters are allowed
+    (and never echoes control characters back to the terminal)."""
+    if isinstance(value, str) and _ID.fullmatch(value):
+        return value
+    shown = _CONTROL.sub("?", repr(value))[:70] if isinstance(value, str) else type(value).__name__
+    raise ValueError(f"{kind} {shown} is not allowed: {ID_RULE}")
 
 
 def default_workers() -> dict[str, WorkerAssignment]:
@@ -65,6 +84,12 @@ class OperatorConfig:
     def __post_init__(self) -> None:
         if not isinstance(self.operator_id, str) or not self.operator_id.strip():
             raise ValueError("operator_id must be a non-empty string")
+        check_id("operator id", self.operator_id)
+        if not isinstance(self.display_name, str) or _CONTROL.search(self.display_name):
+            raise ValueError(
+                f"display name {_CONTROL.sub('?', repr(self.display_name))[:70]} must be text"
+                " without control characters"
+            )
         if self.execution_mode not in EXECUTION_MODES:
             raise ValueError(
                 f"execution_mode must be one of {EXECUTION_MODES}, got {self.execution_mode!r}"
@@ -94,6 +119,7 @@ class OperatorConfig:
         for player_id, assignment in self.workers.items():
             if not isinstance(player_id, str) or not player_id:
                 raise ValueError(f"player ids must be non-empty strings, got {player_id!r}")
+            check_id("player id", player_id)
             if not isinstance(assignment, WorkerAssignment):
                 raise TypeError(
                     f"workers[{player_id!r}] must be a WorkerAssignment, "

@@ -6,13 +6,20 @@ from mosaic_tui.experiments.headless import (
     new_session_id,
     run_experiment,
 )
-from mosaic_tui.experiments.spec import ExperimentError, ExperimentSpec, load, parse
+from mosaic_tui.experiments.spec import (
+    ExperimentError,
+    ExperimentSpec,
+    SeedSchedule,
+    load,
+    parse,
+)
 
 __all__ = [
     "ExperimentError",
     "ExperimentResult",
     "ExperimentSpec",
     "OperatorOutcome",
+    "SeedSchedule",
     "load",
     "new_session_id",
     "parse",

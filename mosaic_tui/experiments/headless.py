@@ -1,14 +1,21 @@
 """Run an experiment without a screen: every operator at once, every episode recorded.
 
 Operators run concurrently (one env worker each, plus decision workers); one that fails is
-reported with its cause and log while the others finish. Ctrl-C stops every worker and keeps
-every episode already recorded.
+reported with its cause and log while the others finish. Setting `stop` (the CLI does on
+Ctrl-C, SIGTERM, SIGHUP) stops every worker politely and keeps every episode already played.
+
+Each run ends with a status: `finished` (all its episodes), `interrupted` (stopped early) or
+`error` (a worker failed, or its episodes could not be recorded). Nothing here grows with the
+episode count: seeds are a schedule, episodes are written as they end, the summary is computed
+from a cursor.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import secrets
+import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,10 +23,13 @@ from pathlib import Path
 
 from mosaic_tui.core import MultiOperatorService, OperatorConfig, OperatorState
 from mosaic_tui.experiments.spec import ExperimentSpec
-from mosaic_tui.runtime import Listener, OperatorRunner, StepTaken, WorkerError
+from mosaic_tui.runtime import EpisodeEnded, Listener, OperatorRunner, StepTaken, WorkerError
 from mosaic_tui.runtime.launcher import LaunchError
-from mosaic_tui.telemetry import RunSummary, SessionRow, TelemetryStore
-from mosaic_tui.telemetry.recorder import Recorder
+from mosaic_tui.telemetry import RunSummary, SessionRow, TelemetryError, TelemetryStore
+from mosaic_tui.telemetry.recorder import DEFAULT_LOCK_LIMIT, Recorder
+from mosaic_tui.telemetry.text import redact_text
+
+FINISHED, INTERRUPTED, ERROR = "finished", "interrupted", "error"
 
 
 @dataclass
@@ -27,9 +37,11 @@ class OperatorOutcome:
     config: OperatorConfig
     run_id: str
     steps: int = 0
+    episodes: int = 0  # played (recorded ones are in `summary`)
     seconds: float = 0.0
     error: str | None = None
     summary: RunSummary | None = None
+    status: str = "running"
 
     @property
     def steps_per_second(self) -> float:
@@ -40,6 +52,8 @@ class OperatorOutcome:
 class ExperimentResult:
     session_id: str
     outcomes: list[OperatorOutcome]
+    interrupted: bool = False
+    unrecorded: int = 0  # writes still queued when an interrupted run gave up waiting
 
     @property
     def failed(self) -> list[OperatorOutcome]:
@@ -58,55 +72,111 @@ async def run_experiment(
     listener: Listener | None = None,
     stream: bool = True,
     on_start: Callable[[OperatorOutcome], None] | None = None,
+    stop: asyncio.Event | None = None,
+    lock_limit: float = DEFAULT_LOCK_LIMIT,
 ) -> ExperimentResult:
     """Run every operator of `spec` for its episodes and seeds; record into `store`."""
     session_id = new_session_id()
-    store.begin_session(
-        SessionRow(session_id, time.time(), "run", {"experiment": spec.name, "source": spec.source})
-    )
+    row = SessionRow(session_id, time.time(), "run", {"experiment": spec.name, "source": spec.source})
+    try:
+        with store.busy_timeout(lock_limit):  # nothing runs yet: waiting here blocks no one
+            store.begin_session(row)
+    except sqlite3.OperationalError as exc:
+        raise TelemetryError(
+            f"cannot start recording in {store.path}: {exc} (another program holds it for"
+            f" more than {lock_limit:g} s); close that program, pass another --db, or wait"
+            " longer with --db-wait"
+        ) from None
     service = MultiOperatorService()
-    recorder = Recorder(store, session_id)
-    outcomes = []
+    recorder = Recorder(store, session_id, lock_limit=lock_limit)
+    result = ExperimentResult(session_id, [])
+    runners: dict[str, OperatorRunner] = {}
+    by_run: dict[str, OperatorOutcome] = {}
     for config in spec.operators:
         service.add_operator(config)
         service.assign_run_id(config.operator_id, service.new_run_id(config.operator_id))
         config = service.get_operator(config.operator_id)
         assert config is not None and config.run_id is not None
-        outcomes.append(OperatorOutcome(config, config.run_id))
+        outcome = OperatorOutcome(config, config.run_id)
+        result.outcomes.append(outcome)
+        by_run[outcome.run_id] = outcome
+
+    def recording_failed(run_id: str, message: str) -> None:
+        """Episodes that cannot be stored must not be played on: stop that operator."""
+        outcome = by_run.get(run_id)
+        if outcome is None:
+            return
+        outcome.error = outcome.error or message
+        runner = runners.get(run_id)
+        if runner is not None:
+            asyncio.ensure_future(runner.stop())
+
+    recorder.on_failure = recording_failed
 
     async def one(outcome: OperatorOutcome) -> None:
         config = outcome.config
         recorder.begin(config, outcome.run_id)
         runner = None
+        began = time.perf_counter()
         try:
             runner = OperatorRunner(config, run_id=outcome.run_id, log_dir=log_dir)
+            runners[outcome.run_id] = runner
             runner.listeners.append(recorder)
             runner.listeners.append(lambda e: _count(outcome, e))
             if listener is not None:
                 runner.listeners.append(listener)
             if on_start is not None:
                 on_start(outcome)
+            if result.interrupted or outcome.error is not None:  # e.g. could not record it
+                return
             await runner.start()
             service.set_operator_state(config.operator_id, OperatorState.RUNNING)
             began = time.perf_counter()
-            try:
-                await runner.run_episodes(list(spec.seeds), stream=stream)
-            finally:
-                outcome.seconds = time.perf_counter() - began
+            await runner.run_episodes(spec.seeds, stream=stream, collect=False)
             service.set_operator_state(config.operator_id, OperatorState.STOPPED)
         except (WorkerError, LaunchError) as exc:
-            outcome.error = str(exc)
-            service.set_operator_state(config.operator_id, OperatorState.ERROR)
-            store.end_run(outcome.run_id, "error", getattr(exc, "summary", str(exc)))
+            if not result.interrupted and outcome.error is None:
+                outcome.error = redact_text(str(exc))
+                outcome.status = ERROR
+                service.set_operator_state(config.operator_id, OperatorState.ERROR)
         finally:
+            outcome.seconds = time.perf_counter() - began
             if runner is not None:
                 await runner.stop()
-            outcome.summary = store.summary(outcome.run_id)
 
-    await asyncio.gather(*(one(o) for o in outcomes))
-    return ExperimentResult(session_id, outcomes)
+    async def watch() -> None:
+        assert stop is not None
+        await stop.wait()
+        result.interrupted = True
+        await asyncio.gather(*(r.stop() for r in runners.values()), return_exceptions=True)
+
+    watcher = asyncio.ensure_future(watch()) if stop is not None else None
+    try:
+        await asyncio.gather(*(one(o) for o in result.outcomes))
+    finally:
+        if watcher is not None:
+            watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watcher
+        for outcome in result.outcomes:
+            outcome.status = _status(outcome, spec.episodes, result.interrupted)
+            recorder.end(outcome.run_id, outcome.status, outcome.error)
+        await recorder.drain(timeout=None if not result.interrupted else 1.0)
+        result.unrecorded = recorder.pending
+    for outcome in result.outcomes:
+        with contextlib.suppress(Exception):  # a locked database: the table shows what it can
+            outcome.summary = store.summary(outcome.run_id)
+    return result
+
+
+def _status(outcome: OperatorOutcome, episodes: int, interrupted: bool) -> str:
+    if outcome.error is not None:
+        return ERROR
+    return INTERRUPTED if interrupted and outcome.episodes < episodes else FINISHED
 
 
 def _count(outcome: OperatorOutcome, event: object) -> None:
     if isinstance(event, StepTaken):
         outcome.steps += 1
+    elif isinstance(event, EpisodeEnded):
+        outcome.episodes += 1

@@ -7,13 +7,17 @@ and what would be valid, before any worker starts. Unknown keys are errors, not 
 from __future__ import annotations
 
 import difflib
+import functools
+import re
 import sys
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
-from mosaic_tui.core import WORKER_TYPES, OperatorConfig, WorkerAssignment
-from mosaic_tui.envs import FAMILIES, EnvError, check_task, family
+from mosaic_tui.core import WORKER_TYPES, OperatorConfig, WorkerAssignment, is_secret_key
+from mosaic_tui.core.config import check_id
+from mosaic_tui.envs import FAMILIES, EnvError, agent_ids, check_task, env_settings, family
 from mosaic_tui.runtime.launcher import CATALOG, LaunchError, worker
 
 if sys.version_info >= (3, 11):
@@ -25,9 +29,18 @@ DEFAULT_WORKER = {
     "baseline": "baseline_worker",
     "human": "human",
     "llm": "llm_worker",
-    "vlm": "llm_worker",
-    "rl": "rl_worker",
 }
+#: Player types the file format names but this version cannot run yet.
+NOT_AVAILABLE_YET = {
+    "rl": "trained RL policies (type = 'rl') are not available yet in this version",
+    "vlm": "vision-language models (type = 'vlm') are not available yet in this version;"
+    " use type = 'llm' (text observations)",
+}
+KEY_VARIABLES = ("MOSAIC_TUI_LLM_API_KEY", "OPENAI_API_KEY")
+#: More episodes than this per run is refused: at ~10k episodes/s it is already hours of work.
+MAX_EPISODES = 10_000_000
+#: Seeds are stored as SQLite integers (signed 64-bit).
+MAX_SEED = 2**63 - 1
 _TOP_KEYS = {"name", "description", "execution", "operators"}
 _EXECUTION_KEYS = {"episodes", "seeds", "seed", "max_steps"}
 _OPERATOR_KEYS = {
@@ -50,16 +63,79 @@ class ExperimentError(ValueError):
     """A problem in an experiment file, located by key path."""
 
     def __init__(self, where: str, message: str, source: str | None = None) -> None:
+        # keys and values come from the file: control characters are shown, never sent raw
+        where, message = _visible(where), _visible(message)
+        source = None if source is None else _visible(source)
         self.where, self.message, self.source = where, message, source
         prefix = f"{source}: " if source else ""
         super().__init__(f"{prefix}{where}: {message}" if where else f"{prefix}{message}")
+
+
+class SeedSchedule(Sequence[int]):
+    """Episode i's seed, computed when asked: `start + i`, or the file's own list.
+
+    A schedule, not a list, so a run of ten million episodes holds two numbers, and the
+    `run` command on the wire carries `seed` + `episodes` instead of every seed.
+    """
+
+    __slots__ = ("start", "count", "listed")
+
+    def __init__(self, start: int = 0, count: int = 1, listed: Sequence[int] | None = None):
+        self.start = start
+        self.count = count if listed is None else min(count, len(listed))
+        self.listed: tuple[int, ...] | None = None if listed is None else tuple(listed[:count])
+
+    def __len__(self) -> int:
+        return self.count
+
+    @overload
+    def __getitem__(self, index: int) -> int: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[int]: ...
+    def __getitem__(self, index: int | slice) -> int | Sequence[int]:
+        if isinstance(index, slice):
+            if self.listed is not None:
+                return self.listed[index]
+            return range(self.start, self.start + self.count)[index]
+        if index < 0:
+            index += self.count
+        if not 0 <= index < self.count:
+            raise IndexError(f"episode {index} is outside the {self.count} of this run")
+        return self.listed[index] if self.listed is not None else self.start + index
+
+    def __iter__(self) -> Iterator[int]:
+        if self.listed is not None:
+            return iter(self.listed)
+        return iter(range(self.start, self.start + self.count))
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, SeedSchedule):
+            return (self.start, self.count, self.listed) == (other.start, other.count, other.listed)
+        if isinstance(other, (tuple, list, range)):
+            return len(other) == self.count and all(a == b for a, b in zip(self, other))
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash((self.start, self.count, self.listed))
+
+    def __repr__(self) -> str:
+        if self.listed is not None:
+            return f"SeedSchedule(listed={self.listed!r})"
+        return f"SeedSchedule(start={self.start}, count={self.count})"
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # not \t, \n
+
+
+def _visible(text: str) -> str:
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 @dataclass(frozen=True)
 class ExperimentSpec:
     name: str
     episodes: int
-    seeds: tuple[int, ...]
+    seeds: SeedSchedule
     operators: tuple[OperatorConfig, ...]
     source: str | None = None
 
@@ -76,7 +152,17 @@ def load(path: str | Path) -> ExperimentSpec:
         raise ExperimentError("", f"no such file {str(path)!r}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ExperimentError("", f"not valid TOML: {exc}", str(path)) from None
+    except RecursionError:
+        raise ExperimentError("", _TOO_DEEP, str(path)) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ExperimentError("", f"cannot read the file: {exc}", str(path)) from None
     return parse(data, source=str(path), default_name=path.stem)
+
+
+_TOO_DEEP = (
+    "tables or lists are nested too deeply to read; an experiment file needs only a few"
+    " levels (see examples/)"
+)
 
 
 def parse(
@@ -86,6 +172,8 @@ def parse(
         return _parse(data, default_name)
     except ExperimentError as exc:
         raise ExperimentError(exc.where, exc.message, source) from None
+    except RecursionError:
+        raise ExperimentError("", _TOO_DEEP, source) from None
 
 
 def _parse(data: dict[str, Any], default_name: str) -> ExperimentSpec:
@@ -93,6 +181,12 @@ def _parse(data: dict[str, Any], default_name: str) -> ExperimentSpec:
     execution = _table(data.get("execution", {}), "execution")
     _known_keys(execution, _EXECUTION_KEYS, "execution")
     episodes = _int(execution.get("episodes", 1), "execution.episodes", minimum=1)
+    if episodes > MAX_EPISODES:
+        raise ExperimentError(
+            "execution.episodes",
+            f"{episodes:,} episodes is more than the {MAX_EPISODES:,} one run may have;"
+            " split the sweep into several files (or runs with different seed = N)",
+        )
     seeds = _seeds(execution, episodes)
     max_steps = execution.get("max_steps")
     if max_steps is not None:
@@ -100,6 +194,8 @@ def _parse(data: dict[str, Any], default_name: str) -> ExperimentSpec:
     raw_ops = data.get("operators")
     if not isinstance(raw_ops, list) or not raw_ops:
         raise ExperimentError("operators", "add at least one [[operators]] table")
+    if len(raw_ops) > 64:
+        raise ExperimentError("operators", f"{len(raw_ops)} operators; at most 64 run at once")
     operators = tuple(_operator(op, i, max_steps) for i, op in enumerate(raw_ops))
     ids = [op.operator_id for op in operators]
     dupes = sorted({i for i in ids if ids.count(i) > 1})
@@ -111,23 +207,30 @@ def _parse(data: dict[str, Any], default_name: str) -> ExperimentSpec:
     return ExperimentSpec(str(name), episodes, seeds, operators)
 
 
-def _seeds(execution: dict[str, Any], episodes: int) -> tuple[int, ...]:
+def _seeds(execution: dict[str, Any], episodes: int) -> SeedSchedule:
     if "seeds" in execution and "seed" in execution:
         raise ExperimentError("execution", "give either seeds = [...] or seed = N, not both")
     if "seeds" in execution:
         seeds = execution["seeds"]
         if not isinstance(seeds, list) or not seeds:
             raise ExperimentError("execution.seeds", "expected a list of whole numbers")
-        values = tuple(_int(s, f"execution.seeds[{i}]", minimum=0) for i, s in enumerate(seeds))
-        if len(values) < episodes:
+        if len(seeds) < episodes:
             raise ExperimentError(
                 "execution.seeds",
-                f"{len(values)} seeds for {episodes} episodes;"
+                f"{len(seeds)} seeds for {episodes} episodes;"
                 " give one seed per episode (or use seed = N for N, N+1, ...)",
             )
-        return values[:episodes]
-    first = _int(execution.get("seed", 0), "execution.seed", minimum=0)
-    return tuple(range(first, first + episodes))
+        values = tuple(
+            _int(s, f"execution.seeds[{i}]", minimum=0, maximum=MAX_SEED)
+            for i, s in enumerate(seeds[:episodes])
+        )
+        return SeedSchedule(listed=values, count=episodes)
+    first = _int(execution.get("seed", 0), "execution.seed", minimum=0, maximum=MAX_SEED)
+    if first + episodes - 1 > MAX_SEED:
+        raise ExperimentError(
+            "execution.seed", f"seed + episodes must stay below 2**63; got seed = {first}"
+        )
+    return SeedSchedule(first, episodes)
 
 
 def _operator(raw: Any, index: int, default_max_steps: int | None) -> OperatorConfig:
@@ -138,11 +241,29 @@ def _operator(raw: Any, index: int, default_max_steps: int | None) -> OperatorCo
         if not isinstance(op.get(key), str) or not op[key]:
             raise ExperimentError(f"{where}.{key}", "required (a non-empty string)")
     try:
+        check_id("operator id", op["id"])
+    except ValueError as exc:
+        raise ExperimentError(f"{where}.id", str(exc)) from None
+    try:
         family(op["env_name"])
         check_task(op["task"], op["env_name"])
     except EnvError as exc:
         raise ExperimentError(f"{where}.task", str(exc)) from None
-    workers_raw = _table(op.get("workers", {"agent": {"type": "baseline"}}), f"{where}.workers")
+    if "workers" not in op:
+        raise ExperimentError(
+            f"{where}.workers",
+            "required: say who plays, one table per player, e.g."
+            " workers.agent = { type = 'baseline', behavior = 'random' }"
+            " (`mosaic-tui workers` lists the choices)",
+        )
+    workers_raw = _table(op["workers"], f"{where}.workers")
+    if not workers_raw:
+        raise ExperimentError(f"{where}.workers", "empty: give one table per player")
+    for agent in workers_raw:
+        try:
+            check_id("player id", agent)
+        except ValueError as exc:
+            raise ExperimentError(f"{where}.workers", str(exc)) from None
     workers = {agent: _player(p, f"{where}.workers.{agent}") for agent, p in workers_raw.items()}
     simultaneous_only = FAMILIES[op["env_name"]].kind == "parallel"
     mode = op.get("execution_mode", "parallel" if simultaneous_only else "aec")
@@ -151,6 +272,21 @@ def _operator(raw: Any, index: int, default_max_steps: int | None) -> OperatorCo
             f"{where}.execution_mode",
             f"{op['env_name']} games are simultaneous only; use execution_mode = 'parallel'"
             " (or leave it out)",
+        )
+    env_table = dict(_table(op.get("env_settings", {}), f"{where}.env_settings"))
+    players = _players_of(op["task"], mode, env_table, op.get("view_size"), op.get("observation_mode"))
+    if players is not None and set(players) != set(workers):
+        unknown = [p for p in workers if p not in players]
+        missing = [p for p in players if p not in workers]
+        parts = []
+        if unknown:
+            parts.append(f"{op['task']} has no player {', '.join(map(repr, unknown))}")
+        if missing:
+            parts.append(f"nobody plays {', '.join(missing)}")
+        raise ExperimentError(
+            f"{where}.workers",
+            "; ".join(parts) + f" (its players: {', '.join(players)};"
+            " give one workers.<player> table per player)",
         )
     try:
         return OperatorConfig(
@@ -161,7 +297,7 @@ def _operator(raw: Any, index: int, default_max_steps: int | None) -> OperatorCo
             workers=workers,
             max_steps=op.get("max_steps", default_max_steps),
             execution_mode=mode,
-            env_settings=dict(_table(op.get("env_settings", {}), f"{where}.env_settings")),
+            env_settings=env_table,
             **{
                 k: op[k] for k in ("observation_mode", "coordination_level", "view_size") if k in op
             },
@@ -170,14 +306,62 @@ def _operator(raw: Any, index: int, default_max_steps: int | None) -> OperatorCo
         raise ExperimentError(where, str(exc)) from None
 
 
+def _players_of(
+    task: str,
+    mode: str,
+    settings: dict[str, Any],
+    view_size: Any,
+    observation_mode: Any,
+) -> list[str] | None:
+    """The task's player ids, read from the env itself; None when it cannot be built here
+    (the run then reports the env's own error when it starts)."""
+    try:
+        fam = check_task(task)
+        if fam.kind == "single":
+            return ["agent"]
+        built = env_settings(
+            task,
+            settings,
+            view_size=view_size if isinstance(view_size, int) else None,
+            observation_mode=observation_mode if isinstance(observation_mode, str) else None,
+        )
+        if not built or fam.name == "multigrid":  # MultiGrid's settings never change players
+            return list(_task_players(task))
+        from mosaic_tui.envs import make_env
+
+        env = make_env(task, render_mode=None, execution_mode=mode, **built)
+        try:
+            return [str(a) for a in env.possible_agents]
+        finally:
+            env.close()
+    except Exception:  # noqa: BLE001 - any env error is reported by the worker with its log
+        return None
+
+
+@functools.lru_cache(maxsize=32)
+def _task_players(task: str) -> tuple[str, ...]:
+    return tuple(agent_ids(task))
+
+
 def _player(raw: Any, where: str) -> WorkerAssignment:
     player = _table(raw, where)
     kind = player.get("type", player.get("worker_type"))
+    if kind in NOT_AVAILABLE_YET:
+        raise ExperimentError(f"{where}.type", NOT_AVAILABLE_YET[kind])
     if kind not in WORKER_TYPES:
-        raise ExperimentError(f"{where}.type", f"{kind!r} is not one of {', '.join(WORKER_TYPES)}")
+        offered = [t for t in WORKER_TYPES if t not in NOT_AVAILABLE_YET]
+        raise ExperimentError(f"{where}.type", f"{kind!r} is not one of {', '.join(offered)}")
     worker_id = player.get("worker", player.get("worker_id", DEFAULT_WORKER[kind]))
     settings = dict(_table(player.get("settings", {}), f"{where}.settings"))
     settings.update({k: v for k, v in player.items() if k not in _PLAYER_KEYS})
+    secret = _secret_setting(settings)
+    if secret is not None:
+        raise ExperimentError(
+            f"{where}.{secret}",
+            "API keys do not belong in experiment files (they end up in shells, logs and"
+            f" version control); remove it and set {KEY_VARIABLES[0]} (or {KEY_VARIABLES[1]})"
+            " in the environment instead",
+        )
     if kind != "human":
         try:
             definition = worker(worker_id)
@@ -199,9 +383,23 @@ def _table(value: Any, where: str) -> dict[str, Any]:
     return value
 
 
-def _int(value: Any, where: str, *, minimum: int) -> int:
+def _secret_setting(settings: dict[str, Any], prefix: str = "") -> str | None:
+    """The key path of the first credential-looking setting, at any depth."""
+    for key, value in settings.items():
+        if is_secret_key(key):
+            return f"{prefix}{key}"
+        if isinstance(value, dict):
+            found = _secret_setting(value, f"{prefix}{key}.")
+            if found is not None:
+                return found
+    return None
+
+
+def _int(value: Any, where: str, *, minimum: int, maximum: int | None = None) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ExperimentError(where, f"expected a whole number >= {minimum}, got {value!r}")
+        raise ExperimentError(where, f"expected a whole number >= {minimum}, got {value!r:.40}")
+    if maximum is not None and value > maximum:
+        raise ExperimentError(where, f"expected a whole number <= {maximum}, got {value!r:.40}")
     return value
 
 

@@ -67,7 +67,11 @@ class Step(Command):
 
 @dataclass(slots=True)
 class Run(Command):
-    """Stream whole episodes with the worker's own policy: no round trip per step."""
+    """Stream whole episodes with the worker's own policy: no round trip per step.
+
+    Seeds are a schedule: episode i uses `seed + i`, so ten million episodes cost two numbers
+    on the wire. `seeds` is an explicit (short) list that wins over `seed`; the app sends long
+    lists in chunks, and the older list-only form still decodes."""
 
     kind: ClassVar[str] = "run"
     episodes: int = 1

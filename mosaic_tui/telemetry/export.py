@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Literal, TextIO
 
 from mosaic_tui.telemetry.store import TelemetryError, TelemetryStore, format_ids
+from mosaic_tui.telemetry.text import redact_text
 
 Format = Literal["csv", "jsonl"]
 Table = Literal["steps", "episodes", "runs"]
@@ -117,7 +118,10 @@ def _records(store: TelemetryStore, table: str, run_ids: list[str]) -> Iterator[
         if table == "runs":
             run = store.run(rid)
             if run is not None:
-                yield asdict(run)
+                record = asdict(run)
+                if record["error"]:  # rows written before errors were scrubbed, too
+                    record["error"] = redact_text(record["error"])
+                yield record
         elif table == "episodes":
             yield from (asdict(e) for e in store.episodes(rid))
         else:

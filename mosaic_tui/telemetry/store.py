@@ -16,17 +16,20 @@ import sqlite3
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from mosaic_tui.core.secrets import redact_secrets
 from mosaic_tui.telemetry.rows import EpisodeRow, RunRow, SessionRow, StepRow
 from mosaic_tui.telemetry.schema import SCHEMA_VERSION, TelemetryError, format_ids, open_database
-from mosaic_tui.telemetry.summary import RunSummary, summarize
+from mosaic_tui.telemetry.summary import RunSummary, summarize_rows
+from mosaic_tui.telemetry.text import redact_text
 
 __all__ = [
     "SCHEMA_VERSION",
     "RunSummary",
+    "SessionOverview",
     "StepTuple",
     "TelemetryError",
     "TelemetryStore",
@@ -70,6 +73,32 @@ def _opt_bool(value: int | None) -> bool | None:
     return None if value is None else bool(value)
 
 
+@dataclass(frozen=True, slots=True)
+class SessionOverview:
+    """A session as `mosaic-tui sessions` lists it."""
+
+    session_id: str
+    started_at: float
+    source: str
+    meta: dict[str, Any]
+    operators: int
+    episodes: int
+    statuses: list[str]
+
+    @property
+    def status(self) -> str:
+        """One word when every run agrees (`finished`), else the counts (`1 error, 2 finished`)."""
+        counts: dict[str, int] = {}
+        for status in self.statuses:
+            if status:
+                counts[status] = counts.get(status, 0) + 1
+        if not counts:
+            return "-"
+        if len(counts) == 1:
+            return next(iter(counts))
+        return ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+
+
 class TelemetryStore:
     """Append-mostly store of sessions, runs, episodes and steps in one SQLite file."""
 
@@ -104,10 +133,23 @@ class TelemetryStore:
         conn.execute("BEGIN IMMEDIATE")
         try:
             yield conn
+            conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            if conn.in_transaction:  # a failed COMMIT (locked) must not leave it open
+                conn.execute("ROLLBACK")
             raise
-        conn.execute("COMMIT")
+
+    @contextmanager
+    def busy_timeout(self, seconds: float) -> Iterator[None]:
+        """How long SQLite itself waits for another writer's lock, for the calls inside."""
+        conn = self._connection()
+        before = conn.execute("PRAGMA busy_timeout").fetchone()[0]
+        conn.execute(f"PRAGMA busy_timeout = {int(seconds * 1000)}")
+        try:
+            yield
+        finally:
+            if self._conn is not None:
+                conn.execute(f"PRAGMA busy_timeout = {int(before)}")
 
     def _connection(self) -> sqlite3.Connection:
         if self._conn is None:
@@ -220,11 +262,13 @@ class TelemetryStore:
                 ) from exc
 
     def end_run(self, run_id: str, status: str, error: str | None = None) -> None:
-        """Mark a run finished (``ok``, ``error``, ``cancelled``, ...) now."""
+        """Mark a run ended now: ``finished`` (every episode played), ``interrupted`` (a
+        signal or Ctrl-C), ``error``, or ``stopped`` (the app). Secret values are masked in
+        the error text."""
         with self._transaction() as conn:
             cur = conn.execute(
                 "UPDATE runs SET ended_at = ?, status = ?, error = ? WHERE run_id = ?",
-                (time.time(), status, error, run_id),
+                (time.time(), status, None if error is None else redact_text(error), run_id),
             )
             if cur.rowcount == 0:
                 raise TelemetryError(f"cannot end unknown run {run_id!r}")
@@ -238,6 +282,36 @@ class TelemetryStore:
             "ORDER BY started_at DESC, rowid DESC"
         )
         return [SessionRow(sid, ts, src, _loads(meta)) for sid, ts, src, meta in rows]
+
+    def session_overview(self, limit: int | None = None) -> list[SessionOverview]:
+        """Sessions newest first, each with its runs' count, episodes and statuses."""
+        sql = (
+            "SELECT s.session_id, s.started_at, s.source, s.meta,"
+            " (SELECT COUNT(*) FROM runs r WHERE r.session_id = s.session_id),"
+            " (SELECT COUNT(*) FROM episodes e JOIN runs r ON e.run_id = r.run_id"
+            "  WHERE r.session_id = s.session_id),"
+            " (SELECT group_concat(status, ',') FROM runs r WHERE r.session_id = s.session_id)"
+            " FROM sessions s ORDER BY s.started_at DESC, s.rowid DESC"
+        )
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        return [
+            SessionOverview(sid, ts, src, _loads(meta) or {}, ops, eps, (st or "").split(","))
+            for sid, ts, src, meta, ops, eps, st in self._connection().execute(sql)
+        ]
+
+    def latest_finished_session_id(self) -> str | None:
+        """The newest session with at least one recorded episode."""
+        row = (
+            self._connection()
+            .execute(
+                "SELECT s.session_id FROM sessions s WHERE EXISTS (SELECT 1 FROM runs r"
+                " JOIN episodes e ON e.run_id = r.run_id WHERE r.session_id = s.session_id)"
+                " ORDER BY s.started_at DESC, s.rowid DESC LIMIT 1"
+            )
+            .fetchone()
+        )
+        return None if row is None else row[0]
 
     def latest_session_id(self) -> str | None:
         """The newest session's id, or None for an empty database."""
@@ -316,12 +390,17 @@ class TelemetryStore:
         return [(e, s, a, act, rew, bool(te), bool(tr)) for e, s, a, act, rew, te, tr in rows]
 
     def summary(self, run_id: str) -> RunSummary:
-        """Mean return with a 95% CI, success rate and lengths over a run's episodes."""
+        """Mean return with a 95% CI, success rate and lengths over a run's episodes
+        (read row by row: a run of millions of episodes is summarised in constant memory)."""
         if self.run(run_id) is None:
             raise TelemetryError(
                 f"unknown run {run_id!r}; known runs: {format_ids(self.recent_run_ids())}"
             )
-        return summarize(run_id, self.episodes(run_id))
+        rows = self._connection().execute(
+            "SELECT total_reward, length, success, rewards FROM episodes WHERE run_id = ?",
+            (run_id,),
+        )
+        return summarize_rows(run_id, ((r, n, s, _loads(p)) for r, n, s, p in rows))
 
     def recent_run_ids(self, limit: int | None = None) -> list[str]:
         """Run ids, newest first (for "did you mean" messages)."""

@@ -1,10 +1,13 @@
-"""Per-run statistics over recorded episodes: mean return with a 95% CI, success rate, lengths."""
+"""Per-run statistics over recorded episodes: mean return with a 95% CI, success rate, lengths.
+
+Accumulated one episode at a time (Welford's mean and variance), so summarising a run reads
+its rows from a cursor and never holds them all.
+"""
 
 from __future__ import annotations
 
 import math
-import statistics
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from mosaic_tui.telemetry.rows import EpisodeRow
@@ -24,23 +27,45 @@ class RunSummary:
     player_returns: dict[str, float] | None = None  # multi-agent: each player's mean return
 
 
+#: (total reward, length, success or None, per-player rewards or None) of one episode.
+EpisodeStats = tuple[float, int, "bool | int | None", "dict[str, float] | None"]
+
+
 def summarize(run_id: str, episodes: Sequence[EpisodeRow]) -> RunSummary:
     """Summarize ``episodes`` (a run's, in any order); an empty run gives zeros."""
-    n = len(episodes)
-    returns = [e.total_reward for e in episodes]
-    lengths = [e.length for e in episodes]
-    successes = [e.success for e in episodes if e.success is not None]
-    players: dict[str, list[float]] = {}
-    for e in episodes:
-        for agent, value in (e.rewards or {}).items():
-            players.setdefault(agent, []).append(value)
+    return summarize_rows(
+        run_id, ((e.total_reward, e.length, e.success, e.rewards) for e in episodes)
+    )
+
+
+def summarize_rows(run_id: str, rows: Iterable[EpisodeStats]) -> RunSummary:
+    """The same summary from a stream of episode stats, in constant memory."""
+    n = 0
+    mean = m2 = 0.0
+    steps = 0
+    successes = judged = 0
+    players: dict[str, list[float]] = {}  # agent -> [sum, count]
+    for total, length, success, rewards in rows:
+        n += 1
+        delta = total - mean
+        mean += delta / n
+        m2 += delta * (total - mean)
+        steps += length
+        if success is not None:
+            judged += 1
+            successes += bool(success)
+        for agent, value in (rewards or {}).items():
+            acc = players.setdefault(agent, [0.0, 0])
+            acc[0] += value
+            acc[1] += 1
+    stdev = math.sqrt(m2 / (n - 1)) if n >= 2 else 0.0
     return RunSummary(
         run_id=run_id,
         episodes=n,
-        mean_return=statistics.fmean(returns) if n else 0.0,
-        ci95=1.96 * statistics.stdev(returns) / math.sqrt(n) if n >= 2 else 0.0,
-        success_rate=statistics.fmean(successes) if successes else None,
-        mean_length=statistics.fmean(lengths) if n else 0.0,
-        total_steps=sum(lengths),
-        player_returns={a: statistics.fmean(v) for a, v in players.items()} or None,
+        mean_return=mean if n else 0.0,
+        ci95=1.96 * stdev / math.sqrt(n) if n >= 2 else 0.0,
+        success_rate=successes / judged if judged else None,
+        mean_length=steps / n if n else 0.0,
+        total_steps=steps,
+        player_returns={a: s / c for a, (s, c) in players.items()} or None,
     )

@@ -245,3 +245,22 @@ def test_repr_hides_secrets() -> None:
     text = repr(_full_config())
     assert "sk-1" not in text and "hf_x" not in text
     assert "Soccer-2v2" in text and "render_size" in text
+
+
+@pytest.mark.parametrize("bad", ["[/red]", "x\x1b]0;title\x07", "a/b", "..", " ", "x" * 65])
+def test_operator_ids_are_a_safe_character_set(bad: str) -> None:
+    """Ids reach Rich markup, file names and the terminal: the form and files get this check."""
+    with pytest.raises(ValueError) as info:
+        OperatorConfig.single_agent(bad, "Name", "baseline_worker", "baseline")
+    assert "letters, digits" in str(info.value) or "non-empty" in str(info.value)
+    assert "\x1b" not in str(info.value)
+
+
+def test_player_ids_and_names_are_checked_too() -> None:
+    with pytest.raises(ValueError, match="player id"):
+        OperatorConfig(
+            "ok", "Ok", workers={"[bold]": WorkerAssignment("baseline_worker", "baseline")}
+        )
+    with pytest.raises(ValueError, match="control characters"):
+        OperatorConfig.single_agent("ok", "bad\x1b[2J", "baseline_worker", "baseline")
+    assert OperatorConfig.single_agent("op_1.v2-x", "Any [text] é", "w", "baseline").operator_id

@@ -42,7 +42,7 @@ def test_episodes_and_steps_are_recorded(tmp_path: Path) -> None:
         assert not result.failed
         runs = {r.operator_id: r for r in store.runs(result.session_id)}
         assert set(runs) == {"a", "b"}
-        assert all(r.status == "stopped" for r in runs.values())
+        assert all(r.status == "finished" for r in runs.values())
         episodes = store.episodes(runs["a"].run_id)
         assert [e.seed for e in episodes] == [7, 8]
         steps = store.steps(runs["a"].run_id)
@@ -71,5 +71,5 @@ def test_a_failing_operator_does_not_stop_the_others(tmp_path: Path) -> None:
         assert runs["broken"].status == "error" and "no_such_setting" in (
             runs["broken"].error or ""
         )
-        assert runs["good"].status == "stopped"
+        assert runs["good"].status == "finished"
         assert len(store.episodes(runs["good"].run_id)) == 2

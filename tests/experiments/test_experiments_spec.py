@@ -91,7 +91,7 @@ def test_seed_gives_consecutive_seeds_and_default_starts_at_zero() -> None:
         (
             lambda d: d["operators"][0]["workers"]["agent"].update(type="robot"),
             "operators[0].workers.agent.type",
-            "not one of llm, vlm, rl, human, baseline",
+            "not one of llm, human, baseline",
         ),
         (
             lambda d: d["operators"][0]["workers"]["agent"].update(behaviour="noop"),
@@ -100,8 +100,13 @@ def test_seed_gives_consecutive_seeds_and_default_starts_at_zero() -> None:
         ),
         (
             lambda d: d["operators"][0]["workers"]["agent"].update(type="rl"),
-            "operators[0].workers.agent",
-            "no rl worker is available",
+            "operators[0].workers.agent.type",
+            "not available yet",
+        ),
+        (  # a VLM player used to run the LLM worker without a word
+            lambda d: d["operators"][0]["workers"]["agent"].update(type="vlm"),
+            "operators[0].workers.agent.type",
+            "not available yet",
         ),
         (lambda d: d["operators"][0].update(colour="red"), "operators[0].colour", "unknown key"),
         (lambda d: d["operators"][0].pop("task"), "operators[0].task", "required"),
@@ -155,3 +160,104 @@ workers.paddle_1 = { type = "baseline" }
         load(tmp_path / "x.toml")
     (tmp_path / "x.toml").write_text(text.replace('execution_mode = "aec"\n', ""))
     assert load(tmp_path / "x.toml").operators[0].execution_mode == "parallel"
+
+
+def test_a_huge_episode_count_is_a_schedule_not_a_list() -> None:
+    """Ten million seeds used to be a ten-million-item tuple built before anything ran."""
+    spec = parse(minimal(episodes=10_000_000, seed=5))
+    assert len(spec.seeds) == 10_000_000
+    assert spec.seeds[0] == 5 and spec.seeds[-1] == 5 + 9_999_999
+    assert spec.seeds.listed is None  # two numbers, however many episodes
+    assert list(spec.seeds[2:4]) == [7, 8]
+    with pytest.raises(IndexError):
+        spec.seeds[10_000_000]
+
+
+def test_an_absurd_episode_count_is_refused_before_anything_starts() -> None:
+    with pytest.raises(ExperimentError) as info:
+        parse(minimal(episodes=1_000_000_000))
+    assert info.value.where == "execution.episodes" and "split" in str(info.value)
+    with pytest.raises(ExperimentError, match="2\\*\\*63"):
+        parse(minimal(seed=2**63 - 1))
+
+
+def test_listed_seeds_are_kept_as_listed() -> None:
+    spec = parse(minimal(seeds=[9, 4, 7]))
+    assert spec.seeds == (9, 4)  # one per episode; the extra one is not used
+    assert spec.seeds.listed == (9, 4)
+
+
+def test_a_player_the_env_does_not_have_is_refused_at_validation() -> None:
+    data = minimal()
+    data["operators"][0]["workers"] = {"player_9": {"type": "baseline"}}
+    with pytest.raises(ExperimentError) as info:
+        parse(data)
+    assert info.value.where == "operators[0].workers"
+    assert "no player 'player_9'" in str(info.value) and "its players: agent" in str(info.value)
+
+
+def test_a_multiplayer_seat_list_is_checked_against_the_env() -> None:
+    data = minimal()
+    data["operators"][0].update(env_name="pettingzoo_classic", task="tictactoe_v3")
+    data["operators"][0]["workers"] = {
+        "player_1": {"type": "baseline"},
+        "player_3": {"type": "baseline"},
+    }
+    with pytest.raises(ExperimentError) as info:
+        parse(data)
+    assert "no player 'player_3'" in str(info.value) and "nobody plays player_2" in str(info.value)
+
+
+def test_an_operator_without_workers_is_refused_not_run_as_a_baseline() -> None:
+    data = minimal()
+    del data["operators"][0]["workers"]
+    with pytest.raises(ExperimentError) as info:
+        parse(data)
+    assert info.value.where == "operators[0].workers" and "required" in str(info.value)
+
+
+@pytest.mark.parametrize("key", ["api_key", "OPENAI_API_KEY", "token"])
+def test_an_api_key_in_a_file_is_refused_with_the_variable_to_use(key: str) -> None:
+    data = minimal()
+    data["operators"][0]["workers"]["agent"] = {"type": "llm", "model": "m", key: "sk-x"}
+    with pytest.raises(ExperimentError) as info:
+        parse(data)
+    assert info.value.where == f"operators[0].workers.agent.{key}"
+    assert "MOSAIC_TUI_LLM_API_KEY" in str(info.value) and "OPENAI_API_KEY" in str(info.value)
+    assert "sk-x" not in str(info.value)
+
+
+def test_a_file_nested_a_thousand_deep_gets_a_message(tmp_path: Path) -> None:
+    deep = tmp_path / "deep.toml"
+    deep.write_text("x = " + "[" * 1000 + "]" * 1000 + "\n")
+    with pytest.raises(ExperimentError, match="nested too deeply"):
+        load(deep)
+    nested: dict = {}
+    inner = nested
+    for _ in range(1000):
+        inner["a"] = {}
+        inner = inner["a"]
+    data = minimal()
+    data["operators"][0]["workers"]["agent"]["settings"] = nested
+    with pytest.raises(ExperimentError, match="nested too deeply"):
+        parse(data)
+
+
+@pytest.mark.parametrize(
+    "bad_id", ["[/red]", "a b", "op\x1b]0;pwned\x07", "../x", "", "-lead", "é"]
+)
+def test_operator_ids_outside_the_safe_set_are_refused(bad_id: str) -> None:
+    data = minimal()
+    data["operators"][0]["id"] = bad_id
+    with pytest.raises(ExperimentError) as info:
+        parse(data)
+    assert "letters, digits" in str(info.value) or "required" in str(info.value)
+    assert "\x1b" not in str(info.value)
+
+
+def test_control_characters_in_a_key_are_shown_not_sent() -> None:
+    data = minimal()
+    data["operators"][0]["bad\x1b]0;t\x07key"] = 1
+    with pytest.raises(ExperimentError) as info:
+        parse(data)
+    assert "\x1b" not in str(info.value) and "\\x1b]0;t\\x07key" in str(info.value)

@@ -69,3 +69,42 @@ def test_begin_run_persists_redacted_config(tmp_path: Path) -> None:
     assert len(stored) == 2
     assert not any("leak" in text for text in stored)
     assert b"leak" not in db.read_bytes()  # not in any page of the file either
+
+
+def test_a_key_quoted_in_an_error_is_masked_in_the_store_and_the_export(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """An endpoint that echoes the key in its error used to put it in runs.error verbatim."""
+    import io
+
+    from mosaic_tui.telemetry import export
+
+    key = "sk-live-0123456789abcdef"
+    monkeypatch.setenv("OPENAI_API_KEY", key)
+    monkeypatch.setenv("MOSAIC_TUI_LLM_API_KEY", "mt-other-secret-99")
+    db = tmp_path / "runs.sqlite"
+    with TelemetryStore.open(db) as store:
+        store.begin_session(SessionRow("s", 1.0, "run", {}))
+        for run_id in ("r", "old"):
+            store.begin_run(RunRow(run_id, "s", "op", "Op", "toytext", "Taxi-v3", {}, 2.0))
+        store.end_run("r", "error", f"401: Incorrect API key provided: {key} (mt-other-secret-99)")
+        stored = store.run("r")
+        assert stored is not None and stored.error is not None
+        assert key not in stored.error and "mt-other-secret-99" not in stored.error
+        assert "Incorrect API key provided: *** (***)" in stored.error
+        # a row written before errors were scrubbed is masked on its way out
+        raw = sqlite3.connect(db)
+        raw.execute("UPDATE runs SET error = ? WHERE run_id = 'old'", (f"echo {key}",))
+        raw.commit()
+        raw.close()
+        out = io.StringIO()
+        export(store, out, fmt="jsonl", table="runs", session_id="s")
+    assert key not in out.getvalue() and "echo ***" in out.getvalue()
+
+
+def test_short_or_ordinary_values_are_not_masked() -> None:
+    from mosaic_tui.telemetry.text import redact_text
+
+    env = {"HF_TOKEN": "abc", "API_KEY": "secret-value-1", "HOME": "/home/somebody"}
+    text = "abc at /home/somebody failed with secret-value-1"
+    assert redact_text(text, env) == "abc at /home/somebody failed with ***"
