@@ -107,7 +107,7 @@ class MosaicApp(OperatorActions, App[None]):
         Binding("escape", "focus_list", "Operators", show=False),
         Binding("q", "quit", "Quit", tooltip="Stop every worker and quit"),
         # q is a letter in a human's pane: ctrl+q quits from anywhere, shown where q is not.
-        Binding("ctrl+q", "quit", "Quit", key_display="^q", priority=True),
+        Binding("ctrl+q", "quit_anywhere", "Quit", key_display="^q", priority=True),
     ]
 
     def __init__(
@@ -464,6 +464,9 @@ class MosaicApp(OperatorActions, App[None]):
         if isinstance(focused, FramePane):
             return focused.operator_id
         return self.query_one(OperatorList).selected
+
+    async def action_quit_anywhere(self) -> None:
+        await self.action_quit()
 
     async def action_quit(self) -> None:
         self.workers.cancel_all()  # pending adds, removes, keys: nothing touches the UI after

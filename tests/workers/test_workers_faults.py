@@ -101,7 +101,7 @@ def test_faulty_workers_are_named_and_the_others_finish(tmp_path: Path, monkeypa
         assert "broke the protocol" in failed["bad_garbage"]
         assert "over 33554432 bytes" in failed["bad_overlong"]
         runs = {r.operator_id: r for r in store.runs(result.session_id)}
-        assert runs["good"].status == "stopped"
+        assert runs["good"].status == "finished"
         assert len(store.episodes(runs["good"].run_id)) == 3
         assert all(runs[f"bad_{m}"].status == "error" for m in MODES)
 

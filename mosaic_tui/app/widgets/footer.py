@@ -37,8 +37,8 @@ class KeyFooter(Footer):
     def fit(self) -> None:
         """Show the keys that fit in the width, in PRIORITY order; hide the rest."""
         keys = [k for k in self.query(FooterKey) if not k.has_class("-command-palette")]
-        if any(k.action == "quit" and k.key == "q" for k in keys):  # ^q only where q is a move
-            keys = [k for k in keys if not (k.action == "quit" and k.key != "q")]
+        if any(k.action == "quit" for k in keys):  # ^q only where q is a move
+            keys = [k for k in keys if k.action != "quit_anywhere"]
         palette = [k for k in self.query(FooterKey) if k.has_class("-command-palette")]
         room = self.size.width - sum(_width(k, self.compact) for k in palette)
         rank = {action: i for i, action in enumerate(PRIORITY)}
