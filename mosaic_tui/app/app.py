@@ -19,6 +19,7 @@ from rich.markup import escape
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.driver import Driver
+from textual.notifications import SeverityLevel
 from textual.binding import Binding
 from textual.containers import Container, Horizontal, Vertical
 from textual.css.query import NoMatches
@@ -63,6 +64,7 @@ from mosaic_tui.telemetry import Recorder
 
 
 QUIT_DEADLINE = 1.5  # seconds a lost terminal leaves for a graceful stop
+DRAIN_WAIT = 10.0  # seconds quitting waits for a busy results database
 
 
 def _kill_now(sig: int) -> None:
@@ -125,8 +127,10 @@ class MosaicApp(OperatorActions, App[None]):
         self.initial = list(configs)
         self.session = Session(log_dir=log_dir, seed=seed, pace=pace)
         self.session.listeners.append(self._on_runner_event)
+        self.recorder = recorder
         if recorder is not None:
             self.session.on_new_run = _recording(recorder)
+            recorder.on_failure = self._not_recorded
         self.autorun = autorun
         self.frame_colors = colors
         self.configs: dict[str, OperatorConfig] = {}
@@ -471,7 +475,38 @@ class MosaicApp(OperatorActions, App[None]):
     async def action_quit(self) -> None:
         self.workers.cancel_all()  # pending adds, removes, keys: nothing touches the UI after
         await self.session.stop_all()
+        if self.recorder is not None and self.recorder.pending:
+            # A busy database: what finished is still queued. Wait a little (less when the
+            # terminal is gone); whatever is left is reported by `mosaic-tui` on exit.
+            self.notify("waiting for the results database to take the last episodes")
+            await self.recorder.drain(timeout=1.0 if self.ended_by is not None else DRAIN_WAIT)
         self.exit()
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """Notices carry text from workers, files and the user: plain text unless asked."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+
+    def _not_recorded(self, run_id: str, message: str) -> None:
+        """Recording an operator's run failed for good: stop it, with the cause on its pane,
+        rather than let it run on unrecorded."""
+        for op, runner in self.session.runners.items():
+            if runner.run_id == run_id and op not in self.errors:
+                self.errors[op] = message
+                pane = self.pane(op)
+                if pane is not None:
+                    pane.show_error(self.error_text(op, message))
+                    pane.show_status("error")
+                self.run_worker(runner.stop(), group="controls", exit_on_error=False)
+                self.notify(message, title=op, severity="error", timeout=15)
+        self.refresh_status()
 
     # ------------------------------------------------------------------ the terminal
 
@@ -530,12 +565,11 @@ class MosaicApp(OperatorActions, App[None]):
             path = Path(self.save_screenshot(path=str(directory)))
         except OSError as exc:
             self.notify(
-                f"could not save a screenshot in {escape(str(directory))}: "
-                f"{escape(exc.strerror or str(exc))}",
+                f"could not save a screenshot in {directory}: {exc.strerror or exc}",
                 title="Screenshot",
                 severity="error",
                 timeout=8,
             )
             return None
-        self.notify(f"saved {escape(str(path))}", title="Screenshot", timeout=5)
+        self.notify(f"saved {path}", title="Screenshot", timeout=5)
         return path

@@ -86,8 +86,12 @@ def app_command(args: argparse.Namespace) -> int:
     try:
         app.run()
     finally:
+        lost = _unrecorded(recorder)
         if store is not None:
             store.close()
+    if lost:
+        with contextlib.suppress(OSError, ValueError):  # stderr may be the dead terminal
+            print(lost, file=sys.stderr)
     if app.ended_by is not None:
         # The terminal hung up (or SIGTERM): everything is stopped and recorded; skip the
         # interpreter's slow teardown (half a second on a loaded machine) and go now.
@@ -97,4 +101,15 @@ def app_command(args: argparse.Namespace) -> int:
         with contextlib.suppress(OSError, ValueError):  # stdout may be the dead terminal
             sys.stdout.flush()
         os._exit(128 + app.ended_by)
-    return 0
+    return 1 if lost else 0
+
+
+def _unrecorded(recorder: Recorder | None) -> str | None:
+    """What the app could not record, said out loud: nothing recorded is dropped quietly."""
+    if recorder is None:
+        return None
+    if recorder.pending:  # a busy database at quit: one last short wait, then give up loudly
+        recorder.lock_limit = min(recorder.lock_limit, 2.0)
+        recorder.flush()
+    lines = [f"error: {message}" for message in recorder.failures.values()]
+    return "\n".join(lines) or None
