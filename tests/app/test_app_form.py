@@ -58,3 +58,17 @@ async def test_focus_shows_which_button_enter_presses(tmp_path: Path, wait_until
         await pilot.pause()
         assert save.styles.background not in unfocused
         assert cancel.styles.background == unfocused[0]
+
+
+async def test_a_name_the_config_refuses_is_shown_as_text_not_markup(
+    tmp_path: Path, wait_until
+) -> None:
+    app = MosaicApp([], log_dir=tmp_path, autorun=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_form(pilot, wait_until)
+        screen.query_one("#name", Input).value = "[b]me[/b] \x07bell"
+        await pilot.press("ctrl+s")
+        await pilot.pause(0.2)
+        assert isinstance(app.screen, ConfigureScreen)  # not saved
+        text = str(screen.query_one("#problems", Static).render())
+        assert "control characters" in text and "[b]me[/b]" in text

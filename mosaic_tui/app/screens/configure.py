@@ -286,7 +286,7 @@ class ConfigureScreen(ModalScreen[OperatorConfig | None]):
         try:
             config = self.build()
         except (ValueError, TypeError) as exc:
-            problems.update(f"[red]{exc}[/]")
+            problems.update(f"[red]{escape(str(exc))}[/]")
             return
         problems.update("checking the environment…")
         try:  # build the env once, off the event loop, so bad settings are caught here
