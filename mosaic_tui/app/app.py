@@ -7,6 +7,7 @@ same loop, and every control is an action: a key in the footer and a command in 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
 import os
 import signal
@@ -135,6 +136,7 @@ class MosaicApp(OperatorActions, App[None]):
         self.frame_colors = colors
         self.configs: dict[str, OperatorConfig] = {}
         self.errors: dict[str, str] = {}
+        self._starting: set[str] = set()  # operators whose workers are starting now
         self.sidebar_choice: bool | None = None  # `b` decides; until then, the width does
         self._shown_text: dict[str, str] = {}  # what each status widget shows now
         self.ended_by: int | None = None  # the signal (SIGHUP: terminal lost) that ends it
@@ -213,6 +215,7 @@ class MosaicApp(OperatorActions, App[None]):
         if pane is not None:
             pane.show_status("starting workers…")
         self.call_after_refresh(self._request_frame_sizes)
+        self._starting.add(config.operator_id)
         try:
             await self.session.add(config, self.frame_request(config.operator_id))
         except Exception as exc:  # shown on its pane; the app and the others go on
@@ -224,8 +227,14 @@ class MosaicApp(OperatorActions, App[None]):
                 pane.show_status("error")
             self.refresh_status()
             return
+        finally:
+            self._starting.discard(config.operator_id)
         self.errors.pop(config.operator_id, None)
         runner = self.session.runners[config.operator_id]
+        failed = self.recorder.failures.get(runner.run_id) if self.recorder else None
+        if failed is not None:  # its recording failed while it was starting
+            self._not_recorded(runner.run_id, failed)
+            return
         if pane is not None and any(a.is_human for a in config.workers.values()):
             pane.keys = keymaps.keymap(config.task, runner.labels)
             pane.show_legend(keymaps.legend(config.task, runner.labels))
@@ -469,6 +478,12 @@ class MosaicApp(OperatorActions, App[None]):
             return focused.operator_id
         return self.query_one(OperatorList).selected
 
+    async def on_unmount(self) -> None:
+        """However the app ends (q, the palette, an error, a test leaving `run_test`), its
+        workers are stopped politely; quitting has usually done it already."""
+        with contextlib.suppress(Exception):
+            await self.session.stop_all()
+
     async def action_quit_anywhere(self) -> None:
         await self.action_quit()
 
@@ -498,6 +513,8 @@ class MosaicApp(OperatorActions, App[None]):
         """Recording an operator's run failed for good: stop it, with the cause on its pane,
         rather than let it run on unrecorded."""
         for op, runner in self.session.runners.items():
+            if op in self._starting:  # `start_operator` stops it once it has started
+                continue
             if runner.run_id == run_id and op not in self.errors:
                 self.errors[op] = message
                 pane = self.pane(op)

@@ -10,6 +10,16 @@ import pytest
 
 
 @pytest.fixture(autouse=True)
+def no_worker_left():
+    """However a test ends its app (q, app.exit(), leaving `run_test`), no worker outlives it."""
+    from mosaic_tui.runtime.process import _LIVE
+
+    before = set(_LIVE)
+    yield
+    assert not (_LIVE - before), "the app left workers running"
+
+
+@pytest.fixture(autouse=True)
 def private_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MOSAIC_TUI_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("MOSAIC_TUI_STATE_DIR", str(tmp_path / "state"))

@@ -61,7 +61,7 @@ async def test_quitting_waits_for_a_briefly_locked_database(tmp_path: Path, wait
         other.execute("BEGIN IMMEDIATE")
         await wait_until(pilot, lambda: recorder.pending > 0)
         pilot.app.set_timer(0.5, lambda: other.execute("COMMIT"))  # the other program finishes
-        await pilot.press("q")
+        await app.action_quit()  # what q does, awaited to its end
     assert recorder.pending == 0 and not recorder.failures
     run_id = store.runs()[0].run_id
     assert len(store.episodes(run_id)) >= 2
