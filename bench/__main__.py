@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from bench import app, headless, render, simultaneous, turns, wire
+from bench import app, headless, memory, render, simultaneous, turns, wire
 
 BENCHES = {
     "headless": headless,
@@ -13,6 +13,7 @@ BENCHES = {
     "turns": turns,
     "simultaneous": simultaneous,
     "app": app,
+    "memory": memory,
 }
 
 
