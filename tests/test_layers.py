@@ -141,8 +141,11 @@ def check_tree(root: Path) -> tuple[list[Violation], set[str], set[str]]:
                     )
 
     for worker in sorted(workers):
+        # worker_common serves every worker, so it gets no allowance beyond the default
         allowed = (
-            WORKER_LAYERS.get(worker, DEFAULT_WORKER_LAYERS) if worker != COMMON else ("protocol",)
+            DEFAULT_WORKER_LAYERS
+            if worker == COMMON
+            else WORKER_LAYERS.get(worker, DEFAULT_WORKER_LAYERS)
         )
         for path in sorted((workers_dir / worker).rglob("*.py")):
             name, is_package = module_name(root, path)
@@ -331,6 +334,15 @@ def test_a_clean_tree_has_no_violations(tmp_path: Path) -> None:
             "a_worker.cli",
             "workers do not import each other (worker_common imports a_worker)",
             id="common-imports-a-worker",
+        ),
+        pytest.param(
+            "workers/worker_common/bad.py",
+            "from mosaic_tui.envs import make_env\n",
+            1,
+            "mosaic_tui.envs.make_env",
+            "worker_common may import only mosaic_tui.protocol from mosaic_tui,"
+            " not mosaic_tui.envs",
+            id="common-imports-envs",
         ),
         pytest.param(
             "workers/a_worker/bad.py",
