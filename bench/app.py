@@ -2,8 +2,9 @@
 
 Measured: CPU of the app and all its workers (cores), bytes the app writes to the terminal
 per second, and the steps per second it actually achieved. Baseline (same run): the same app
-repainting whole panes on every frame (MOSAIC_TUI_REPAINT=all), i.e. without refreshing only
-the rows that changed. Targets (issue 3): <= 1 core in total and <= 300 KB/s.
+repainting whole panes on every frame (`FrameView.repaint_all`, set by this benchmark in the
+app's process), i.e. without refreshing only the rows that changed. Targets (issue 3): <= 1 core
+in total and <= 300 KB/s.
 
 Also: key press -> the human's pane repainted with the new frame, with 4 operators running at
 30 steps/s (headless Textual, Pilot), against the same with the human alone: from the moment the
@@ -46,6 +47,16 @@ workers.agent = {{ type = "baseline", behavior = "random" }}
 )
 
 
+# `mosaic-tui ARGS...` with the pane switch set first: argv[1] is "True" for full repaints.
+APP_MAIN = """
+import sys
+from mosaic_tui.app.widgets.frame_view import FrameView
+FrameView.repaint_all = sys.argv[1] == "True"
+from mosaic_tui.cli import main
+sys.exit(main(sys.argv[2:]))
+"""
+
+
 def _cpu_seconds(root: int) -> float:
     """utime + stime of a process and every live descendant."""
     ticks = os.sysconf("SC_CLK_TCK")
@@ -81,21 +92,23 @@ def on_screen(
             "COLORTERM": "truecolor",
             "TERM": "xterm-256color",
             "MOSAIC_TUI_STATE_DIR": tmp,
-            "MOSAIC_TUI_REPAINT": "all" if repaint_all else "",
         }
         master, slave = pty.openpty()
         ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", SIZE[1], SIZE[0], 0, 0))
         proc = subprocess.Popen(
             [
                 sys.executable,
-                "-m",
-                "mosaic_tui.cli",
+                "-c",
+                APP_MAIN,
+                str(repaint_all),
                 "app",
                 str(exp),
                 "--pace",
                 str(PACE),
                 "--db",
                 str(db),
+                "--colors",
+                colors,
             ],
             stdin=slave,
             stdout=slave,

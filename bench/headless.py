@@ -20,7 +20,7 @@ MAX_STEPS = 100
 def in_process(seeds: list[int]) -> tuple[int, float]:
     import gymnasium
     import minigrid  # noqa: F401  (registers the env ids)
-    from baseline_worker.policies import BaselinePolicy
+    from worker_common.policies import BaselinePolicy
 
     env = gymnasium.make(TASK)
     policy = BaselinePolicy("random", int(env.action_space.n))

@@ -27,7 +27,7 @@ MAX_STEPS = 256
 
 
 def in_process(task: str, seeds: list[int]) -> tuple[int, float]:
-    from baseline_worker.policies import BaselinePolicy
+    from worker_common.policies import BaselinePolicy
 
     from mosaic_tui.envs import make_env
 

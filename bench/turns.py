@@ -21,7 +21,7 @@ MAX_STEPS = 200
 
 
 def in_process(task: str, seeds: list[int]) -> tuple[int, float]:
-    from baseline_worker.policies import BaselinePolicy
+    from worker_common.policies import BaselinePolicy
 
     env = importlib.import_module(f"pettingzoo.classic.{task}").env()
     policy = BaselinePolicy("random", int(env.action_space(env.possible_agents[0]).n))

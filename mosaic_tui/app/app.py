@@ -243,9 +243,10 @@ class MosaicApp(OperatorActions, App[None]):
         self.refresh_status()
 
     def pane(self, operator_id: str) -> FramePane | None:
+        """The operator's pane, or None once it is gone (removed, or the app is closing)."""
         try:
             return self.query_one(f"#pane-{operator_id}", FramePane)
-        except Exception:
+        except NoMatches:  # anything else is a bug, not a missing pane: let it show
             return None
 
     def frame_request(self, operator_id: str) -> FrameRequest | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from baseline_worker.policies import BEHAVIORS, BaselinePolicy, NoLegalAction
+from worker_common.policies import BEHAVIORS, BaselinePolicy, NoLegalAction
 
 MINIGRID = "MiniGrid-Empty-8x8-v0"
 INIT = {

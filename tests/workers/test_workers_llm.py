@@ -164,3 +164,59 @@ def test_the_decision_budget_covers_every_try_and_retries_are_not_negative() -> 
     assert player.timeout == 20 * 4 + 5
     with pytest.raises(LaunchError, match="retries"):
         worker("llm_worker").command("r", {"model": "m", "retries": -1}, player_id="p")
+
+
+# --------------------------------------------------------------------------- errors and stop
+
+
+def test_commands_before_init_agent_are_not_ready(spawn, endpoint) -> None:
+    client = spawn("llm_worker", "--model", "mock", "--base-url", endpoint("first")[0])
+    assert client.read_type("init")["role"] == "decision"
+    for message in (
+        {"cmd": "select_action", "action_mask": [1] * 9, "req": 1},
+        {"cmd": "reset", "seed": 3, "req": 2},
+    ):
+        error = client.request(message, "error")
+        assert (error["code"], error["cmd"], error["req"]) == (
+            "not_ready",
+            message["cmd"],
+            message["req"],
+        )
+        assert "init_agent" in error["message"] and error["fatal"] is False
+    assert client.request({"cmd": "ping", "req": 3}) == {"type": "pong", "req": 3}
+    client.request({**TICTACTOE, "req": 4}, "agent_ready")
+    event = client.request({"cmd": "select_action", "action_mask": [1] * 9, "req": 5})
+    assert event["type"] == "action_selected" and event["req"] == 5
+
+
+def test_unknown_and_malformed_commands_get_errors_and_the_worker_keeps_serving(llm) -> None:
+    client = llm("first")
+    error = client.request({"cmd": "step", "req": 3}, "error")  # an env-worker command
+    assert (error["code"], error["cmd"], error["req"]) == ("bad_command", "step", 3)
+    assert "decision worker" in error["message"] and error["fatal"] is False
+    for line in (
+        b'{"cmd":"dance"}\n',
+        b"{{{\n",
+        b'{"cmd":"select_action","action_mask":"x"}\n',
+        b'{"cmd":"init_agent","action_space":{"n":"six"}}\n',
+        b'{"cmd":"init_agent","action_space":null}\n',
+    ):
+        client.send(line)
+        error = client.read_type("error")
+        assert error["code"] == "bad_command" and error["fatal"] is False, (line, error)
+    assert client.request({"cmd": "ping", "req": 4}) == {"type": "pong", "req": 4}
+    event = client.request({"cmd": "select_action", "action_mask": [0, 0, 1] + [0] * 6, "req": 5})
+    assert (event["type"], event["action"]) == ("action_selected", 2)  # the first init holds
+
+
+def test_stop_answers_stopped_and_exits_zero(llm) -> None:
+    client = llm("first")
+    assert client.request({"cmd": "stop", "req": 5}) == {"type": "stopped", "req": 5}
+    assert client.wait(10) == 0
+    assert client.read_all() == []
+
+
+def test_closing_stdin_exits_zero(llm) -> None:
+    client = llm("first")
+    client.close_stdin()
+    assert client.wait(5) == 0

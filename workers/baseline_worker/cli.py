@@ -9,7 +9,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from baseline_worker.policies import BEHAVIORS, BaselinePolicy, NoLegalAction
+from worker_common.policies import BEHAVIORS, BaselinePolicy, NoLegalAction
+
 from mosaic_tui.protocol import (
     ActionSelected,
     AgentReady,

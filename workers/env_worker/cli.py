@@ -7,7 +7,7 @@ import json
 import os
 import sys
 
-from baseline_worker.policies import BEHAVIORS
+from worker_common.policies import BEHAVIORS
 
 from env_worker.runtime import WORKER_NAME, WorkerOptions
 from mosaic_tui.protocol import Error, FrameRequest

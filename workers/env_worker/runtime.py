@@ -11,7 +11,7 @@ import traceback
 from typing import Any
 
 import numpy as np
-from baseline_worker.policies import BaselinePolicy, NoLegalAction
+from worker_common.policies import BaselinePolicy, NoLegalAction
 
 from env_worker.adapters import AecAdapter, GymAdapter, ParallelAdapter, lift_step_limits
 from env_worker.boards import named_moves, text_board

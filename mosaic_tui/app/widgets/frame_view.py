@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import os
+from typing import ClassVar
 
 import numpy as np
 from textual.geometry import Region
@@ -11,13 +11,12 @@ from textual.widget import Widget
 
 from mosaic_tui.render import HalfBlockRenderer
 
-# Diagnostic: repaint whole panes on every frame (what a widget without row diffing does).
-# The app benchmark sets it to measure what refreshing only the changed rows saves.
-REPAINT_ALL = os.environ.get("MOSAIC_TUI_REPAINT") == "all"
-
 
 class FrameView(Widget):
     DEFAULT_CSS = "FrameView { height: 1fr; width: 1fr; }"
+    # Repaint the whole view on every frame (what a widget without row diffing does). Only the
+    # app benchmark (bench/app.py) sets it, to measure what refreshing the changed rows saves.
+    repaint_all: ClassVar[bool] = False
 
     def __init__(self, renderer: HalfBlockRenderer | None = None, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
@@ -39,7 +38,7 @@ class FrameView(Widget):
         if self._rgb is None or width < 1 or height < 1:
             return
         changed = self.renderer.update(self._rgb, width, height)
-        if REPAINT_ALL and changed:
+        if self.repaint_all and changed:
             self.refresh()
             return
         spans = self.renderer.spans
