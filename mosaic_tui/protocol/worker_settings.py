@@ -28,6 +28,8 @@ BEHAVIORS = ("random", "noop", "cycling")
 FRAME_ENCODINGS = ENCODINGS  # how frames may travel (protocol.frames)
 EXECUTION_MODES: tuple[str, ...] = ("aec", "parallel")  # turn-based or simultaneous
 LLM_API_KEY_VARIABLE = "MOSAIC_TUI_LLM_API_KEY"
+# Where the LLM worker looks for its key, in order (the second is the openai package's own).
+LLM_KEY_VARIABLES = (LLM_API_KEY_VARIABLE, "OPENAI_API_KEY")
 
 
 def seed(value: Any) -> int:
@@ -159,6 +161,7 @@ __all__ = [
     "EXECUTION_MODES",
     "FRAME_ENCODINGS",
     "LLM_API_KEY_VARIABLE",
+    "LLM_KEY_VARIABLES",
     "LLM_WORKER",
     "WORKER_SETTINGS",
     "default",

@@ -197,3 +197,37 @@ def test_a_secret_setting_must_travel_in_the_environment() -> None:
 def test_check_names_the_setting_and_the_cause(setting: Setting, value: Any, message: str) -> None:
     with pytest.raises(SettingError, match=message.replace("(", r"\(").replace(")", r"\)")):
         setting.check(value)
+
+
+def test_llm_defaults_are_read_from_the_declaration(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The decision budget (app) and the endpoint (worker) use the declared defaults, so a
+    changed default cannot leave one side behind."""
+    import dataclasses
+
+    from llm_worker.client import Endpoint
+
+    from mosaic_tui.core import WorkerAssignment
+    from mosaic_tui.protocol.worker_settings import LLM_WORKER, default
+    from mosaic_tui.runtime import players
+
+    args = worker_parser("llm_worker").parse_args(["--run-id", "r", "--model", "m"])
+    endpoint = Endpoint(args.base_url, args.model)
+    assert (endpoint.timeout, endpoint.max_tokens, endpoint.temperature) == (
+        args.timeout,
+        args.max_tokens,
+        args.temperature,
+    )
+    assert (args.timeout, args.retries) == (default(LLM_WORKER, "timeout"), 2)
+
+    changed = tuple(
+        dataclasses.replace(s, default={"timeout": 7.0, "retries": 1}[s.name])
+        if s.name in ("timeout", "retries")
+        else s
+        for s in LLM_WORKER
+    )
+    monkeypatch.setattr(players, "LLM_WORKER", changed)
+    seat = WorkerAssignment("llm_worker", "llm", {"model": "m"})
+    player = players.make_player(
+        "p", seat, "r", self_drive=False, human_input=None, log_path=None, timeout=1.0
+    )
+    assert player.timeout == 7.0 * 2 + 5  # two tries of the declared 7 s, plus slack

@@ -10,9 +10,9 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-from mosaic_tui.protocol.worker_settings import LLM_API_KEY_VARIABLE, LLM_WORKER, default
+from mosaic_tui.protocol.worker_settings import LLM_KEY_VARIABLES, LLM_WORKER, default
 
-KEY_VARIABLES = (LLM_API_KEY_VARIABLE, "OPENAI_API_KEY")
+KEY_VARIABLES = LLM_KEY_VARIABLES
 NO_KEY = "not-needed"
 
 
