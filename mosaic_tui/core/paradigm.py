@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from enum import Enum
 
-__all__ = ["EXECUTION_MODES", "SteppingParadigm"]
+# Execution modes an operator config may declare ("aec" = turn-based, "parallel" =
+# simultaneous): the env worker's --execution-mode choices, declared once with its settings.
+from mosaic_tui.protocol.worker_settings import EXECUTION_MODES
 
-#: Execution modes an operator config may declare ("aec" = turn-based, "parallel" = simultaneous).
-EXECUTION_MODES: tuple[str, ...] = ("aec", "parallel")
+__all__ = ["EXECUTION_MODES", "SteppingParadigm"]
 
 
 class SteppingParadigm(str, Enum):

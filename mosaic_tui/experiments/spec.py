@@ -18,6 +18,7 @@ from typing import Any, overload
 from mosaic_tui.core import WORKER_TYPES, OperatorConfig, WorkerAssignment, is_secret_key
 from mosaic_tui.core.config import check_id
 from mosaic_tui.envs import FAMILIES, EnvError, agent_ids, check_task, env_settings, family
+from mosaic_tui.protocol.worker_settings import LLM_KEY_VARIABLES
 from mosaic_tui.runtime.launcher import CATALOG, LaunchError, worker
 
 if sys.version_info >= (3, 11):
@@ -36,7 +37,7 @@ NOT_AVAILABLE_YET = {
     "vlm": "vision-language models (type = 'vlm') are not available yet in this version;"
     " use type = 'llm' (text observations)",
 }
-KEY_VARIABLES = ("MOSAIC_TUI_LLM_API_KEY", "OPENAI_API_KEY")
+KEY_VARIABLES = LLM_KEY_VARIABLES  # where the LLM worker reads its key
 #: More episodes than this per run is refused: at ~10k episodes/s it is already hours of work.
 MAX_EPISODES = 10_000_000
 #: Seeds are stored as SQLite integers (signed 64-bit).

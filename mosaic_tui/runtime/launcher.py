@@ -1,20 +1,22 @@
 """The worker catalogue, and turning a worker plus its settings into a command line.
 
-Every setting a worker accepts is declared here with its flag; a setting the worker does not
-declare is an error naming the ones it does, never silently dropped. Secret settings travel in
-the child's environment, never on its command line (where `ps` would show them).
+Every setting a worker accepts is declared once, in `mosaic_tui.protocol.worker_settings`: the
+worker builds its command line from the same list, so the two cannot disagree. A setting the
+worker does not declare is an error naming the ones it does, never silently dropped. Secret
+settings travel in the child's environment, never on its command line (where `ps` would show
+them).
 """
 
 from __future__ import annotations
 
 import difflib
-import json
 import sys
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from mosaic_tui.core.secrets import is_secret_key
+from mosaic_tui.protocol.settings import Setting, SettingError
+from mosaic_tui.protocol.worker_settings import BASELINE_WORKER, ENV_WORKER, LLM_WORKER
 
 # How a worker starts: like `python -m MODULE`, but without the working directory on sys.path,
 # so a `json.py` or a `baseline_worker/` folder where the user runs mosaic-tui is never
@@ -42,25 +44,9 @@ class LaunchError(ValueError):
     """A worker or setting that cannot be launched; the message says what to change."""
 
 
-@dataclass(frozen=True)
-class SettingSpec:
-    name: str
-    flag: str | None  # command-line flag; None for settings passed in the environment
-    parse: Callable[[Any], Any] = str
-    choices: tuple[Any, ...] | None = None
-    env_var: str | None = None  # for secrets
-    help: str = ""
-    required: bool = False
-
-    def render(self, value: Any) -> str:
-        try:
-            parsed = self.parse(value)
-        except (TypeError, ValueError) as exc:
-            raise LaunchError(f"setting {self.name!r}: {value!r} is not valid ({exc})") from None
-        if self.choices is not None and parsed not in self.choices:
-            options = ", ".join(map(str, self.choices))
-            raise LaunchError(f"setting {self.name!r}: {value!r} is not one of {options}")
-        return json.dumps(parsed) if isinstance(parsed, dict) else str(parsed)
+# The one declaration of a setting (`mosaic_tui.protocol.settings.Setting`), under the name
+# the launcher has always used for it.
+SettingSpec = Setting
 
 
 @dataclass(frozen=True)
@@ -123,7 +109,10 @@ class WorkerDefinition:
                     " looks like a secret; secrets never go on a command line:"
                     " set it in the environment the worker reads instead"
                 )
-            text = spec.render(value)
+            try:
+                text = spec.render(value)
+            except SettingError as exc:
+                raise LaunchError(str(exc)) from None
             if spec.env_var is not None:
                 env[spec.env_var] = text
             elif is_secret_key(name):  # a secret must never reach argv
@@ -150,40 +139,6 @@ def _nested_secret(value: Any) -> str | None:
     return None
 
 
-def _positive_int(value: Any) -> int:
-    if isinstance(value, bool) or int(value) != value or int(value) < 1:
-        raise ValueError("expected a whole number >= 1")
-    return int(value)
-
-
-def _non_negative_int(value: Any) -> int:
-    if isinstance(value, bool) or int(value) != value or int(value) < 0:
-        raise ValueError("expected a whole number >= 0")
-    return int(value)
-
-
-def _int(value: Any) -> int:
-    if isinstance(value, bool) or int(value) != value:
-        raise ValueError("expected a whole number")
-    return int(value)
-
-
-def _frame_size(value: Any) -> str:
-    if isinstance(value, (list, tuple)) and len(value) == 2:
-        value = f"{int(value[0])}x{int(value[1])}"
-    w, h = str(value).lower().split("x")
-    return f"{_positive_int(int(w))}x{_positive_int(int(h))}"
-
-
-def _json_object(value: Any) -> dict[str, Any]:
-    if isinstance(value, str):
-        value = json.loads(value)
-    if not isinstance(value, dict):
-        raise ValueError("expected a table / JSON object")
-    return value
-
-
-BEHAVIORS = ("random", "noop", "cycling")
 _HEADLESS_SDL = {
     "PYGAME_HIDE_SUPPORT_PROMPT": "1",
     "SDL_VIDEODRIVER": "dummy",
@@ -200,47 +155,7 @@ CATALOG: dict[str, WorkerDefinition] = {
             module="env_worker",
             role="env",
             worker_types=("baseline",),
-            settings=(
-                SettingSpec(
-                    "policy",
-                    "--policy",
-                    str,
-                    BEHAVIORS,
-                    help="built-in policy for self-driving steps",
-                ),
-                SettingSpec(
-                    "max_steps",
-                    "--max-steps",
-                    _positive_int,
-                    help="truncate episodes after this many steps",
-                ),
-                SettingSpec(
-                    "frame_size",
-                    "--frame-size",
-                    _frame_size,
-                    help="default frame box in pixels, WxH",
-                ),
-                SettingSpec(
-                    "frame_encoding",
-                    "--frame-encoding",
-                    str,
-                    ("zlib", "raw", "png"),
-                    help="how frames travel: zlib (default), raw or png",
-                ),
-                SettingSpec(
-                    "execution_mode",
-                    "--execution-mode",
-                    str,
-                    ("aec", "parallel"),
-                    help="multi-agent games: turn-based or simultaneous",
-                ),
-                SettingSpec(
-                    "env_settings",
-                    "--env-settings",
-                    _json_object,
-                    help="keyword arguments for gymnasium.make",
-                ),
-            ),
+            settings=ENV_WORKER,
             base_env=_HEADLESS_SDL,
         ),
         WorkerDefinition(
@@ -250,12 +165,7 @@ CATALOG: dict[str, WorkerDefinition] = {
             module="baseline_worker",
             role="decision",
             worker_types=("baseline",),
-            settings=(
-                SettingSpec(
-                    "behavior", "--behavior", str, BEHAVIORS, help="random, noop or cycling"
-                ),
-                SettingSpec("seed", "--seed", _int, help="seed until a reset gives one"),
-            ),
+            settings=BASELINE_WORKER,
             supports_multi_agent=True,
         ),
         WorkerDefinition(
@@ -266,30 +176,7 @@ CATALOG: dict[str, WorkerDefinition] = {
             module="llm_worker",
             role="decision",
             worker_types=("llm",),
-            settings=(
-                SettingSpec(
-                    "model", "--model", str, help="model name the endpoint serves", required=True
-                ),
-                SettingSpec("base_url", "--base-url", str, help="OpenAI-compatible base URL"),
-                SettingSpec(
-                    "temperature",
-                    "--temperature",
-                    float,
-                    help="sampling temperature, 0 = most likely answer (default 0)",
-                ),
-                SettingSpec("max_tokens", "--max-tokens", _positive_int, help="reply cap"),
-                SettingSpec("timeout", "--timeout", float, help="seconds per request"),
-                SettingSpec(
-                    "retries", "--retries", _non_negative_int, help="corrections before an error"
-                ),
-                SettingSpec(
-                    "api_key",
-                    None,
-                    str,
-                    env_var="MOSAIC_TUI_LLM_API_KEY",
-                    help="better left in the environment (MOSAIC_TUI_LLM_API_KEY)",
-                ),
-            ),
+            settings=LLM_WORKER,
             supports_multi_agent=True,
         ),
     )

@@ -20,6 +20,7 @@ from mosaic_tui.core import (
     WorkerAssignment,
 )
 from mosaic_tui.protocol import ActionSelected, Init, InitAgent, Reset, SelectAction
+from mosaic_tui.protocol.worker_settings import LLM_WORKER, default
 from mosaic_tui.runtime.launcher import LaunchError, worker
 from mosaic_tui.runtime.process import WorkerProcess
 
@@ -302,8 +303,8 @@ def make_player(
     ):
         return SelfDriving(agent)
     if assignment.worker_type == "llm":  # each try may take the worker's request timeout
-        per_try = float(assignment.settings.get("timeout", 30.0))
-        tries = 1 + max(0, int(assignment.settings.get("retries", 2)))
+        per_try = float(assignment.settings.get("timeout", default(LLM_WORKER, "timeout")))
+        tries = 1 + max(0, int(assignment.settings.get("retries", default(LLM_WORKER, "retries"))))
         timeout = max(timeout, per_try * tries + 5.0)
     return WorkerPlayer(agent, assignment, run_id, log_path=log_path, timeout=timeout)
 

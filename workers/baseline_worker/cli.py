@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from worker_common.policies import BEHAVIORS, BaselinePolicy, NoLegalAction
+from worker_common.policies import BaselinePolicy, NoLegalAction
 
 from mosaic_tui.protocol import (
     ActionSelected,
@@ -24,7 +24,9 @@ from mosaic_tui.protocol import (
     SelectAction,
     limits,
 )
+from mosaic_tui.protocol.settings import add_arguments
 from mosaic_tui.protocol.stdio import WorkerChannel
+from mosaic_tui.protocol.worker_settings import BASELINE_WORKER
 
 WORKER_NAME = "baseline_worker"
 
@@ -93,13 +95,6 @@ class BaselineRuntime:
         self.channel.send(Error(message=message, code=code, cmd=cmd, req=req))
 
 
-def _seed(text: str) -> int:
-    try:
-        return limits.seed(int(text))  # type: ignore[return-value]
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-
-
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python -m baseline_worker",
@@ -108,14 +103,7 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--run-id", required=True, help="run id of the operator this player is in")
     p.add_argument("--player-id", default="agent", help="agent slot this worker plays")
-    p.add_argument(
-        "--behavior",
-        choices=BEHAVIORS,
-        default="random",
-        help="random: uniform over legal actions; noop: the env's no-op action;"
-        " cycling: legal actions in turn",
-    )
-    p.add_argument("--seed", type=_seed, default=None, help="seed used until a reset gives one")
+    add_arguments(p, BASELINE_WORKER)  # --behavior, --seed: declared once
     return p
 
 

@@ -3,32 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 
-from worker_common.policies import BEHAVIORS
-
 from env_worker.runtime import WORKER_NAME, WorkerOptions
 from mosaic_tui.protocol import Error, FrameRequest
-
-
-def _frame(text: str) -> FrameRequest:
-    try:
-        w, h = (int(x) for x in text.lower().split("x"))
-        return FrameRequest(w, h)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected WIDTHxHEIGHT in pixels, got {text!r}") from None
-
-
-def _json_object(text: str) -> dict:
-    try:
-        value = json.loads(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"not JSON: {exc}") from None
-    if not isinstance(value, dict):
-        raise argparse.ArgumentTypeError("expected a JSON object")
-    return value
+from mosaic_tui.protocol.settings import add_arguments
+from mosaic_tui.protocol.worker_settings import ENV_WORKER
 
 
 def parser() -> argparse.ArgumentParser:
@@ -44,52 +25,14 @@ def parser() -> argparse.ArgumentParser:
         metavar="TASK",
         help="registered task id, e.g. MiniGrid-Empty-8x8-v0 (see `mosaic-tui envs`)",
     )
-    p.add_argument(
-        "--policy",
-        choices=BEHAVIORS,
-        default="random",
-        help="built-in policy for self-driving steps (`step {}` and `run`)",
-    )
-    p.add_argument(
-        "--max-steps",
-        type=int,
-        default=None,
-        help="truncate episodes after this many steps (reset may override)",
-    )
-    p.add_argument(
-        "--frame-size",
-        type=_frame,
-        default=None,
-        metavar="WxH",
-        help="default frame box in pixels; frames are area-downsampled to fit",
-    )
-    p.add_argument(
-        "--frame-encoding",
-        choices=("zlib", "raw", "png"),
-        default="zlib",
-        help="how frames are packed on the wire (default zlib)",
-    )
-    p.add_argument(
-        "--env-settings",
-        type=_json_object,
-        default={},
-        metavar="JSON",
-        help="keyword arguments for gymnasium.make, as a JSON object",
-    )
-    p.add_argument(
-        "--execution-mode",
-        choices=("aec", "parallel"),
-        default=None,
-        help="multi-agent games: turn-based (aec) or simultaneous (parallel); default: the"
-        " family's own",
-    )
+    add_arguments(p, ENV_WORKER)  # --policy, --max-steps, ...: declared once
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    if args.max_steps is not None and args.max_steps < 1:
-        parser().error("--max-steps must be >= 1")
+    env_settings = args.env_settings or {}
+    frame = FrameRequest(*map(int, args.frame_size.split("x"))) if args.frame_size else None
     # Headless SDL, and no pygame banner on stdout, before any env module is imported.
     os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
     os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
@@ -99,14 +42,14 @@ def main(argv: list[str] | None = None) -> int:
 
     channel = WorkerChannel(frame_encoding=args.frame_encoding)  # unless a request says
     options = WorkerOptions(
-        args.run_id, args.env_id, args.policy, args.max_steps, args.frame_size, args.env_settings
+        args.run_id, args.env_id, args.policy, args.max_steps, frame, env_settings
     )
     try:
         from mosaic_tui.envs import EnvError, make_env, stepping, warm_up_note
 
         options.stepping = stepping(args.env_id, args.execution_mode)
         options.warm_up = warm_up_note(args.env_id)
-        env = make_env(args.env_id, execution_mode=args.execution_mode, **args.env_settings)
+        env = make_env(args.env_id, execution_mode=args.execution_mode, **env_settings)
         from env_worker.runtime import EnvRuntime
 
         runtime = EnvRuntime(channel, options, env)

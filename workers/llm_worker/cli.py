@@ -29,7 +29,9 @@ from mosaic_tui.protocol import (
     SelectAction,
     limits,
 )
+from mosaic_tui.protocol.settings import add_arguments
 from mosaic_tui.protocol.stdio import WorkerChannel
+from mosaic_tui.protocol.worker_settings import LLM_WORKER
 
 WORKER_NAME = "llm_worker"
 REDACTED = "***"  # what the API key's value becomes in errors and the log
@@ -125,18 +127,7 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--run-id", required=True, help="run id of the operator this player is in")
     p.add_argument("--player-id", default="agent", help="agent slot this worker plays")
-    p.add_argument("--model", required=True, help="model name the endpoint serves")
-    p.add_argument(
-        "--base-url",
-        default="http://localhost:8000/v1",
-        help="the endpoint's OpenAI-compatible base URL (default: a local server)",
-    )
-    p.add_argument("--temperature", type=float, default=0.0)
-    p.add_argument("--max-tokens", type=int, default=16, help="reply length cap")
-    p.add_argument("--timeout", type=float, default=30.0, help="seconds per request")
-    p.add_argument(
-        "--retries", type=int, default=2, help="corrections after a reply that names no action"
-    )
+    add_arguments(p, LLM_WORKER)  # --model, --base-url, ...: declared once
     return p
 
 
@@ -174,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
     except EndpointError as exc:
         channel.send(Error(message=redact(str(exc)), code="start_failed", fatal=True))
         return 2
-    return LlmRuntime(channel, args.run_id, chat, max(0, args.retries)).serve()
+    return LlmRuntime(channel, args.run_id, chat, args.retries).serve()
 
 
 if __name__ == "__main__":

@@ -10,7 +10,9 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-KEY_VARIABLES = ("MOSAIC_TUI_LLM_API_KEY", "OPENAI_API_KEY")
+from mosaic_tui.protocol.worker_settings import LLM_KEY_VARIABLES, LLM_WORKER, default
+
+KEY_VARIABLES = LLM_KEY_VARIABLES
 NO_KEY = "not-needed"
 
 
@@ -22,9 +24,9 @@ class EndpointError(RuntimeError):
 class Endpoint:
     base_url: str
     model: str
-    temperature: float = 0.0
-    max_tokens: int = 16
-    timeout: float = 30.0
+    temperature: float = default(LLM_WORKER, "temperature")  # the declared defaults
+    max_tokens: int = default(LLM_WORKER, "max_tokens")
+    timeout: float = default(LLM_WORKER, "timeout")
 
 
 def api_key() -> str:

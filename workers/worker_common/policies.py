@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-BEHAVIORS = ("random", "noop", "cycling")
+from mosaic_tui.protocol.worker_settings import BEHAVIORS  # the one list (workers' settings)
 
 
 class NoLegalAction(RuntimeError):

@@ -10,10 +10,12 @@ from textual.validation import Function, Regex
 from textual.widgets import Input, Label, Select
 
 from mosaic_tui.core import WorkerAssignment
+from mosaic_tui.protocol.worker_settings import BEHAVIORS as BEHAVIOR_NAMES
+from mosaic_tui.protocol.worker_settings import LLM_WORKER, default
 
 PLAYER_TYPES = [("Baseline", "baseline"), ("Human (keyboard)", "human"), ("LLM", "llm")]
-BEHAVIORS = [("random", "random"), ("noop", "noop"), ("cycling", "cycling")]
-DEFAULT_URL = "http://localhost:8000/v1"
+BEHAVIORS = [(name, name) for name in BEHAVIOR_NAMES]  # the workers' declared choices
+DEFAULT_URL: str = default(LLM_WORKER, "base_url")
 
 
 class PlayerRow(Horizontal):

@@ -1,0 +1,169 @@
+"""Every worker's settings, declared once: the worker builds its command line from its list
+(`add_arguments`), the app's launcher builds the worker's argv, its checks and the
+`mosaic-tui workers` listing from the same list.
+
+They live in the protocol layer, not in the worker packages, because both sides import
+`mosaic_tui.protocol` and the app never imports a worker package (workers run as
+subprocesses). A worker's command line is part of its contract with the app, like its
+messages. Nothing heavy is imported here: no environment library, no `openai`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mosaic_tui.protocol import limits
+from mosaic_tui.protocol.frames import ENCODINGS
+from mosaic_tui.protocol.settings import (
+    Setting,
+    frame_size,
+    integer,
+    json_object,
+    non_negative_int,
+    positive_int,
+)
+
+# The scripted baselines (baseline worker `--behavior`, env worker `--policy`).
+BEHAVIORS = ("random", "noop", "cycling")
+FRAME_ENCODINGS = ENCODINGS  # how frames may travel (protocol.frames)
+EXECUTION_MODES: tuple[str, ...] = ("aec", "parallel")  # turn-based or simultaneous
+LLM_API_KEY_VARIABLE = "MOSAIC_TUI_LLM_API_KEY"
+# Where the LLM worker looks for its key, in order (the second is the openai package's own).
+LLM_KEY_VARIABLES = (LLM_API_KEY_VARIABLE, "OPENAI_API_KEY")
+
+
+def seed(value: Any) -> int:
+    """A seed the protocol accepts: a whole number from 0 to 2**64-1."""
+    return limits.seed(integer(value))  # type: ignore[return-value]
+
+
+ENV_WORKER: tuple[Setting, ...] = (
+    Setting(
+        "policy",
+        "--policy",
+        str,
+        BEHAVIORS,
+        default="random",
+        help="built-in policy for self-driving steps",
+        detail="used by `step {}` and `run`",
+    ),
+    Setting(
+        "max_steps",
+        "--max-steps",
+        positive_int,
+        help="truncate episodes after this many steps",
+        detail="a reset may override it",
+    ),
+    Setting(
+        "frame_size",
+        "--frame-size",
+        frame_size,
+        metavar="WxH",
+        help="default frame box in pixels, WxH",
+        detail="frames are area-downsampled to fit",
+    ),
+    Setting(
+        "frame_encoding",
+        "--frame-encoding",
+        str,
+        FRAME_ENCODINGS,
+        default="zlib",
+        help="how frames travel: zlib (default), raw or png",
+    ),
+    Setting(
+        "execution_mode",
+        "--execution-mode",
+        str,
+        EXECUTION_MODES,
+        help="multi-agent games: turn-based or simultaneous",
+        detail="default: the family's own",
+    ),
+    Setting(
+        "env_settings",
+        "--env-settings",
+        json_object,
+        metavar="JSON",
+        help="keyword arguments for gymnasium.make",
+        detail="a JSON object on the command line",
+    ),
+)
+
+BASELINE_WORKER: tuple[Setting, ...] = (
+    Setting(
+        "behavior",
+        "--behavior",
+        str,
+        BEHAVIORS,
+        default="random",
+        help="random, noop or cycling",
+        detail="random: uniform over legal actions; noop: the env's no-op action;"
+        " cycling: legal actions in turn",
+    ),
+    Setting("seed", "--seed", seed, help="seed until a reset gives one"),
+)
+
+LLM_WORKER: tuple[Setting, ...] = (
+    Setting("model", "--model", str, help="model name the endpoint serves", required=True),
+    Setting(
+        "base_url",
+        "--base-url",
+        str,
+        default="http://localhost:8000/v1",
+        help="OpenAI-compatible base URL",
+    ),
+    Setting(
+        "temperature",
+        "--temperature",
+        float,
+        default=0.0,
+        help="sampling temperature, 0 = most likely answer (default 0)",
+    ),
+    Setting("max_tokens", "--max-tokens", positive_int, default=16, help="reply cap"),
+    Setting("timeout", "--timeout", float, default=30.0, help="seconds per request"),
+    Setting(
+        "retries",
+        "--retries",
+        non_negative_int,
+        default=2,
+        help="corrections before an error",
+        detail="a reply that names no legal action is corrected this many times",
+    ),
+    Setting(
+        "api_key",
+        None,
+        str,
+        env_var=LLM_API_KEY_VARIABLE,
+        secret=True,
+        help=f"better left in the environment ({LLM_API_KEY_VARIABLE})",
+    ),
+)
+
+# By worker module: what `python -m MODULE` accepts.
+WORKER_SETTINGS: dict[str, tuple[Setting, ...]] = {
+    "env_worker": ENV_WORKER,
+    "baseline_worker": BASELINE_WORKER,
+    "llm_worker": LLM_WORKER,
+}
+
+
+def default(settings: tuple[Setting, ...], name: str) -> Any:
+    """The declared default of one setting (KeyError for a name not declared)."""
+    for setting in settings:
+        if setting.name == name:
+            return setting.default
+    raise KeyError(name)
+
+
+__all__ = [
+    "BASELINE_WORKER",
+    "BEHAVIORS",
+    "ENV_WORKER",
+    "EXECUTION_MODES",
+    "FRAME_ENCODINGS",
+    "LLM_API_KEY_VARIABLE",
+    "LLM_KEY_VARIABLES",
+    "LLM_WORKER",
+    "WORKER_SETTINGS",
+    "default",
+    "seed",
+]
