@@ -52,7 +52,8 @@ INIT_AGENT = {
 }
 MASKS = ([1, 1, 1, 1], [0, 1, 0, 1], [1, 1, 1, 1], [0, 0, 1, 0], [1, 1, 0, 1], [1, 1, 1, 1])
 REPRO_SEED = 7
-REPRO_STEPS = 6
+REPRO_STEPS = 12  # a uniformly random worker repeats 12 choices by chance about once in 10^6
+REPRO_MASKS = [MASKS[i % 3 * 2] for i in range(REPRO_STEPS)]  # mostly all four legal
 
 
 @dataclass
@@ -327,7 +328,10 @@ class Context:
         if self._shared is None or self._shared.proc.poll() is not None:
             self._shared = self.fresh()
             if self.role == "decision":
-                self._shared.request(INIT_AGENT, "agent_ready")
+                try:
+                    self._shared.request(INIT_AGENT, "agent_ready")
+                except CheckFailed as exc:
+                    raise CheckFailed(f"setting up (init_agent, a new worker): {exc}") from None
         return self._shared
 
     def discard_shared(self) -> None:
@@ -609,7 +613,7 @@ def _seeded_run(session: Session, role: str, reset_twice: bool) -> list[list[Any
         results: list[Any] = []
         if role == "decision":
             session.request({"cmd": "reset", "seed": REPRO_SEED}, "ready")
-            for i, mask in enumerate(MASKS[:REPRO_STEPS]):
+            for i, mask in enumerate(REPRO_MASKS):
                 answer = session.request(
                     {"cmd": "select_action", "observation": i, "info": {}, "action_mask": mask,
                      "player_id": "agent", "step_index": i},
