@@ -120,7 +120,8 @@ def check_worker_command(args: argparse.Namespace) -> int:
         results = [CheckResult("role-detection", FAIL, str(exc))]
         role, command = "unknown", argv
     else:
-        console.print(f"checking {safe(shlex.join(command))} as a {role} worker ...")
+        article = "an" if role == "env" else "a"
+        console.print(f"checking {safe(shlex.join(command))} as {article} {role} worker ...")
         results = list(run_checks(command, role, timeouts=timeouts, skip=tuple(args.skip)))
     table = Table(box=None, header_style="bold")
     table.add_column("check")

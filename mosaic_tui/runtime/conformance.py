@@ -375,7 +375,12 @@ def detect_role(argv: list[str], env_id: str, timeouts: CheckTimeouts) -> tuple[
             if code is not None and "--env-id" in session.log_tail(20):
                 return "env", with_env_id(argv, env_id)
             raise
-        answer = session.request(INIT_AGENT)
+        try:
+            answer = session.request(INIT_AGENT)
+        except CheckFailed as exc:
+            raise CheckFailed(
+                f"{exc} (--role env|decision skips the detection and runs every check)"
+            ) from None
         if answer.get("type") in ("agent_ready", "agent_initialized"):
             return "decision", argv
         if session.request({"cmd": "reset", "seed": 0}).get("type") == "ready":

@@ -16,7 +16,8 @@ ROOT = Path(__file__).resolve().parents[2]
 # terminal escape sequence: the report must show it as text.
 NOISY = r'''
 import json, sys
-print(json.dumps({"type": "init", "protocol": 1, "worker": "noisy", "role": "decision"}), flush=True)
+init = {"type": "init", "protocol": 1, "worker": "noisy", "role": "decision"}
+print(json.dumps(init), flush=True)
 for line in sys.stdin:
     print("[bold red]boom[/] \x1b]0;pwned\x07", flush=True)
 '''
