@@ -1,5 +1,5 @@
 """`mosaic-tui`: the app with no command (and the app's options); `run`, `smoke`, `envs`,
-`workers`, `sessions`, `export` headless."""
+`workers`, `sessions`, `export` headless; `check-worker` for worker authors."""
 
 from __future__ import annotations
 
@@ -87,6 +87,9 @@ def parser() -> argparse.ArgumentParser:
     export.add_argument("--table", choices=("steps", "episodes", "runs"), default="episodes")
     export.add_argument("--format", choices=("csv", "jsonl"), default="csv")
     export.add_argument("-o", "--output", type=Path, default=None, help="file (default: stdout)")
+    from mosaic_tui.cli.check_worker import add_parser as add_check_worker
+
+    add_check_worker(sub)
     return p
 
 
@@ -116,7 +119,7 @@ def _app_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--db", type=Path, default=None, help="SQLite file for what the app records")
 
 
-COMMANDS = ("run", "smoke", "envs", "workers", "app", "sessions", "export")
+COMMANDS = ("run", "smoke", "envs", "workers", "app", "sessions", "export", "check-worker")
 
 
 def with_command(argv: list[str]) -> list[str]:
@@ -159,6 +162,10 @@ def main(argv: list[str] | None = None) -> int:
             from mosaic_tui.cli.listing import workers_command
 
             return workers_command()
+        if args.command == "check-worker":
+            from mosaic_tui.cli.check_worker import check_worker_command
+
+            return check_worker_command(args)
         if args.command == "export":
             from mosaic_tui.cli.export import export_command
 
