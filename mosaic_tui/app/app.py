@@ -19,11 +19,11 @@ from pathlib import Path
 from rich.markup import escape
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
-from textual.driver import Driver
-from textual.notifications import SeverityLevel
 from textual.binding import Binding
 from textual.containers import Container, Horizontal, Vertical
 from textual.css.query import NoMatches
+from textual.driver import Driver
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import HelpPanel, Static
 from textual.worker import Worker, WorkerState
@@ -62,7 +62,6 @@ from mosaic_tui.runtime import (
     WorkerError,
 )
 from mosaic_tui.telemetry import Recorder
-
 
 QUIT_DEADLINE = 1.5  # seconds a lost terminal leaves for a graceful stop
 DRAIN_WAIT = 10.0  # seconds quitting waits for a busy results database

@@ -7,7 +7,8 @@ from collections.abc import Iterable
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 
-HIDDEN = ("quit", "quit_anywhere", "focus_list")  # the palette has its own quit; escape is navigation
+# The palette has its own quit; escape is navigation.
+HIDDEN = ("quit", "quit_anywhere", "focus_list")
 
 
 def binding_commands(app: App) -> Iterable[SystemCommand]:

@@ -15,7 +15,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import select
 import sys
 import threading

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from rich.console import Console
 from rich.markup import escape
-
-from mosaic_tui.cli.text import safe
 from rich.table import Table
 
+from mosaic_tui.cli.text import safe
 from mosaic_tui.envs import FAMILIES, EnvError, family, tasks
 from mosaic_tui.runtime import CATALOG
 

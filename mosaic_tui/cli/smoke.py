@@ -15,8 +15,8 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from mosaic_tui.core import OperatorConfig, WorkerAssignment
 from mosaic_tui.cli.text import safe
+from mosaic_tui.core import OperatorConfig, WorkerAssignment
 from mosaic_tui.envs import FAMILIES, Family, agent_ids
 from mosaic_tui.protocol import FrameRequest
 from mosaic_tui.runtime import LaunchError, OperatorRunner, StepTaken, WorkerError

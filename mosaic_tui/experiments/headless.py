@@ -77,7 +77,8 @@ async def run_experiment(
 ) -> ExperimentResult:
     """Run every operator of `spec` for its episodes and seeds; record into `store`."""
     session_id = new_session_id()
-    row = SessionRow(session_id, time.time(), "run", {"experiment": spec.name, "source": spec.source})
+    about = {"experiment": spec.name, "source": spec.source}
+    row = SessionRow(session_id, time.time(), "run", about)
     try:
         with store.busy_timeout(lock_limit):  # nothing runs yet: waiting here blocks no one
             store.begin_session(row)

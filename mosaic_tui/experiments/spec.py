@@ -113,7 +113,8 @@ class SeedSchedule(Sequence[int]):
         if isinstance(other, SeedSchedule):
             return (self.start, self.count, self.listed) == (other.start, other.count, other.listed)
         if isinstance(other, (tuple, list, range)):
-            return len(other) == self.count and all(a == b for a, b in zip(self, other))
+            same = len(other) == self.count
+            return same and all(a == b for a, b in zip(self, other, strict=True))
         return NotImplemented
 
     def __hash__(self) -> int:
@@ -275,7 +276,9 @@ def _operator(raw: Any, index: int, default_max_steps: int | None) -> OperatorCo
             " (or leave it out)",
         )
     env_table = dict(_table(op.get("env_settings", {}), f"{where}.env_settings"))
-    players = _players_of(op["task"], mode, env_table, op.get("view_size"), op.get("observation_mode"))
+    players = _players_of(
+        op["task"], mode, env_table, op.get("view_size"), op.get("observation_mode")
+    )
     if players is not None and set(players) != set(workers):
         unknown = [p for p in workers if p not in players]
         missing = [p for p in players if p not in workers]

@@ -649,7 +649,7 @@ def _json(value: Any) -> str:
 
 
 def _diff(a: list[Any], b: list[Any]) -> str:
-    for i, (x, y) in enumerate(zip(a, b)):
+    for i, (x, y) in enumerate(zip(a, b, strict=False)):
         if x != y:
             return f"result {i}: {shown(_json(x))} vs {shown(_json(y))}"
     return f"{len(a)} vs {len(b)} results"
