@@ -8,17 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-# Labels for Gymnasium tasks whose action enum is not introspectable, by id prefix.
-_LABELS: dict[str, tuple[str, ...]] = {
-    "FrozenLake": ("left", "down", "right", "up"),
-    "CliffWalking": ("up", "right", "down", "left"),
-    "Taxi": ("south", "north", "east", "west", "pickup", "dropoff"),
-    "Blackjack": ("stick", "hit"),
-    "CartPole": ("push left", "push right"),
-    "MountainCar": ("push left", "no push", "push right"),
-    "Acrobot": ("torque -1", "torque 0", "torque +1"),
-    "LunarLander": ("nothing", "left engine", "main engine", "right engine"),
-}
+from mosaic_tui.envs.profiles import profile
 
 # Labels that mean "leave the world as it is".
 NOOP_LABELS = ("noop", "no-op", "done", "nothing", "no push", "torque 0", "stay", "idle", "wait")
@@ -34,9 +24,9 @@ def action_labels(env: Any, n: int) -> list[str]:
             return [names.get(i, str(i)) for i in range(n)]
     spec = getattr(env, "spec", None)
     task = spec.id if spec is not None else ""
-    for prefix, labels in _LABELS.items():
-        if task.startswith(prefix) and len(labels) == n:
-            return list(labels)
+    labels = profile(task).labels  # Gymnasium tasks whose action enum is not introspectable
+    if len(labels) == n:
+        return list(labels)
     return [str(i) for i in range(n)]
 
 

@@ -16,6 +16,9 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from mosaic_tui.envs import profiles
+from mosaic_tui.envs.profiles import form_fields, profile
+
 
 class EnvError(ValueError):
     """An env id or family that cannot be used here; the message says what to do instead."""
@@ -44,8 +47,9 @@ def _module_is(*prefixes: str) -> Callable[[str, str], bool]:
     return lambda task, module: module.startswith(prefixes)
 
 
-def _id_starts(*prefixes: str) -> Callable[[str, str], bool]:
-    return lambda task, module: task.startswith(prefixes)
+def _profiled(family_name: str) -> Callable[[str, str], bool]:
+    """Tasks whose game profile belongs to this family (the id prefixes are declared there)."""
+    return lambda task, module: profile(task).family == family_name
 
 
 FAMILIES: dict[str, Family] = {
@@ -56,7 +60,7 @@ FAMILIES: dict[str, Family] = {
             "MiniGrid",
             ("minigrid",),
             None,
-            _id_starts("MiniGrid-"),
+            _profiled("minigrid"),
             smoke_task="MiniGrid-Empty-8x8-v0",
         ),
         Family(
@@ -64,7 +68,7 @@ FAMILIES: dict[str, Family] = {
             "BabyAI",
             ("minigrid",),
             None,
-            _id_starts("BabyAI-"),
+            _profiled("babyai"),
             smoke_task="BabyAI-GoToRedBall-v0",
         ),
         Family(
@@ -106,7 +110,7 @@ FAMILIES: dict[str, Family] = {
             "MOSAIC MultiGrid (simultaneous)",
             ("mosaic_multigrid",),
             "multigrid",
-            _id_starts("MosaicMultiGrid-"),
+            _profiled("multigrid"),
             kind="parallel",
             smoke_task="MosaicMultiGrid-S-2v2-IndAgObs-v1",
         ),
@@ -119,12 +123,10 @@ PETTINGZOO = {
     "pettingzoo_butterfly": "pettingzoo.butterfly",
 }
 
-# Modules whose import registers their env ids with Gymnasium, by the ids' prefix.
-_REGISTERS = {
-    "MiniGrid-": "minigrid",
-    "BabyAI-": "minigrid",
-    "MosaicMultiGrid-": "mosaic_multigrid.envs",
-}
+def _registers() -> dict[str, str]:
+    """Modules whose import registers env ids with Gymnasium, by the ids' prefix (each game's
+    profile declares its own)."""
+    return {prefix: p.registers for p in profiles.PROFILES if p.registers for prefix in p.prefixes}
 
 
 def family(name: str) -> Family:
@@ -144,7 +146,7 @@ def _registry() -> dict[str, str]:
     found: dict[str, str] = {}
     for package in PETTINGZOO.values():
         found.update(_pettingzoo(package))
-    return {**found, **_gym_registry(tuple(_REGISTERS))}
+    return {**found, **_gym_registry(tuple(_registers()))}
 
 
 @cache
@@ -153,7 +155,8 @@ def _gym_registry(prefixes: tuple[str, ...]) -> dict[str, str]:
     ids with these prefixes (a worker imports only its own: mosaic-multigrid costs ~0.5 s)."""
     import gymnasium
 
-    for module in {_REGISTERS[p] for p in prefixes}:
+    registers = _registers()
+    for module in {registers[p] for p in prefixes}:
         if importlib.util.find_spec(module.split(".")[0]) is not None:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
@@ -170,7 +173,7 @@ def _gym_registry(prefixes: tuple[str, ...]) -> dict[str, str]:
 def _module_of(task: str) -> str | None:
     """The module of one task, importing only that game's module (a worker start-up pays for
     its own env, not for scanning every PettingZoo game)."""
-    prefixes = tuple(p for p in _REGISTERS if task.startswith(p))
+    prefixes = tuple(p for p in _registers() if task.startswith(p))
     module = _gym_registry(prefixes).get(task)
     if module is not None:
         return module
@@ -319,12 +322,12 @@ def env_settings(
     fam = family_of(task)
     if fam is None:  # unknown here: the env worker says so, with close matches
         return out
-    if fam.name == "multigrid":
-        if view_size is not None:
-            out["view_size"] = view_size
-        if observation_mode is not None:
-            out["observation_mode"] = observation_mode
-    elif view_size is not None:
+    fields = form_fields(fam.name)
+    if view_size is not None and "view_size" in fields:
+        out["view_size"] = view_size
+    if observation_mode is not None and "observation_mode" in fields:
+        out["observation_mode"] = observation_mode
+    if view_size is not None and "view_size" not in fields:
         raise EnvError(
             f"view_size applies to MultiGrid tasks, not {task}"
             " (MiniGrid: set agent_view_size in the env settings)"

@@ -27,6 +27,7 @@ from mosaic_tui.envs import (
     installed_families,
     make_env,
     player_slots,
+    profiles,
     tasks,
 )
 
@@ -188,7 +189,7 @@ class ConfigureScreen(ModalScreen[OperatorConfig | None]):
         """Turn order only where a game has both forms; view and observation only for
         MultiGrid, the one family that has them."""
         self.query_one("#stepping-row").display = FAMILIES[family].kind == "aec"
-        self.query_one("#multigrid-row").display = family == "multigrid"
+        self.query_one("#multigrid-row").display = "view_size" in profiles.form_fields(family)
 
     @on(Select.Changed, "#task")
     def _task_changed(self, event: Select.Changed) -> None:
@@ -233,13 +234,7 @@ class ConfigureScreen(ModalScreen[OperatorConfig | None]):
     @staticmethod
     def _default_task(family: str) -> str:
         names = tasks(family)
-        preferred = {
-            "minigrid": "MiniGrid-Empty-8x8-v0",
-            "toytext": "FrozenLake-v1",
-            "classic_control": "CartPole-v1",
-            "babyai": "BabyAI-GoToRedBall-v0",
-        }
-        return preferred.get(family) if preferred.get(family) in names else names[0]
+        return profiles.default_task(family, names) or names[0]
 
     @on(Select.Changed, "#family")
     def _family_changed(self, event: Select.Changed) -> None:
@@ -319,7 +314,7 @@ class ConfigureScreen(ModalScreen[OperatorConfig | None]):
         family = str(self.query_one("#family", Select).value)
         kind = FAMILIES[family].kind
         mode = str(self.query_one("#execution-mode", Select).value) if kind == "aec" else "aec"
-        multigrid = family == "multigrid"
+        multigrid = "view_size" in profiles.form_fields(family)
         return OperatorConfig(
             operator_id=self.operator_id,
             display_name=value("#name") or task,

@@ -79,7 +79,7 @@ def outcome_text(runner: Any) -> str:
         task = runner.config.task
         if end.truncated:
             head = f"[b]Time's up[/b] after {end.length} steps"
-        elif task.startswith(keymaps.GOAL_TASKS):
+        elif keymaps.goal(task):
             head = (
                 "[b green]You reached the goal[/]" if end.total_reward > 0 else "[b red]You lost[/]"
             )
