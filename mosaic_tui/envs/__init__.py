@@ -1,7 +1,6 @@
 """Environment families, tasks, creation, action labels, game profiles."""
 
 from mosaic_tui.envs import profiles
-
 from mosaic_tui.envs.actions import action_labels, discrete_size, noop_action
 from mosaic_tui.envs.catalog import (
     FAMILIES,

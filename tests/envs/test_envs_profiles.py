@@ -5,8 +5,8 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import pytest
-
 from env_worker import boards
+
 from mosaic_tui.app.screens import configure
 from mosaic_tui.envs import FAMILIES, keymaps, profiles
 from mosaic_tui.envs.profiles import PROFILES, GameProfile, KeyBinding, profile
