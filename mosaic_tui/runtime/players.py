@@ -19,7 +19,15 @@ from mosaic_tui.core import (
     PolicyMappingService,
     WorkerAssignment,
 )
-from mosaic_tui.protocol import ActionSelected, Init, InitAgent, Reset, SelectAction
+from mosaic_tui.protocol import (
+    ActionSelected,
+    AgentReady,
+    Init,
+    InitAgent,
+    Ready,
+    Reset,
+    SelectAction,
+)
 from mosaic_tui.protocol.worker_settings import LLM_WORKER, default
 from mosaic_tui.runtime.launcher import LaunchError, worker
 from mosaic_tui.runtime.process import WorkerProcess
@@ -167,12 +175,12 @@ class WorkerPlayer:
                 env_settings=env.env_settings,
                 team=(env.teams or {}).get(self.agent),
             ),
-            ("agent_ready",),
+            AgentReady,
             self.timeout,
         )
 
     async def reset(self, seed: int | None) -> None:
-        await self.process.request(Reset(seed=seed), ("ready",), self.timeout)
+        await self.process.request(Reset(seed=seed), Ready, self.timeout)
 
     async def decide(self, decision: Decision) -> Any:
         event = await self.process.request(
@@ -184,10 +192,9 @@ class WorkerPlayer:
                 board=decision.board,
                 moves=decision.moves,
             ),
-            ("action_selected",),
+            ActionSelected,
             self.timeout,
         )
-        assert isinstance(event, ActionSelected)
         return event.action
 
     async def stop(self) -> None:

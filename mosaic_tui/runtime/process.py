@@ -19,7 +19,7 @@ import sys
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from mosaic_tui.core.secrets import REDACTED, is_secret_key
 from mosaic_tui.protocol import (
@@ -36,6 +36,8 @@ from mosaic_tui.protocol import (
     encode,
 )
 from mosaic_tui.protocol.stdio import PARENT_VARIABLE
+
+E = TypeVar("E", bound=Event)
 
 _EOF = object()
 _LIVE: set[WorkerProcess] = set()
@@ -284,10 +286,8 @@ class WorkerProcess:
             raise self.error(f"{self.name} failed: {item.message}")
         return item
 
-    async def request(
-        self, command: Command, expect: tuple[str, ...], timeout: float = 10.0
-    ) -> Event:
-        """Send a command and return the first answer of an expected kind.
+    async def request(self, command: Command, expect: type[E], timeout: float = 10.0) -> E:
+        """Send a command and return its answer, typed: `request(Ping(), Pong)` is a `Pong`.
 
         A non-fatal error answer raises CommandRejected; answers to older requests (one that
         timed out, say) are skipped. Later answers to the same request stay queued.
@@ -305,7 +305,7 @@ class WorkerProcess:
                 continue
             if isinstance(event, Error):
                 raise CommandRejected(event, self)
-            if event.kind in expect:
+            if isinstance(event, expect):
                 return event
             self._note(f"unexpected {event.kind!r} answer to {command.kind!r}")
 

@@ -213,11 +213,11 @@ class OperatorRunner(Reporting, Seats, JointStep, PlayLoop, EpisodeBatches):
                     auto_reset=False,
                     observe=self.observe,
                 ),
-                ("ready",),
+                Ready,
                 self.timeouts.reset,
             )
             await asyncio.gather(*(p.reset(seed) for p in self.players.values()))
-            return ready  # type: ignore[return-value]
+            return ready
 
         return self._begin(await self._guard(go()))
 
@@ -304,15 +304,16 @@ class OperatorRunner(Reporting, Seats, JointStep, PlayLoop, EpisodeBatches):
         async def go() -> tuple[StepResult, EpisodeEnd | None]:
             result = await self.env_process.request(
                 Step(action=action, actions=actions, frame=self.frame),
-                ("step",),
+                StepResult,
                 self.timeouts.step,
             )
             end = None
-            if result.terminated or result.truncated:  # type: ignore[attr-defined]
-                end = await self.env_process.next_event(
+            if result.terminated or result.truncated:
+                event = await self.env_process.next_event(
                     self.timeouts.step, waiting_for="episode_end"
                 )
-            return result, end  # type: ignore[return-value]
+                end = event if isinstance(event, EpisodeEnd) else None
+            return result, end
 
         result, end = await self._guard(go())
         taken = self._stepped(result)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from mosaic_tui.protocol import Ping, Pong, Reset
+from mosaic_tui.protocol import Ping, Pong, Ready, Reset
 from mosaic_tui.runtime import CommandRejected, WorkerError, WorkerProcess, WorkerTimeout
 
 INIT = '{"type":"init","protocol":1,"worker":"fake"}'
@@ -64,8 +64,8 @@ async def test_request_gets_the_answer_with_its_req(tmp_path: Path) -> None:
     )
     init = await w.start()
     assert init is not None and init.worker == "fake"
-    first = await w.request(Ping(), ("pong",), timeout=5)
-    second = await w.request(Ping(), ("pong",), timeout=5)
+    first = await w.request(Ping(), Pong, timeout=5)
+    second = await w.request(Ping(), Pong, timeout=5)
     assert isinstance(first, Pong) and isinstance(second, Pong)
     assert second.req == first.req + 1
     await w.stop()
@@ -82,7 +82,7 @@ async def test_crash_reports_exit_code_and_log_tail(tmp_path: Path) -> None:
     )
     await w.start()
     with pytest.raises(WorkerError) as info:
-        await w.request(Ping(), ("pong",), timeout=5)
+        await w.request(Ping(), Pong, timeout=5)
     text = str(info.value)
     assert "exit code 3" in text
     assert "policy.npz not found" in text  # last log lines are part of the message
@@ -106,7 +106,7 @@ async def test_hang_times_out_and_stop_kills_the_whole_group(tmp_path: Path) -> 
     )
     await w.start()
     with pytest.raises(WorkerTimeout, match="did not send an answer to 'ping' within 0.5 s"):
-        await w.request(Ping(), ("pong",), timeout=0.5)
+        await w.request(Ping(), Pong, timeout=0.5)
     for _ in range(50):
         if pidfile.exists() and pidfile.read_text():
             break
@@ -137,7 +137,7 @@ async def test_garbage_on_stdout_is_a_clear_protocol_error(tmp_path: Path) -> No
     )
     await w.start()
     with pytest.raises(WorkerError, match="broke the protocol: not JSON.*Loading level"):
-        await w.request(Ping(), ("pong",), timeout=5)
+        await w.request(Ping(), Pong, timeout=5)
     await w.stop(grace=0.2)
 
 
@@ -153,7 +153,7 @@ async def test_lenient_mode_skips_garbage_and_logs_it(tmp_path: Path) -> None:
         strict=False,
     )
     await w.start()
-    assert isinstance(await w.request(Ping(), ("pong",), timeout=5), Pong)
+    assert isinstance(await w.request(Ping(), Pong, timeout=5), Pong)
     await w.stop()
     assert "Loading level" in (tmp_path / "fake.log").read_text()
 
@@ -190,7 +190,7 @@ async def test_lines_of_sixteen_mebibytes_are_read(tmp_path: Path) -> None:
     )
     await w.start()
     with pytest.raises(CommandRejected) as info:
-        await w.request(Ping(), ("pong",), timeout=20)
+        await w.request(Ping(), Pong, timeout=20)
     assert len(info.value.error.message) == 16 * 1024 * 1024
     await w.stop()
 
@@ -209,8 +209,8 @@ async def test_rejected_command_keeps_the_worker_usable(tmp_path: Path) -> None:
     )
     await w.start()
     with pytest.raises(CommandRejected, match="no seed"):
-        await w.request(Reset(), ("ready",), timeout=5)
-    assert isinstance(await w.request(Ping(), ("pong",), timeout=5), Pong)
+        await w.request(Reset(), Ready, timeout=5)
+    assert isinstance(await w.request(Ping(), Pong, timeout=5), Pong)
     await w.stop()
 
 
@@ -229,8 +229,8 @@ async def test_stale_answers_are_skipped(tmp_path: Path) -> None:
     )
     await w.start()
     with pytest.raises(WorkerTimeout):
-        await w.request(Ping(), ("pong",), timeout=0.3)
-    answer = await w.request(Ping(), ("pong",), timeout=5)
+        await w.request(Ping(), Pong, timeout=0.3)
+    answer = await w.request(Ping(), Pong, timeout=5)
     assert answer.req == 2
     await w.stop()
 
@@ -283,7 +283,7 @@ async def test_reference_worker_without_init_or_req_is_driven(tmp_path: Path) ->
         init=False,
     )
     assert await w.start() is None
-    ready = await w.request(Reset(seed=4), ("ready",), timeout=5)
+    ready = await w.request(Reset(seed=4), Ready, timeout=5)
     assert ready.seed == 4  # type: ignore[attr-defined]
     await w.stop()
 
@@ -335,7 +335,7 @@ async def test_the_reader_survives_absurd_numbers(tmp_path: Path) -> None:
         strict=False,
     )
     await w.start()
-    assert isinstance(await w.request(Ping(), ("pong",), timeout=5), Pong)
+    assert isinstance(await w.request(Ping(), Pong, timeout=5), Pong)
     await w.stop()
 
 
@@ -390,7 +390,7 @@ async def test_a_flooding_worker_log_keeps_its_head_and_latest_tail(tmp_path: Pa
     try:
         await w.start()
         with pytest.raises(WorkerError) as info:
-            await w.request(Ping(), ("pong",), timeout=30)
+            await w.request(Ping(), Pong, timeout=30)
     finally:
         process.LOG_HEAD_BYTES, process.LOG_TAIL_BYTES = head, tail
     await w.stop()
@@ -428,10 +428,10 @@ async def test_secret_values_are_masked_in_the_log_and_in_errors(tmp_path: Path)
     w.env = {"MOSAIC_TUI_LLM_API_KEY": key}
     await w.start()
     with pytest.raises(CommandRejected) as rejected:
-        await w.request(Ping(), ("pong",), timeout=10)
+        await w.request(Ping(), Pong, timeout=10)
     assert key not in rejected.value.error.message and "***" in rejected.value.error.message
     with pytest.raises(WorkerError) as crashed:
-        await w.request(Ping(), ("pong",), timeout=10)
+        await w.request(Ping(), Pong, timeout=10)
     await w.stop()
     assert key not in str(crashed.value) and "KeyError ***" in str(crashed.value)
     log = (tmp_path / "fake.log").read_text()
