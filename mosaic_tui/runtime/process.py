@@ -15,13 +15,12 @@ import itertools
 import json
 import os
 import signal
-import sys
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from mosaic_tui.core.secrets import REDACTED, is_secret_key
+from mosaic_tui.core.secrets import REDACTED
 from mosaic_tui.protocol import (
     MAX_LINE_BYTES,
     PROTOCOL_VERSION,
@@ -36,6 +35,8 @@ from mosaic_tui.protocol import (
     encode,
 )
 from mosaic_tui.protocol.stdio import PARENT_VARIABLE
+from mosaic_tui.runtime.reaper import TAG_VARIABLE, become_subreaper, kill_tagged
+from mosaic_tui.runtime.worker_log import CappedLog, clip, secret_values
 
 E = TypeVar("E", bound=Event)
 
@@ -46,11 +47,7 @@ LOG_HEAD_BYTES = 1024 * 1024  # a worker's log keeps its first MiB ...
 LOG_TAIL_BYTES = 4 * 1024 * 1024  # ... and its latest 4 to 8 MiB
 LOG_LINE_CHARS = 64 * 1024  # longer log lines are clipped
 TAIL_LINE_CHARS = 2000  # a line shown in a crash report
-MIN_SECRET_CHARS = 6
 LOG_FLUSH_SECONDS = 0.1
-TAG_VARIABLE = "MOSAIC_TUI_WORKER_TAG"
-PR_SET_CHILD_SUBREAPER = 36
-_subreaper = False
 
 
 class WorkerError(RuntimeError):
@@ -137,7 +134,7 @@ class WorkerProcess:
 
     async def start(self, timeout: float = 60.0) -> Init | None:
         """Spawn the worker; with `expects_init`, wait for its `init` event."""
-        _become_subreaper()
+        become_subreaper()
         env = {
             **os.environ,
             **(self.env or {}),
@@ -147,7 +144,7 @@ class WorkerProcess:
         self._secrets = secret_values(env)
         if self.log_path is not None:
             self.log_path.parent.mkdir(parents=True, exist_ok=True)
-            self._log = CappedLog(self.log_path)
+            self._log = CappedLog(self.log_path, LOG_HEAD_BYTES, LOG_TAIL_BYTES)
             self._log.write(
                 f"--- {time.strftime('%Y-%m-%d %H:%M:%S')} start {self.redact(_shown(self.argv))}\n"
             )
@@ -387,15 +384,15 @@ class WorkerProcess:
             if not raw:
                 self._flush_log()
                 return
-            text = _clip(self.redact(raw.decode("utf-8", "replace").rstrip()), LOG_LINE_CHARS)
-            self._tail.append(_clip(text, TAIL_LINE_CHARS))
+            text = clip(self.redact(raw.decode("utf-8", "replace").rstrip()), LOG_LINE_CHARS)
+            self._tail.append(clip(text, TAIL_LINE_CHARS))
             if self._log is not None:
                 self._log.write(text + "\n")
                 self._flush_soon()
 
     def _note(self, text: str) -> None:
         if self._log is not None:
-            self._log.write(f"[mosaic-tui] {_clip(self.redact(text), LOG_LINE_CHARS)}\n")
+            self._log.write(f"[mosaic-tui] {clip(self.redact(text), LOG_LINE_CHARS)}\n")
             self._flush_soon()
 
     def _flush_soon(self) -> None:
@@ -458,126 +455,6 @@ def _killpg(pid: int, sig: int) -> None:
         os.killpg(pid, sig)
     except (ProcessLookupError, PermissionError):
         pass
-
-
-def secret_values(env: dict[str, str]) -> list[str]:
-    """The values of the secret-looking variables (API keys, tokens) in a worker's
-    environment, longest first; short ones (a flag like "1") would only mangle the text."""
-    found = {v for k, v in env.items() if is_secret_key(k) and len(v) >= MIN_SECRET_CHARS}
-    return sorted(found, key=len, reverse=True)
-
-
-def _clip(text: str, limit: int) -> str:
-    if len(text) <= limit:
-        return text
-    return text[:limit] + f"... ({len(text) - limit} more characters)"
-
-
-class CappedLog:
-    """A worker's log file that cannot grow without limit: it keeps the first `head` bytes
-    this worker wrote and its latest `tail` bytes, with a line in between saying how much was
-    dropped. Writes are buffered; the owner flushes them (within 0.1 s: the file can be
-    followed, and a flood of lines is not a system call per line)."""
-
-    def __init__(self, path: Path, head: int | None = None, tail: int | None = None) -> None:
-        self.head = LOG_HEAD_BYTES if head is None else head
-        self.tail = LOG_TAIL_BYTES if tail is None else tail
-        self._file = open(path, "a+b")
-        self._start = self._end = self._file.seek(0, os.SEEK_END)
-        self._head_end: int | None = None  # where the head stopped; the cut starts here
-        self._marker = 0  # length of the "dropped" line now in the file
-        self.dropped_bytes = 0
-        self.dropped_lines = 0
-
-    def write(self, text: str) -> None:
-        data = text.encode("utf-8", "replace")
-        self._file.write(data)
-        self._end = end = self._end + len(data)
-        if self._head_end is None:
-            if end - self._start >= self.head:
-                self._head_end = end
-        elif end - self._head_end - self._marker > 2 * self.tail:
-            self._cut(end)
-
-    def _cut(self, end: int) -> None:
-        """Drop everything between the head and the latest `tail` bytes (at a line start)."""
-        assert self._head_end is not None
-        body_start = self._head_end + self._marker
-        self._file.flush()
-        self._file.seek(body_start)
-        body = self._file.read(end - body_start)
-        keep_from = len(body) - self.tail
-        newline = body.find(b"\n", keep_from)
-        keep_from = len(body) if newline < 0 else newline + 1
-        self.dropped_bytes += keep_from
-        self.dropped_lines += body.count(b"\n", 0, keep_from)
-        marker = (
-            f"[mosaic-tui] ... {self.dropped_lines} lines ({self.dropped_bytes} bytes) of this"
-            f" worker's log dropped here: a log keeps its first {self.head} and its latest"
-            f" {self.tail} bytes ...\n"
-        ).encode()
-        self._file.truncate(self._head_end)
-        kept = marker + body[keep_from:]
-        self._file.write(kept)
-        self._file.flush()
-        self._end = self._head_end + len(kept)
-        self._marker = len(marker)
-
-    def flush(self) -> None:
-        self._file.flush()
-
-    def close(self) -> None:
-        self._file.close()
-
-
-def _become_subreaper() -> None:
-    """Linux: descendants orphaned by a worker (a daemon that forked and called setsid, say)
-    are re-parented to this process instead of init, so they stay ours to kill and reap."""
-    global _subreaper
-    if _subreaper or not sys.platform.startswith("linux"):
-        return
-    _subreaper = True
-    try:
-        import ctypes
-
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
-    except (OSError, AttributeError):
-        pass
-
-
-def kill_tagged(tag: str) -> list[int]:
-    """SIGKILL every process whose environment carries this worker's tag (the worker and all
-    its descendants, in its process group or not); reap those that are our children. Linux
-    only (it reads /proc); elsewhere the process-group kill is all there is."""
-    marker = f"{TAG_VARIABLE}={tag}".encode() + b"\0"
-    killed = []
-    try:
-        entries = os.listdir("/proc")
-    except OSError:
-        return killed
-    me = os.getpid()
-    for entry in entries:
-        if not entry.isdigit() or int(entry) == me:
-            continue
-        try:
-            with open(f"/proc/{entry}/environ", "rb") as f:
-                if marker not in f.read() + b"\0":
-                    continue
-            os.kill(int(entry), signal.SIGKILL)
-            killed.append(int(entry))
-        except (OSError, ValueError):  # gone meanwhile, or not ours to read
-            continue
-    deadline = time.monotonic() + 2.0
-    for pid in killed:  # orphans re-parented to us would stay zombies without this
-        while time.monotonic() < deadline:
-            try:
-                done, _ = os.waitpid(pid, os.WNOHANG)
-            except ChildProcessError:  # not our child (or asyncio reaped it)
-                break
-            if done:
-                break
-            time.sleep(0.01)
-    return killed
 
 
 @atexit.register

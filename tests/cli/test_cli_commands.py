@@ -2,29 +2,9 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def cli(*args: str, tmp_path: Path, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "MOSAIC_TUI_DATA_DIR": str(tmp_path / "data"),
-        "MOSAIC_TUI_STATE_DIR": str(tmp_path / "state"),
-        "COLUMNS": "120",
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "mosaic_tui.cli", *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env=env,
-        cwd=ROOT,
-    )
+from cli_helpers import cli
 
 
 def test_run_example_records_and_summarises(tmp_path: Path) -> None:

@@ -2,35 +2,17 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from cli_helpers import cli as run_cli
 
 from mosaic_tui.cli.main import parser, with_command
 from mosaic_tui.telemetry import EpisodeRow, RunRow, SessionRow, TelemetryStore
 
-ROOT = Path(__file__).resolve().parents[2]
-
 
 def cli(*args: str, tmp_path: Path, env: dict[str, str] | None = None, timeout: float = 120):
-    full = {
-        **os.environ,
-        "MOSAIC_TUI_DATA_DIR": str(tmp_path / "data"),
-        "MOSAIC_TUI_STATE_DIR": str(tmp_path / "state"),
-        "COLUMNS": "200",
-        **(env or {}),
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "mosaic_tui.cli", *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env=full,
-        cwd=ROOT,
-    )
+    return run_cli(*args, tmp_path=tmp_path, env=env, timeout=timeout, columns=200)
 
 
 def test_workers_keeps_every_list_of_allowed_values(tmp_path: Path) -> None:
