@@ -42,7 +42,7 @@ from mosaic_tui.app.layout import (
     pane_status,
     pane_title,
 )
-from mosaic_tui.app.messages import BoardReady, FrameReady, OperatorCrashed
+from mosaic_tui.app.messages import BoardReady, FrameReady, OperatorChanged, OperatorCrashed
 from mosaic_tui.app.operator_actions import OperatorActions
 from mosaic_tui.app.widgets.footer import KeyFooter
 from mosaic_tui.app.widgets.frame_pane import FramePane
@@ -155,9 +155,6 @@ class MosaicApp(OperatorActions, App[None]):
 
     async def on_mount(self) -> None:
         self._watch_signals()
-        # Polls what has no event of its own (whose key is awaited); runs only while the
-        # session runs, so a paused app is idle: no timer work, no output.
-        self._ticker = self.set_interval(0.25, self.refresh_status, pause=True)
         if self.autorun:
             self.session.run()  # operators join the running session as they finish starting
         for config in self.initial:
@@ -269,7 +266,8 @@ class MosaicApp(OperatorActions, App[None]):
     # ------------------------------------------------------------------ runtime events
 
     def _on_runner_event(self, event: RunnerEvent) -> None:
-        """Called by the runners (same loop): hand frames to their panes, newest wins."""
+        """The one bridge from the runtime (same loop): every runner event becomes messages;
+        frames and boards go to their panes (newest wins), the rest redraws row and pane."""
         if isinstance(event, (StepTaken, EpisodeStarted)):
             pane = self.pane(event.operator_id)
             if pane is not None and event.frame is not None:
@@ -278,8 +276,18 @@ class MosaicApp(OperatorActions, App[None]):
                 pane.post_message(BoardReady(event.operator_id, event.board))
         elif isinstance(event, OperatorFailed):
             self.post_message(OperatorCrashed(event))
+            return
         elif isinstance(event, Notice):
             self.notify(event.message, title=event.operator_id, severity="warning", timeout=6)
+            return
+        self.post_message(OperatorChanged(event.operator_id))
+
+    @on(OperatorChanged)
+    def _operator_changed(self, message: OperatorChanged) -> None:
+        try:
+            self._refresh_operator(message.operator_id)
+        except NoMatches:  # the app is closing and its widgets are already gone
+            pass
 
     @on(OperatorCrashed)
     def _crashed(self, message: OperatorCrashed) -> None:
@@ -298,52 +306,51 @@ class MosaicApp(OperatorActions, App[None]):
             pass
 
     def _refresh_status(self) -> None:
+        for op in self.configs:
+            self._refresh_operator(op)
+        self._refresh_session()
+
+    def _refresh_operator(self, op: str) -> None:
+        """One operator's row and pane, from its runner as it is now."""
+        config = self.configs.get(op)
+        if config is None:
+            return
+        seat = self.session.seats.get(op)
+        runner = seat.runner if seat is not None else None
+        state = "error" if op in self.errors else (runner.state.value if runner else "pending")
+        episode = runner.episode if runner else -1
+        step = runner.step_index if runner else 0
+        ret = runner.shown_return if runner else 0.0  # a human's own, not both sides
         table = self.query_one(OperatorList)
-        for op, config in self.configs.items():
-            runner = self.session.runners.get(op)
-            state = "error" if op in self.errors else (runner.state.value if runner else "pending")
-            episode = runner.episode if runner else -1
-            step = runner.step_index if runner else 0
-            ret = runner.shown_return if runner else 0.0  # a human's own, not both sides
-            table.upsert(op, operator_name(config), clean(config.task), state, episode, step, ret)
-            pane = self.pane(op)
-            if pane is not None and runner is not None and op not in self.errors:
-                keyboard = self.session.keyboards.get(op)
-                awaiting = bool(keyboard and keyboard.waiting) or not self.session.running
-                pane.follow(runner)  # last move, outcome, move box
-                status = pane_status(
-                    episode,
-                    step,
-                    ret,
-                    state,
-                    pane.fps,
-                    human=pane.human,
-                    awaiting_key=awaiting and runner.human_to_move,
-                    holder=keyboard_holder(runner),
-                )
-                room = pane.size.width - 4  # borders and padding
-                pane.show_status(fit_status(status, room) if room > 0 else status)
+        table.upsert(op, operator_name(config), clean(config.task), state, episode, step, ret)
+        pane = self.pane(op)
+        if pane is None or seat is None or runner is None or op in self.errors:
+            return
+        awaiting = seat.keyboard.waiting or not self.session.running
+        pane.follow(runner)  # last move, outcome, move box
+        status = pane_status(
+            episode,
+            step,
+            ret,
+            state,
+            pane.fps,
+            human=pane.human,
+            awaiting_key=awaiting and runner.human_to_move,
+            holder=keyboard_holder(runner),
+            waiting=[a for a in runner.waiting_for if a != runner.to_move]
+            if runner.simultaneous
+            else None,
+        )
+        room = pane.size.width - 4  # borders and padding
+        pane.show_status(fit_status(status, room) if room > 0 else status)
+
+    def _refresh_session(self) -> None:
         mode = "running" if self.session.running else "paused"
         pace = pace_text(self.session.pace)
         self._show("#session-info", f"Session\nstate   {mode}\npace    {pace}\n"
                    f"seed    {self.session.seed}\ncolours {self.frame_colors}")
         self._show("#status-line", f"{mode} · pace {pace} · seed {self.session.seed}")
         self.sub_title = f"seed {self.session.seed} · {mode}"
-        ticker = getattr(self, "_ticker", None)
-        if ticker is not None:
-            ticker.resume() if self._busy() else ticker.pause()
-
-    def _busy(self) -> bool:
-        """Something may change without an event: a run, a key or a step under way."""
-        return self.session.running or any(
-            w.group in ("keys", "controls") and not w.is_finished for w in self.workers
-        )
-
-    def _wake(self) -> None:
-        """A key or control began: follow it until it is done (see `_busy`)."""
-        ticker = getattr(self, "_ticker", None)
-        if ticker is not None:
-            ticker.resume()
 
     def _show(self, selector: str, text: str) -> None:
         """Update a status widget only when its text changed: an idle app writes nothing."""
@@ -400,7 +407,6 @@ class MosaicApp(OperatorActions, App[None]):
 
     @work(group="keys", exit_on_error=False)
     async def play_key(self, operator_id: str, action: int) -> None:
-        self._wake()
         refused = await self.session.press(operator_id, action)
         if refused:
             self.notify(refused, title=operator_id, severity="warning", timeout=2)
@@ -416,14 +422,12 @@ class MosaicApp(OperatorActions, App[None]):
 
     @work(group="controls", exclusive=True, exit_on_error=False)
     async def action_reset_all(self) -> None:
-        self._wake()
         self._request_frame_sizes()
         await self.session.reset_all()
         self.refresh_status()
 
     @work(group="controls", exclusive=True, exit_on_error=False)
     async def action_step_all(self) -> None:
-        self._wake()
         if self.session.running:
             self.session.pause()
         self._request_frame_sizes()

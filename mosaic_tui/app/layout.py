@@ -44,15 +44,19 @@ def pane_status(
     human: bool,
     awaiting_key: bool,
     holder: str | None = None,
+    waiting: list[str] | None = None,
 ) -> str:
     """The line at the top of a pane: progress, then frame rate, state or whose move.
 
-    `holder` names the human who has the keyboard when several humans share it."""
+    `holder` names the human who has the keyboard when several humans share it; `waiting`
+    (simultaneous games) the other players the coming step still waits for."""
     status = f"ep {episode + 1} · t {step} · R {ret:.2f}"
     if human:  # a human sets the pace: say whose move it is, not a frame rate
-        if not awaiting_key:
-            return status
-        return status + (f" · {holder}'s move" if holder else " · your move")
+        if awaiting_key:
+            status += f" · {holder}'s move" if holder else " · your move"
+        if waiting:
+            status += f" · waiting for {', '.join(waiting)}"
+        return status
     if state == "running":
         return status + f" · {fps:.0f} fps"
     return status + f" · {state}"

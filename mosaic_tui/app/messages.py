@@ -1,7 +1,10 @@
-"""Messages from the runtime to the widgets.
+"""Messages from the runtime to the widgets: the app's one bridge (`MosaicApp._on_runner_event`)
+turns runner events into these, and widgets redraw from them; no timer reads runtime state.
 
-`FrameReady` lets a newer frame replace one still waiting in the pane's queue: a slow terminal
-shows fewer frames, never stale ones, and key presses are never stuck behind a backlog.
+`OperatorChanged` coalesces: however fast an operator steps, one redraw of its row and pane is
+waiting at a time. `FrameReady` lets a newer frame replace one still waiting in the pane's
+queue: a slow terminal shows fewer frames, never stale ones, and key presses are never stuck
+behind a backlog.
 """
 
 from __future__ import annotations
@@ -20,6 +23,17 @@ class FrameReady(Message):
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, FrameReady) and message.operator_id == self.operator_id
+
+
+class OperatorChanged(Message):
+    """Something an operator's row or pane shows has changed (a step, a state, whose key)."""
+
+    def __init__(self, operator_id: str) -> None:
+        super().__init__()
+        self.operator_id = operator_id
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, OperatorChanged) and message.operator_id == self.operator_id
 
 
 class OperatorCrashed(Message):

@@ -16,20 +16,16 @@ from mosaic_tui.core.config import (
     OperatorConfig,
     default_workers,
 )
-from mosaic_tui.core.operator import (
-    AbstainingOperator,
-    HumanOperator,
-    Operator,
-    OperatorController,
-    OperatorDescriptor,
-    OperatorService,
-    WorkerOperator,
+from mosaic_tui.core.operator import Decision, Operator, OperatorService
+from mosaic_tui.core.operators import OperatorState, RunIds
+from mosaic_tui.core.policy_mapping import (
+    AgentPolicyBinding,
+    PolicyMappingService,
+    Unbound,
+    operator_id_for,
 )
-from mosaic_tui.core.operators import MultiOperatorService, OperatorState
-from mosaic_tui.core.paradigm import EXECUTION_MODES, SteppingParadigm
-from mosaic_tui.core.policy_mapping import AgentPolicyBinding, PolicyMappingService
-from mosaic_tui.core.snapshots import EpisodeSummary, StepSnapshot
 from mosaic_tui.core.step_state import MultiAgentStepState
+from mosaic_tui.protocol.stepping import EXECUTION_MODES, SteppingParadigm
 
 __all__ = [
     "COORDINATION_LEVELS",
@@ -39,23 +35,19 @@ __all__ = [
     "REDACTED",
     "WORKER_TYPES",
     "AgentPolicyBinding",
-    "EpisodeSummary",
-    "AbstainingOperator",
-    "HumanOperator",
+    "Decision",
     "MultiAgentStepState",
-    "MultiOperatorService",
     "Operator",
     "OperatorConfig",
-    "OperatorController",
-    "OperatorDescriptor",
     "OperatorService",
     "OperatorState",
     "PolicyMappingService",
-    "StepSnapshot",
+    "RunIds",
     "SteppingParadigm",
+    "Unbound",
     "WorkerAssignment",
-    "WorkerOperator",
     "default_workers",
+    "operator_id_for",
     "is_secret_key",
     "redact_secrets",
 ]

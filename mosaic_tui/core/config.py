@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mosaic_tui.core.assignment import WorkerAssignment, redact_secrets
-from mosaic_tui.core.paradigm import EXECUTION_MODES, SteppingParadigm
+from mosaic_tui.protocol.stepping import EXECUTION_MODES, SteppingParadigm
 
 __all__ = [
     "COORDINATION_LEVELS",
@@ -32,9 +32,7 @@ _SINGLE_AGENT_ID = "agent"
 
 #: Operator and player ids name log files, run ids and panes, and are printed: a safe set only.
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
-ID_RULE = (
-    "use 1-64 ASCII letters, digits, '_', '-' or '.', starting with a letter or digit"
-)
+ID_RULE = "use 1-64 ASCII letters, digits, '_', '-' or '.', starting with a letter or digit"
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 

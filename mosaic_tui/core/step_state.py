@@ -7,27 +7,19 @@ later than AI players, so the runner keeps this record while it waits for key pr
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from mosaic_tui.core.config import OperatorConfig
+from typing import Any
 
 __all__ = ["MultiAgentStepState"]
 
 
 @dataclass
 class MultiAgentStepState:
-    """Actions gathered so far for step ``step_id``.
-
-    ``ai_actions_ready`` is kept up to date by :meth:`add_action`; with no AI players it is
-    True from the start, so a human-only step never waits for AI answers.
-    """
+    """Actions gathered so far for step ``step_id``."""
 
     step_id: int
     human_agents: list[str] = field(default_factory=list)
     ai_agents: list[str] = field(default_factory=list)
     pending_actions: dict[str, Any] = field(default_factory=dict)
-    ai_actions_ready: bool = False
 
     def __post_init__(self) -> None:
         self.human_agents = list(self.human_agents)
@@ -38,7 +30,6 @@ class MultiAgentStepState:
         self.pending_actions = dict(self.pending_actions)
         for agent_id in self.pending_actions:
             self._check_known(agent_id)
-        self._refresh_ready()
 
     def _check_known(self, agent_id: str) -> None:
         if agent_id not in self.human_agents and agent_id not in self.ai_agents:
@@ -46,9 +37,6 @@ class MultiAgentStepState:
                 f"unknown agent {agent_id!r} for step {self.step_id}; "
                 f"expected one of {self.human_agents + self.ai_agents}"
             )
-
-    def _refresh_ready(self) -> None:
-        self.ai_actions_ready = not self.pending_ai_agents()
 
     def is_complete(self) -> bool:
         """True once every human and AI player has an action recorded."""
@@ -64,16 +52,7 @@ class MultiAgentStepState:
         """Record (or replace) ``agent_id``'s action; unknown agents are a bug, so they raise."""
         self._check_known(agent_id)
         self.pending_actions[agent_id] = action
-        self._refresh_ready()
 
     def get_all_actions(self) -> dict[str, Any]:
         """A copy, so the caller can hand it to the environment while this record lives on."""
         return dict(self.pending_actions)
-
-    @classmethod
-    def from_config(cls, config: OperatorConfig, step_id: int) -> MultiAgentStepState:
-        return cls(
-            step_id=step_id,
-            human_agents=config.get_human_agents(),
-            ai_agents=config.get_ai_agents(),
-        )

@@ -18,6 +18,7 @@ from typing import Any
 
 from mosaic_tui.envs import profiles
 from mosaic_tui.envs.profiles import form_fields, profile
+from mosaic_tui.protocol.stepping import SteppingParadigm
 
 
 class EnvError(ValueError):
@@ -294,18 +295,18 @@ def _qualified_id(task: str) -> str | None:
     )
 
 
-def stepping(task: str, execution_mode: str | None = None) -> str:
-    """How this task's players take turns: "single_agent", "sequential" or "simultaneous".
+def stepping(task: str, execution_mode: str | None = None) -> SteppingParadigm:
+    """How this task's players take turns.
 
     Simultaneous-only families ignore `execution_mode`; a turn-based game runs simultaneously
     when asked for "parallel" and it has that form (rock-paper-scissors does, chess does not).
     """
     kind = check_task(task).kind
     if kind == "single":
-        return "single_agent"
+        return SteppingParadigm.SINGLE_AGENT
     if kind == "parallel" or execution_mode == "parallel":
-        return "simultaneous"
-    return "sequential"
+        return SteppingParadigm.SIMULTANEOUS
+    return SteppingParadigm.SEQUENTIAL
 
 
 def env_settings(

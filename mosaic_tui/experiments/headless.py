@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from mosaic_tui.core import MultiOperatorService, OperatorConfig, OperatorState
+from mosaic_tui.core import OperatorConfig, RunIds
 from mosaic_tui.experiments.spec import ExperimentSpec
 from mosaic_tui.runtime import EpisodeEnded, Listener, OperatorRunner, StepTaken, WorkerError
 from mosaic_tui.runtime.launcher import LaunchError
@@ -88,16 +88,14 @@ async def run_experiment(
             f" more than {lock_limit:g} s); close that program, pass another --db, or wait"
             " longer with --db-wait"
         ) from None
-    service = MultiOperatorService()
+    run_ids = RunIds()
     recorder = Recorder(store, session_id, lock_limit=lock_limit)
     result = ExperimentResult(session_id, [])
     runners: dict[str, OperatorRunner] = {}
     by_run: dict[str, OperatorOutcome] = {}
     for config in spec.operators:
-        service.add_operator(config)
-        service.assign_run_id(config.operator_id, service.new_run_id(config.operator_id))
-        config = service.get_operator(config.operator_id)
-        assert config is not None and config.run_id is not None
+        config = config.with_run_id(run_ids.new(config.operator_id))
+        assert config.run_id is not None
         outcome = OperatorOutcome(config, config.run_id)
         result.outcomes.append(outcome)
         by_run[outcome.run_id] = outcome
@@ -131,15 +129,12 @@ async def run_experiment(
             if result.interrupted or outcome.error is not None:  # e.g. could not record it
                 return
             await runner.start()
-            service.set_operator_state(config.operator_id, OperatorState.RUNNING)
             began = time.perf_counter()
             await runner.run_episodes(spec.seeds, stream=stream, collect=False)
-            service.set_operator_state(config.operator_id, OperatorState.STOPPED)
         except (WorkerError, LaunchError) as exc:
             if not result.interrupted and outcome.error is None:
                 outcome.error = redact_text(str(exc))
                 outcome.status = ERROR
-                service.set_operator_state(config.operator_id, OperatorState.ERROR)
         finally:
             outcome.seconds = time.perf_counter() - began
             if runner is not None:

@@ -145,7 +145,7 @@ class Init(Event):
     action_labels: list[str] | None = None
     noop_action: int | None = None
     max_steps: int | None = None
-    stepping: str | None = None  # "single_agent", "sequential" (turns) or "simultaneous"
+    stepping: str | None = None  # a SteppingParadigm value (protocol/stepping.py)
     teams: dict[str, str] | None = None  # agent -> team colour, where the env has teams
     env_settings: dict[str, Any] | None = None  # the settings the env was built with
     req: int | None = None

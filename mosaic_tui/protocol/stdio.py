@@ -31,6 +31,7 @@ from mosaic_tui.protocol.messages import (
 )
 
 EOF = None  # what `commands()` yields when stdin closes
+Streams = tuple[BinaryIO, BinaryIO]  # a worker's (stdin, stdout) when not its own process's
 
 
 class WorkerChannel:

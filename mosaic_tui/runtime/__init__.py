@@ -1,6 +1,7 @@
 """Workers as asyncio subprocesses, the launcher, and the operator runner."""
 
 from mosaic_tui.runtime.events import (
+    Asked,
     EpisodeEnded,
     EpisodeStarted,
     Listener,
@@ -11,25 +12,26 @@ from mosaic_tui.runtime.events import (
     StepTaken,
 )
 from mosaic_tui.runtime.launcher import CATALOG, LaunchError, SettingSpec, WorkerDefinition, worker
-from mosaic_tui.runtime.players import Decision, DecisionWithdrawn, HumanInput, HumanKeyboard
+from mosaic_tui.runtime.play_loop import PlayLoop
+from mosaic_tui.runtime.players import DecisionWithdrawn, HumanKeyboard
 from mosaic_tui.runtime.process import CommandRejected, WorkerError, WorkerProcess, WorkerTimeout
 from mosaic_tui.runtime.runner import OperatorRunner, Timeouts
 from mosaic_tui.runtime.session import Session
 
 __all__ = [
+    "Asked",
     "CATALOG",
     "CommandRejected",
-    "Decision",
     "DecisionWithdrawn",
     "EpisodeEnded",
     "EpisodeStarted",
     "Notice",
-    "HumanInput",
     "HumanKeyboard",
     "LaunchError",
     "Listener",
     "OperatorFailed",
     "OperatorRunner",
+    "PlayLoop",
     "RunnerEvent",
     "Session",
     "SettingSpec",

@@ -75,9 +75,6 @@ class Report:
         return [r for r in self.results if not r.passed]
 
 
-
-
-
 # --------------------------------------------------------------------------- the run
 
 
@@ -199,13 +196,21 @@ def check_role(ctx: Context) -> str:
         picked = []
         for mask in MASKS[:2]:
             answer = session.request(
-                {"cmd": "select_action", "observation": 0, "info": {}, "action_mask": mask,
-                 "player_id": "agent", "step_index": len(picked)},
+                {
+                    "cmd": "select_action",
+                    "observation": 0,
+                    "info": {},
+                    "action_mask": mask,
+                    "player_id": "agent",
+                    "step_index": len(picked),
+                },
                 "action_selected",
             )
             action = answer.get("action")
-            if not isinstance(action, int) or isinstance(action, bool) or not (
-                0 <= action < len(mask) and mask[action]
+            if (
+                not isinstance(action, int)
+                or isinstance(action, bool)
+                or not (0 <= action < len(mask) and mask[action])
             ):
                 raise CheckFailed(
                     f"select_action with action_mask {mask} was answered with action"
@@ -245,7 +250,8 @@ def check_malformed(ctx: Context, kind: str) -> str:
     if kind == "other-role":
         req = 903
         cmd = (
-            {"cmd": "step", "action": 0} if ctx.role == "decision"
+            {"cmd": "step", "action": 0}
+            if ctx.role == "decision"
             else {"cmd": "select_action", "observation": 0}
         )
         line = json.dumps({**cmd, "req": req}).encode() + b"\n"
@@ -288,9 +294,7 @@ def check_req_echo(ctx: Context) -> str:
     wrong = ctx.all_misechoed()
     if wrong:
         more = f" (and {len(wrong) - 1} more)" if len(wrong) > 1 else ""
-        raise CheckFailed(
-            f"{wrong[0]}{more}: copy each command's req into every event it causes"
-        )
+        raise CheckFailed(f"{wrong[0]}{more}: copy each command's req into every event it causes")
     return f"{session.req} requests, every answer with its req"
 
 
@@ -397,8 +401,14 @@ def _seeded_run(session: Session, role: str, reset_twice: bool) -> list[list[Any
             session.request({"cmd": "reset", "seed": REPRO_SEED}, "ready")
             for i, mask in enumerate(REPRO_MASKS):
                 answer = session.request(
-                    {"cmd": "select_action", "observation": i, "info": {}, "action_mask": mask,
-                     "player_id": "agent", "step_index": i},
+                    {
+                        "cmd": "select_action",
+                        "observation": i,
+                        "info": {},
+                        "action_mask": mask,
+                        "player_id": "agent",
+                        "step_index": i,
+                    },
                     "action_selected",
                 )
                 results.append(answer.get("action"))

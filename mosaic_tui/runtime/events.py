@@ -77,6 +77,14 @@ class OperatorFailed(RunnerEvent):
 
 
 @dataclass(frozen=True, slots=True)
+class Asked(RunnerEvent):
+    """The coming step waits for these players' choices (told while a human is among them,
+    so a pane can say whose key it is and, in a simultaneous game, who is still to choose)."""
+
+    agents: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Notice(RunnerEvent):
     """Something the user should know that does not stop the operator."""
 

@@ -1,7 +1,7 @@
 """The paced play loop the app drives: run, pause, and humans who set their own pace.
 
-A mixin of `OperatorRunner` (it uses the runner's step/reset and its bookkeeping), kept apart
-so the episode mechanics and the loop around them read separately.
+A loop *has* a runner and asks it to step or reset; who moves in a step is the runner's
+stepper's business. The loop only decides when.
 """
 
 from __future__ import annotations
@@ -11,51 +11,91 @@ import time
 from collections.abc import Callable
 
 from mosaic_tui.core import OperatorState
+from mosaic_tui.runtime.launcher import LaunchError
+from mosaic_tui.runtime.process import WorkerError
+from mosaic_tui.runtime.runner import OperatorRunner
 
 
 class PlayLoop:
-    """Run / pause / paced stepping for a runner (see `OperatorRunner`)."""
+    def __init__(self, runner: OperatorRunner, next_seed: Callable[[], int | None]) -> None:
+        self.runner = runner
+        self.next_seed = next_seed
+        self._running = asyncio.Event()
+        self._parked = asyncio.Event()  # set while the loop is not inside a step or reset
+        self._parked.set()
+        self.task: asyncio.Task[None] | None = None
 
-    def resume(self) -> None:
+    @property
+    def looping(self) -> bool:
+        """Started and running (a key for it is held for its next question)."""
+        return self._running.is_set() and self.task is not None and not self.task.done()
+
+    def start(self) -> None:
+        """Run at the runner's pace (starting the task if it is not running)."""
+        if self.task is None or self.task.done():
+            self.task = asyncio.create_task(
+                self.play(), name=f"play-{self.runner.config.operator_id}"
+            )
         self._running.set()
-        self.set_state(OperatorState.RUNNING)
+        self.runner.set_state(OperatorState.RUNNING)
 
     def pause(self) -> None:
         self._running.clear()
-        self.set_state(OperatorState.PAUSED)
+        self.runner.set_state(OperatorState.PAUSED)
 
-    async def play(self, next_seed: Callable[[int], int | None]) -> None:
-        """Step while running, at `pace`; start the next episode (seed from `next_seed(i)`).
+    async def parked(self) -> None:
+        """Wait until a paused loop has finished the step it was in."""
+        await self._parked.wait()
 
-        Humans set their own pace: their loop waits for keys, never for the clock, and a
-        finished episode stays on screen until they press one (`Session.press` resets).
+    async def cancel(self) -> None:
+        if self.task is not None:
+            self.task.cancel()
+            await asyncio.gather(self.task, return_exceptions=True)
+
+    async def play(self) -> None:
+        """Step while running, at the runner's pace; start the next episode when one ends.
+
+        Humans set their own pace: their steps wait for keys, never for the clock, and a
+        finished episode stays on screen until they press one (or anything resets).
         """
+        runner = self.runner
         due = time.monotonic()
         try:
-            while not self._stopping:
+            while not runner.stopping:
                 if not self._running.is_set():
                     self._parked.set()
-                    await self._running.wait()
+                    await self._until(self._running)
                     due = time.monotonic()  # after a pause, no burst to catch up
-                if self.episode_over and self.holds_end:
+                    continue
+                if runner.episode_over and runner.holds_end:
                     # a human sees how it ended; their key (or any reset) starts the next
                     self._parked.set()
-                    self._new_episode.clear()
-                    await self._new_episode.wait()
+                    runner.began.clear()
+                    await self._until(runner.began)
                     continue
                 self._parked.clear()
-                if self.episode_over:
-                    await self.reset(lambda: next_seed(self.episodes_begun), only_if_over=True)
+                if runner.episode_over:
+                    await runner.reset(self.next_seed, only_if_over=True)
                     continue
-                human = self.human_to_move  # humans set their own pace
-                if await self.step() is None or human or not self.pace:
+                human = runner.human_to_move  # humans set their own pace
+                if await runner.step() is None or human or not runner.pace:
                     continue
                 # keep to the schedule (a late step shortens the next wait), never burst
-                due = max(due + 1.0 / self.pace, time.monotonic() - 1.0 / self.pace)
+                due = max(due + 1.0 / runner.pace, time.monotonic() - 1.0 / runner.pace)
                 await asyncio.sleep(max(0.0, due - time.monotonic()))
+        except (WorkerError, LaunchError):
+            pass  # the runner marked the operator and reported why
         finally:
             self._parked.set()
 
-    async def parked(self) -> None:
-        """Wait until a paused play loop has finished the step it was in."""
-        await self._parked.wait()
+    async def _until(self, event: asyncio.Event) -> None:
+        """Wait for `event`, or for the runner to stop."""
+        waits = [
+            asyncio.ensure_future(event.wait()),
+            asyncio.ensure_future(self.runner.stopped.wait()),
+        ]
+        try:
+            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for wait in waits:
+                wait.cancel()

@@ -1,24 +1,28 @@
-"""The decision-maker behind each player slot, as the runner sees it.
+"""The decision-makers that sit in player seats: the core's `Operator`, made real.
 
 Three kinds: the env worker's own baseline (self-driving: nothing to ask), a decision worker
-(one subprocess per player), and a human (the app hands the runner an awaitable key press).
+(one subprocess per player), and a human (the app hands the runner a `HumanKeyboard`). Each is
+registered in an `OperatorService` under `operator_id_for(worker_id, agent)` and the
+`PolicyMappingService` built by `seating` routes every decision to it.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
 from mosaic_tui.core import (
-    AbstainingOperator,
+    Decision,
+    Operator,
     OperatorConfig,
     OperatorService,
     PolicyMappingService,
     WorkerAssignment,
+    operator_id_for,
 )
+from mosaic_tui.core.assignment import HUMAN_WORKER_ID
 from mosaic_tui.protocol import (
     ActionSelected,
     AgentReady,
@@ -30,23 +34,7 @@ from mosaic_tui.protocol import (
 )
 from mosaic_tui.protocol.worker_settings import LLM_WORKER, default
 from mosaic_tui.runtime.launcher import LaunchError, worker
-from mosaic_tui.runtime.process import WorkerProcess
-
-
-@dataclass(frozen=True, slots=True)
-class Decision:
-    """What a decision-maker is told when it must act."""
-
-    agent: str
-    step_index: int
-    labels: list[str]
-    action_mask: list[int] | None = None
-    observation: Any = None
-    board: list[str] | None = None  # board games: the position as text
-    moves: dict[str, int] | None = None  # board games: legal moves by name
-
-
-HumanInput = Callable[[Decision], Awaitable[int]]
+from mosaic_tui.runtime.process import Spawn, WorkerProcess
 
 
 class DecisionWithdrawn(Exception):
@@ -61,17 +49,12 @@ class HumanKeyboard:
     """
 
     def __init__(self) -> None:
-        self.decision: Decision | None = None  # what the pane should prompt for
         self._waiting: asyncio.Future[int] | None = None
         self._held: int | None = None
 
     @property
     def waiting(self) -> bool:
         return self._waiting is not None and not self._waiting.done()
-
-    async def __call__(self, decision: Decision) -> int:
-        self.decision = decision
-        return await self.next_key()
 
     async def next_key(self) -> int:
         if self._held is not None:
@@ -101,41 +84,51 @@ class HumanKeyboard:
             self._waiting.exception()  # retrieved: no "never retrieved" warning
 
 
-class Player(Protocol):
+class Player(Operator, Protocol):
+    """An `Operator` with a seat and a lifecycle: started once the env has said what it is,
+    stopped with its operator."""
+
     agent: str
-    self_driving: bool
+    self_driving: bool  # the env worker's own baseline acts: the runner sends `step {}`
 
     async def start(self, env: Init) -> None: ...
-    async def reset(self, seed: int | None) -> None: ...
-    async def decide(self, decision: Decision) -> Any: ...
     async def stop(self) -> None: ...
 
 
-class SelfDriving:
-    """The env worker's built-in baseline acts; the runner sends `step {}`."""
+class _Seat:
+    """Id and name of the decision-maker in one seat."""
 
-    self_driving = True
+    self_driving = False
 
-    def __init__(self, agent: str) -> None:
+    def __init__(self, agent: str, worker_id: str, name: str) -> None:
         self.agent = agent
+        self.id = operator_id_for(worker_id, agent)
+        self.name = name
 
     async def start(self, env: Init) -> None:
         return None
 
-    async def reset(self, seed: int | None) -> None:
-        return None
-
-    async def decide(self, decision: Decision) -> Any:
+    async def reset(self, seed: int | None = None) -> None:
         return None
 
     async def stop(self) -> None:
         return None
 
 
-class WorkerPlayer:
-    """A decision worker subprocess answering `select_action` for one player."""
+class SelfDriving(_Seat):
+    """The env worker's built-in baseline acts; there is nothing to ask."""
 
-    self_driving = False
+    self_driving = True
+
+    def __init__(self, agent: str, worker_id: str = "baseline_worker") -> None:
+        super().__init__(agent, worker_id, "env worker's baseline")
+
+    async def select_action(self, decision: Decision) -> Any:
+        return None
+
+
+class WorkerPlayer(_Seat):
+    """A decision worker subprocess answering `select_action` for one player."""
 
     def __init__(
         self,
@@ -145,6 +138,7 @@ class WorkerPlayer:
         *,
         log_path: Path | None,
         timeout: float,
+        spawn: Spawn | None = None,
     ) -> None:
         definition = worker(assignment.worker_id)
         if definition.role != "decision":
@@ -152,8 +146,8 @@ class WorkerPlayer:
                 f"{assignment.worker_id} cannot play {agent}: it is an"
                 f" {definition.role} worker, not a decision worker"
             )
+        super().__init__(agent, assignment.worker_id, assignment.worker_id)
         argv, env = definition.command(run_id, assignment.settings, player_id=agent)
-        self.agent = agent
         self.timeout = timeout
         self.process = WorkerProcess(
             argv,
@@ -161,6 +155,7 @@ class WorkerPlayer:
             log_path=log_path,
             env=env,
             expects_init=definition.speaks_init,
+            spawn=spawn,
         )
 
     async def start(self, env: Init) -> None:
@@ -179,10 +174,10 @@ class WorkerPlayer:
             self.timeout,
         )
 
-    async def reset(self, seed: int | None) -> None:
+    async def reset(self, seed: int | None = None) -> None:
         await self.process.request(Reset(seed=seed), Ready, self.timeout)
 
-    async def decide(self, decision: Decision) -> Any:
+    async def select_action(self, decision: Decision) -> Any:
         event = await self.process.request(
             SelectAction(
                 observation=decision.observation,
@@ -201,58 +196,34 @@ class WorkerPlayer:
         await self.process.stop()
 
 
-class HumanPlayer:
+class HumanPlayer(_Seat):
     """Waits for the app to deliver a key press mapped to an action."""
 
-    self_driving = False
-
-    def __init__(self, agent: str, human_input: HumanInput | None) -> None:
-        if human_input is None:
+    def __init__(
+        self, agent: str, keyboard: HumanKeyboard | None, worker_id: str = HUMAN_WORKER_ID
+    ) -> None:
+        if keyboard is None:
             raise LaunchError(
                 f"{agent} is a human player, which needs the app's keyboard;"
                 " headless runs need a baseline, RL or LLM player instead"
             )
-        self.agent = agent
-        self._input = human_input
+        super().__init__(agent, worker_id, "Human (keyboard)")
+        self.keyboard = keyboard
 
-    async def start(self, env: Init) -> None:
-        return None
-
-    async def reset(self, seed: int | None) -> None:
-        return None
-
-    async def decide(self, decision: Decision) -> Any:
-        return await self._input(decision)
-
-    async def stop(self) -> None:
-        return None
+    async def select_action(self, decision: Decision) -> Any:
+        return await self.keyboard.next_key()
 
 
 SELF_DRIVING_SETTINGS = {"behavior"}
 
 
-@dataclass
-class Seat(AbstainingOperator):
-    """A player slot registered with the core's OperatorService, so PolicyMappingService can
-    route each agent to it. Decisions are asynchronous here (`player.decide`), so the
-    synchronous Operator hooks abstain."""
-
-    id: str
-    name: str
-    player: Player
-
-
-def routing(
-    config: OperatorConfig, players: dict[str, Player]
-) -> tuple[OperatorService, PolicyMappingService]:
-    """Register a Seat per player and bind each agent to its own (`<worker_id>:<agent>`)."""
+def seating(config: OperatorConfig, players: dict[str, Player]) -> PolicyMappingService:
+    """Register each seat's decision-maker and bind its agent to it: the mapping the runner
+    asks for every decision."""
     service = OperatorService()
-    for agent, assignment in config.workers.items():
-        service.register_operator(
-            Seat(f"{assignment.worker_id}:{agent}", agent, players[agent]),
-            category=assignment.worker_type,
-        )
-    return service, PolicyMappingService.from_config(config, service)
+    for player in players.values():
+        service.register_operator(player)
+    return PolicyMappingService.from_config(config, service)
 
 
 def make_players(
@@ -260,9 +231,10 @@ def make_players(
     run_id: str,
     *,
     self_drive: bool,
-    human_input: HumanInput | None,
+    keyboard: HumanKeyboard | None,
     log_path: Callable[[str], Path | None],
     timeout: float,
+    spawn: Spawn | None = None,
 ) -> dict[str, Player]:
     """A decision-maker per seat. The env worker's own baseline plays only if it can play
     every seat (all baselines, one behaviour, no other settings); otherwise none does."""
@@ -278,9 +250,10 @@ def make_players(
             assignment,
             run_id,
             self_drive=drive,
-            human_input=human_input,
+            keyboard=keyboard,
             log_path=log_path(agent),
             timeout=timeout,
+            spawn=spawn,
         )
         for agent, assignment in workers.items()
     }
@@ -292,9 +265,10 @@ def make_player(
     run_id: str,
     *,
     self_drive: bool,
-    human_input: HumanInput | None,
+    keyboard: HumanKeyboard | None,
     log_path: Path | None,
     timeout: float,
+    spawn: Spawn | None = None,
 ) -> Player:
     """Choose how this player's decisions are made.
 
@@ -302,26 +276,30 @@ def make_player(
     process, and whole episodes can stream); it takes the same actions either way.
     """
     if assignment.worker_type == "human":
-        return HumanPlayer(agent, human_input)
+        return HumanPlayer(agent, keyboard, assignment.worker_id)
     if (
         self_drive
         and assignment.worker_type == "baseline"
         and set(assignment.settings) <= SELF_DRIVING_SETTINGS
     ):
-        return SelfDriving(agent)
+        return SelfDriving(agent, assignment.worker_id)
     if assignment.worker_type == "llm":  # each try may take the worker's request timeout
         per_try = float(assignment.settings.get("timeout", default(LLM_WORKER, "timeout")))
         tries = 1 + max(0, int(assignment.settings.get("retries", default(LLM_WORKER, "retries"))))
         timeout = max(timeout, per_try * tries + 5.0)
-    return WorkerPlayer(agent, assignment, run_id, log_path=log_path, timeout=timeout)
+    return WorkerPlayer(
+        agent, assignment, run_id, log_path=log_path, timeout=timeout, spawn=spawn
+    )
 
 
 __all__ = [
-    "Decision",
-    "HumanInput",
+    "DecisionWithdrawn",
+    "HumanKeyboard",
     "HumanPlayer",
     "Player",
     "SelfDriving",
     "WorkerPlayer",
     "make_player",
+    "make_players",
+    "seating",
 ]

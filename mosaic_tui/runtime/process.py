@@ -1,5 +1,10 @@
 """One worker subprocess on asyncio: a reader task per stream, requests with timeouts.
 
+How the worker is started is a seam: a `Spawn` turns argv into something with the pipes and
+life of an `asyncio.subprocess.Process` (`subprocess_spawn`, the default, starts a real one;
+tests can run a worker in-process behind the same pipes). Everything after the spawn —
+handshake, decoding, timeouts, errors, stopping — is this module's and the same either way.
+
 The worker runs in its own process group, so stopping it (stop -> terminate -> kill) takes its
 children too, and an exit hook kills any group still alive when the app quits. A worker that
 dies, hangs or prints garbage becomes a `WorkerError` that names the worker, the cause, the
@@ -18,7 +23,7 @@ import signal
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from mosaic_tui.core.secrets import REDACTED
 from mosaic_tui.protocol import (
@@ -39,6 +44,40 @@ from mosaic_tui.runtime.reaper import TAG_VARIABLE, become_subreaper, kill_tagge
 from mosaic_tui.runtime.worker_log import CappedLog, clip, secret_values
 
 E = TypeVar("E", bound=Event)
+
+
+class WorkerHandle(Protocol):
+    """What a spawn returns: the pipes and exit status of a started worker."""
+
+    pid: int | None
+    returncode: int | None
+    stdin: asyncio.StreamWriter | None
+    stdout: asyncio.StreamReader | None
+    stderr: asyncio.StreamReader | None
+
+    async def wait(self) -> int: ...
+
+
+class Spawn(Protocol):
+    async def __call__(self, argv: list[str], env: dict[str, str]) -> WorkerHandle: ...
+
+
+async def subprocess_spawn(argv: list[str], env: dict[str, str]) -> WorkerHandle:
+    """A real subprocess in a session (process group) of its own."""
+    become_subreaper()
+    return await asyncio.create_subprocess_exec(
+        *argv,
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env={**os.environ, **env},
+        start_new_session=True,
+        limit=MAX_LINE_BYTES,
+    )
+
+
+#: What a `WorkerProcess` built without a `spawn` uses (tests swap in an in-process spawn).
+default_spawn: Spawn = subprocess_spawn
 
 _EOF = object()
 _LIVE: set[WorkerProcess] = set()
@@ -98,15 +137,17 @@ class WorkerProcess:
         env: dict[str, str] | None = None,
         strict: bool = True,
         expects_init: bool = True,
+        spawn: Spawn | None = None,
     ) -> None:
         self.argv = argv
+        self.spawn = spawn  # None: the module's `default_spawn` when it starts
         self.name = name
         self.log_path = log_path
         self.env = env
         self.strict = strict  # garbage on stdout is an error (False: logged and skipped)
         self.expects_init = expects_init
         self.init: Init | None = None
-        self._proc: asyncio.subprocess.Process | None = None
+        self._proc: WorkerHandle | None = None
         self._events: asyncio.Queue[Any] = asyncio.Queue()
         self._tasks: list[asyncio.Task[None]] = []
         self._tail: collections.deque[str] = collections.deque(maxlen=12)
@@ -134,14 +175,12 @@ class WorkerProcess:
 
     async def start(self, timeout: float = 60.0) -> Init | None:
         """Spawn the worker; with `expects_init`, wait for its `init` event."""
-        become_subreaper()
         env = {
-            **os.environ,
             **(self.env or {}),
             PARENT_VARIABLE: str(os.getpid()),  # the worker dies with this process
             TAG_VARIABLE: self.tag,  # inherited by its descendants, however they detach
         }
-        self._secrets = secret_values(env)
+        self._secrets = secret_values({**os.environ, **env})
         if self.log_path is not None:
             self.log_path.parent.mkdir(parents=True, exist_ok=True)
             self._log = CappedLog(self.log_path, LOG_HEAD_BYTES, LOG_TAIL_BYTES)
@@ -150,15 +189,7 @@ class WorkerProcess:
             )
             self._flush_soon()
         try:
-            self._proc = await asyncio.create_subprocess_exec(
-                *self.argv,
-                stdin=asyncio.subprocess.PIPE,
-                stdout=asyncio.subprocess.PIPE,
-                stderr=asyncio.subprocess.PIPE,
-                env=env,
-                start_new_session=True,
-                limit=MAX_LINE_BYTES,
-            )
+            self._proc = await (self.spawn or default_spawn)(self.argv, env)
         except OSError as exc:
             raise self.error(f"could not start {self.name}: {exc}") from exc
         _LIVE.add(self)
@@ -201,16 +232,17 @@ class WorkerProcess:
         for sig, wait in ((signal.SIGTERM, term_grace), (signal.SIGKILL, 5.0)):
             if proc.returncode is not None:
                 break
-            _killpg(proc.pid, sig)
+            _signal(proc, sig)
             try:
                 await asyncio.wait_for(proc.wait(), wait)
             except asyncio.TimeoutError:
                 continue
-        _killpg(proc.pid, signal.SIGKILL)  # grandchildren left in the group, if any
-        try:  # and those that left the group (setsid); /proc is read off the event loop
-            await asyncio.to_thread(kill_tagged, self.tag)
-        except RuntimeError:  # the loop's executor is shut down (interpreter exit)
-            kill_tagged(self.tag)
+        if proc.pid is not None:
+            _killpg(proc.pid, signal.SIGKILL)  # grandchildren left in the group, if any
+            try:  # and those that left the group (setsid); /proc is read off the event loop
+                await asyncio.to_thread(kill_tagged, self.tag)
+            except RuntimeError:  # the loop's executor is shut down (interpreter exit)
+                kill_tagged(self.tag)
         await self._close()
         return proc.returncode
 
@@ -448,6 +480,15 @@ def _shown(argv: list[str]) -> str:
         module = argv[2].rsplit("run_module(", 1)[1].split(",", 1)[0].strip("'\"")
         argv = [argv[0], "-m", module, *argv[3:]]
     return " ".join(argv)
+
+
+def _signal(proc: WorkerHandle, sig: int) -> None:
+    """Signal a worker's whole process group (a worker that is no process has its own way)."""
+    own = getattr(proc, "signal_group", None)
+    if callable(own):
+        own(sig)
+    elif proc.pid is not None:
+        _killpg(proc.pid, sig)
 
 
 def _killpg(pid: int, sig: int) -> None:

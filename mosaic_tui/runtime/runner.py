@@ -1,8 +1,9 @@
-"""One operator's episode loop: reset with a seed, collect the action, step, keep the books.
+"""One operator: its workers, its episode, and the events it tells.
 
-The same runner serves the app (step / run / pause at a pace), the headless CLI (whole
-episodes streamed from a self-driving worker) and the tests. It only emits events; whoever
-listens decides what to draw or record.
+The runner owns the env worker process, the players (through the policy mapping that says who
+decides for each agent), the current `Episode` and a stepper (`stepping.py`) that knows who
+moves. It serves the app (through `Session` and `PlayLoop`), the headless CLI (`batches.py`)
+and the tests, and only emits events; whoever listens decides what to draw or record.
 """
 
 from __future__ import annotations
@@ -11,12 +12,12 @@ import asyncio
 import logging
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mosaic_tui.core import OperatorConfig, OperatorState
+from mosaic_tui.core import OperatorConfig, OperatorState, SteppingParadigm
 from mosaic_tui.envs import EnvError, env_settings
 from mosaic_tui.envs.keymaps import move_name
 from mosaic_tui.protocol import (
@@ -27,32 +28,29 @@ from mosaic_tui.protocol import (
     Reset,
     Step,
     StepResult,
-    legal_mask,
 )
-from mosaic_tui.runtime.batches import EpisodeBatches
+from mosaic_tui.runtime.episode import Episode, Table
 from mosaic_tui.runtime.events import (
     EpisodeEnded,
     EpisodeStarted,
     Listener,
     Notice,
+    OperatorFailed,
+    RunnerEvent,
+    StateChanged,
     StepTaken,
 )
 from mosaic_tui.runtime.launcher import LaunchError, worker
-from mosaic_tui.runtime.play_loop import PlayLoop
 from mosaic_tui.runtime.players import (
-    Decision,
-    DecisionWithdrawn,
-    HumanInput,
+    HumanKeyboard,
+    HumanPlayer,
     Player,
-    Seat,
     WorkerPlayer,
     make_players,
-    routing,
+    seating,
 )
-from mosaic_tui.runtime.process import WorkerProcess
-from mosaic_tui.runtime.reporting import Reporting
-from mosaic_tui.runtime.seats import Seats
-from mosaic_tui.runtime.simultaneous import JointStep
+from mosaic_tui.runtime.process import CommandRejected, Spawn, WorkerError, WorkerProcess
+from mosaic_tui.runtime.stepping import Simultaneous, Stepper, TurnBased
 
 log = logging.getLogger(__name__)
 _UCI = re.compile(r"^[a-h][1-8][a-h][1-8][qrbn]?$")
@@ -67,7 +65,7 @@ class Timeouts:
     decision: float = 30.0
 
 
-class OperatorRunner(Reporting, Seats, JointStep, PlayLoop, EpisodeBatches):
+class OperatorRunner:
     def __init__(
         self,
         config: OperatorConfig,
@@ -76,8 +74,9 @@ class OperatorRunner(Reporting, Seats, JointStep, PlayLoop, EpisodeBatches):
         log_dir: Path | None = None,
         frame: FrameRequest | None = None,
         self_drive: bool = True,
-        human_input: HumanInput | None = None,
+        keyboard: HumanKeyboard | None = None,
         timeouts: Timeouts = Timeouts(),
+        spawn: Spawn | None = None,
     ) -> None:
         self.config = config
         self.run_id = run_id or config.run_id or config.operator_id
@@ -86,47 +85,30 @@ class OperatorRunner(Reporting, Seats, JointStep, PlayLoop, EpisodeBatches):
         self.listeners: list[Listener] = []
         self.state = OperatorState.PENDING
         self.log_dir = log_dir
+        self.spawn = spawn  # how workers start (None: real subprocesses)
         self.agent = next(iter(config.workers))  # the first (single-agent: the only) player
+        self.keyboard = keyboard  # the app's keys for this operator's human players
         self.players: dict[str, Player] = make_players(
             config.workers,
             self.run_id,
             self_drive=self_drive,
-            human_input=human_input,
+            keyboard=keyboard,
             log_path=self._log_path,
             timeout=timeouts.decision,
+            spawn=spawn,
         )
-        # PolicyMappingService routes each agent to its seat's decision-maker
-        self.operators, self.routing = routing(config, self.players)
-        self._to_move = self.agent
+        self.mapping = seating(config, self.players)  # who decides for each agent
         behavior = next(iter(config.workers.values())).settings.get("behavior", "random")
         self.env_process = self._env_process(behavior)
         self.env: Init | None = None
-        # episode bookkeeping (the runner's own count keys telemetry)
-        self.episodes_begun = 0
-        self.episode = -1
-        self.seed: int | None = None
-        self.step_index = 0
-        self.episode_return = 0.0
-        self.episode_over = True
-        self.returns: dict[str, float] = {}  # this episode's return of each player
-        # the last step: who played which action, and the move names they chose from
-        self._played: tuple[dict[str, Any], dict[str, int] | None] = ({}, None)
-        self.last_end: EpisodeEnded | None = None  # how the last episode ended
-        self._started_at = 0.0
-        self._mask: list[int] | None = None
-        self._live: list[str] = list(config.workers)  # simultaneous games: who acts next
-        self._masks: dict[str, list[int]] | None = None
-        # play loop controls
+        self.table = Table(tuple(config.workers), frozenset(self.humans))
+        self.now = Episode(to_move=self.agent)  # the current (or last) episode
+        self.stepper: Stepper = TurnBased(self)  # replaced once the env says how it steps
+        self.episodes_begun = 0  # the runner's own count keys telemetry
+        self.began = asyncio.Event()  # set by every reset: a held end is over
         self.pace: float | None = None  # steps per second; None = as fast as possible
-        self._running = asyncio.Event()
-        self._stopping = False
-        self._lock = asyncio.Lock()
-        self._parked = asyncio.Event()  # set while no play loop is inside a step or reset
-        self._parked.set()
-        self._new_episode = asyncio.Event()  # set by every reset: a held end is over
-        self._observation: Any = None
-        self.moves: dict[str, int] | None = None  # chess: legal moves by name -> action
-        self.board: list[str] | None = None  # board games: the position as text
+        self.stopped = asyncio.Event()  # set as soon as `stop` begins
+        self._lock = asyncio.Lock()  # steps and resets of one runner never overlap
         # decision workers see observations; the env worker's own baseline needs none
         self.observe = any(isinstance(p, WorkerPlayer) for p in self.players.values())
 
@@ -158,13 +140,14 @@ class OperatorRunner(Reporting, Seats, JointStep, PlayLoop, EpisodeBatches):
             settings["policy"] = behavior
         argv, env = definition.command(self.run_id, settings, env_id=self.config.task)
         process = WorkerProcess(
-            argv, name=f"env_worker[{self.config.task}]", log_path=self._log_path("env"), env=env
+            argv,
+            name=f"env_worker[{self.config.task}]",
+            log_path=self._log_path("env"),
+            env=env,
+            spawn=self.spawn,
         )
-        process.on_progress = self._progress
+        process.on_progress = self.notice
         return process
-
-    def _progress(self, message: str) -> None:
-        self.emit(Notice(self.config.operator_id, self.run_id, message))
 
     async def start(self) -> Init:
         async def go() -> Init:
@@ -178,11 +161,21 @@ class OperatorRunner(Reporting, Seats, JointStep, PlayLoop, EpisodeBatches):
                     f" the operator assigns {', '.join(sorted(self.players))}"
                     " (give one workers.<player> table per player)"
                 )
+            paradigm = SteppingParadigm(init.stepping or SteppingParadigm.SINGLE_AGENT)
+            self.mapping.paradigm = paradigm
+            simultaneous = paradigm is SteppingParadigm.SIMULTANEOUS
+            self.table = Table(
+                tuple(self.config.workers),
+                frozenset(self.humans),
+                len(init.action_labels or []),
+                simultaneous,
+            )
+            self.stepper = Simultaneous(self) if simultaneous else TurnBased(self)
             await asyncio.gather(*(p.start(init) for p in self.players.values()))
             return init
 
         try:
-            init = await self._guard(go())
+            init = await self.guard(go())
         except BaseException:  # nothing half-started is left running
             await asyncio.gather(
                 *(p.stop() for p in self.players.values()),
@@ -193,7 +186,65 @@ class OperatorRunner(Reporting, Seats, JointStep, PlayLoop, EpisodeBatches):
         self.set_state(OperatorState.PAUSED)
         return init
 
-    # ------------------------------------------------------------------ stepping
+    # ------------------------------------------------------------------ telling
+
+    def emit(self, event: RunnerEvent) -> None:
+        """Tell every listener; one that raises is detached and reported, the run goes on."""
+        for listener in list(self.listeners):
+            try:
+                listener(event)
+            except Exception as exc:  # a listener bug or a locked database must not stop us
+                log.exception("listener %r failed", listener)
+                self.listeners.remove(listener)
+                name = getattr(listener, "__qualname__", type(listener).__name__)
+                self.notice(f"{name} stopped after an error: {type(exc).__name__}: {exc}")
+
+    def tell(self, kind: type[RunnerEvent], **fields: Any) -> None:
+        """Emit an event of this operator (its ids filled in)."""
+        self.emit(kind(self.config.operator_id, self.run_id, **fields))
+
+    def notice(self, message: str) -> None:
+        """Something the user should know that does not stop the operator."""
+        self.tell(Notice, message=message)
+
+    def set_state(self, state: OperatorState, detail: str | None = None) -> None:
+        self.state = state
+        self.emit(
+            StateChanged(self.config.operator_id, self.run_id, state=state.value, detail=detail)
+        )
+
+    async def guard(self, coro: Any) -> Any:
+        """Run a worker call; on failure report it once, mark the operator, re-raise."""
+        try:
+            return await coro
+        except CommandRejected as rejected:
+            process = rejected.process or self.env_process  # whoever refused, not always the env
+            exc = WorkerError(
+                f"{process.name} refused a command: {rejected.error.message}",
+                worker=process.name,
+                log_path=process.log_path,
+                log_tail=process.log_tail(),
+            )
+            self._failed(exc)
+            raise exc from rejected
+        except WorkerError as exc:
+            if not self.stopping:
+                self._failed(exc)
+            raise
+
+    def _failed(self, exc: WorkerError) -> None:
+        self.set_state(OperatorState.ERROR, exc.summary)
+        self.emit(
+            OperatorFailed(
+                self.config.operator_id,
+                self.run_id,
+                message=str(exc),
+                log_path=exc.log_path,
+                log_tail=exc.log_tail,
+            )
+        )
+
+    # ------------------------------------------------------------------ episodes
 
     async def reset(self, seed: Seed, *, only_if_over: bool = False) -> EpisodeStarted | None:
         """Start an episode. `seed` may be a function, called once the runner is free, so a
@@ -201,106 +252,56 @@ class OperatorRunner(Reporting, Seats, JointStep, PlayLoop, EpisodeBatches):
         async with self._lock:
             if only_if_over and not self.episode_over:
                 return None
-            return await self._reset(seed() if callable(seed) else seed)
+            chosen = seed() if callable(seed) else seed
 
-    async def _reset(self, seed: int | None) -> EpisodeStarted:
-        async def go() -> Ready:
-            ready = await self.env_process.request(
-                Reset(
-                    seed=seed,
-                    max_steps=self.config.max_steps,
-                    frame=self.frame,
-                    auto_reset=False,
-                    observe=self.observe,
-                ),
-                Ready,
-                self.timeouts.reset,
-            )
-            await asyncio.gather(*(p.reset(seed) for p in self.players.values()))
-            return ready
+            async def go() -> Ready:
+                ready = await self.env_process.request(
+                    Reset(
+                        seed=chosen,
+                        max_steps=self.config.max_steps,
+                        frame=self.frame,
+                        auto_reset=False,
+                        observe=self.observe,
+                    ),
+                    Ready,
+                    self.timeouts.reset,
+                )
+                await self.mapping.reset(chosen)
+                return ready
 
-        return self._begin(await self._guard(go()))
+            return self.begin(await self.guard(go()))
 
-    def _begin(self, ready: Ready) -> EpisodeStarted:
-        self.episode = self.episodes_begun
+    def begin(self, ready: Ready) -> EpisodeStarted:
+        """A new episode from the env's `ready` (a reset, or a streamed run's next episode)."""
+        self.now = Episode.begin(ready, self.table, index=self.episodes_begun, at=time.time())
         self.episodes_begun += 1
-        self.seed = ready.seed
-        self.step_index = 0
-        self.episode_return = 0.0
-        self.episode_over = False
-        self.returns = dict.fromkeys(self.players, 0.0)
-        self._played = ({}, None)
-        self.last_end = None
-        self._new_episode.set()
-        self._mask = legal_mask(ready, len(self.labels))
-        self._observation = ready.observation
-        self._to_move = ready.agent_to_move or self.agent
-        self._follow_live(ready.agents, ready.action_masks)
-        self.moves, self.board = ready.moves, ready.board
-        self._started_at = time.time()
+        self.began.set()
         event = EpisodeStarted(
             self.config.operator_id,
             self.run_id,
-            self.episode,
-            ready.seed,
-            self._started_at,
-            ready.frame,
-            ready.board,
+            episode=self.now.index,
+            seed=ready.seed,
+            at=self.now.started_at,
+            frame=ready.frame,
+            board=ready.board,
         )
         self.emit(event)
         return event
 
-    def decider(self, agent: str) -> Player:
-        """The decision-maker the policy mapping binds this agent to."""
-        binding = self.routing.get_binding(agent)
-        seat = self.operators.get_operator(binding.policy_id) if binding else None
-        if not isinstance(seat, Seat):
-            raise LaunchError(f"{self.config.operator_id}: no decision-maker is bound to {agent}")
-        return seat.player
-
     async def step(self, action: Any = None) -> StepTaken | None:
-        """One env step; the player decides unless `action` is given (a key already pressed).
+        """One env step; the players decide unless `action` is given (a key already pressed).
 
-        Ends the episode if the env says so. Returns None, having done nothing, when the
-        episode is already over or a human's pending decision was withdrawn (pause, reset).
-        Steps and resets of one runner never overlap.
+        Returns None, having done nothing, when the episode is already over or a human's
+        pending decision was withdrawn (pause, reset). Steps and resets never overlap.
         """
         async with self._lock:
             if self.episode_over:
                 return None
-            if self.simultaneous:
-                return await self._step_together(action)
-            if action is None:
-                try:
-                    # a decision worker that dies or refuses marks the operator, like the env
-                    action = await self._guard(
-                        self.decider(self._to_move).decide(
-                            Decision(
-                                self._to_move,
-                                self.step_index,
-                                self.labels,
-                                self._mask,
-                                self._observation,
-                                self.board,
-                                self.moves,
-                            )
-                        )
-                    )
-                except DecisionWithdrawn:
-                    return None
-            if self.human_to_move and not self.legal_now(action):
-                # a key held from earlier may have become illegal: refuse it, not the operator
-                self.emit(
-                    Notice(
-                        self.config.operator_id,
-                        self.run_id,
-                        f"{self._label(action)} is not allowed now",
-                    )
-                )
-                return None
-            return await self._step(action)
+            return await self.stepper.step(action)
 
-    async def _step(self, action: Any, actions: dict[str, Any] | None = None) -> StepTaken:
+    async def send_step(self, action: Any, actions: dict[str, Any] | None = None) -> StepTaken:
+        """Send the chosen action(s) to the env; ends the episode if the env says so."""
+
         async def go() -> tuple[StepResult, EpisodeEnd | None]:
             result = await self.env_process.request(
                 Step(action=action, actions=actions, frame=self.frame),
@@ -315,95 +316,65 @@ class OperatorRunner(Reporting, Seats, JointStep, PlayLoop, EpisodeBatches):
                 end = event if isinstance(event, EpisodeEnd) else None
             return result, end
 
-        result, end = await self._guard(go())
-        taken = self._stepped(result)
-        if isinstance(end, EpisodeEnd):
-            self._ended(end)
+        result, end = await self.guard(go())
+        taken = self.stepped(result)
+        if end is not None:
+            self.ended(end)
         return taken
 
-    def _stepped(self, result: StepResult) -> StepTaken:
-        self.step_index = result.step_index
-        self.episode_return = result.episode_return
-        mover = result.agent or self.agent
-        if result.rewards is not None:
-            for agent, reward in result.rewards.items():
-                self.returns[agent] = self.returns.get(agent, 0.0) + reward
-        else:
-            self.returns[mover] = result.episode_return
-        # named only when asked (a headless stream never asks): `self.moves` is replaced below
-        self._played = (result.actions or {mover: result.action}, self.moves)
-        self._mask = legal_mask(result, len(self.labels))
-        self._observation = result.observation
-        self._to_move = result.agent_to_move or self.agent
-        self._follow_live(result.agents, result.action_masks)
-        self.moves, self.board = result.moves, result.board
-        labels = self.env.action_labels if self.env else None
-        label = (
-            labels[result.action]
-            if labels and isinstance(result.action, int) and 0 <= result.action < len(labels)
-            else None
-        )
+    def stepped(self, result: StepResult) -> StepTaken:
+        mover = self.now.advance(result, self.table)
         event = StepTaken(
             self.config.operator_id,
             self.run_id,
-            self.episode,
-            result.step_index,
-            mover,
-            result.action,
-            result.reward,
-            result.terminated,
-            result.truncated,
-            result.episode_return,
-            result.frame,
-            result.rewards,
-            label,
-            result.board,
-            result.actions,
+            episode=self.now.index,
+            step_index=result.step_index,
+            agent=mover,
+            action=result.action,
+            reward=result.reward,
+            terminated=result.terminated,
+            truncated=result.truncated,
+            episode_return=result.episode_return,
+            frame=result.frame,
+            rewards=result.rewards,
+            action_label=self.label(result.action) if self.labels_cover(result.action) else None,
+            board=result.board,
+            actions=result.actions,
         )
         self.emit(event)
         return event
 
-    @property
-    def last_moves(self) -> list[tuple[str, str]]:
-        """Who played what in the last step, named as a human would type or press it."""
-        played, names = self._played
-        return [(agent, self.name_of(action, names)) for agent, action in played.items()]
-
-    def name_of(self, action: Any, names: dict[str, int] | None = None) -> str:
-        """A move as a human names it: `Nf3`, `5` (a tic-tac-toe cell), `forward`; `names`
-        are the legal moves by name it was chosen from (default: the current ones)."""
-        found = [
-            n for n, a in ((self.moves if names is None else names) or {}).items() if a == action
-        ]
-        if found:  # chess: SAN (`Nf3`) reads better than UCI (`g1f3`)
-            return min(found, key=lambda n: (_UCI.match(n) is not None, len(n)))
-        if not isinstance(action, int):
-            return repr(action)
-        return move_name(self.config.task, action, self._label(action))
-
-    def _ended(self, end: EpisodeEnd) -> EpisodeEnded:
-        self.episode_over = True
+    def ended(self, end: EpisodeEnd) -> EpisodeEnded:
         event = EpisodeEnded(
             self.config.operator_id,
             self.run_id,
-            self.episode,
-            end.seed,
-            end.total_reward,
-            end.episode_length,
-            end.terminated,
-            end.truncated,
-            self._started_at,
-            time.time(),
-            end.rewards,
+            episode=self.now.index,
+            seed=end.seed,
+            total_reward=end.total_reward,
+            length=end.episode_length,
+            terminated=end.terminated,
+            truncated=end.truncated,
+            started_at=self.now.started_at,
+            ended_at=time.time(),
+            rewards=end.rewards,
         )
-        self.last_end = event
+        self.now.finish(event)
         self.emit(event)
         return event
 
+    async def run_episodes(
+        self, seeds: Sequence[int | None], *, stream: bool = True, collect: bool = True
+    ) -> list[EpisodeEnded]:
+        """Whole episodes, one per seed (see `batches.run_episodes`)."""
+        from mosaic_tui.runtime.batches import run_episodes
+
+        return await run_episodes(self, seeds, stream=stream, collect=collect)
+
     async def stop(self) -> None:
         """Stop every worker of this operator (stop -> terminate -> kill)."""
-        self._stopping = True
-        self._running.set()  # release a paused play loop so it can see the stop
+        self.stopped.set()
+        if self.keyboard is not None:
+            self.keyboard.withdraw()
         await asyncio.gather(
             *(p.stop() for p in self.players.values()),
             self.env_process.stop(),
@@ -411,3 +382,136 @@ class OperatorRunner(Reporting, Seats, JointStep, PlayLoop, EpisodeBatches):
         )
         if self.state is not OperatorState.ERROR:
             self.set_state(OperatorState.STOPPED)
+
+    @property
+    def stopping(self) -> bool:
+        return self.stopped.is_set()
+
+    # ------------------------------------------------------------------ seats
+
+    @property
+    def player(self) -> Player:
+        """The first player (the only one in a single-agent operator)."""
+        return self.players[self.agent]
+
+    @property
+    def humans(self) -> list[str]:
+        """The seats a human plays, in seat order."""
+        return [a for a, p in self.players.items() if isinstance(p, HumanPlayer)]
+
+    @property
+    def self_driving(self) -> bool:
+        """Every seat is played by the env worker's own baseline."""
+        return all(p.self_driving for p in self.players.values())
+
+    @property
+    def simultaneous(self) -> bool:
+        return self.table.simultaneous
+
+    @property
+    def to_move(self) -> str:
+        """Whose decision the next step needs (the keyboard's holder, in simultaneous games)."""
+        return self.now.to_move
+
+    @property
+    def human_to_move(self) -> bool:
+        """A human's key makes the next step (never once the episode is over)."""
+        return not self.now.over and isinstance(self.players.get(self.now.to_move), HumanPlayer)
+
+    @property
+    def waiting_for(self) -> list[str]:
+        """Players whose choice the coming step still needs."""
+        return self.stepper.waiting_for
+
+    @property
+    def holds_end(self) -> bool:
+        """Humans sit here: a finished episode stays on screen until one of them presses a
+        key (operators without humans go straight on)."""
+        return bool(self.humans)
+
+    @property
+    def labels(self) -> list[str]:
+        return (self.env.action_labels or []) if self.env else []
+
+    @property
+    def action_mask(self) -> list[int] | None:
+        """Which actions are legal now (None: all of them)."""
+        return self.now.mask
+
+    def legal_now(self, action: Any) -> bool:
+        mask = self.now.mask
+        return (
+            isinstance(action, int)
+            and 0 <= action < max(len(self.labels), 1)
+            and (mask is None or (action < len(mask) and bool(mask[action])))
+        )
+
+    def labels_cover(self, action: Any) -> bool:
+        return isinstance(action, int) and 0 <= action < len(self.labels)
+
+    def label(self, action: Any) -> str:
+        return self.labels[action] if self.labels_cover(action) else repr(action)
+
+    # ------------------------------------------------------------------ the episode, read
+
+    @property
+    def episode(self) -> int:
+        return self.now.index
+
+    @property
+    def seed(self) -> int | None:
+        return self.now.seed
+
+    @property
+    def step_index(self) -> int:
+        return self.now.step_index
+
+    @property
+    def episode_return(self) -> float:
+        return self.now.total_return
+
+    @property
+    def episode_over(self) -> bool:
+        return self.now.over
+
+    @property
+    def returns(self) -> dict[str, float]:
+        return self.now.returns
+
+    @property
+    def moves(self) -> dict[str, int] | None:
+        return self.now.moves
+
+    @property
+    def board(self) -> list[str] | None:
+        return self.now.board
+
+    @property
+    def last_end(self) -> EpisodeEnded | None:
+        return self.now.ended
+
+    @property
+    def shown_return(self) -> float:
+        """The return a pane shows: the human's own when one human plays a multi-agent game
+        (the sum of a zero-sum game is always 0), else the episode's total."""
+        humans = self.humans
+        if len(self.players) > 1 and len(humans) == 1:
+            return self.now.returns.get(humans[0], 0.0)
+        return self.now.total_return
+
+    @property
+    def last_moves(self) -> list[tuple[str, str]]:
+        """Who played what in the last step, named as a human would type or press it."""
+        names = self.now.played_from
+        return [(agent, self.name_of(action, names)) for agent, action in self.now.played.items()]
+
+    def name_of(self, action: Any, names: dict[str, int] | None = None) -> str:
+        """A move as a human names it: `Nf3`, `5` (a tic-tac-toe cell), `forward`; `names`
+        are the legal moves by name it was chosen from (default: the current ones)."""
+        legal = self.now.moves if names is None else names
+        found = [n for n, a in (legal or {}).items() if a == action]
+        if found:  # chess: SAN (`Nf3`) reads better than UCI (`g1f3`)
+            return min(found, key=lambda n: (_UCI.match(n) is not None, len(n)))
+        if not isinstance(action, int):
+            return repr(action)
+        return move_name(self.config.task, action, self.label(action))

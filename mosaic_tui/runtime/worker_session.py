@@ -41,7 +41,6 @@ class CheckFailed(Exception):
     """Raised inside a check: the message tells the author what to fix."""
 
 
-
 def compact(value: Any) -> str:
     """An event as one line of JSON, as the worker might have written it."""
     return json.dumps(value, separators=(",", ":"))
@@ -142,8 +141,7 @@ class Session:
                 line = self._lines.get(timeout=max(0.0, deadline - time.monotonic()))
             except queue.Empty:
                 raise CheckFailed(
-                    f"no answer within {limit:g} s while waiting for {waiting_for}"
-                    f"{self.log_tail()}"
+                    f"no answer within {limit:g} s while waiting for {waiting_for}{self.log_tail()}"
                 ) from None
             if line is None:
                 self._lines.put(None)

@@ -1,4 +1,5 @@
-"""App tests run the real workers; results and logs go to a temporary directory."""
+"""App tests run the real worker code (in-process unless marked `subprocess`); results and
+logs go to a temporary directory."""
 
 from __future__ import annotations
 
@@ -7,6 +8,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
+
+@pytest.fixture(autouse=True)
+def _in_process(workers_in_process_unless_marked: None) -> None:
+    return None
 
 
 @pytest.fixture(autouse=True)

@@ -6,6 +6,7 @@ import os
 import signal
 from pathlib import Path
 
+import pytest
 from textual.widgets import Input, Select, Static
 
 from mosaic_tui.app.app import MosaicApp
@@ -117,6 +118,7 @@ async def test_human_plays_by_key_and_step_all_waits_for_the_key(
         await pilot.press("q")
 
 
+@pytest.mark.subprocess
 async def test_a_crashed_worker_is_shown_and_the_others_keep_running(
     tmp_path: Path, wait_until
 ) -> None:

@@ -143,6 +143,7 @@ def start_app(
     return proc
 
 
+@pytest.mark.subprocess
 @pytest.mark.parametrize("sighup", [True, False], ids=["sighup", "sighup-blocked"])
 def test_app_and_workers_end_when_the_terminal_goes_away(tmp_path: Path, sighup: bool) -> None:
     term = Terminal()
@@ -179,6 +180,7 @@ def episodes(db: Path) -> int:
         return 0
 
 
+@pytest.mark.subprocess
 def test_screen_reaches_the_terminal_when_stderr_is_redirected(tmp_path: Path) -> None:
     """`mosaic-tui 2>log`: the screen is drawn on the terminal; the log gets no screen."""
     term = Terminal()

@@ -228,6 +228,6 @@ def test_llm_defaults_are_read_from_the_declaration(monkeypatch: pytest.MonkeyPa
     monkeypatch.setattr(players, "LLM_WORKER", changed)
     seat = WorkerAssignment("llm_worker", "llm", {"model": "m"})
     player = players.make_player(
-        "p", seat, "r", self_drive=False, human_input=None, log_path=None, timeout=1.0
+        "p", seat, "r", self_drive=False, keyboard=None, log_path=None, timeout=1.0
     )
     assert player.timeout == 7.0 * 2 + 5  # two tries of the declared 7 s, plus slack

@@ -63,6 +63,7 @@ async def test_streamed_episodes_follow_the_schedule_and_keep_nothing(tmp_path: 
     assert seen == [40, 41, 42, 43, 44, 45]
 
 
+@pytest.mark.subprocess
 async def test_a_hung_streaming_worker_is_caught_by_the_step_timeout(tmp_path: Path) -> None:
     """The stream used to wait the 60 s reset timeout per event; stepped play waits 10 s."""
     runner = OperatorRunner(

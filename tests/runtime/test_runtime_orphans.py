@@ -62,6 +62,7 @@ def wait_until(condition, timeout: float) -> bool:
     return condition()
 
 
+@pytest.mark.subprocess
 @pytest.mark.parametrize("stopped", [False, True], ids=["hung", "sigstopped"])
 def test_a_worker_dies_with_a_sigkilled_runner(tmp_path: Path, stopped: bool) -> None:
     worker_script = tmp_path / "hung.py"
@@ -89,6 +90,7 @@ def test_a_worker_dies_with_a_sigkilled_runner(tmp_path: Path, stopped: bool) ->
             os.kill(int(pidfile.read_text()), signal.SIGKILL)
 
 
+@pytest.mark.subprocess
 def test_a_hung_worker_kills_itself_after_stdin_closes(tmp_path: Path) -> None:
     """The watchdog for platforms without a parent-death signal, and parents that exit
     without stopping their workers: EOF, then a grace time, then the worker's own group."""
@@ -118,6 +120,7 @@ def test_a_hung_worker_kills_itself_after_stdin_closes(tmp_path: Path) -> None:
             proc.kill()
 
 
+@pytest.mark.subprocess
 async def test_a_grandchild_that_calls_setsid_is_gone_after_stop(tmp_path: Path) -> None:
     pidfile = tmp_path / "daemon.pid"
     daemon_script = tmp_path / "daemon.py"
@@ -155,6 +158,7 @@ async def test_a_grandchild_that_calls_setsid_is_gone_after_stop(tmp_path: Path)
             os.kill(daemon, signal.SIGKILL)
 
 
+@pytest.mark.subprocess
 def test_a_worker_whose_app_died_before_start_up_exits_at_once(tmp_path: Path) -> None:
     """The parent-death signal is armed a moment after the fork; if the app died in between,
     the worker notices (its parent is not the app, and the app is gone) and exits."""

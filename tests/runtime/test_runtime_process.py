@@ -91,6 +91,7 @@ async def test_crash_reports_exit_code_and_log_tail(tmp_path: Path) -> None:
     await w.stop()
 
 
+@pytest.mark.subprocess
 async def test_hang_times_out_and_stop_kills_the_whole_group(tmp_path: Path) -> None:
     pidfile = tmp_path / "child.pid"
     w = fake(
@@ -303,6 +304,7 @@ async def test_a_worker_speaking_a_newer_protocol_is_refused(tmp_path: Path) -> 
     await w.stop()
 
 
+@pytest.mark.subprocess
 async def test_a_failed_start_leaves_no_process_behind(tmp_path: Path) -> None:
     w = fake(
         tmp_path,

@@ -6,17 +6,18 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from runtime_helpers import collect
+from runtime_helpers import collect, settle
 
 from mosaic_tui.core import OperatorConfig, OperatorState
 from mosaic_tui.protocol import FrameRequest
 from mosaic_tui.runtime import (
-    Decision,
     EpisodeEnded,
     EpisodeStarted,
+    HumanKeyboard,
     LaunchError,
     OperatorFailed,
     OperatorRunner,
+    PlayLoop,
     RunnerEvent,
     StateChanged,
     StepTaken,
@@ -92,21 +93,22 @@ async def test_frames_arrive_fitted_to_the_request(tmp_path: Path) -> None:
     assert taken.frame is not None and taken.frame.to_array().shape == (30, 30, 3)
 
 
-async def test_human_player_acts_through_the_input_callback(tmp_path: Path) -> None:
-    asked: list[Decision] = []
-
-    async def keyboard(decision: Decision) -> int:
-        asked.append(decision)
-        return decision.labels.index("right")
-
-    runner = OperatorRunner(config(kind="human"), log_dir=tmp_path, human_input=keyboard)
+async def test_human_player_acts_through_the_keyboard(tmp_path: Path) -> None:
+    keyboard = HumanKeyboard()
+    runner = OperatorRunner(config(kind="human"), log_dir=tmp_path, keyboard=keyboard)
     await runner.start()
     await runner.reset(1)
-    taken = [await runner.step() for _ in range(3)]
+    right = runner.labels.index("right")
+    taken = []
+    for step in range(3):
+        asked = asyncio.ensure_future(runner.step())
+        await settle(lambda: keyboard.waiting)
+        assert runner.step_index == step and runner.human_to_move
+        assert keyboard.press(right)
+        taken.append(await asked)
     await runner.stop()
     assert [t.action_label for t in taken] == ["right"] * 3
-    assert [d.step_index for d in asked] == [0, 1, 2]
-    assert asked[0].labels[:3] == ["left", "right", "forward"]
+    assert runner.labels[:3] == ["left", "right", "forward"]
 
 
 def test_human_player_without_a_keyboard_is_refused() -> None:
@@ -136,6 +138,7 @@ async def test_players_that_do_not_match_the_env_are_refused_clearly(tmp_path: P
     assert not runner.env_process.alive  # nothing half-started is left
 
 
+@pytest.mark.subprocess
 async def test_a_dying_worker_marks_the_operator_error(tmp_path: Path) -> None:
     runner = OperatorRunner(config(), log_dir=tmp_path)
     events: list[RunnerEvent] = []
@@ -172,19 +175,20 @@ async def test_play_loop_runs_paused_and_resumes(tmp_path: Path) -> None:
     steps: list[StepTaken] = []
     runner.listeners.append(lambda e: steps.append(e) if isinstance(e, StepTaken) else None)
     await runner.start()
-    task = asyncio.create_task(runner.play(lambda i: 100 + i))
-    await asyncio.sleep(0.3)
-    assert steps == []  # starts paused
-    runner.resume()
+    seeds = iter(range(100, 1000))
+    loop = PlayLoop(runner, lambda: next(seeds))
+    assert not loop.looping and steps == []  # nothing runs until started
+    loop.start()
     while len(steps) < 10:
         await asyncio.sleep(0.01)
-    runner.pause()
+    loop.pause()
     await asyncio.sleep(0.1)
     frozen = len(steps)
     await asyncio.sleep(0.3)
     assert len(steps) == frozen
     await runner.stop()
-    await asyncio.wait_for(task, 5)
+    assert loop.task is not None
+    await asyncio.wait_for(loop.task, 5)
     episodes = sorted({s.episode for s in steps})
     assert episodes[:3] == [0, 1, 2]  # auto-advanced through episodes of 4 steps
     assert runner.state is OperatorState.STOPPED

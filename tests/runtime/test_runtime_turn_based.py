@@ -4,10 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from runtime_helpers import collect
 
 from mosaic_tui.core import OperatorConfig, WorkerAssignment
-from mosaic_tui.runtime import EpisodeEnded, OperatorRunner, RunnerEvent, StepTaken
+from mosaic_tui.runtime import (
+    EpisodeEnded,
+    HumanKeyboard,
+    OperatorRunner,
+    RunnerEvent,
+    StepTaken,
+)
 
 
 def game(task: str, first: str, second: str, agents: tuple[str, str]) -> OperatorConfig:
@@ -104,6 +111,7 @@ async def test_a_human_against_a_baseline_by_key(tmp_path: Path) -> None:
         await session.stop_all()
 
 
+@pytest.mark.subprocess
 async def test_a_seat_whose_worker_dies_stops_the_game_with_its_name(tmp_path: Path) -> None:
     import os
     import signal
@@ -134,20 +142,14 @@ async def test_a_seat_whose_worker_dies_stops_the_game_with_its_name(tmp_path: P
 
 
 def test_each_seat_is_routed_through_the_policy_mapping() -> None:
-    from mosaic_tui.core import PolicyMappingService
+    from mosaic_tui.runtime.players import HumanPlayer, WorkerPlayer
 
-    cfg = human_vs_baseline("noop")
-
-    async def keyboard(decision):  # pragma: no cover - never asked here
-        return 0
-
-    runner = OperatorRunner(cfg, human_input=keyboard)
-    assert isinstance(runner.routing, PolicyMappingService)
-    assert runner.routing.get_binding("player_2").policy_id == "baseline_worker:player_2"
-    assert runner.routing.get_binding("player_1").policy_id == "human:player_1"
-    assert runner.decider("player_1") is runner.players["player_1"]
-    assert runner.decider("player_2") is runner.players["player_2"]
-    assert runner.routing.paradigm.value == "sequential"
+    runner = OperatorRunner(human_vs_baseline("noop"), keyboard=HumanKeyboard())
+    assert runner.mapping.get_binding("player_2").policy_id == "baseline_worker:player_2"
+    assert runner.mapping.get_binding("player_1").policy_id == "human:player_1"
+    assert isinstance(runner.mapping.operator_for("player_1"), HumanPlayer)
+    assert isinstance(runner.mapping.operator_for("player_2"), WorkerPlayer)
+    assert runner.mapping.paradigm.value == "sequential"
 
 
 async def test_step_all_steps_an_ai_whose_turn_it_is_even_if_a_human_sits_first(

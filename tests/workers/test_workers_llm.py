@@ -159,7 +159,7 @@ def test_the_decision_budget_covers_every_try_and_retries_are_not_negative() -> 
         "llm_worker", "llm", {"model": "m", "timeout": 20, "retries": 3, "base_url": "http://x"}
     )
     player = make_player(
-        "p", seat, "r", self_drive=False, human_input=None, log_path=None, timeout=30.0
+        "p", seat, "r", self_drive=False, keyboard=None, log_path=None, timeout=30.0
     )
     assert player.timeout == 20 * 4 + 5
     with pytest.raises(LaunchError, match="retries"):

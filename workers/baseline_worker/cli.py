@@ -25,7 +25,7 @@ from mosaic_tui.protocol import (
     limits,
 )
 from mosaic_tui.protocol.settings import add_arguments
-from mosaic_tui.protocol.stdio import WorkerChannel
+from mosaic_tui.protocol.stdio import Streams, WorkerChannel
 from mosaic_tui.protocol.worker_settings import BASELINE_WORKER
 
 WORKER_NAME = "baseline_worker"
@@ -107,9 +107,11 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, *, streams: Streams | None = None) -> int:
+    """`streams` (stdin, stdout) serve the protocol elsewhere than on this process's own
+    pipes: a test harness running the worker in-process does."""
     args = parser().parse_args(argv)
-    channel = WorkerChannel()
+    channel = WorkerChannel(*(streams or (None, None)))
     return BaselineRuntime(channel, args.run_id, args.player_id, args.behavior, args.seed).serve()
 
 

@@ -9,6 +9,7 @@ import sys
 from env_worker.runtime import WORKER_NAME, WorkerOptions
 from mosaic_tui.protocol import Error, FrameRequest
 from mosaic_tui.protocol.settings import add_arguments
+from mosaic_tui.protocol.stdio import Streams
 from mosaic_tui.protocol.worker_settings import ENV_WORKER
 
 
@@ -29,7 +30,9 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, *, streams: Streams | None = None) -> int:
+    """`streams` (stdin, stdout) serve the protocol elsewhere than on this process's own
+    pipes: a test harness running the worker in-process does."""
     args = parser().parse_args(argv)
     env_settings = args.env_settings or {}
     frame = FrameRequest(*map(int, args.frame_size.split("x"))) if args.frame_size else None
@@ -40,7 +43,8 @@ def main(argv: list[str] | None = None) -> int:
 
     from mosaic_tui.protocol.stdio import WorkerChannel
 
-    channel = WorkerChannel(frame_encoding=args.frame_encoding)  # unless a request says
+    # zlib frames unless a request says otherwise
+    channel = WorkerChannel(*(streams or (None, None)), frame_encoding=args.frame_encoding)
     options = WorkerOptions(
         args.run_id, args.env_id, args.policy, args.max_steps, frame, env_settings
     )

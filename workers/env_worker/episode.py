@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mosaic_tui.protocol import FrameRequest
+from mosaic_tui.protocol.stepping import SteppingParadigm
 
 
 @dataclass
@@ -16,7 +17,7 @@ class WorkerOptions:
     max_steps: int | None = None
     frame: FrameRequest | None = None
     env_settings: dict[str, Any] = field(default_factory=dict)
-    stepping: str = "single_agent"  # "single_agent", "sequential" or "simultaneous"
+    stepping: SteppingParadigm = SteppingParadigm.SINGLE_AGENT
     warm_up: str | None = None  # said before the first reset when that one is slow
 
 

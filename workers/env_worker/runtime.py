@@ -16,8 +16,8 @@ from worker_common.policies import BaselinePolicy, NoLegalAction
 from env_worker.adapters import AecAdapter, GymAdapter, ParallelAdapter, lift_step_limits
 from env_worker.boards import named_moves, text_board
 from env_worker.episode import Episode, Stopping, WorkerOptions
-from env_worker.joint import JointActions
-from env_worker.streaming import Streaming
+from env_worker.stepping import Refused, Simultaneous, TurnBased
+from env_worker.streaming import run as stream_episodes
 from mosaic_tui.protocol import (
     PROTOCOL_VERSION,
     Command,
@@ -40,15 +40,22 @@ from mosaic_tui.protocol import (
     pack,
 )
 from mosaic_tui.protocol.stdio import WorkerChannel
+from mosaic_tui.protocol.stepping import SteppingParadigm
 
 WORKER_NAME = "env_worker"
 LEGAL_LIST_ABOVE = 64  # actions; beyond this a 0/1 mask costs more than the legal indices
 
 
-ADAPTERS = {"single_agent": GymAdapter, "sequential": AecAdapter, "simultaneous": ParallelAdapter}
+ADAPTERS = {
+    SteppingParadigm.SINGLE_AGENT: GymAdapter,
+    SteppingParadigm.SEQUENTIAL: AecAdapter,
+    SteppingParadigm.SIMULTANEOUS: ParallelAdapter,
+}
 
 
-class EnvRuntime(Streaming, JointActions):
+class EnvRuntime:
+    """Serves one env: resets, steps (checked by its stepper), streamed runs."""
+
     def __init__(self, channel: WorkerChannel, options: WorkerOptions, env: Any) -> None:
         from mosaic_tui.envs import action_labels, discrete_size, noop_action
 
@@ -59,11 +66,14 @@ class EnvRuntime(Streaming, JointActions):
         self.n_actions = discrete_size(self.adapter.action_space)
         self.labels = (
             [str(i) for i in range(self.n_actions)]
-            if options.stepping == "sequential"
+            if options.stepping == SteppingParadigm.SEQUENTIAL
             else action_labels(env, self.n_actions)
         )
         self.noop = noop_action(self.labels)
         self.policy = BaselinePolicy(options.policy, self.n_actions, self.noop)
+        self.stepper: TurnBased | Simultaneous = (
+            Simultaneous(self) if self.adapter.parallel else TurnBased(self)
+        )
         self.default_encoding = channel.frame_encoding  # --frame-encoding
         self.episode: Episode | None = None
         self.episodes_started = 0
@@ -114,7 +124,7 @@ class EnvRuntime(Streaming, JointActions):
             elif isinstance(cmd, Step):
                 self.step(cmd)
             elif isinstance(cmd, Run):
-                self.run(cmd)
+                stream_episodes(self, cmd)
             elif isinstance(cmd, Ping):
                 self.channel.send(Pong(req=req))
             elif isinstance(cmd, Stop):
@@ -211,27 +221,12 @@ class EnvRuntime(Streaming, JointActions):
         if cmd.actions and (bad := self.unknown_agents(cmd.actions)):
             self.fail(bad, "unknown_agent", "step", cmd.req)
             return
-        if self.adapter.parallel:
-            self.step_together(ep, cmd)
+        try:
+            actions = self.stepper.actions(ep, cmd)
+        except Refused as refused:
+            self.fail(str(refused), refused.code, "step", cmd.req)
             return
-        action = cmd.action
-        if cmd.actions:
-            mover = ep.to_move or "agent"
-            if set(cmd.actions) != {mover}:
-                self.fail(
-                    f"it is {mover}'s move, not {', '.join(sorted(cmd.actions))}'s",
-                    "not_your_turn",
-                    "step",
-                    cmd.req,
-                )
-                return
-            action = cmd.actions[mover] if action is None else action
-        if action is None:
-            action = self.policy.act(ep.mask)
-        elif not self.legal(action, ep.mask):
-            self.fail(self.illegal(action, ep.mask, ep.to_move), "illegal_action", "step", cmd.req)
-            return
-        self.advance(ep, int(action), cmd.req)
+        self.advance(ep, actions, cmd.req)
 
     def unknown_agents(self, actions: dict[str, Any]) -> str | None:
         unknown = sorted(set(actions) - set(self.adapter.agents))

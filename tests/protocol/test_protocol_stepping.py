@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from mosaic_tui.core import SteppingParadigm
+from mosaic_tui.protocol.stepping import SteppingParadigm
 
 
 @pytest.mark.parametrize(
@@ -31,4 +31,4 @@ def test_from_execution_mode_rejects_negative_count() -> None:
 
 def test_paradigm_is_a_string_value() -> None:
     assert SteppingParadigm("simultaneous") is SteppingParadigm.SIMULTANEOUS
-    assert SteppingParadigm.HIERARCHICAL == "hierarchical"
+    assert SteppingParadigm.SEQUENTIAL == "sequential"
