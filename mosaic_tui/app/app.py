@@ -28,7 +28,7 @@ from textual.screen import Screen
 from textual.widgets import HelpPanel, Static
 from textual.worker import Worker, WorkerState
 
-from mosaic_tui.app.commands import binding_commands
+from mosaic_tui.app.commands import OperatorCommands, binding_commands
 from mosaic_tui.app.layout import (
     MIN_HEIGHT,
     MIN_WIDTH,
@@ -86,6 +86,7 @@ def _recording(recorder: Recorder) -> Callable[[OperatorConfig, str], Listener]:
 class MosaicApp(OperatorActions, App[None]):
     CSS_PATH = "mosaic.tcss"
     TITLE = "mosaic-tui"
+    COMMANDS = App.COMMANDS | {OperatorCommands}  # per-operator commands in the palette
     # The footer shows as many as fit (see widgets.footer); the palette lists them all, with
     # the tooltip as its description.
     BINDINGS = [
@@ -232,7 +233,7 @@ class MosaicApp(OperatorActions, App[None]):
             self._not_recorded(runner.run_id, failed)
             return
         if pane is not None and any(a.is_human for a in config.workers.values()):
-            pane.keys = keymaps.keymap(config.task, runner.labels)
+            pane.take_keys(keymaps.game_keys(config.task, runner.labels))
             pane.show_legend(keymaps.legend(config.task, runner.labels))
         # Running or paused stays as the user left it: the session starts a new operator's
         # play loop itself when it is running (autorun only decides how the app starts).
@@ -374,10 +375,8 @@ class MosaicApp(OperatorActions, App[None]):
 
     @on(FramePane.HumanMove)
     def _human_move(self, message: FramePane.HumanMove) -> None:
-        pane = self.pane(message.operator_id)
-        if pane is None or message.key not in pane.keys:
-            return
-        self.play_key(message.operator_id, pane.keys[message.key])
+        if self.pane(message.operator_id) is not None:
+            self.play_key(message.operator_id, message.action)
 
     @on(FramePane.NextEpisode)
     def _next_episode(self, message: FramePane.NextEpisode) -> None:

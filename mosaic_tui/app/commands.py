@@ -1,11 +1,18 @@
-"""Every key binding of the app is also a command in the palette (ctrl+p)."""
+"""The palette (ctrl+p): every key binding of the app, and commands for each operator on
+screen now (pause, step, reset, edit, remove *this* one), the focused operator's first."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from functools import partial
+from typing import Any
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.css.query import NoMatches
+
+from mosaic_tui.core import OperatorState
 
 # The palette has its own quit; escape is navigation.
 HIDDEN = ("quit", "quit_anywhere", "focus_list")
@@ -22,3 +29,78 @@ def binding_commands(app: App) -> Iterable[SystemCommand]:
             f"{what} (key {key})",
             lambda action=binding.action: app.run_action(action),
         )
+
+
+def operator_commands(app: Any, op: str) -> list[tuple[str, str, Callable[[], object]]]:
+    """What can be done to operator `op` now: (title, help, callback). A failed or starting
+    operator can only be edited or removed; pause or resume as it stands."""
+    config = app.configs.get(op)
+    if config is None:
+        return []
+    name = f"{op} ({config.display_name})" if config.display_name != op else op
+    found: list[tuple[str, str, Callable[[], object]]] = []
+    runner = app.session.runners.get(op)
+    live = runner is not None and op not in app.errors and runner.state is not OperatorState.ERROR
+    if live:
+        if runner.state is OperatorState.RUNNING:
+            found.append(
+                (f"Pause {op}", f"Pause {name} only; the others go on",
+                 partial(app.pause_operator, op))
+            )  # fmt: skip
+        elif app.session.running:
+            found.append(
+                (f"Resume {op}", f"Resume {name}, paused on its own",
+                 partial(app.resume_operator, op))
+            )  # fmt: skip
+        found += [
+            (f"Step {op}", f"One step of {name} (pauses it first)", partial(app.step_operator, op)),
+            (f"Reset {op}", f"A new episode of {name}, with its next seed",
+             partial(app.reset_operator, op)),
+        ]  # fmt: skip
+    found += [
+        (f"Edit {op}", f"Change {name} (it restarts)", partial(app.edit_operator, op)),
+        (f"Remove {op}", f"Stop and remove {name} (asks first)", partial(app.ask_remove, op)),
+    ]
+    return found
+
+
+class OperatorCommands(Provider):
+    """Per-operator commands for the operators on screen, the focused (or selected) one first,
+    so `ctrl+p` then `enter` acts on the operator the user is looking at."""
+
+    def _current(self) -> str | None:
+        """The operator of the focused pane, else the one selected in the list."""
+        from mosaic_tui.app.widgets.frame_pane import FramePane
+        from mosaic_tui.app.widgets.operator_list import OperatorList
+
+        focused = self.focused
+        for node in focused.ancestors_with_self if focused is not None else ():
+            if isinstance(node, FramePane):
+                return node.operator_id
+        try:
+            return self.screen.query_one(OperatorList).selected
+        except NoMatches:
+            return None
+
+    def _commands(self) -> list[tuple[bool, tuple[str, str, Callable[[], object]]]]:
+        from mosaic_tui.app.widgets.operator_list import OperatorList
+
+        app: Any = self.app
+        if not self.screen.query(OperatorList) or not hasattr(app, "configs"):
+            return []  # a form or a dialog: no operators on this screen
+        current = self._current()
+        ops = sorted(app.configs, key=lambda op: op != current)  # stable: the list's order
+        return [(op == current, c) for op in ops for c in operator_commands(app, op)]
+
+    async def discover(self) -> Hits:
+        for _, (title, help_text, callback) in self._commands():
+            yield DiscoveryHit(title, callback, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for mine, (title, help_text, callback) in self._commands():
+            score = matcher.match(title)
+            if score > 0:
+                # the operator in view wins a tie with the same command of another one
+                yield Hit(score if mine else score * 0.95, matcher.highlight(title), callback,
+                          help=help_text)  # fmt: skip

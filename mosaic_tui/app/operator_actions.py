@@ -1,9 +1,12 @@
-"""Add, edit, copy and remove operators: the configure form in, a running operator out.
+"""Add, edit, copy and remove operators: the configure form in, a running operator out; and
+pause, step or reset one operator (the palette's per-operator commands, `commands.py`).
 
 A mixin of `MosaicApp`, which supplies the session, the panes and `add_operator`.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from rich.markup import escape
 from textual import work
@@ -14,7 +17,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
 from mosaic_tui.app.widgets.operator_list import OperatorList
-from mosaic_tui.core import OperatorConfig
+from mosaic_tui.core import OperatorConfig, OperatorState
 
 
 class ConfirmRemove(ModalScreen[bool]):
@@ -72,13 +75,18 @@ class OperatorActions:
         self.push_screen(ConfigureScreen(op_id), self._configured)
 
     def action_edit(self) -> None:
-        from mosaic_tui.app.screens.configure import ConfigureScreen
-
         op = self.selected()
         if op is None:
             self.notify("no operator selected", severity="warning")
             return
-        self.push_screen(ConfigureScreen(op, self.configs[op]), self._configured)
+        self.edit_operator(op)
+
+    def edit_operator(self, op: str) -> None:
+        """The configure form for `op`; saving it restarts the operator."""
+        from mosaic_tui.app.screens.configure import ConfigureScreen
+
+        if op in self.configs:
+            self.push_screen(ConfigureScreen(op, self.configs[op]), self._configured)
 
     def action_duplicate(self) -> None:
         op = self.selected()
@@ -95,8 +103,11 @@ class OperatorActions:
     def action_remove(self) -> None:
         """Ask first: a removed operator's workers stop and its episode is gone."""
         op = self.selected()
-        if op is None:
-            return
+        if op is not None:
+            self.ask_remove(op)
+
+    def ask_remove(self, op: str) -> None:
+        """`Remove operator op? y/n`, then remove it."""
         config = self.configs.get(op)
         name = f"{op} ({config.display_name})" if config and config.display_name != op else op
 
@@ -119,6 +130,72 @@ class OperatorActions:
         if pane is not None:
             await pane.remove()
         self.relayout()
+
+    # ------------------------------------------------------------------ one operator
+
+    def _live_runner(self, op: str) -> Any:
+        """The operator's runner if it runs (started, not failed); else say why, and None."""
+        runner = self.session.runners.get(op)
+        if runner is None or op in self.errors or runner.state is OperatorState.ERROR:
+            self.notify(f"{op} is not running (starting, or stopped by an error)", timeout=3)
+            return None
+        return runner
+
+    def _withdraw_key(self, op: str) -> None:
+        """A play loop waiting for this operator's human lets go of the question."""
+        keyboard = self.session.keyboards.get(op)
+        if keyboard is not None:
+            keyboard.withdraw()
+
+    def pause_operator(self, op: str) -> None:
+        """Pause this operator only; the others go on (run/pause all resumes it too)."""
+        runner = self._live_runner(op)
+        if runner is None:
+            return
+        runner.pause()
+        self._withdraw_key(op)
+        self.refresh_status()
+
+    def resume_operator(self, op: str) -> None:
+        """Resume an operator paused on its own, while the session runs."""
+        runner = self._live_runner(op)
+        if runner is None:
+            return
+        if not self.session.running:
+            self.notify("the session is paused: space runs every operator", timeout=3)
+            return
+        runner.resume()
+        self.refresh_status()
+
+    @work(group="controls", exit_on_error=False)
+    async def step_operator(self, op: str) -> None:
+        """One step of this operator (pausing it first); a human's move is theirs to play."""
+        runner = self._live_runner(op)
+        if runner is None:
+            return
+        self._wake()
+        if runner.human_to_move and not runner.episode_over:
+            self.notify(f"{op} waits for its human player's key: play it on its pane", timeout=3)
+            return
+        runner.pause()  # a running play loop parks after the step it is in
+        self._request_frame_sizes()
+        if runner.episode_over:
+            await runner.reset(lambda: self.session.next_seed(op), only_if_over=True)
+        else:
+            await runner.step()
+        self.refresh_status()
+
+    @work(group="controls", exit_on_error=False)
+    async def reset_operator(self, op: str) -> None:
+        """A new episode of this operator, with its next seed; the others go on."""
+        runner = self._live_runner(op)
+        if runner is None:
+            return
+        self._wake()
+        self._withdraw_key(op)
+        self._request_frame_sizes()
+        await runner.reset(lambda: self.session.next_seed(op))
+        self.refresh_status()
 
     def new_operator_id(self) -> str:
         taken = set(self.configs)

@@ -7,11 +7,15 @@ keys, which legend, which sides) live in the game's profile (`envs.profiles`).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from mosaic_tui.envs.profiles import KeyBinding, profile, ttt_action, ttt_cell
 
 __all__ = [
+    "GameKey",
     "KeyBinding",
     "bindings",
+    "game_keys",
     "goal",
     "keymap",
     "legend",
@@ -65,6 +69,51 @@ def keymap(task: str, labels: list[str]) -> dict[str, int]:
         if binding.action in labels:
             keys[binding.key] = labels.index(binding.action)
     return keys
+
+
+@dataclass(frozen=True)
+class GameKey:
+    """One key of a game as the focused pane binds it: what it plays and how the footer says so."""
+
+    key: str  # a Textual key name
+    action: int  # the action index it plays
+    description: str  # what it does, for the footer and the Keys panel
+    shown: bool  # in the footer (the named keys; digits only where they are the game's keys)
+    key_display: str | None = None  # how the footer names the key (`←`, `1-9`)
+
+
+# What the digits do, in one footer entry, for games played by number.
+_DIGITS_DO = {"tictactoe": "play that cell", "connect_four": "drop in that column"}
+
+
+def game_keys(task: str, labels: list[str]) -> list[GameKey]:
+    """Every key of `keymap`, described, the game's named keys first (shown in the footer);
+    the digits are one footer entry (`1-9 play that cell`) where they are the only keys."""
+    game = profile(task)
+    keys = keymap(task, labels)
+    named = [b for b in game.keys if b.key in keys]
+    found = [
+        GameKey(b.key, keys[b.key], b.action, True, None if b.shown == b.key else b.shown)
+        for b in named
+    ]
+    digits = [k for k in keys if k.isdigit() and k not in {b.key for b in named}]
+    if not digits:
+        return found
+    summary = _DIGITS_DO.get(game.name) or (
+        "/".join(labels[: len(digits)]) if len(digits) <= 4 else "play by number"
+    )
+    for key in digits:
+        action = keys[key]
+        if game.digit_action is not None:
+            what = f"cell {key}"
+        else:
+            what = labels[action] if action < len(labels) else f"action {action}"
+        if key == digits[0] and not named:  # the one entry that speaks for all the digits
+            span = f"{key}-{digits[-1]}" if len(digits) > 1 else key
+            found.append(GameKey(key, action, summary, True, span))
+        else:
+            found.append(GameKey(key, action, what, False))
+    return found
 
 
 def bindings(task: str) -> tuple[KeyBinding, ...]:

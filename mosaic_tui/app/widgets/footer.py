@@ -1,4 +1,5 @@
-"""The footer: the app's keys, as many as fit, most used first; Quit and the palette always.
+"""The footer: the keys of where the focus is, as many as fit, most used first; Quit and the
+palette always. On a human's pane the game's keys (bindings of the pane) come right after Quit.
 
 Textual's footer cuts off whatever does not fit on the right, which on an 80-column terminal
 was Edit, Remove and Quit. Every action is also a command in the palette (ctrl+p).
@@ -9,7 +10,8 @@ from __future__ import annotations
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 
-# Dropped first when room is short: the end of this list. Actions not named go first of all.
+# Dropped first when room is short: the end of this list. Kept first of all: Quit, then a
+# game's keys (`play(N)`, see `FramePane.take_keys`), then actions not named here.
 PRIORITY = (
     "quit",
     "toggle_run",
@@ -43,7 +45,7 @@ class KeyFooter(Footer):
         room = self.size.width - sum(_width(k, self.compact) for k in palette)
         rank = {action: i for i, action in enumerate(PRIORITY)}
         shown: set[int] = set()
-        for key in sorted(keys, key=lambda k: rank.get(k.action, -1)):
+        for key in sorted(keys, key=lambda k: _rank(k.action, rank)):
             need = _width(key, self.compact)
             if need <= room:
                 shown.add(id(key))
@@ -51,6 +53,16 @@ class KeyFooter(Footer):
         for key in self.query(FooterKey):
             if not key.has_class("-command-palette"):
                 key.display = id(key) in shown
+
+
+def _rank(action: str, rank: dict[str, int]) -> int:
+    """Lower is kept first: quit (`q`, or `^q` on a human's pane), a game's keys, actions not
+    in PRIORITY, then PRIORITY's order."""
+    if action in ("quit", "quit_anywhere"):
+        return -3
+    if action.startswith("play("):
+        return -2
+    return rank.get(action, -1)
 
 
 def _width(key: FooterKey, compact: bool) -> int:

@@ -2,6 +2,8 @@
 
 A pane whose operator has a human player is theirs while it (or its move box) has focus:
 letters are moves there, never app commands (`escape` goes back to the list, where they are).
+The game's keys are bindings of the pane (`take_keys`), so they win over the app's own
+non-priority keys while it has focus, and the footer says what they do there.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from typing import Any
 
 from rich.markup import escape
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingsMap
 from textual.containers import Vertical
 from textual.events import Key
 from textual.message import Message
@@ -28,6 +30,7 @@ from mosaic_tui.render import HalfBlockRenderer
 
 # Letters a human pane keeps for itself (`v` switches board and frame): bound here, hidden, so
 # the app's single-letter commands neither fire nor show in the footer while a player types.
+# The game's own letters replace these bindings (`take_keys`).
 _LETTERS = [c for c in string.ascii_lowercase if c != "v"]
 # Keys that never start the next episode (nor do ctrl+ keys): they move focus or switch the view.
 _NOT_GO_ON = {"escape", "tab", "shift+tab", "v"}
@@ -139,7 +142,6 @@ class FramePane(Vertical, can_focus=True):
     BINDINGS = [
         Binding("v", "toggle_view", "Board/frame", show=False),
         Binding("escape", "back", "Operators (letters: commands)"),
-        Binding("space", "game_key", show=False),  # shown only where space is not a move
         *(Binding(c, f"letter('{c}')", show=False) for c in _LETTERS),
     ]
 
@@ -150,10 +152,12 @@ class FramePane(Vertical, can_focus=True):
             self.move = move
 
     class HumanMove(Message):
-        def __init__(self, operator_id: str, key: str) -> None:
+        """A game key was pressed on the pane: play `action` (an action index)."""
+
+        def __init__(self, operator_id: str, action: int) -> None:
             super().__init__()
             self.operator_id = operator_id
-            self.key = key
+            self.action = action
 
     class NextEpisode(Message):
         """The human saw how the episode ended and pressed a key to go on."""
@@ -297,16 +301,32 @@ class FramePane(Vertical, can_focus=True):
         self.set_class(False, "-over")
         self.post_message(self.NextEpisode(self.operator_id))
 
+    def take_keys(self, keys: list[keymaps.GameKey]) -> None:
+        """A human plays here: bind the game's keys to the pane (first, in the game's order),
+        replacing the hidden letter bindings they share a key with. While the pane has focus
+        they win over the app's keys (only a priority app binding could take one back), and
+        the footer shows what each does in this game."""
+        self.keys = {k.key: k.action for k in keys}
+        self.human = True
+        game = BindingsMap()
+        for k in keys:
+            game.bind(k.key, f"play({k.action})", k.description, k.shown, k.key_display)
+        mapping = dict(game.key_to_bindings)
+        for key, found in (type(self)._merged_bindings or BindingsMap()).key_to_bindings.items():
+            if key not in mapping:  # new lists: the class's map is shared by every pane
+                mapping[key] = list(found)
+        self._bindings = BindingsMap.from_keys(mapping)
+        self.refresh_bindings()
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Letters and `escape` are the player's only while a human plays here."""
-        if action in ("letter", "back"):
+        """Letters, game keys and `escape` are the player's only while a human plays here."""
+        if action in ("letter", "back", "play"):
             return self.human
-        if action == "game_key":  # MiniGrid's space picks up: not the app's run/pause here
-            return "space" in self.keys
         return True
 
-    def action_game_key(self) -> None:
-        """Never reached: `on_key` plays game keys first; the binding only hides the app's."""
+    def action_play(self, action: int) -> None:
+        """A game key: one move (the session says if it is not this player's turn)."""
+        self.post_message(self.HumanMove(self.operator_id, action))
 
     async def action_back(self) -> None:
         await self.run_action("app.focus_list")
@@ -361,14 +381,12 @@ class FramePane(Vertical, can_focus=True):
         self.show_frame(message.frame)
 
     def on_key(self, event: Key) -> None:
+        """Keys that are not bindings: any key goes on after an episode ended, and text typed
+        at a typed game's pane goes into its move box (game keys are bindings: `take_keys`)."""
         if self.over and event.key not in _NOT_GO_ON and not event.key.startswith("ctrl+"):
             event.stop()
             event.prevent_default()
             self._go_on()
-        elif event.key in self.keys:
-            event.stop()
-            event.prevent_default()
-            self.post_message(self.HumanMove(self.operator_id, event.key))
         elif self.typing and event.is_printable and event.character and event.key != "v":
             event.stop()  # typed at the pane: it belongs in the move box
             event.prevent_default()
