@@ -141,60 +141,39 @@ class OperatorActions:
             return None
         return runner
 
-    def _withdraw_key(self, op: str) -> None:
-        """A play loop waiting for this operator's human lets go of the question."""
-        keyboard = self.session.keyboards.get(op)
-        if keyboard is not None:
-            keyboard.withdraw()
-
     def pause_operator(self, op: str) -> None:
-        """Pause this operator only; the others go on (run/pause all resumes it too)."""
-        runner = self._live_runner(op)
-        if runner is None:
+        """Pause this operator only; the others go on (run/pause all takes it along)."""
+        if self._live_runner(op) is None:
             return
-        runner.pause()
-        self._withdraw_key(op)
+        self.session.pause_one(op)
         self.refresh_status()
 
     def resume_operator(self, op: str) -> None:
         """Resume an operator paused on its own, while the session runs."""
-        runner = self._live_runner(op)
-        if runner is None:
+        if self._live_runner(op) is None:
             return
-        if not self.session.running:
+        if not self.session.resume_one(op):
             self.notify("the session is paused: space runs every operator", timeout=3)
-            return
-        runner.resume()
         self.refresh_status()
 
     @work(group="controls", exit_on_error=False)
     async def step_operator(self, op: str) -> None:
         """One step of this operator (pausing it first); a human's move is theirs to play."""
-        runner = self._live_runner(op)
-        if runner is None:
+        if self._live_runner(op) is None:
             return
-        self._wake()
-        if runner.human_to_move and not runner.episode_over:
-            self.notify(f"{op} waits for its human player's key: play it on its pane", timeout=3)
-            return
-        runner.pause()  # a running play loop parks after the step it is in
         self._request_frame_sizes()
-        if runner.episode_over:
-            await runner.reset(lambda: self.session.next_seed(op), only_if_over=True)
-        else:
-            await runner.step()
+        refused = await self.session.step_one(op)
+        if refused:
+            self.notify(refused, timeout=3)
         self.refresh_status()
 
     @work(group="controls", exit_on_error=False)
     async def reset_operator(self, op: str) -> None:
         """A new episode of this operator, with its next seed; the others go on."""
-        runner = self._live_runner(op)
-        if runner is None:
+        if self._live_runner(op) is None:
             return
-        self._wake()
-        self._withdraw_key(op)
         self._request_frame_sizes()
-        await runner.reset(lambda: self.session.next_seed(op))
+        await self.session.reset_one(op)
         self.refresh_status()
 
     def new_operator_id(self) -> str:

@@ -23,6 +23,7 @@ from mosaic_tui.runtime.play_loop import PlayLoop
 from mosaic_tui.runtime.players import DecisionWithdrawn, HumanKeyboard
 from mosaic_tui.runtime.process import Spawn, WorkerError
 from mosaic_tui.runtime.runner import OperatorRunner
+from mosaic_tui.runtime.stepping import NO_KEY
 
 log = logging.getLogger(__name__)
 
@@ -255,6 +256,37 @@ class Session:
         return await seat.runner.stepper.next_episode(
             looping=self._looping(seat), next_seed=lambda: self.next_seed(operator_id)
         )
+
+    # ------------------------------------------------------------------ one operator
+
+    def pause_one(self, operator_id: str) -> None:
+        """Pause this operator only; the others go on (run or pause all takes it along)."""
+        seat = self.seats[operator_id]
+        seat.loop.pause()
+        seat.keyboard.withdraw()  # its human's keys now step it at once
+
+    def resume_one(self, operator_id: str) -> bool:
+        """Resume an operator paused on its own; False while the whole session is paused."""
+        if not self.running:
+            return False
+        self._start_loop(self.seats[operator_id])
+        return True
+
+    async def step_one(self, operator_id: str) -> str | None:
+        """One step of this operator (pausing it first); returns why not, or None."""
+        seat = self.seats[operator_id]
+        if seat.runner.human_to_move:
+            return f"{operator_id} waits for its human player's key: play it on its pane"
+        seat.loop.pause()
+        await seat.loop.parked()  # the step it was in finishes first
+        await seat.runner.stepper.step_for_step_all(NO_KEY, lambda: self.next_seed(operator_id))
+        return None
+
+    async def reset_one(self, operator_id: str) -> None:
+        """A new episode of this operator with its next seed; the others go on."""
+        seat = self.seats[operator_id]
+        seat.keyboard.withdraw()
+        await seat.runner.reset(lambda: self.next_seed(operator_id))
 
     def _looping(self, seat: Seat) -> bool:
         return self.running and seat.loop.looping
