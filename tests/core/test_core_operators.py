@@ -176,12 +176,12 @@ def test_assign_run_id_keeps_every_config_field() -> None:
         "mosaic_multigrid",
         "Soccer-2v2",
         {
-            "agent_0": WorkerAssignment("rl_worker", "rl"),
+            "agent_0": WorkerAssignment("llm_worker", "llm", {"model": "m"}),
             "agent_1": WorkerAssignment("", "human"),
         },
         execution_mode="parallel",
         observation_mode="egocentric",
-        coordination_level=2,
+        coordination_level=2,  # applies to its LLM player
         max_steps=50,
         view_size=7,
         seed=11,
