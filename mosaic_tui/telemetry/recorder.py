@@ -164,8 +164,15 @@ class Recorder:
 
     @property
     def pending(self) -> int:
-        """Writes not yet committed nor given up."""
+        """Writes not yet committed nor given up (briefly non-zero after every write: the
+        writer thread takes them a moment later)."""
         return self._pending
+
+    @property
+    def blocked(self) -> bool:
+        """True while the writer waits for another program's lock on the database (what is
+        worth telling a user who quits: the wait may last up to `lock_limit`)."""
+        return self._blocked_since is not None and self._pending > 0
 
     def _write(self, run_id: str, what: str, apply: Apply) -> None:
         with contextlib.suppress(RuntimeError):  # no loop: a script, or after the app ended

@@ -123,7 +123,7 @@ async def test_an_exclusive_lock_leaves_the_loop_ticking_and_the_rows_arrive_aft
                 play(recorder, "r", episode)
                 await ticker.wait_ticks(3)
             await ticker.wait_ticks(50)  # half a second or more, locked throughout
-            assert recorder.pending == 20 and not recorder.failures
+            assert recorder.pending == 20 and not recorder.failures and recorder.blocked
             assert ticker.worst < 0.5, f"the event loop stalled {ticker.worst:.2f} s"
         finally:
             other.execute("COMMIT")
@@ -132,7 +132,7 @@ async def test_an_exclusive_lock_leaves_the_loop_ticking_and_the_rows_arrive_aft
         ticker.stop()
         assert ticker.worst < 0.5, f"the event loop stalled {ticker.worst:.2f} s"
         assert [e.episode_index for e in store.episodes("r")] == list(range(20))
-        assert len(store.steps("r")) == 20 and not recorder.failures
+        assert len(store.steps("r")) == 20 and not recorder.failures and not recorder.blocked
         assert recorder.close(timeout=10)
 
 
