@@ -39,6 +39,7 @@ async def recorded_run(
             await runner.reset(seeds[0])
         began = time.perf_counter()
         await runner.run_episodes(seeds, stream=stream)
+        await recorder.drain()  # the rows are written off the loop: count them in, all of them
         elapsed = time.perf_counter() - began
         await runner.stop()
         assert len(store.step_table("bench-run")) == rows[0], "every step must be recorded"

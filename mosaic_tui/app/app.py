@@ -494,9 +494,11 @@ class MosaicApp(OperatorActions, App[None]):
         self.workers.cancel_all()  # pending adds, removes, keys: nothing touches the UI after
         await self.session.stop_all()
         if self.recorder is not None and self.recorder.pending:
-            # A busy database: what finished is still queued. Wait a little (less when the
-            # terminal is gone); whatever is left is reported by `mosaic-tui` on exit.
-            self.notify("waiting for the results database to take the last episodes")
+            # The last writes are on their way (a moment), or another program holds the
+            # database: then say so and wait a little (less when the terminal is gone);
+            # whatever is left is reported by `mosaic-tui` on exit.
+            if self.recorder.blocked:
+                self.notify("waiting for the results database to take the last episodes")
             await self.recorder.drain(timeout=1.0 if self.ended_by is not None else DRAIN_WAIT)
         self.exit()
 

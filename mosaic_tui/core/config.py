@@ -15,9 +15,12 @@ from typing import Any
 
 from mosaic_tui.core.assignment import WorkerAssignment, redact_secrets
 from mosaic_tui.protocol.stepping import EXECUTION_MODES, SteppingParadigm
+from mosaic_tui.protocol.worker_settings import COORDINATION_LEVELS  # the LLM worker's levels
 
 __all__ = [
     "COORDINATION_LEVELS",
+    "COORDINATION_WITHOUT_LLM",
+    "LANGUAGE_MODEL_TYPES",
     "OBSERVATION_MODES",
     "ID_RULE",
     "OperatorConfig",
@@ -26,7 +29,13 @@ __all__ = [
 ]
 
 OBSERVATION_MODES: tuple[str, ...] = ("egocentric", "visible_teammates")
-COORDINATION_LEVELS: tuple[int, ...] = (1, 2, 3)  # emergent, basic hints, role-based
+#: Worker types whose prompt the coordination level changes (COORDINATION_LEVELS: 1 emergent,
+#: 2 basic hints, 3 role-based, declared with the LLM worker's settings).
+LANGUAGE_MODEL_TYPES: tuple[str, ...] = ("llm", "vlm")
+COORDINATION_WITHOUT_LLM = (
+    "coordination_level applies to LLM players; this operator has none:"
+    " remove it or assign an LLM player"
+)
 
 _SINGLE_AGENT_ID = "agent"
 
@@ -124,6 +133,8 @@ class OperatorConfig:
                     f"got {type(assignment).__name__}"
                 )
         self.workers = dict(self.workers)
+        if self.coordination_level != 1 and not self.language_model_players():
+            raise ValueError(COORDINATION_WITHOUT_LLM)
 
     def __repr__(self) -> str:
         parts = []
@@ -179,6 +190,10 @@ class OperatorConfig:
 
     def has_human_agents(self) -> bool:
         return any(wa.is_human for wa in self.workers.values())
+
+    def language_model_players(self) -> list[str]:
+        """The players a language model decides for: the ones `coordination_level` is for."""
+        return [p for p, wa in self.workers.items() if wa.worker_type in LANGUAGE_MODEL_TYPES]
 
     # -- factories ------------------------------------------------------------------------
     @classmethod

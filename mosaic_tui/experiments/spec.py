@@ -16,7 +16,12 @@ from pathlib import Path
 from typing import Any, overload
 
 from mosaic_tui.core import WORKER_TYPES, OperatorConfig, WorkerAssignment, is_secret_key
-from mosaic_tui.core.config import check_id
+from mosaic_tui.core.config import (
+    COORDINATION_LEVELS,
+    COORDINATION_WITHOUT_LLM,
+    LANGUAGE_MODEL_TYPES,
+    check_id,
+)
 from mosaic_tui.envs import FAMILIES, EnvError, agent_ids, check_task, env_settings, family
 from mosaic_tui.protocol.worker_settings import LLM_KEY_VARIABLES
 from mosaic_tui.runtime.launcher import CATALOG, LaunchError, worker
@@ -292,6 +297,13 @@ def _operator(raw: Any, index: int, default_max_steps: int | None) -> OperatorCo
             "; ".join(parts) + f" (its players: {', '.join(players)};"
             " give one workers.<player> table per player)",
         )
+    level = op.get("coordination_level", 1)  # a bad value is OperatorConfig's to refuse
+    if (
+        type(level) is int
+        and level in COORDINATION_LEVELS[1:]
+        and not any(wa.worker_type in LANGUAGE_MODEL_TYPES for wa in workers.values())
+    ):
+        raise ExperimentError(f"{where}.coordination_level", COORDINATION_WITHOUT_LLM)
     try:
         return OperatorConfig(
             operator_id=op["id"],

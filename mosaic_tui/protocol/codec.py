@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import types
+import typing
 from collections.abc import Callable
 from functools import cache
 from typing import Any
@@ -136,6 +138,11 @@ def from_wire(cls: type[Message], data: dict[str, Any]) -> Message:
 
 
 # --------------------------------------------------------------------------- field checks
+#
+# Each message field's check is built from its dataclass's type hints (`typing.get_type_hints`),
+# once, at import: a new field, or a new message, is checked without touching this module.
+# Containers are checked as containers (a `dict[str, int]` must be an object); a type that
+# reads itself from the wire (`from_wire`, like Frame) is parsed; `X | None` may be null.
 
 Check = Callable[[str, Any], Any]
 
@@ -148,19 +155,22 @@ def _is_num(v: Any) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 
-_BASIC: dict[str, Callable[[Any], bool]] = {
-    "int": _is_int,
-    "float": _is_num,
-    "bool": lambda v: isinstance(v, bool),
-    "str": lambda v: isinstance(v, str),
-    "dict": lambda v: isinstance(v, dict),
-    "list": lambda v: isinstance(v, list),
-}
+# Types whose JSON form needs more than isinstance: a bool is not a number; ints are floats.
+_SPECIAL: dict[type, Callable[[Any], bool]] = {bool: lambda v: isinstance(v, bool), int: _is_int}
 
 
-def _make_check(annotation: str) -> Check:
-    check = _make_type_check(annotation)
-    if "None" in [p.strip() for p in annotation.split("|")] or annotation == "Any":
+def field_checks(cls: type) -> dict[str, Check]:
+    """Field name -> its check (value in, checked value out), from `cls`'s type hints."""
+    hints = typing.get_type_hints(cls)
+    return {f.name: _field_check(hints[f.name]) for f in dataclasses.fields(cls)}
+
+
+def _field_check(hint: Any) -> Check:
+    options = typing.get_args(hint) if _is_union(hint) else (hint,)
+    nullable = hint is Any or type(None) in options
+    kinds = [t for t in options if t is not type(None)]
+    check = _type_check(kinds[0]) if len(kinds) == 1 else _any_of(kinds)
+    if nullable:
         return lambda name, value: None if value is None else check(name, value)
 
     def required(name: str, value: Any) -> Any:
@@ -171,29 +181,67 @@ def _make_check(annotation: str) -> Check:
     return required
 
 
-def _make_type_check(annotation: str) -> Check:
-    parts = [p.strip() for p in annotation.split("|") if p.strip() != "None"]
-    base = parts[0].split("[", 1)[0] if len(parts) == 1 else "Any"
-    if base in ("Frame", "FrameRequest"):
-        parse = Frame.from_wire if base == "Frame" else FrameRequest.from_wire
+def _is_union(hint: Any) -> bool:
+    return typing.get_origin(hint) in (typing.Union, types.UnionType)
 
-        def check_frame(name: str, value: Any) -> Frame | FrameRequest:
-            try:
-                return parse(value)
-            except FrameError as exc:
-                raise ValueError(f"{name}: {exc}") from None
 
-        return check_frame
-    if base == "Any":
+def _type_check(kind: Any) -> Check:
+    if kind is Any:
         return lambda name, value: value
-    test = _BASIC[base]
+    parse = getattr(kind, "from_wire", None)
+    if isinstance(kind, type) and callable(parse):
+        return _parsed(parse)
+    if typing.get_origin(kind) is typing.Literal:
+        return _one_of(typing.get_args(kind))
+    base = typing.get_origin(kind) or kind
+    if not isinstance(base, type):
+        raise TypeError(f"the codec cannot check a field of type {kind!r}")
+    if base is float:
+        test: Callable[[Any], bool] = _is_num
+    else:
+        test = _SPECIAL.get(base) or (lambda v: isinstance(v, base))
 
     def check(name: str, value: Any) -> Any:
         if not test(value):
             raise TypeError(
-                f"field '{name}' must be {base}, got {type(value).__name__} {value!r:.40}"
+                f"field '{name}' must be {base.__name__}, got {type(value).__name__} {value!r:.40}"
             )
-        return float(value) if base == "float" else value
+        return float(value) if base is float else value
+
+    return check
+
+
+def _parsed(parse: Callable[[Any], Any]) -> Check:
+    def check(name: str, value: Any) -> Any:
+        try:
+            return parse(value)
+        except ValueError as exc:  # FrameError and the like: say which field
+            raise ValueError(f"{name}: {exc}") from None
+
+    return check
+
+
+def _one_of(allowed: tuple[Any, ...]) -> Check:
+    def check(name: str, value: Any) -> Any:
+        if not any(value == a and type(value) is type(a) for a in allowed):  # True is not 1
+            shown = ", ".join(map(repr, allowed))
+            raise ValueError(f"field '{name}' must be one of {shown}, got {value!r:.40}")
+        return value
+
+    return check
+
+
+def _any_of(kinds: list[Any]) -> Check:
+    checks = [_type_check(kind) for kind in kinds]
+
+    def check(name: str, value: Any) -> Any:
+        for one in checks:
+            try:
+                return one(name, value)
+            except (TypeError, ValueError):
+                continue
+        shown = " or ".join(getattr(k, "__name__", repr(k)) for k in kinds)
+        raise TypeError(f"field '{name}' must be {shown}, got {type(value).__name__}")
 
     return check
 
@@ -204,6 +252,14 @@ def _aliases(cls: type[Message]) -> dict[str, str]:
     return {target: alias for alias, target in FIELD_ALIASES.get(cls.kind, {}).items()}
 
 
-@cache
+#: Every registered message's checks, built once here (a bad annotation fails the import).
+_CHECKS: dict[type, dict[str, Check]] = {
+    cls: field_checks(cls) for cls in (*COMMANDS.values(), *EVENTS.values())
+}
+
+
 def _checkers(cls: type[Message]) -> dict[str, Check]:
-    return {f.name: _make_check(str(f.type)) for f in dataclasses.fields(cls)}
+    checks = _CHECKS.get(cls)
+    if checks is None:  # a message class not in the registries (a subclass, a test's own)
+        checks = _CHECKS[cls] = field_checks(cls)
+    return checks

@@ -27,6 +27,9 @@ from mosaic_tui.protocol.settings import (
 BEHAVIORS = ("random", "noop", "cycling")
 FRAME_ENCODINGS = ENCODINGS  # how frames may travel (protocol.frames)
 EXECUTION_MODES: tuple[str, ...] = ("aec", "parallel")  # turn-based or simultaneous
+# How much an LLM player's prompt says about the others (1 emergent, 2 hints, 3 roles); the
+# operator's `coordination_level` (core.config) takes the same values.
+COORDINATION_LEVELS: tuple[int, ...] = (1, 2, 3)
 LLM_API_KEY_VARIABLE = "MOSAIC_TUI_LLM_API_KEY"
 # Where the LLM worker looks for its key, in order (the second is the openai package's own).
 LLM_KEY_VARIABLES = (LLM_API_KEY_VARIABLE, "OPENAI_API_KEY")
@@ -129,6 +132,17 @@ LLM_WORKER: tuple[Setting, ...] = (
         detail="a reply that names no legal action is corrected this many times",
     ),
     Setting(
+        "coordination_level",
+        "--coordination-level",
+        integer,
+        COORDINATION_LEVELS,
+        default=1,
+        help="1 emergent, 2 basic hints, 3 role-based",
+        detail="how much the prompt says about playing with others: 2 adds team-play hints"
+        " (avoid collisions and duplicated effort), 3 also a role (player, team, lead or"
+        " support by seat order)",
+    ),
+    Setting(
         "api_key",
         None,
         str,
@@ -157,6 +171,7 @@ def default(settings: tuple[Setting, ...], name: str) -> Any:
 __all__ = [
     "BASELINE_WORKER",
     "BEHAVIORS",
+    "COORDINATION_LEVELS",
     "ENV_WORKER",
     "EXECUTION_MODES",
     "FRAME_ENCODINGS",

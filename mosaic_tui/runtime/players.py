@@ -235,9 +235,11 @@ def make_players(
     log_path: Callable[[str], Path | None],
     timeout: float,
     spawn: Spawn | None = None,
+    coordination_level: int = 1,
 ) -> dict[str, Player]:
     """A decision-maker per seat. The env worker's own baseline plays only if it can play
-    every seat (all baselines, one behaviour, no other settings); otherwise none does."""
+    every seat (all baselines, one behaviour, no other settings); otherwise none does.
+    LLM players get the operator's coordination level unless their own settings say one."""
     every_seat = all(
         a.worker_type == "baseline" and set(a.settings) <= SELF_DRIVING_SETTINGS
         for a in workers.values()
@@ -247,7 +249,7 @@ def make_players(
     return {
         agent: make_player(
             agent,
-            assignment,
+            _with_coordination(assignment, coordination_level),
             run_id,
             self_drive=drive,
             keyboard=keyboard,
@@ -257,6 +259,14 @@ def make_players(
         )
         for agent, assignment in workers.items()
     }
+
+
+def _with_coordination(assignment: WorkerAssignment, level: int) -> WorkerAssignment:
+    if assignment.worker_type != "llm" or "coordination_level" in assignment.settings:
+        return assignment
+    copy = assignment.copy()
+    copy.settings["coordination_level"] = level
+    return copy
 
 
 def make_player(

@@ -96,6 +96,7 @@ class OperatorRunner:
             log_path=self._log_path,
             timeout=timeouts.decision,
             spawn=spawn,
+            coordination_level=config.coordination_level,
         )
         self.mapping = seating(config, self.players)  # who decides for each agent
         behavior = next(iter(config.workers.values())).settings.get("behavior", "random")

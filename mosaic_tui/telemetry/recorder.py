@@ -3,22 +3,27 @@
 Steps wait in memory until their episode ends and are then committed in one transaction, so
 killing a run loses at most the episode in progress and never leaves half an episode behind.
 
-Nothing recorded is dropped quietly. Writes go through a queue, in order: when another program
-holds the database's write lock the recorder keeps the rows and tries again a little later
-(without blocking the event loop for more than a few milliseconds), and only when the lock
+The SQLite work never runs on the event loop: writes are queued, in order, to one writer
+thread that owns its own connection (a results database locked by another program, or a slow
+disk, must not freeze the app's screen). Nothing recorded is dropped quietly: when another
+program holds the write lock the writer keeps the rows and tries again, and only when the lock
 outlasts `lock_limit` seconds, or a write fails outright, does it give up on that run and say
-so through `on_failure` (the headless runner then stops that operator with the message).
+so through `on_failure`, called on the event loop (the headless runner then stops that
+operator with the message; the app shows it on the operator's pane).
 """
 
 from __future__ import annotations
 
 import asyncio
-import collections
+import contextlib
 import logging
+import queue
 import sqlite3
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from mosaic_tui.core import OperatorConfig
 from mosaic_tui.runtime import EpisodeEnded, EpisodeStarted, RunnerEvent, StateChanged, StepTaken
@@ -28,20 +33,27 @@ from mosaic_tui.telemetry.store import TelemetryStore
 
 #: How long the recorder waits for another program's write lock before giving up on a run.
 DEFAULT_LOCK_LIMIT = 30.0
-_ATTEMPT_MS = 20  # SQLite's own busy wait per attempt: the event loop never blocks longer
-_RETRY_EVERY = 0.1
+_ATTEMPT = 0.1  # SQLite's own busy wait per attempt (on the writer thread), in seconds
+_IDLE_EXIT = 2.0  # an idle writer thread closes its connection and ends after this long
+_POLL = 0.01  # how often `drain` looks at what is left
 log = logging.getLogger(__name__)
+
+Apply = Callable[[TelemetryStore], None]
 
 
 @dataclass
 class _Write:
     run_id: str
     what: str
-    apply: Callable[[], None]
+    apply: Apply  # called with the writer's own store
 
 
 class Recorder:
-    """A runner listener: `runner.listeners.append(recorder)` after `begin(config, run_id)`."""
+    """A runner listener: `runner.listeners.append(recorder)` after `begin(config, run_id)`.
+
+    Events arrive on the event loop; the rows are written by a thread of the recorder's own
+    (started on the first write, ended after a while without any), so the loop never waits on
+    SQLite. `drain()` (async) or `flush()` (no loop) wait for what is queued."""
 
     def __init__(
         self, store: TelemetryStore, session_id: str, *, lock_limit: float = DEFAULT_LOCK_LIMIT
@@ -50,12 +62,22 @@ class Recorder:
         self.session_id = session_id
         self.lock_limit = lock_limit
         self._steps: dict[str, list[StepRow]] = {}
-        self._queue: collections.deque[_Write] = collections.deque()
-        self._blocked_since: float | None = None
-        self._retry: asyncio.TimerHandle | None = None
+        self._ended: dict[str, tuple[str, str | None]] = {}  # run id -> last status queued
         self.failures: dict[str, str] = {}  # run id -> why its recording stopped
-        #: Called with (run_id, message) once, when a run's recording fails for good.
+        #: Called on the event loop with (run_id, message) once, when a run's recording fails
+        #: for good (with no loop running, by `flush` in the thread that calls it).
         self.on_failure: Callable[[str, str], None] | None = None
+        self._items: queue.Queue[_Write | None] = queue.Queue()
+        self._lock = threading.Lock()
+        self._idle = threading.Condition(self._lock)  # notified when nothing is pending
+        self._pending = 0
+        self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None  # where on_failure is called
+        self._undelivered: list[tuple[str, str]] = []  # failures no loop could take
+        self._blocked_since: float | None = None  # writer thread only
+        # A private in-memory database cannot be opened twice nor locked by anyone else:
+        # its writes are made where they are queued.
+        self._inline = str(store.path) == ":memory:"
 
     # ------------------------------------------------------------------ listening
 
@@ -71,11 +93,15 @@ class Recorder:
             started_at=time.time(),
         )
         self._steps[run_id] = []
-        self._write(run_id, "the run", lambda: self.store.begin_run(row))
+        self._write(run_id, "the run", lambda store: store.begin_run(row))
 
     def end(self, run_id: str, status: str, error: str | None = None) -> None:
-        """Mark a run ended, after every episode queued before this call."""
-        self._write(run_id, "the run's status", lambda: self.store.end_run(run_id, status, error))
+        """Mark a run ended, after every episode queued before this call (a runner stopped
+        twice, by quitting and then by unmounting, is not written twice)."""
+        if self._ended.get(run_id) == (status, error):
+            return
+        self._ended[run_id] = (status, error)
+        self._write(run_id, "the run's status", lambda store: store.end_run(run_id, status, error))
 
     def __call__(self, event: RunnerEvent) -> None:
         if event.run_id in self.failures:
@@ -112,7 +138,7 @@ class Recorder:
         elif isinstance(event, EpisodeStarted):
             self._steps[event.run_id] = []  # an episode cut short by a reset is not kept
         elif isinstance(event, EpisodeEnded):
-            self._steps[event.run_id] = []
+            self._steps[event.run_id] = []  # a new list: the writer owns `steps` from here
             row = EpisodeRow(
                 event.run_id,
                 event.episode,
@@ -129,90 +155,193 @@ class Recorder:
             self._write(
                 event.run_id,
                 f"episode {event.episode}",
-                lambda: self.store.record_episode(row, steps),
+                lambda store: store.record_episode(row, steps),
             )
         elif isinstance(event, StateChanged) and event.state in ("stopped", "error"):
             self.end(event.run_id, event.state, event.detail)
 
-    # ------------------------------------------------------------------ writing
+    # ------------------------------------------------------------------ queueing (loop side)
 
     @property
     def pending(self) -> int:
-        """Writes not yet committed."""
-        return len(self._queue)
+        """Writes not yet committed nor given up (briefly non-zero after every write: the
+        writer thread takes them a moment later)."""
+        return self._pending
 
-    def _write(self, run_id: str, what: str, apply: Callable[[], None]) -> None:
-        self._queue.append(_Write(run_id, what, apply))
-        if self._retry is None:
-            self.flush()
+    @property
+    def blocked(self) -> bool:
+        """True while the writer waits for another program's lock on the database (what is
+        worth telling a user who quits: the wait may last up to `lock_limit`)."""
+        return self._blocked_since is not None and self._pending > 0
 
-    def flush(self) -> None:
-        """Commit what is queued, in order; a locked database leaves the rest for later."""
-        self._retry = None
-        while self._queue:
-            item = self._queue[0]
-            if item.run_id in self.failures:
-                self._queue.popleft()
-                continue
+    def _write(self, run_id: str, what: str, apply: Apply) -> None:
+        with contextlib.suppress(RuntimeError):  # no loop: a script, or after the app ended
+            self._loop = asyncio.get_running_loop()
+        item = _Write(run_id, what, apply)
+        if self._inline:
+            self._pending += 1
+            self._attempt(item, self.store)
+            self._done()
+            return
+        with self._lock:
+            self._pending += 1
+            self._items.put(item)
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._work, name="mosaic-tui recorder", daemon=True
+                )
+                self._thread.start()
+
+    async def drain(self, timeout: float | None = None) -> bool:
+        """Wait until every queued write is committed or given up; False on `timeout`.
+        Failures found meanwhile have reached `on_failure` when it returns."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self._pending:
+            if deadline is not None and time.monotonic() >= deadline:
+                return False
+            await asyncio.sleep(_POLL)
+        await asyncio.sleep(0)  # run the on_failure calls the writer queued before finishing
+        self._deliver_undelivered()
+        return True
+
+    def flush(self, timeout: float | None = None) -> bool:
+        """`drain` without an event loop (a script, or after the app has ended): blocks until
+        every queued write is committed or given up; False on `timeout`."""
+        with self._idle:
+            done = self._idle.wait_for(lambda: self._pending == 0, timeout)
+        self._deliver_undelivered()
+        return done
+
+    def close(self, timeout: float | None = None) -> bool:
+        """`flush`, then end the writer thread (it closes its connection); False on
+        `timeout`, leaving the thread to finish on its own."""
+        done = self.flush(timeout)
+        with self._lock:
+            thread = self._thread
+            if thread is not None and done:
+                self._items.put(None)
+                self._thread = None
+        if thread is not None and done:
+            thread.join(timeout)
+        return done
+
+    # ------------------------------------------------------------------ writing (writer thread)
+
+    def _work(self) -> None:
+        """The writer thread: takes the queued writes in order, on a connection of its own."""
+        store: TelemetryStore | None = None
+        try:
+            while True:
+                try:
+                    item = self._items.get(timeout=_IDLE_EXIT)
+                except queue.Empty:
+                    with self._lock:
+                        if self._items.empty():  # `_write` queues under this lock: no race
+                            self._thread = None
+                            return
+                    continue
+                if item is None:  # `close`
+                    return
+                try:
+                    if store is None:
+                        store = _open_writer(self.store.path)
+                    self._attempt(item, store)
+                except sqlite3.Error as exc:  # cannot even open the database
+                    self._fail(item, f"{type(exc).__name__}: {exc}")
+                except Exception as exc:  # never die with writes left: say what went wrong
+                    log.exception("recorder writer")
+                    self._fail(item, f"{type(exc).__name__}: {exc}")
+                self._done()
+        finally:
+            if store is not None:
+                with contextlib.suppress(sqlite3.Error):
+                    store.close()
+
+    def _attempt(self, item: _Write, store: TelemetryStore) -> None:
+        """Commit one write, waiting out another program's lock up to `lock_limit`."""
+        while item.run_id not in self.failures:
+            began = time.monotonic()
             try:
-                with self.store.busy_timeout(_ATTEMPT_MS / 1000):
-                    item.apply()
+                with store.busy_timeout(_ATTEMPT):
+                    item.apply(store)
             except sqlite3.OperationalError as exc:
                 if not _is_lock(exc):
                     self._fail(item, f"{type(exc).__name__}: {exc}")
-                    continue
-                if self._wait_for_lock(item):
                     return
+                if self._given_up(item):
+                    return
+                time.sleep(max(0.0, _ATTEMPT - (time.monotonic() - began)))  # never spin
                 continue
             except (TelemetryError, sqlite3.Error) as exc:
                 self._fail(item, str(exc))
-                continue
-            self._queue.popleft()
+                return
             self._blocked_since = None
+            return
 
-    def _wait_for_lock(self, item: _Write) -> bool:
-        """True when a retry is scheduled; False when the item was given up on (or, with no
-        event loop, after waiting here)."""
+    def _given_up(self, item: _Write) -> bool:
+        """True (and the run failed) once the lock has outlasted `lock_limit`."""
         now = time.monotonic()
         if self._blocked_since is None:
             self._blocked_since = now
-        if now - self._blocked_since >= self.lock_limit:
-            self._fail(
-                item,
-                f"the results database {self.store.path} stayed locked for"
-                f" {self.lock_limit:g} s (another program is writing to it); close that program"
-                " or let it finish, pass another --db, or wait longer with --db-wait",
-            )
-            self._blocked_since = now  # the next run gets its own full wait
+        if now - self._blocked_since < self.lock_limit:
             return False
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:  # no loop (a script): wait here
-            time.sleep(_RETRY_EVERY)
-            return False
-        self._retry = loop.call_later(_RETRY_EVERY, self.flush)
+        self._fail(
+            item,
+            f"the results database {self.store.path} stayed locked for"
+            f" {self.lock_limit:g} s (another program is writing to it); close that program"
+            " or let it finish, pass another --db, or wait longer with --db-wait",
+        )
+        self._blocked_since = now  # the next run gets its own full wait
         return True
+
+    def _done(self) -> None:
+        with self._idle:
+            self._pending -= 1
+            if self._pending == 0:
+                self._idle.notify_all()
 
     def _fail(self, item: _Write, reason: str) -> None:
-        self._queue.popleft()
-        if item.run_id in self.failures:
-            return
-        message = f"could not record {item.what} of run {item.run_id}: {reason}"
-        self.failures[item.run_id] = message
+        with self._lock:
+            if item.run_id in self.failures:
+                return
+            message = f"could not record {item.what} of run {item.run_id}: {reason}"
+            self.failures[item.run_id] = message
         log.error("%s", message)
-        if self.on_failure is not None:
-            self.on_failure(item.run_id, message)
+        if self._inline:
+            self._notify(item.run_id, message)
+            return
+        loop = self._loop
+        if loop is not None and loop.is_running():
+            try:
+                loop.call_soon_threadsafe(self._notify, item.run_id, message)
+                return
+            except RuntimeError:  # closed meanwhile
+                pass
+        with self._lock:
+            self._undelivered.append((item.run_id, message))
 
-    async def drain(self, timeout: float | None = None) -> bool:
-        """Wait until every queued write is committed or given up; False on `timeout`."""
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while self._queue:
-            if deadline is not None and time.monotonic() >= deadline:
-                return False
-            if self._retry is None:
-                self.flush()
-            await asyncio.sleep(0.02)
-        return True
+    def _deliver_undelivered(self) -> None:
+        with self._lock:
+            notices, self._undelivered = self._undelivered, []
+        for run_id, message in notices:
+            self._notify(run_id, message)
+
+    def _notify(self, run_id: str, message: str) -> None:
+        if self.on_failure is not None:
+            self.on_failure(run_id, message)
+
+
+def _open_writer(path: Path | str) -> TelemetryStore:
+    """The writer thread's own connection to the store's file (a connection is never shared
+    between threads); the schema exists already, so it only sets its pragmas."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute("PRAGMA foreign_keys=ON")
+    except BaseException:
+        conn.close()
+        raise
+    return TelemetryStore(conn, path)
 
 
 def _is_lock(exc: sqlite3.OperationalError) -> bool:

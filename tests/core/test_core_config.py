@@ -93,7 +93,24 @@ def test_valid_limits_accepted(value: int | None) -> None:
 
 @pytest.mark.parametrize("level", [1, 2, 3])
 def test_coordination_levels(level: int) -> None:
-    assert OperatorConfig("o", "x", coordination_level=level).coordination_level == level
+    players = {"agent_0": _wa("llm", "llm_worker", model="m"), "agent_1": _wa()}
+    config = OperatorConfig("o", "x", workers=players, coordination_level=level)
+    assert config.coordination_level == level
+    assert config.language_model_players() == ["agent_0"]
+
+
+@pytest.mark.parametrize("level", [2, 3])
+def test_a_coordination_level_without_llm_players_is_refused_with_the_fix(level: int) -> None:
+    players = {"agent_0": _wa(), "agent_1": _wa("human", "human")}
+    with pytest.raises(ValueError) as refused:
+        OperatorConfig("o", "x", workers=players, coordination_level=level)
+    assert str(refused.value) == (
+        "coordination_level applies to LLM players; this operator has none:"
+        " remove it or assign an LLM player"
+    )
+    assert OperatorConfig("o", "x", workers=players).coordination_level == 1  # the default
+    with pytest.raises(ValueError, match="applies to LLM players"):
+        OperatorConfig("o", "x", coordination_level=2)  # the default player: a baseline
 
 
 def test_workers_must_hold_assignments() -> None:

@@ -261,3 +261,20 @@ def test_control_characters_in_a_key_are_shown_not_sent() -> None:
     with pytest.raises(ExperimentError) as info:
         parse(data)
     assert "\x1b" not in str(info.value) and "\\x1b]0;t\\x07key" in str(info.value)
+
+
+def test_a_coordination_level_needs_an_llm_player() -> None:
+    data = minimal()
+    data["operators"][0]["coordination_level"] = 2
+    with pytest.raises(ExperimentError) as info:
+        parse(data, source="x.toml")
+    assert info.value.where == "operators[0].coordination_level"
+    assert str(info.value).endswith(
+        "coordination_level applies to LLM players; this operator has none:"
+        " remove it or assign an LLM player"
+    )
+    data["operators"][0]["workers"]["agent"] = {"type": "llm", "model": "m"}
+    assert parse(data).operators[0].coordination_level == 2
+    data["operators"][0]["coordination_level"] = 7  # a bad level is still named as such
+    with pytest.raises(ExperimentError, match="coordination_level must be 1, 2 or 3"):
+        parse(data)

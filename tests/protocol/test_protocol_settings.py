@@ -42,6 +42,7 @@ SAMPLES: dict[str, Any] = {
     "max_tokens": 8,
     "timeout": 12.5,
     "retries": 0,
+    "coordination_level": 3,
     "api_key": "sk-test-not-a-real-key",
 }
 
@@ -101,6 +102,8 @@ def test_the_argv_the_launcher_builds_is_what_the_worker_parses(worker_id: str) 
         ("baseline_worker", "seed", -1, "seed must be a whole number"),
         ("llm_worker", "retries", -1, ">= 0"),
         ("llm_worker", "max_tokens", 0, ">= 1"),
+        ("llm_worker", "coordination_level", 4, "invalid choice"),
+        ("llm_worker", "coordination_level", "two", "whole number"),
     ],
 )
 def test_a_value_is_refused_by_both_sides_alike(

@@ -39,11 +39,19 @@ HISTORY_TURNS = 6  # earlier turns kept in the conversation (each a question and
 
 
 class LlmRuntime:
-    def __init__(self, channel: WorkerChannel, run_id: str, chat: Chat, retries: int) -> None:
+    def __init__(
+        self,
+        channel: WorkerChannel,
+        run_id: str,
+        chat: Chat,
+        retries: int,
+        coordination_level: int = 1,
+    ) -> None:
         self.channel = channel
         self.run_id = run_id
         self.chat = chat
         self.retries = retries
+        self.coordination_level = coordination_level  # what the system prompt adds
         self.game: Game | None = None
         self.history: list[dict[str, Any]] = []
 
@@ -55,7 +63,7 @@ class LlmRuntime:
         if isinstance(cmd, Ping):
             self.channel.send(Pong(req=req))
         elif isinstance(cmd, InitAgent):
-            self.game = Game.from_init(cmd)
+            self.game = Game.from_init(cmd, self.coordination_level)
             self.history = []
             print(f"{WORKER_NAME}: {system_prompt(self.game)}", file=sys.stderr)
             self.channel.send(AgentReady(player_id=cmd.player_id, worker=WORKER_NAME, req=req))
@@ -165,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
     except EndpointError as exc:
         channel.send(Error(message=redact(str(exc)), code="start_failed", fatal=True))
         return 2
-    return LlmRuntime(channel, args.run_id, chat, args.retries).serve()
+    return LlmRuntime(channel, args.run_id, chat, args.retries, args.coordination_level).serve()
 
 
 if __name__ == "__main__":

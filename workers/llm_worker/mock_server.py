@@ -35,6 +35,7 @@ def legal_from(messages: list[dict[str, Any]]) -> list[str]:
 def make_handler(reply: str, rng: random.Random, delay: float) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         authorizations: list[str] = []  # what clients sent, so tests can check the key arrived
+        system_prompts: list[str] = []  # and the system prompts they sent
 
         def do_GET(self) -> None:  # /v1/models
             self._send(200, {"object": "list", "data": [{"id": "mock", "object": "model"}]})
@@ -45,6 +46,11 @@ def make_handler(reply: str, rng: random.Random, delay: float) -> type[BaseHTTPR
                 return
             Handler.authorizations.append(self.headers.get("Authorization", ""))
             body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
+            Handler.system_prompts += [
+                str(m.get("content", ""))
+                for m in body.get("messages", [])[:1]
+                if isinstance(m, dict) and m.get("role") == "system"
+            ]
             legal = legal_from(body.get("messages", []))
             if reply == "nonsense" or not legal:
                 text = "I would rather not say."

@@ -27,9 +27,10 @@ class Game:
     labels: list[str]
     team: str | None = None
     settings: dict[str, Any] = field(default_factory=dict)
+    coordination_level: int = 1  # --coordination-level: 1 emergent, 2 hints, 3 roles
 
     @classmethod
-    def from_init(cls, cmd: InitAgent) -> Game:
+    def from_init(cls, cmd: InitAgent, coordination_level: int = 1) -> Game:
         """The game `init_agent` describes, every field checked (limits.BadCommand if not)."""
         n = limits.action_count(cmd.action_space, cmd.labels)
         given = limits.strings("labels", cmd.labels) or []
@@ -40,7 +41,9 @@ class Game:
         if cmd.team is not None:
             limits.text("team", cmd.team)
         settings = limits.depth("env_settings", cmd.env_settings or {})
-        return cls(cmd.game or "a game", cmd.player_id, labels, cmd.team, settings)
+        return cls(
+            cmd.game or "a game", cmd.player_id, labels, cmd.team, settings, coordination_level
+        )
 
 
 def legal_names(game: Game, cmd: SelectAction) -> dict[str, int]:
@@ -57,12 +60,54 @@ def legal_names(game: Game, cmd: SelectAction) -> dict[str, int]:
 
 
 def system_prompt(game: Game) -> str:
+    """The rules of the conversation, plus what the coordination level adds."""
     team = f" on the {game.team} team" if game.team else ""
-    return (
-        f"You are playing {game.name} as {game.player}{team}. Each turn you are shown the"
-        " state and the legal actions. Answer with exactly one legal action, written as it"
-        " appears in the list, and nothing else."
+    return " ".join(
+        [
+            f"You are playing {game.name} as {game.player}{team}. Each turn you are shown the"
+            " state and the legal actions. Answer with exactly one legal action, written as it"
+            " appears in the list, and nothing else.",
+            *coordination(game),
+        ]
     )
+
+
+# What --coordination-level adds to the system prompt. Level 1 (emergent) adds nothing: any
+# cooperation is the model's own idea. Level 2 adds these hints; level 3 also gives a role.
+COORDINATION_HINTS = (
+    "Other players may share the game with you. Play for your team, not for yourself alone:"
+    " avoid moving into the same cell as a teammate or blocking its path, and do not duplicate"
+    " a teammate's effort (if one is already going for a target, pick another task)."
+)
+ROLE_DUTIES = {
+    "lead": "Take the initiative: go for the objective yourself and set the plan your"
+    " teammates can follow.",
+    "support": "Back up the lead: cover what it leaves open, stop opponents, and stay out of"
+    " its way.",
+}
+
+
+def coordination(game: Game) -> list[str]:
+    """The sentences the coordination level adds to the system prompt (none at level 1)."""
+    lines = []
+    if game.coordination_level >= 2:
+        lines.append(COORDINATION_HINTS)
+    if game.coordination_level >= 3:
+        role = role_of(game.player)
+        team = f" of the {game.team} team" if game.team else ""
+        lines.append(f"Your role: you are {game.player}{team}, the {role}. {ROLE_DUTIES[role]}")
+    return lines
+
+
+def seat(player: str) -> int:
+    """A player's seat from its id's number (player_1 -> 1, agent_3 -> 3; `agent` -> 0)."""
+    found = re.search(r"(\d+)$", player)
+    return int(found.group(1)) if found else 0
+
+
+def role_of(player: str) -> str:
+    """Roles by seat order: the first seat leads, every other one supports."""
+    return "lead" if seat(player) == 0 else "support"
 
 
 def turn_prompt(game: Game, cmd: SelectAction, legal: dict[str, int]) -> str:
