@@ -92,8 +92,9 @@ class InProcessWorker:
 
                 traceback.print_exc()
             finally:
-                worker_out.close()  # EOF on the app's side
-                worker_in.close()
+                # EOF on the app's side. The input is left to the worker's reader thread,
+                # which ends at EOF when the app closes its end.
+                worker_out.close()
                 if not loop.is_closed():
                     loop.call_soon_threadsafe(self._exited, code)
 

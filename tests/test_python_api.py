@@ -11,8 +11,8 @@ DOC = Path(__file__).resolve().parent.parent / "docs" / "python-api.md"
 EXAMPLES = re.findall(r"```python\n(.*?)```", DOC.read_text(encoding="utf-8"), re.S)
 
 
-def test_the_page_has_its_three_examples() -> None:
-    assert len(EXAMPLES) == 3
+def test_the_page_has_its_four_examples() -> None:
+    assert len(EXAMPLES) == 4
 
 
 @pytest.mark.parametrize("index", range(len(EXAMPLES)))
@@ -27,6 +27,8 @@ def test_each_example_runs(index: int, capsys: pytest.CaptureFixture[str]) -> No
         assert lines[0] == "baseline_worker:player_2 - baseline_worker"
         assert [line.split()[0] for line in lines[1:]] == ["1", "2", "3"]
         assert all("'player_1'" in line and "'player_2'" in line for line in lines[1:])
+    elif index == 3:
+        assert out == "sequential ['player_0'] ['player_1']\n"
     else:
         rows = [line.split() for line in out.splitlines()]
         assert [r[:3] for r in rows] == [

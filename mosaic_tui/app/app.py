@@ -232,7 +232,7 @@ class MosaicApp(OperatorActions, App[None]):
         if failed is not None:  # its recording failed while it was starting
             self._not_recorded(runner.run_id, failed)
             return
-        if pane is not None and any(a.is_human for a in config.workers.values()):
+        if pane is not None and config.has_human_agents():
             pane.take_keys(keymaps.game_keys(config.task, runner.labels))
             pane.show_legend(keymaps.legend(config.task, runner.labels))
         # Running or paused stays as the user left it: the session starts a new operator's
@@ -430,12 +430,7 @@ class MosaicApp(OperatorActions, App[None]):
         if self.session.running:
             self.session.pause()
         self._request_frame_sizes()
-        humans = [
-            op
-            for op, r in self.session.runners.items()
-            if any(a.is_human for a in r.config.workers.values())
-        ]
-        if humans:
+        if any(r.config.has_human_agents() for r in self.session.runners.values()):
             self.notify("waiting for the human player's key", timeout=2)
         await self.session.step_all()
         self.refresh_status()

@@ -64,7 +64,7 @@ def pane_status(
 
 def keyboard_holder(runner: Any) -> str | None:
     """Who has the keyboard, named only when several humans share one operator."""
-    humans = [a for a, w in runner.config.workers.items() if w.worker_type == "human"]
+    humans = runner.config.get_human_agents()
     if len(humans) < 2:
         return None
     team = ((runner.env.teams or {}) if runner.env else {}).get(runner.to_move)

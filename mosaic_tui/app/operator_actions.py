@@ -6,7 +6,7 @@ A mixin of `MosaicApp`, which supplies the session, the panes and `add_operator`
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.markup import escape
 from textual import work
@@ -18,6 +18,10 @@ from textual.widgets import Button, Static
 
 from mosaic_tui.app.widgets.operator_list import OperatorList
 from mosaic_tui.core import OperatorConfig, OperatorState
+
+if TYPE_CHECKING:
+    from mosaic_tui.app.widgets.frame_pane import FramePane
+    from mosaic_tui.runtime import Session
 
 
 class ConfirmRemove(ModalScreen[bool]):
@@ -66,7 +70,26 @@ class ConfirmRemove(ModalScreen[bool]):
 
 
 class OperatorActions:
-    """The operator-management actions of the app (see `MosaicApp`)."""
+    """The operator-management actions of the app (see `MosaicApp`).
+
+    What it uses of its app is declared here; Textual's own (`notify`, `push_screen`,
+    `query_one`) comes from `App`."""
+
+    session: Session
+    configs: dict[str, OperatorConfig]  # every operator on screen, started or not
+    errors: dict[str, str]  # why an operator stopped, shown on its pane
+
+    if TYPE_CHECKING:
+
+        def add_operator(self, config: OperatorConfig) -> None: ...
+        def pane(self, operator_id: str) -> FramePane | None: ...
+        def relayout(self) -> None: ...
+        def refresh_status(self) -> None: ...
+        def selected(self) -> str | None: ...
+        def _request_frame_sizes(self) -> None: ...
+        def notify(self, message: str, **kw: Any) -> None: ...
+        def push_screen(self, screen: Any, callback: Any = None) -> Any: ...
+        def query_one(self, selector: Any, expect_type: Any = None) -> Any: ...
 
     def action_add(self) -> None:
         from mosaic_tui.app.screens.configure import ConfigureScreen

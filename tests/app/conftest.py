@@ -3,11 +3,11 @@ logs go to a temporary directory."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import waiting
 
 
 @pytest.fixture(autouse=True)
@@ -32,13 +32,8 @@ def private_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 async def until(pilot, condition: Callable[[], bool], timeout: float = 20.0) -> None:
-    """Let the app run until `condition()` holds (workers take a second to start)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not condition():
-        if loop.time() > deadline:
-            raise AssertionError("condition not reached in time")
-        await pilot.pause(0.05)
+    """Let the app run until `condition()` holds (workers take a moment to start)."""
+    await waiting.until(condition, timeout, pilot=pilot)
 
 
 @pytest.fixture

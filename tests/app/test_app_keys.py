@@ -98,7 +98,7 @@ async def test_the_footer_says_what_the_keys_do_in_the_focused_game(wait_until) 
         def footer() -> dict[str, str]:
             return {k.key: k.description for k in app.query(FooterKey) if k.display}
 
-        await wait_until(pilot, lambda: "space" in footer())
+        await wait_until(pilot, lambda: footer().get("space") == "pickup")  # once focus moved
         shown = footer()
         assert shown["space"] == "pickup" and shown["left"] == "left" and shown["up"] == "forward"
         assert shown["d"] == "drop"
@@ -195,18 +195,22 @@ async def test_the_palette_lists_each_operators_commands_the_focused_first(
 
 
 async def test_palette_pauses_steps_and_resets_one_operator(tmp_path: Path, wait_until) -> None:
+    from textual.command import CommandInput
+
     from mosaic_tui.app.demo import demo_operators
     from mosaic_tui.app.operator_actions import ConfirmRemove
     from mosaic_tui.app.screens.configure import ConfigureScreen
     from mosaic_tui.core import OperatorState
 
-    app = MosaicApp(demo_operators(), log_dir=tmp_path, autorun=True, pace=20)
+    app = MosaicApp(demo_operators(), log_dir=tmp_path, autorun=True, pace=5)
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_until(pilot, lambda: started(app, 2))
         one, other = app.session.runners["op_1"], app.session.runners["op_0"]
         app.query_one("#pane-op_1", FramePane).focus()
         await pilot.press("ctrl+p")
-        await pilot.press(*"Pause op_1")
+        # typed at once (key by key, Pilot waits for a busy app to idle after each one)
+        await wait_until(pilot, lambda: bool(app.screen.query(CommandInput)))
+        app.screen.query_one(CommandInput).value = "Pause op_1"
         await wait_until(pilot, lambda: "Pause op_1" in palette_text(app))
         await pilot.press("enter")
         await wait_until(pilot, lambda: one.state is OperatorState.PAUSED)

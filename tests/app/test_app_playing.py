@@ -101,7 +101,7 @@ async def test_reaching_the_minigrid_goal_is_shown_with_its_return(
         max_steps=60,
     )
     robot = demo_operators()[0]  # an operator without humans keeps its pace
-    app = MosaicApp([you, robot], log_dir=tmp_path, autorun=True, pace=40)
+    app = MosaicApp([you, robot], log_dir=tmp_path, autorun=True, pace=10)
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_until(pilot, lambda: started(app, 2))
         runner, other = app.session.runners["you"], app.session.runners[robot.operator_id]

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import waiting
 
 ROOT = Path(__file__).resolve().parents[2]
 GONE_WITHIN = 10.0  # seconds; the app aims at 2 (a loaded test machine gets 5x headroom)
@@ -45,12 +46,12 @@ behavior = "random"
 
 
 def wait_for(condition: Callable[[], bool], timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return condition()
+    """True once `condition()` holds, False after `timeout` (these tests assert on it)."""
+    try:
+        waiting.wait_for(condition, timeout)
+    except AssertionError:
+        return False
+    return True
 
 
 def alive(pid: int) -> bool:

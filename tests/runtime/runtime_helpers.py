@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
+
+from waiting import until
 
 from mosaic_tui.core import OperatorConfig
 from mosaic_tui.runtime import OperatorRunner, RunnerEvent
@@ -36,8 +37,4 @@ async def collect(runner: OperatorRunner, seeds: list[int], **kw) -> list[Runner
 
 
 async def settle(condition: Callable[[], bool], timeout: float = 10.0) -> None:
-    loop = asyncio.get_running_loop()
-    end = loop.time() + timeout
-    while not condition():
-        assert loop.time() < end, "condition not reached"
-        await asyncio.sleep(0.01)
+    await until(condition, timeout)

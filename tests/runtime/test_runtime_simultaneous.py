@@ -176,3 +176,26 @@ def test_a_view_size_for_a_task_without_one_is_refused_at_once() -> None:
     cfg = rps(baseline("random"), baseline("random"), view_size=5)
     with pytest.raises(LaunchError, match="view_size applies to MultiGrid tasks"):
         OperatorRunner(cfg)
+
+
+async def test_listeners_are_told_who_is_still_to_choose(tmp_path: Path) -> None:
+    from mosaic_tui.runtime import Asked, HumanKeyboard
+
+    keyboard = HumanKeyboard()
+    config = rps(WorkerAssignment("", "human"), baseline("noop"))
+    runner = OperatorRunner(config, log_dir=tmp_path, keyboard=keyboard)
+    asked: list[tuple[str, ...]] = []
+    runner.listeners.append(lambda e: asked.append(e.agents) if isinstance(e, Asked) else None)
+    await runner.start()
+    try:
+        await runner.reset(0)
+        step = asyncio.ensure_future(runner.step())
+        await settle(lambda: asked[-1:] == [("player_0",)])  # the baseline chose
+        assert asked[0] == ("player_0", "player_1")  # at first both were to choose
+        assert runner.waiting_for == ["player_0"] and keyboard.waiting
+        assert keyboard.press(2)
+        taken = await step
+        assert taken is not None and taken.actions == {"player_0": 2, "player_1": 0}
+        assert runner.waiting_for == ["player_0", "player_1"]  # the next step's, again
+    finally:
+        await runner.stop()
