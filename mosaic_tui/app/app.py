@@ -13,6 +13,7 @@ import os
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -65,6 +66,7 @@ from mosaic_tui.telemetry import Recorder
 
 QUIT_DEADLINE = 1.5  # seconds a lost terminal leaves for a graceful stop
 DRAIN_WAIT = 10.0  # seconds quitting waits for a busy results database
+STATUS_EVERY = 0.25  # seconds: running operators' rows and status lines redraw this often
 
 
 def _kill_now(sig: int) -> None:
@@ -139,6 +141,9 @@ class MosaicApp(OperatorActions, App[None]):
         self._starting: set[str] = set()  # operators whose workers are starting now
         self.sidebar_choice: bool | None = None  # `b` decides; until then, the width does
         self._shown_text: dict[str, str] = {}  # what each status widget shows now
+        self._drawn_at = 0.0  # when the last batch of stepped operators was drawn
+        self._draw_due: set[str] = set()  # stepped operators the next batch draws
+        self._draw_scheduled = False
         self.ended_by: int | None = None  # the signal (SIGHUP: terminal lost) that ends it
 
     # ------------------------------------------------------------------ layout
@@ -281,12 +286,36 @@ class MosaicApp(OperatorActions, App[None]):
         elif isinstance(event, Notice):
             self.notify(event.message, title=event.operator_id, severity="warning", timeout=6)
             return
-        self.post_message(OperatorChanged(event.operator_id))
+        self.post_message(OperatorChanged(event.operator_id, not isinstance(event, StepTaken)))
 
     @on(OperatorChanged)
     def _operator_changed(self, message: OperatorChanged) -> None:
+        """A state, an end or whose key: drawn at once. A step: its operator joins the next
+        batch, drawn together with the others' at most every STATUS_EVERY seconds."""
+        op = message.operator_id
+        if message.urgent:
+            self._draw_due.discard(op)
+            self._draw_operator(op)
+            return
+        self._draw_due.add(op)
+        if not self._draw_scheduled:
+            self._draw_scheduled = True
+            wait = self._drawn_at + STATUS_EVERY - time.monotonic()
+            if wait > 0:
+                self.set_timer(wait, self._draw_batch)
+            else:  # the last batch was a while ago: this one goes now
+                self.call_later(self._draw_batch)
+
+    def _draw_batch(self) -> None:
+        self._draw_scheduled = False
+        self._drawn_at = time.monotonic()
+        due, self._draw_due = self._draw_due, set()
+        for op in due:
+            self._draw_operator(op)
+
+    def _draw_operator(self, op: str) -> None:
         try:
-            self._refresh_operator(message.operator_id)
+            self._refresh_operator(op)
         except NoMatches:  # the app is closing and its widgets are already gone
             pass
 

@@ -26,14 +26,21 @@ class FrameReady(Message):
 
 
 class OperatorChanged(Message):
-    """Something an operator's row or pane shows has changed (a step, a state, whose key)."""
+    """Something an operator's row or pane shows has changed. `urgent`: a state, an episode's
+    start or end, whose key it is (drawn at once); otherwise a step (drawn at most
+    `STATUS_EVERY` apart: a number ticking 30 times a second is not read, only redrawn)."""
 
-    def __init__(self, operator_id: str) -> None:
+    def __init__(self, operator_id: str, urgent: bool = True) -> None:
         super().__init__()
         self.operator_id = operator_id
+        self.urgent = urgent
 
     def can_replace(self, message: Message) -> bool:
-        return isinstance(message, OperatorChanged) and message.operator_id == self.operator_id
+        return (
+            isinstance(message, OperatorChanged)
+            and message.operator_id == self.operator_id
+            and (self.urgent or not message.urgent)
+        )
 
 
 class OperatorCrashed(Message):

@@ -174,3 +174,23 @@ async def test_screenshot_says_where_it_went_or_why_not(tmp_path: Path) -> None:
         assert any("No such file or directory" in m for m in messages)
         palette = [c for c in app.get_system_commands(app.screen) if c.title == "Screenshot"]
         assert len(palette) == 1 and "current directory" in palette[0].help
+
+
+async def test_steps_are_drawn_in_batches_and_changes_of_state_at_once(wait_until) -> None:
+    """A number ticking 30 times a second is redrawn a few times a second, all operators
+    together; a state change (or whose key it is) is drawn when it happens."""
+    from mosaic_tui.app.messages import OperatorChanged
+
+    app = MosaicApp([], autorun=False)
+    drawn: list[str] = []
+    async with app.run_test(size=(120, 40)) as pilot:
+        app._draw_operator = drawn.append  # type: ignore[method-assign]
+        for _ in range(10):
+            for op in ("a", "b"):
+                app.post_message(OperatorChanged(op, urgent=False))
+        await wait_until(pilot, lambda: len(drawn) >= 2)
+        await pilot.pause(0.3)
+        assert sorted(drawn) == ["a", "b"]  # twenty steps, one batch
+        app.post_message(OperatorChanged("a"))
+        await wait_until(pilot, lambda: len(drawn) == 3)
+        assert drawn[-1] == "a"
