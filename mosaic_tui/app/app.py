@@ -356,7 +356,8 @@ class MosaicApp(OperatorActions, App[None]):
         pane = self.pane(op)
         if pane is None or seat is None or runner is None or op in self.errors:
             return
-        awaiting = seat.keyboard.waiting or not self.session.running
+        # a key is awaited, or steps at once (all paused, or this operator alone)
+        awaiting = seat.keyboard.waiting or not self.session.running or not seat.loop.looping
         pane.follow(runner)  # last move, outcome, move box
         status = pane_status(
             episode,

@@ -14,16 +14,18 @@ from mosaic_tui.envs.profiles import profile
 NOOP_LABELS = ("noop", "no-op", "done", "nothing", "no push", "torque 0", "stay", "idle", "wait")
 
 
-def action_labels(env: Any, n: int) -> list[str]:
-    """Human-readable names for actions 0..n-1 of a Gymnasium env."""
+def action_labels(env: Any, n: int, task: str | None = None) -> list[str]:
+    """Human-readable names for actions 0..n-1: the env's action enum (MiniGrid), else its
+    game profile's labels (`task`, or the env's spec id), else the numbers."""
     base = getattr(env, "unwrapped", env)
     enum = getattr(base, "actions", None)  # MiniGrid's Actions IntEnum
     if enum is not None and hasattr(enum, "__members__"):
         names = {int(v): k for k, v in enum.__members__.items()}
         if len(names) >= n:
             return [names.get(i, str(i)) for i in range(n)]
-    spec = getattr(env, "spec", None)
-    task = spec.id if spec is not None else ""
+    if task is None:
+        spec = getattr(env, "spec", None)
+        task = spec.id if spec is not None else ""
     labels = profile(task).labels  # Gymnasium tasks whose action enum is not introspectable
     if len(labels) == n:
         return list(labels)

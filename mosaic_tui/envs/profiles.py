@@ -215,7 +215,11 @@ PROFILES: tuple[GameProfile, ...] = (
         board="go",
     ),
     GameProfile(
-        "rps", ("rps",), family="pettingzoo_classic", legend="1 rock  2 paper  3 scissors"
+        "rps",
+        ("rps",),
+        family="pettingzoo_classic",
+        legend="1 rock  2 paper  3 scissors",
+        labels=("rock", "paper", "scissors"),  # rps_v2's actions 0, 1, 2
     ),
 )
 

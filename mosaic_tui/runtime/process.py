@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import atexit
 import collections
+import contextlib
 import itertools
 import json
 import os
@@ -87,6 +88,7 @@ LOG_TAIL_BYTES = 4 * 1024 * 1024  # ... and its latest 4 to 8 MiB
 LOG_LINE_CHARS = 64 * 1024  # longer log lines are clipped
 TAIL_LINE_CHARS = 2000  # a line shown in a crash report
 LOG_FLUSH_SECONDS = 0.1
+EXIT_WAIT = 2.0  # seconds to learn how a worker that closed its pipes ended
 
 
 class WorkerError(RuntimeError):
@@ -275,6 +277,10 @@ class WorkerProcess:
             self._proc.stdin.write(encode(command))
             await self._proc.stdin.drain()
         except (ConnectionError, BrokenPipeError) as exc:
+            # Usually the worker died: give the exit a moment to be reaped, so the message
+            # says how it ended (killed by SIGKILL, exit code 1) rather than "still running".
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(asyncio.shield(self._proc.wait()), EXIT_WAIT)
             raise self.error(f"{self.name} closed its input ({exc}); {self._exit_text()}") from exc
         return command.req  # type: ignore[attr-defined]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 import sys
 import textwrap
 import time
@@ -438,3 +439,47 @@ async def test_secret_values_are_masked_in_the_log_and_in_errors(tmp_path: Path)
     assert key not in str(crashed.value) and "KeyError ***" in str(crashed.value)
     log = (tmp_path / "fake.log").read_text()
     assert key not in log and "Incorrect API key provided: ***" in log
+
+
+class _DyingWorker:
+    """A spawned worker whose input breaks before its death is reaped (a SIGKILL on a busy
+    machine): the pipe error comes first, the exit status a moment later."""
+
+    pid = None
+
+    def __init__(self) -> None:
+        self.returncode: int | None = None
+        self.stdout = asyncio.StreamReader()
+        self.stderr = asyncio.StreamReader()
+        self.stdin = self
+        self._ended = asyncio.get_running_loop().create_future()
+
+    def write(self, data: bytes) -> None:
+        pass
+
+    async def drain(self) -> None:
+        asyncio.get_running_loop().call_later(0.2, self._reaped)
+        raise ConnectionResetError("Connection lost")
+
+    def close(self) -> None:
+        pass
+
+    def _reaped(self) -> None:
+        self.returncode = -signal.SIGKILL
+        self.stdout.feed_eof()
+        self.stderr.feed_eof()
+        self._ended.set_result(self.returncode)
+
+    async def wait(self) -> int:
+        return await asyncio.shield(self._ended)
+
+
+async def test_a_broken_pipe_reports_how_the_worker_ended() -> None:
+    async def spawn(argv: list[str], env: dict[str, str]) -> _DyingWorker:
+        return _DyingWorker()
+
+    worker = WorkerProcess(["dying"], name="dying", expects_init=False, spawn=spawn)
+    await worker.start()
+    with pytest.raises(WorkerError, match="closed its input .*killed by SIGKILL"):
+        await worker.send(Ping())
+    await worker.stop()

@@ -196,6 +196,8 @@ async def test_listeners_are_told_who_is_still_to_choose(tmp_path: Path) -> None
         assert keyboard.press(2)
         taken = await step
         assert taken is not None and taken.actions == {"player_0": 2, "player_1": 0}
+        assert runner.labels == ["rock", "paper", "scissors"]  # named by the game's profile
+        assert runner.last_moves == [("player_0", "scissors"), ("player_1", "rock")]
         assert runner.waiting_for == ["player_0", "player_1"]  # the next step's, again
     finally:
         await runner.stop()

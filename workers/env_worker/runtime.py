@@ -65,9 +65,9 @@ class EnvRuntime:
         self.adapter: GymAdapter | AecAdapter | ParallelAdapter = ADAPTERS[options.stepping](env)
         self.n_actions = discrete_size(self.adapter.action_space)
         self.labels = (
-            [str(i) for i in range(self.n_actions)]
+            action_labels(None, self.n_actions, options.env_id)  # profile labels, or numbers
             if options.stepping == SteppingParadigm.SEQUENTIAL
-            else action_labels(env, self.n_actions)
+            else action_labels(env, self.n_actions, options.env_id)
         )
         self.noop = noop_action(self.labels)
         self.policy = BaselinePolicy(options.policy, self.n_actions, self.noop)
