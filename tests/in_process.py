@@ -5,8 +5,10 @@ subprocess start (each costs a Python start-up and the env's imports on a 2-core
 thread with OS pipes for stdin and stdout, and hands `WorkerProcess` asyncio streams over them,
 so handshake, decoding, timeouts and stopping are the production code's. Only workers that
 need nothing from their environment variables run here (env_worker, baseline_worker); any
-other command starts a real subprocess. Tests that are about processes (signals, orphans,
-kills, hangs) are marked `subprocess` and always get real ones.
+other command starts a real subprocess. A worker thread's stray prints and tracebacks go to
+the test's own stderr, not to the worker's log. Tests that are about processes (signals,
+orphans, kills, hangs, pids) or read a worker's log are marked `subprocess` and always get
+real ones.
 """
 
 from __future__ import annotations

@@ -45,6 +45,7 @@ async def test_a_random_2v2_match_plays_to_the_step_limit(tmp_path: Path) -> Non
     assert end.truncated and set(end.rewards) == set(AGENTS)
 
 
+@pytest.mark.subprocess  # reads what the worker wrote to its own log (stderr)
 async def test_settings_reach_the_decision_workers(tmp_path: Path) -> None:
     players = {a: baseline("cycling" if a == "agent_3" else "random") for a in AGENTS}
     runner = OperatorRunner(config(players, view_size=5, max_steps=3), log_dir=tmp_path)
