@@ -141,7 +141,7 @@ async def test_a_paused_app_redraws_nothing(tmp_path: Path, wait_until) -> None:
             original_refresh()
 
         app.refresh_status = counted_refresh  # type: ignore[method-assign]
-        await pilot.pause(1.2)  # several ticks of the old 0.25 s timer
+        await pilot.pause(1.2)  # a paused app has no timer and no event: it does nothing
         assert updates == []
         assert calls == 0
         await pilot.press("plus")  # a real change still shows at once
