@@ -10,9 +10,9 @@ def in_process_workers(monkeypatch: pytest.MonkeyPatch) -> None:
     """Env and baseline workers run on threads of this process instead of subprocesses."""
     from in_process import in_process_spawn
 
-    from mosaic_tui.runtime import process
+    from mosaic_tui.runtime import spawn
 
-    monkeypatch.setattr(process, "default_spawn", in_process_spawn)
+    monkeypatch.setattr(spawn, "default_spawn", in_process_spawn)
 
 
 @pytest.fixture

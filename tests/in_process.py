@@ -1,7 +1,7 @@
 """Workers run in the test process: the same worker code, the same pipes and protocol, no
 subprocess start (each costs a Python start-up and the env's imports on a 2-core machine).
 
-`in_process_spawn` is a `mosaic_tui.runtime.process.Spawn`: it runs the worker's `main` on a
+`in_process_spawn` is a `mosaic_tui.runtime.spawn.Spawn`: it runs the worker's `main` on a
 thread with OS pipes for stdin and stdout, and hands `WorkerProcess` asyncio streams over them,
 so handshake, decoding, timeouts and stopping are the production code's. Only workers that
 need nothing from their environment variables run here (env_worker, baseline_worker); any
@@ -22,8 +22,10 @@ from collections.abc import Callable
 from typing import Any
 
 from mosaic_tui.protocol import MAX_LINE_BYTES
-from mosaic_tui.runtime import process
+from mosaic_tui.protocol.stdio import PARENT_VARIABLE
+from mosaic_tui.runtime import spawn
 from mosaic_tui.runtime.launcher import worker
+from mosaic_tui.runtime.reaper import TAG_VARIABLE
 
 MODULE = re.compile(r"run_module\(['\"](\w+)['\"]")
 
@@ -125,7 +127,7 @@ class InProcessWorker:
 async def in_process_spawn(argv: list[str], env: dict[str, str]) -> Any:
     module = _module(argv)
     main = _entry(module) if module else None
-    own = {k: v for k, v in env.items() if k not in (process.PARENT_VARIABLE, process.TAG_VARIABLE)}
+    own = {k: v for k, v in env.items() if k not in (PARENT_VARIABLE, TAG_VARIABLE)}
     if main is None or own != dict(worker(module).base_env if module else {}):  # type: ignore[arg-type]
-        return await process.subprocess_spawn(argv, env)
+        return await spawn.subprocess_spawn(argv, env)
     return await InProcessWorker().start(main, argv[argv.index("--run-id") :])

@@ -7,9 +7,13 @@ keys, which legend, which sides) live in the game's profile (`envs.profiles`).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from typing import Any
 
 from mosaic_tui.envs.profiles import KeyBinding, profile, ttt_action, ttt_cell
+
+_UCI = re.compile(r"^[a-h][1-8][a-h][1-8][qrbn]?$")
 
 __all__ = [
     "GameKey",
@@ -48,8 +52,17 @@ def side(task: str, agent: str) -> str | None:
     return profile(task).sides.get(agent)
 
 
-def move_name(task: str, action: int, label: str | None = None) -> str:
-    """How a human names a move that was played: the cell or column they would press."""
+def move_name(
+    task: str, action: Any, label: str | None = None, legal: dict[str, int] | None = None
+) -> str:
+    """How a human names a move: the name it had among the `legal` moves by name (chess:
+    SAN `Nf3` rather than UCI `g1f3`), else the cell or column they would press, else its
+    action label."""
+    found = [n for n, a in (legal or {}).items() if a == action]
+    if found:
+        return min(found, key=lambda n: (_UCI.match(n) is not None, len(n)))
+    if not isinstance(action, int):
+        return repr(action)
     name = profile(task).move_name
     if name is not None:
         return name(action)

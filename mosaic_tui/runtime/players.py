@@ -34,7 +34,8 @@ from mosaic_tui.protocol import (
 )
 from mosaic_tui.protocol.worker_settings import LLM_WORKER, default
 from mosaic_tui.runtime.launcher import LaunchError, worker
-from mosaic_tui.runtime.process import Spawn, WorkerProcess
+from mosaic_tui.runtime.process import WorkerProcess
+from mosaic_tui.runtime.spawn import Spawn
 
 
 class DecisionWithdrawn(Exception):

@@ -1,9 +1,7 @@
 """One worker subprocess on asyncio: a reader task per stream, requests with timeouts.
 
-How the worker is started is a seam: a `Spawn` turns argv into something with the pipes and
-life of an `asyncio.subprocess.Process` (`subprocess_spawn`, the default, starts a real one;
-tests can run a worker in-process behind the same pipes). Everything after the spawn —
-handshake, decoding, timeouts, errors, stopping — is this module's and the same either way.
+How the worker is started is a seam (`spawn.py`); everything after the spawn — handshake,
+decoding, timeouts, errors, stopping — is this module's and the same either way.
 
 The worker runs in its own process group, so stopping it (stop -> terminate -> kill) takes its
 children too, and an exit hook kills any group still alive when the app quits. A worker that
@@ -24,7 +22,7 @@ import signal
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
 from mosaic_tui.core.secrets import REDACTED
 from mosaic_tui.protocol import (
@@ -41,44 +39,13 @@ from mosaic_tui.protocol import (
     encode,
 )
 from mosaic_tui.protocol.stdio import PARENT_VARIABLE
-from mosaic_tui.runtime.reaper import TAG_VARIABLE, become_subreaper, kill_tagged
+from mosaic_tui.runtime import spawn as spawning
+from mosaic_tui.runtime.reaper import TAG_VARIABLE, kill_tagged
+from mosaic_tui.runtime.spawn import Spawn, WorkerHandle, killpg, signal_group
 from mosaic_tui.runtime.worker_log import CappedLog, clip, secret_values
 
 E = TypeVar("E", bound=Event)
 
-
-class WorkerHandle(Protocol):
-    """What a spawn returns: the pipes and exit status of a started worker."""
-
-    pid: int | None
-    returncode: int | None
-    stdin: asyncio.StreamWriter | None
-    stdout: asyncio.StreamReader | None
-    stderr: asyncio.StreamReader | None
-
-    async def wait(self) -> int: ...
-
-
-class Spawn(Protocol):
-    async def __call__(self, argv: list[str], env: dict[str, str]) -> WorkerHandle: ...
-
-
-async def subprocess_spawn(argv: list[str], env: dict[str, str]) -> WorkerHandle:
-    """A real subprocess in a session (process group) of its own."""
-    become_subreaper()
-    return await asyncio.create_subprocess_exec(
-        *argv,
-        stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        env={**os.environ, **env},
-        start_new_session=True,
-        limit=MAX_LINE_BYTES,
-    )
-
-
-#: What a `WorkerProcess` built without a `spawn` uses (tests swap in an in-process spawn).
-default_spawn: Spawn = subprocess_spawn
 
 _EOF = object()
 _LIVE: set[WorkerProcess] = set()
@@ -142,7 +109,7 @@ class WorkerProcess:
         spawn: Spawn | None = None,
     ) -> None:
         self.argv = argv
-        self.spawn = spawn  # None: the module's `default_spawn` when it starts
+        self.spawn = spawn  # None: `spawn.default_spawn` when it starts
         self.name = name
         self.log_path = log_path
         self.env = env
@@ -191,7 +158,7 @@ class WorkerProcess:
             )
             self._flush_soon()
         try:
-            self._proc = await (self.spawn or default_spawn)(self.argv, env)
+            self._proc = await (self.spawn or spawning.default_spawn)(self.argv, env)
         except OSError as exc:
             raise self.error(f"could not start {self.name}: {exc}") from exc
         _LIVE.add(self)
@@ -234,13 +201,13 @@ class WorkerProcess:
         for sig, wait in ((signal.SIGTERM, term_grace), (signal.SIGKILL, 5.0)):
             if proc.returncode is not None:
                 break
-            _signal(proc, sig)
+            signal_group(proc, sig)
             try:
                 await asyncio.wait_for(proc.wait(), wait)
             except asyncio.TimeoutError:
                 continue
         if proc.pid is not None:
-            _killpg(proc.pid, signal.SIGKILL)  # grandchildren left in the group, if any
+            killpg(proc.pid, signal.SIGKILL)  # grandchildren left in the group, if any
             try:  # and those that left the group (setsid); /proc is read off the event loop
                 await asyncio.to_thread(kill_tagged, self.tag)
             except RuntimeError:  # the loop's executor is shut down (interpreter exit)
@@ -488,26 +455,10 @@ def _shown(argv: list[str]) -> str:
     return " ".join(argv)
 
 
-def _signal(proc: WorkerHandle, sig: int) -> None:
-    """Signal a worker's whole process group (a worker that is no process has its own way)."""
-    own = getattr(proc, "signal_group", None)
-    if callable(own):
-        own(sig)
-    elif proc.pid is not None:
-        _killpg(proc.pid, sig)
-
-
-def _killpg(pid: int, sig: int) -> None:
-    try:
-        os.killpg(pid, sig)
-    except (ProcessLookupError, PermissionError):
-        pass
-
-
 @atexit.register
 def _kill_leftovers() -> None:
     """Quitting never leaves orphans, whatever path the app took to exit."""
     for worker in list(_LIVE):
         if worker.pid is not None:
-            _killpg(worker.pid, signal.SIGKILL)
+            killpg(worker.pid, signal.SIGKILL)
         kill_tagged(worker.tag)

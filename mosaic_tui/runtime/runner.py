@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -49,11 +48,11 @@ from mosaic_tui.runtime.players import (
     make_players,
     seating,
 )
-from mosaic_tui.runtime.process import CommandRejected, Spawn, WorkerError, WorkerProcess
+from mosaic_tui.runtime.process import CommandRejected, WorkerError, WorkerProcess
+from mosaic_tui.runtime.spawn import Spawn
 from mosaic_tui.runtime.stepping import Simultaneous, Stepper, TurnBased
 
 log = logging.getLogger(__name__)
-_UCI = re.compile(r"^[a-h][1-8][a-h][1-8][qrbn]?$")
 Seed = int | None | Callable[[], int | None]
 
 
@@ -510,9 +509,4 @@ class OperatorRunner:
         """A move as a human names it: `Nf3`, `5` (a tic-tac-toe cell), `forward`; `names`
         are the legal moves by name it was chosen from (default: the current ones)."""
         legal = self.now.moves if names is None else names
-        found = [n for n, a in (legal or {}).items() if a == action]
-        if found:  # chess: SAN (`Nf3`) reads better than UCI (`g1f3`)
-            return min(found, key=lambda n: (_UCI.match(n) is not None, len(n)))
-        if not isinstance(action, int):
-            return repr(action)
-        return move_name(self.config.task, action, self.label(action))
+        return move_name(self.config.task, action, self.label(action), legal)

@@ -21,8 +21,9 @@ from mosaic_tui.runtime.events import Listener, Notice, RunnerEvent
 from mosaic_tui.runtime.launcher import LaunchError
 from mosaic_tui.runtime.play_loop import PlayLoop
 from mosaic_tui.runtime.players import DecisionWithdrawn, HumanKeyboard
-from mosaic_tui.runtime.process import Spawn, WorkerError
+from mosaic_tui.runtime.process import WorkerError
 from mosaic_tui.runtime.runner import OperatorRunner
+from mosaic_tui.runtime.spawn import Spawn
 from mosaic_tui.runtime.stepping import NO_KEY
 
 log = logging.getLogger(__name__)
