@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The suite's subprocesses must not take the size of whatever terminal (or xdist's
+    COLUMNS=80) the tests were started from: a pty test sizes its terminal itself."""
+    for variable in ("COLUMNS", "LINES"):
+        os.environ.pop(variable, None)
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -201,10 +202,11 @@ def test_a_worker_that_prints_junk_to_stdout_fails(standin) -> None:
 
 def test_a_worker_that_ignores_stop_fails(standin) -> None:
     began = time.monotonic()
-    report = check_worker(standin("ignore-stop"), timeouts=FAST)
+    # exit=1.5: the wait for a worker that never exits (a healthy one exits in milliseconds)
+    report = check_worker(standin("ignore-stop"), timeouts=replace(FAST, exit=1.5))
     status, message = results(report)["stop"]
     assert status == FAIL
-    assert "still runs 3 s later" in message
+    assert "still runs 1.5 s later" in message
     assert failed(report) == {"stop"}
     assert time.monotonic() - began < 60  # generous: the kit never waits on it for long
 
@@ -222,12 +224,13 @@ def test_a_hung_worker_is_a_failure_not_a_hung_kit(tmp_path: Path) -> None:
     script.write_text(MUTE)
     began = time.monotonic()
     report = check_worker(
-        [PY, str(script)], role="decision", timeouts=CheckTimeouts(start=10, reply=1, exit=1)
+        [PY, str(script)], role="decision", timeouts=CheckTimeouts(start=10, reply=0.4, exit=0.4)
     )
-    assert time.monotonic() - began < 90  # about 20 one-second waits; generous on a busy box
+    # it never answers, so every wait is a whole timeout: about 20 of them
+    assert time.monotonic() - began < 90  # generous on a busy box
     assert failed(report) >= {"role", "ping", "stop", "eof", "reproducible"}
-    assert "no answer within 1 s" in results(report)["ping"][1]
-    assert "still runs 1 s after stdin closed" in results(report)["eof"][1]
+    assert "no answer within 0.4 s" in results(report)["ping"][1]
+    assert "still runs 0.4 s after stdin closed" in results(report)["eof"][1]
 
 
 def test_assert_conforms_lists_every_failure(standin) -> None:

@@ -220,3 +220,23 @@ def test_closing_stdin_exits_zero(llm) -> None:
     client = llm("first")
     client.close_stdin()
     assert client.wait(5) == 0
+
+
+def test_without_the_openai_package_the_worker_says_which_extra_to_install() -> None:
+    import json
+    import subprocess
+    import sys
+
+    # `openai` is looked up at start and imported only at the first request
+    code = (
+        "import sys; sys.modules['openai'] = None; from llm_worker.cli import main;"
+        " sys.exit(main(['--run-id', 'r', '--model', 'm', '--base-url', 'http://127.0.0.1:9/v1']))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 2, done.stderr
+    events = [json.loads(line) for line in done.stdout.splitlines()]
+    error = next(e for e in events if e["type"] == "error")
+    assert error["code"] == "start_failed" and error["fatal"] is True
+    assert "needs the openai package: pip install -e '.[llm]'" in error["message"]

@@ -6,6 +6,7 @@ from the command line; local servers that need no key get a placeholder.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from dataclasses import dataclass
 from typing import Any
@@ -37,27 +38,35 @@ def api_key() -> str:
 
 
 class Chat:
+    """The endpoint's chat API. `openai` is imported at the first request, not at start: its
+    import costs about a second of CPU, and the worker answers `init`, `ping` and `stop`
+    without it."""
+
     def __init__(self, endpoint: Endpoint) -> None:
-        try:
-            import openai
-        except ImportError:
-            raise EndpointError(
-                "llm_worker needs the openai package: pip install -e '.[llm]'"
-            ) from None
+        if importlib.util.find_spec("openai") is None:
+            raise EndpointError("llm_worker needs the openai package: pip install -e '.[llm]'")
         self.endpoint = endpoint
-        self.openai = openai
-        self.client = openai.OpenAI(
-            base_url=endpoint.base_url,
-            api_key=api_key(),
-            timeout=endpoint.timeout,
-            max_retries=0,  # one request per try: the worker's own retries are about answers
-        )
+        self._client: Any = None
+
+    def client(self) -> Any:
+        if self._client is None:
+            import openai
+
+            self._client = openai.OpenAI(
+                base_url=self.endpoint.base_url,
+                api_key=api_key(),
+                timeout=self.endpoint.timeout,
+                max_retries=0,  # one request per try: the worker's retries are about answers
+            )
+        return self._client
 
     def complete(self, messages: list[dict[str, Any]]) -> str:
         """The model's reply text; EndpointError naming the cause and the fix otherwise."""
-        e, openai = self.endpoint, self.openai
+        e, client = self.endpoint, self.client()
+        import openai
+
         try:
-            response = self.client.chat.completions.create(
+            response = client.chat.completions.create(
                 model=e.model,
                 messages=messages,  # type: ignore[arg-type]
                 temperature=e.temperature,

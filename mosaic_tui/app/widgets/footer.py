@@ -7,6 +7,7 @@ was Edit, Remove and Quit. Every action is also a command in the palette (ctrl+p
 
 from __future__ import annotations
 
+from textual.screen import Screen
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 
@@ -29,6 +30,24 @@ PRIORITY = (
 
 
 class KeyFooter(Footer):
+    """Textual's footer, fitted to the width, and rebuilt only when what it shows changes."""
+
+    _shown: tuple[object, ...] | None = None
+
+    def bindings_changed(self, screen: Screen) -> None:
+        """Textual rebuilds the footer on every focus change and binding refresh (a running
+        operator's pane refreshes often), and a rebuild restyles every key: skip the ones
+        that would show the same keys."""
+        if screen.app.app_focus and self.is_attached and screen is self.screen:
+            shown = tuple(
+                (key, b.action, b.description, b.key_display, b.show, enabled, tooltip)
+                for key, (_node, b, enabled, tooltip) in screen.active_bindings.items()
+            )
+            if shown == self._shown and self._bindings_ready:
+                return
+            self._shown = shown
+        super().bindings_changed(screen)
+
     def on_resize(self) -> None:
         self.call_after_refresh(self.fit)
 
