@@ -37,7 +37,6 @@ from mosaic_tui.app.layout import (
     best_columns,
     clean,
     fit_status,
-    keyboard_holder,
     operator_name,
     pace_text,
     pane_status,
@@ -45,6 +44,7 @@ from mosaic_tui.app.layout import (
 )
 from mosaic_tui.app.messages import BoardReady, FrameReady, OperatorChanged, OperatorCrashed
 from mosaic_tui.app.operator_actions import OperatorActions
+from mosaic_tui.app.view import OperatorView, view_of
 from mosaic_tui.app.widgets.footer import KeyFooter
 from mosaic_tui.app.widgets.frame_pane import FramePane
 from mosaic_tui.app.widgets.operator_list import OperatorList
@@ -52,6 +52,7 @@ from mosaic_tui.core import OperatorConfig
 from mosaic_tui.envs import keymaps
 from mosaic_tui.protocol import FrameRequest
 from mosaic_tui.runtime import (
+    Asked,
     EpisodeStarted,
     LaunchError,
     Listener,
@@ -142,7 +143,7 @@ class MosaicApp(OperatorActions, App[None]):
         self.sidebar_choice: bool | None = None  # `b` decides; until then, the width does
         self._shown_text: dict[str, str] = {}  # what each status widget shows now
         self._drawn_at = 0.0  # when the last batch of stepped operators was drawn
-        self._draw_due: set[str] = set()  # stepped operators the next batch draws
+        self._draw_due: dict[str, OperatorView] = {}  # stepped operators the next batch draws
         self._draw_scheduled = False
         self.ended_by: int | None = None  # the signal (SIGHUP: terminal lost) that ends it
 
@@ -286,7 +287,20 @@ class MosaicApp(OperatorActions, App[None]):
         elif isinstance(event, Notice):
             self.notify(event.message, title=event.operator_id, severity="warning", timeout=6)
             return
-        self.post_message(OperatorChanged(event.operator_id, not isinstance(event, StepTaken)))
+        op, asked = event.operator_id, isinstance(event, Asked)
+        view = self.view(op, asked=asked)
+        self.post_message(OperatorChanged(op, view, not isinstance(event, StepTaken)))
+
+    def view(self, op: str, *, asked: bool = False) -> OperatorView:
+        """What the screen shows of `op` now: copied from its runner, drawn from the copy.
+        `asked`: its humans are being asked for a key (the keyboard is about to wait)."""
+        seat = self.session.seats.get(op)
+        if seat is None:
+            return OperatorView("error" if op in self.errors else "pending")
+        # a key is awaited, or steps at once (all paused, or this operator alone)
+        running = self.session.running and seat.loop.looping
+        awaiting = asked or seat.keyboard.waiting or not running
+        return view_of(seat.runner, awaiting=awaiting, error=op in self.errors)
 
     @on(OperatorChanged)
     def _operator_changed(self, message: OperatorChanged) -> None:
@@ -294,10 +308,10 @@ class MosaicApp(OperatorActions, App[None]):
         batch, drawn together with the others' at most every STATUS_EVERY seconds."""
         op = message.operator_id
         if message.urgent:
-            self._draw_due.discard(op)
-            self._draw_operator(op)
+            self._draw_due.pop(op, None)
+            self._draw_operator(op, message.view)
             return
-        self._draw_due.add(op)
+        self._draw_due[op] = message.view  # the newest copy wins
         if not self._draw_scheduled:
             self._draw_scheduled = True
             wait = self._drawn_at + STATUS_EVERY - time.monotonic()
@@ -309,15 +323,9 @@ class MosaicApp(OperatorActions, App[None]):
     def _draw_batch(self) -> None:
         self._draw_scheduled = False
         self._drawn_at = time.monotonic()
-        due, self._draw_due = self._draw_due, set()
-        for op in due:
-            self._draw_operator(op)
-
-    def _draw_operator(self, op: str) -> None:
-        try:
-            self._refresh_operator(op)
-        except NoMatches:  # the app is closing and its widgets are already gone
-            pass
+        due, self._draw_due = self._draw_due, {}
+        for op, view in due.items():
+            self._draw_operator(op, view)
 
     @on(OperatorCrashed)
     def _crashed(self, message: OperatorCrashed) -> None:
@@ -337,40 +345,34 @@ class MosaicApp(OperatorActions, App[None]):
 
     def _refresh_status(self) -> None:
         for op in self.configs:
-            self._refresh_operator(op)
+            self._draw_operator(op, self.view(op))
         self._refresh_session()
 
-    def _refresh_operator(self, op: str) -> None:
-        """One operator's row and pane, from its runner as it is now."""
+    def _draw_operator(self, op: str, view: OperatorView) -> None:
+        """One operator's row and pane, from a copy of its runner."""
         config = self.configs.get(op)
-        if config is None:
+        if config is None:  # removed since
             return
-        seat = self.session.seats.get(op)
-        runner = seat.runner if seat is not None else None
-        state = "error" if op in self.errors else (runner.state.value if runner else "pending")
-        episode = runner.episode if runner else -1
-        step = runner.step_index if runner else 0
-        ret = runner.shown_return if runner else 0.0  # a human's own, not both sides
-        table = self.query_one(OperatorList)
-        table.upsert(op, operator_name(config), clean(config.task), state, episode, step, ret)
+        try:
+            table = self.query_one(OperatorList)
+        except NoMatches:  # the app is closing and its widgets are already gone
+            return
+        name, task = operator_name(config), clean(config.task)
+        table.upsert(op, name, task, view.state, view.episode, view.step, view.ret)
         pane = self.pane(op)
-        if pane is None or seat is None or runner is None or op in self.errors:
+        if pane is None or view.state in ("error", "pending"):
             return
-        # a key is awaited, or steps at once (all paused, or this operator alone)
-        awaiting = seat.keyboard.waiting or not self.session.running or not seat.loop.looping
-        pane.follow(runner)  # last move, outcome, move box
+        pane.follow(view)  # last move, outcome, move box
         status = pane_status(
-            episode,
-            step,
-            ret,
-            state,
+            view.episode,
+            view.step,
+            view.ret,
+            view.state,
             pane.fps,
-            human=pane.human,
-            awaiting_key=awaiting and runner.human_to_move,
-            holder=keyboard_holder(runner),
-            waiting=[a for a in runner.waiting_for if a != runner.to_move]
-            if runner.simultaneous
-            else None,
+            human=view.human,
+            awaiting_key=view.awaiting_key,
+            holder=view.holder,
+            waiting=list(view.waiting) if view.waiting is not None else None,
         )
         room = pane.size.width - 4  # borders and padding
         pane.show_status(fit_status(status, room) if room > 0 else status)

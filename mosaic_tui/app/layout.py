@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from typing import Any
 
 from mosaic_tui.core import OperatorConfig
 
@@ -60,15 +59,6 @@ def pane_status(
     if state == "running":
         return status + f" · {fps:.0f} fps"
     return status + f" · {state}"
-
-
-def keyboard_holder(runner: Any) -> str | None:
-    """Who has the keyboard, named only when several humans share one operator."""
-    humans = runner.config.get_human_agents()
-    if len(humans) < 2:
-        return None
-    team = ((runner.env.teams or {}) if runner.env else {}).get(runner.to_move)
-    return f"{runner.to_move} ({team})" if team else runner.to_move
 
 
 def clean(text: str) -> str:

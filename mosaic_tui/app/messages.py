@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from textual.message import Message
 
+from mosaic_tui.app.view import OperatorView
 from mosaic_tui.protocol import Frame
 from mosaic_tui.runtime import OperatorFailed
 
@@ -28,11 +29,13 @@ class FrameReady(Message):
 class OperatorChanged(Message):
     """Something an operator's row or pane shows has changed. `urgent`: a state, an episode's
     start or end, whose key it is (drawn at once); otherwise a step (drawn at most
-    `STATUS_EVERY` apart: a number ticking 30 times a second is not read, only redrawn)."""
+    `STATUS_EVERY` apart: a number ticking 30 times a second is not read, only redrawn).
+    `view` is what to draw, copied from the runner when it changed."""
 
-    def __init__(self, operator_id: str, urgent: bool = True) -> None:
+    def __init__(self, operator_id: str, view: OperatorView, urgent: bool = True) -> None:
         super().__init__()
         self.operator_id = operator_id
+        self.view = view
         self.urgent = urgent
 
     def can_replace(self, message: Message) -> bool:

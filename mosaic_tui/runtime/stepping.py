@@ -195,8 +195,9 @@ class Simultaneous(Stepper):
 
         async def keyboard() -> None:
             nonlocal key
-            for human in humans:
-                episode.hand_keyboard_to(human)
+            if humans:
+                episode.hand_keyboard_to(humans[0])
+            for i, human in enumerate(humans):
                 while True:
                     if key is None:
                         key = await runner.mapping.select_action(self.decision(human))
@@ -204,6 +205,8 @@ class Simultaneous(Stepper):
                         break
                     runner.notice(f"{runner.label(key)} is not allowed for {human} now")
                     key = None
+                if i + 1 < len(humans):  # before `chosen` tells who is asked next
+                    episode.hand_keyboard_to(humans[i + 1])
                 chosen(human, key)
                 key = None
 

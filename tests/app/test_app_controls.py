@@ -180,17 +180,19 @@ async def test_steps_are_drawn_in_batches_and_changes_of_state_at_once(wait_unti
     """A number ticking 30 times a second is redrawn a few times a second, all operators
     together; a state change (or whose key it is) is drawn when it happens."""
     from mosaic_tui.app.messages import OperatorChanged
+    from mosaic_tui.app.view import OperatorView
 
     app = MosaicApp([], autorun=False)
-    drawn: list[str] = []
+    drawn: list[tuple[str, int]] = []
     async with app.run_test(size=(120, 40)) as pilot:
-        app._draw_operator = drawn.append  # type: ignore[method-assign]
-        for _ in range(10):
+        app._draw_operator = lambda op, view: drawn.append((op, view.step))  # type: ignore
+        for step in range(10):
             for op in ("a", "b"):
-                app.post_message(OperatorChanged(op, urgent=False))
+                view = OperatorView("running", 0, step)
+                app.post_message(OperatorChanged(op, view, urgent=False))
         await wait_until(pilot, lambda: len(drawn) >= 2)
         await pilot.pause(0.3)
-        assert sorted(drawn) == ["a", "b"]  # twenty steps, one batch
-        app.post_message(OperatorChanged("a"))
+        assert sorted(drawn) == [("a", 9), ("b", 9)]  # twenty steps, one batch, the newest
+        app.post_message(OperatorChanged("a", OperatorView("paused", 0, 9)))
         await wait_until(pilot, lambda: len(drawn) == 3)
-        assert drawn[-1] == "a"
+        assert drawn[-1] == ("a", 9)

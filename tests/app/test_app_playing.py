@@ -15,7 +15,8 @@ from textual.widgets import Input, Static
 from mosaic_tui.app.app import MosaicApp
 from mosaic_tui.app.demo import demo_operators
 from mosaic_tui.app.operator_actions import ConfirmRemove
-from mosaic_tui.app.widgets.frame_pane import FramePane, _resolve, outcome_text
+from mosaic_tui.app.view import outcome_text
+from mosaic_tui.app.widgets.frame_pane import FramePane, _resolve
 from mosaic_tui.core import OperatorConfig, WorkerAssignment
 from mosaic_tui.runtime import EpisodeEnded
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import string
 import time
 from collections import deque
-from typing import Any
 
 from rich.markup import escape
 from textual.app import ComposeResult
@@ -23,6 +22,7 @@ from textual.suggester import SuggestFromList
 from textual.widgets import Input, Static
 
 from mosaic_tui.app.messages import BoardReady, FrameReady
+from mosaic_tui.app.view import OperatorView
 from mosaic_tui.app.widgets.frame_view import FrameView
 from mosaic_tui.envs import keymaps
 from mosaic_tui.protocol import Frame
@@ -34,12 +34,6 @@ from mosaic_tui.render import HalfBlockRenderer
 _LETTERS = [c for c in string.ascii_lowercase if c != "v"]
 # Keys that never start the next episode (nor do ctrl+ keys): they move focus or switch the view.
 _NOT_GO_ON = {"escape", "tab", "shift+tab", "v"}
-
-
-def _number(value: float, signed: bool = False) -> str:
-    """0.956, -1, +1, 23: a return as people write it (signed: who gained, who lost)."""
-    text = f"{value:{'+' if signed else ''}.3f}".rstrip("0").rstrip(".")
-    return "0" if text in ("+0", "-0") else text
 
 
 def _resolve(move: str, names: list[str]) -> str | None:
@@ -55,74 +49,6 @@ def _resolve(move: str, names: list[str]) -> str | None:
             return found[0]
     found = [n for n in names if plain(n) == plain(move)]
     return found[0] if len(found) == 1 else None
-
-
-def _seat(runner: Any, agent: str) -> str:
-    """`X (you)`, `black`, `agent_2 (red)`: how a pane names a player."""
-    task = runner.config.task
-    name = keymaps.side(task, agent)
-    team = ((runner.env.teams or {}) if runner.env else {}).get(agent)
-    label = name or (f"{agent} ({team})" if team else agent)
-    you = agent in runner.humans
-    if you and len(runner.humans) == 1:
-        return f"{label} (you)" if name else "you"
-    return f"{label} (you)" if you else label
-
-
-def outcome_text(runner: Any) -> str:
-    """How the episode ended, for the human who played it (Rich markup, data escaped).
-
-    Single player: reached the goal / lost / time's up, and the return. Several players:
-    who won, lost or drew, each player's return, and which side the human played."""
-    end = runner.last_end
-    if end is None:
-        return ""
-    limit = f"time's up after {end.length} steps" if end.truncated else ""
-    if len(runner.players) == 1:
-        task = runner.config.task
-        if end.truncated:
-            head = f"[b]Time's up[/b] after {end.length} steps"
-        elif keymaps.goal(task):
-            head = (
-                "[b green]You reached the goal[/]" if end.total_reward > 0 else "[b red]You lost[/]"
-            )
-        else:
-            head = f"[b]Episode over[/b] after {end.length} steps"
-        return f"{head} · return {_number(end.total_reward)}"
-    totals = dict(runner.returns)
-    totals.update(end.rewards or {})
-    best, worst = max(totals.values()), min(totals.values())
-
-    def verdict(value: float) -> str:
-        if best == worst:
-            return ""
-        return " won" if value == best else " lost" if value == worst else ""
-
-    parts = [
-        f"{escape(_seat(runner, agent))}{verdict(value)} {_number(value, signed=True)}"
-        for agent, value in totals.items()
-    ]
-    head = "[b]Over[/b]"
-    if best == worst:
-        head = "[b yellow]Draw[/]" if best == 0 else f"[b]Over[/b]: {_number(best)} each"
-    elif len(runner.humans) == 1:
-        mine = verdict(totals.get(runner.humans[0], 0.0))
-        head = {" won": "[b green]You won[/]", " lost": "[b red]You lost[/]"}.get(mine, head)
-    tail = f" ({limit})" if limit else ""
-    return f"{head}{tail} · " + " · ".join(parts)
-
-
-def last_move_text(runner: Any) -> str:
-    """`O played 5`, `black played Nf3`; in a simultaneous game every player's action."""
-    moves = runner.last_moves
-    if not moves or len(runner.players) == 1:
-        return ""
-    if len(moves) == 1:
-        agent, move = moves[0]
-        return f"{escape(_seat(runner, agent))} played [b]{escape(move)}[/b]"
-    return "last: " + " · ".join(
-        f"{escape(_seat(runner, agent))} [b]{escape(move)}[/b]" for agent, move in moves
-    )
 
 
 class FramePane(Vertical, can_focus=True):
@@ -175,7 +101,7 @@ class FramePane(Vertical, can_focus=True):
         self.typing = False  # ... by typing moves into the move box
         self.my_move = False  # it is that human's move now
         self.over = False  # the episode ended; a key starts the next
-        self._runner: Any = None
+        self._view: OperatorView | None = None
         self._colors = colors
         self._times: deque[float] = deque(maxlen=30)
 
@@ -225,25 +151,17 @@ class FramePane(Vertical, can_focus=True):
 
     # ------------------------------------------------------------------ the human's game
 
-    def follow(self, runner: Any) -> None:
+    def follow(self, view: OperatorView) -> None:
         """Show where the game is: the last move, the outcome once it ended, and (typed
         games) the move box, which stays put for the whole game so focus never leaves it."""
-        self._runner = runner  # read live when a move is submitted
-        self.human = bool(runner.humans)
-        self.typing = self.human and keymaps.typed(runner.config.task)
-        self.my_move = runner.human_to_move
-        self.over = self.human and runner.episode_over and runner.last_end is not None
-        if self.over:
-            go_on = "enter" if self.typing else "any key"
-            note = f"{outcome_text(runner)}\n[dim]{go_on}: next episode[/dim]"
-        else:
-            note = last_move_text(runner)
-            you = keymaps.side(runner.config.task, runner.humans[0]) if self.human else None
-            if you and len(runner.humans) == 1:
-                note += f"{' · ' if note else ''}you play {escape(you)}"
-        self._show_note(note)
+        self._view = view  # its legal moves check what is typed into the box
+        self.human = view.human
+        self.typing = view.typing
+        self.my_move = view.my_move
+        self.over = view.over
+        self._show_note(view.note)
         self.set_class(self.over, "-over")
-        self._follow_box(runner)
+        self._follow_box(view)
 
     def _show_note(self, text: str) -> None:
         note = self.query_one("#note", Static)
@@ -251,23 +169,21 @@ class FramePane(Vertical, can_focus=True):
             note.update(text)
         self.set_class(bool(text), "-noted")
 
-    def _follow_box(self, runner: Any) -> None:
+    def _follow_box(self, view: OperatorView) -> None:
         box = self.box
         if not self.typing:
             box.display = False
             return
-        if self.my_move and runner.moves:
-            names = sorted(runner.moves)
+        if self.my_move and view.moves:
+            names = sorted(view.moves)
             if getattr(box, "_names", None) != names:
                 box._names = names  # type: ignore[attr-defined]
                 box.suggester = SuggestFromList(names, case_sensitive=True)
-            hint = keymaps.move_hint(runner.config.task)  # the note says which side is yours
-            box.placeholder = f"your move: {hint} (→ completes)"
+            box.placeholder = f"your move: {view.move_hint} (→ completes)"  # the note: whose
         elif self.over:
             box.placeholder = "enter: next episode"
         else:
-            mover = keymaps.side(runner.config.task, runner.to_move) or runner.to_move
-            box.placeholder = f"{mover} is thinking… (you may type ahead)"
+            box.placeholder = f"{view.mover} is thinking… (you may type ahead)"
         if not box.display:
             box.display = True
             if self.has_focus:
@@ -282,11 +198,11 @@ class FramePane(Vertical, can_focus=True):
             return
         if not move:
             return
-        runner = self._runner
-        if runner is not None and not runner.human_to_move:  # kept: enter again on your move
+        view = self._view
+        if view is not None and not view.my_move:  # kept: enter again on your move
             self.notify("not your move yet: wait for the other player", timeout=2)
             return
-        names = list((runner.moves if runner is not None else None) or {})
+        names = list(view.moves if view is not None else {})
         known = _resolve(move, names) if names else move
         if known is None:
             self.notify(f"{escape(move)} is not a legal move here (→ completes)", timeout=3)
