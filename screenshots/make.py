@@ -117,7 +117,7 @@ async def main() -> None:
         app = pilot.app
         await settle(pilot, frames_everywhere(app))
         os.kill(app.session.runners["op_1"].env_process.pid, signal.SIGKILL)
-        await settle(pilot, lambda: "op_1" in app.errors)
+        await settle(pilot, lambda: app.session.operators["op_1"].error is not None)
 
     app = MosaicApp(demo_operators(), log_dir=tmp, seed=3)
     await shoot("worker-crash", app, (120, 40), crash)

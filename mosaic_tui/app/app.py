@@ -137,9 +137,6 @@ class MosaicApp(OperatorActions, App[None]):
             recorder.on_failure = self._not_recorded
         self.autorun = autorun
         self.frame_colors = colors
-        self.configs: dict[str, OperatorConfig] = {}
-        self.errors: dict[str, str] = {}
-        self._starting: set[str] = set()  # operators whose workers are starting now
         self.sidebar_choice: bool | None = None  # `b` decides; until then, the width does
         self._shown_text: dict[str, str] = {}  # what each status widget shows now
         self._drawn_at = 0.0  # when the last batch of stepped operators was drawn
@@ -206,7 +203,11 @@ class MosaicApp(OperatorActions, App[None]):
     # ------------------------------------------------------------------ operators
 
     def add_operator(self, config: OperatorConfig) -> None:
-        self.configs[config.operator_id] = config
+        try:
+            self.session.register(config)
+        except LaunchError as exc:
+            self.notify(str(exc), severity="error", timeout=6)
+            return
         pane = FramePane(config.operator_id, escape(pane_title(config)), colors=self.frame_colors)
         self.query_one("#grid").mount(pane)
         self.relayout()
@@ -214,35 +215,33 @@ class MosaicApp(OperatorActions, App[None]):
 
     @work(group="operators", exit_on_error=False)
     async def start_operator(self, config: OperatorConfig) -> None:
-        pane = self.pane(config.operator_id)
+        op = config.operator_id
+        pane = self.pane(op)
         if pane is not None:
             pane.show_status("starting workers…")
         self.call_after_refresh(self._request_frame_sizes)
-        self._starting.add(config.operator_id)
         try:
-            await self.session.add(config, self.frame_request(config.operator_id))
-        except Exception as exc:  # shown on its pane; the app and the others go on
-            if not isinstance(exc, (WorkerError, LaunchError)):
-                exc = LaunchError(f"{type(exc).__name__}: {exc}")
-            self.errors[config.operator_id] = str(exc)
-            if pane is not None:
-                pane.show_error(self.error_text(config.operator_id, str(exc)))
-                pane.show_status("error")
-            self.refresh_status()
+            runner = await self.session.add(config, self.frame_request(op))
+        except (WorkerError, LaunchError):  # shown on its pane; the app and the others go on
+            self._show_failure(op)
             return
-        finally:
-            self._starting.discard(config.operator_id)
-        self.errors.pop(config.operator_id, None)
-        runner = self.session.runners[config.operator_id]
-        failed = self.recorder.failures.get(runner.run_id) if self.recorder else None
-        if failed is not None:  # its recording failed while it was starting
-            self._not_recorded(runner.run_id, failed)
+        if self.session.operators[op].error is not None:  # its recording failed meanwhile
+            self._show_failure(op)
             return
         if pane is not None and config.has_human_agents():
             pane.take_keys(keymaps.game_keys(config.task, runner.labels))
             pane.show_legend(keymaps.legend(config.task, runner.labels))
         # Running or paused stays as the user left it: the session starts a new operator's
         # play loop itself when it is running (autorun only decides how the app starts).
+        self.refresh_status()
+
+    def _show_failure(self, op: str) -> None:
+        """Why the operator stopped, on its pane (the session holds the message)."""
+        entry = self.session.operators.get(op)
+        pane = self.pane(op)
+        if entry is not None and entry.error is not None and pane is not None:
+            pane.show_error(self.error_text(op, entry.error))
+            pane.show_status("error")
         self.refresh_status()
 
     def pane(self, operator_id: str) -> FramePane | None:
@@ -294,13 +293,14 @@ class MosaicApp(OperatorActions, App[None]):
     def view(self, op: str, *, asked: bool = False) -> OperatorView:
         """What the screen shows of `op` now: copied from its runner, drawn from the copy.
         `asked`: its humans are being asked for a key (the keyboard is about to wait)."""
-        seat = self.session.seats.get(op)
-        if seat is None:
-            return OperatorView("error" if op in self.errors else "pending")
+        entry = self.session.operators.get(op)
+        seat = entry.seat if entry is not None else None
+        if entry is None or seat is None:
+            return OperatorView("error" if entry and entry.error else "pending")
         # a key is awaited, or steps at once (all paused, or this operator alone)
         running = self.session.running and seat.loop.looping
         awaiting = asked or seat.keyboard.waiting or not running
-        return view_of(seat.runner, awaiting=awaiting, error=op in self.errors)
+        return view_of(seat.runner, awaiting=awaiting, error=entry.error is not None)
 
     @on(OperatorChanged)
     def _operator_changed(self, message: OperatorChanged) -> None:
@@ -329,13 +329,7 @@ class MosaicApp(OperatorActions, App[None]):
 
     @on(OperatorCrashed)
     def _crashed(self, message: OperatorCrashed) -> None:
-        failure = message.failure
-        self.errors[failure.operator_id] = failure.message
-        pane = self.pane(failure.operator_id)
-        if pane is not None:
-            pane.show_error(self.error_text(failure.operator_id, failure.message))
-            pane.show_status("error")
-        self.refresh_status()
+        self._show_failure(message.failure.operator_id)  # the session has marked it
 
     def refresh_status(self) -> None:
         try:
@@ -344,15 +338,16 @@ class MosaicApp(OperatorActions, App[None]):
             pass
 
     def _refresh_status(self) -> None:
-        for op in self.configs:
+        for op in list(self.session.operators):
             self._draw_operator(op, self.view(op))
         self._refresh_session()
 
     def _draw_operator(self, op: str, view: OperatorView) -> None:
         """One operator's row and pane, from a copy of its runner."""
-        config = self.configs.get(op)
-        if config is None:  # removed since
+        entry = self.session.operators.get(op)
+        if entry is None:  # removed since
             return
+        config = entry.config
         try:
             table = self.query_one(OperatorList)
         except NoMatches:  # the app is closing and its widgets are already gone
@@ -545,15 +540,10 @@ class MosaicApp(OperatorActions, App[None]):
         """Recording an operator's run failed for good: stop it, with the cause on its pane,
         rather than let it run on unrecorded."""
         for op, runner in self.session.runners.items():
-            if op in self._starting:  # `start_operator` stops it once it has started
-                continue
-            if runner.run_id == run_id and op not in self.errors:
-                self.errors[op] = message
-                pane = self.pane(op)
-                if pane is not None:
-                    pane.show_error(self.error_text(op, message))
-                    pane.show_status("error")
-                self.run_worker(runner.stop(), group="controls", exit_on_error=False)
+            entry = self.session.operators[op]
+            if runner.run_id == run_id and entry.error is None:
+                self.session.fail(op, message)  # stops it (a starting one, once started)
+                self._show_failure(op)
                 self.notify(message, title=op, severity="error", timeout=15)
         self.refresh_status()
 

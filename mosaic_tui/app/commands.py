@@ -34,14 +34,14 @@ def binding_commands(app: App) -> Iterable[SystemCommand]:
 def operator_commands(app: Any, op: str) -> list[tuple[str, str, Callable[[], object]]]:
     """What can be done to operator `op` now: (title, help, callback). A failed or starting
     operator can only be edited or removed; pause or resume as it stands."""
-    config = app.configs.get(op)
-    if config is None:
+    entry = app.session.operators.get(op)
+    if entry is None:
         return []
+    config = entry.config
     name = f"{op} ({config.display_name})" if config.display_name != op else op
     found: list[tuple[str, str, Callable[[], object]]] = []
-    runner = app.session.runners.get(op)
-    live = runner is not None and op not in app.errors and runner.state is not OperatorState.ERROR
-    if live:
+    runner = entry.seat.runner if entry.seat is not None else None
+    if runner is not None and entry.state not in ("error", "pending"):
         if runner.state is OperatorState.RUNNING:
             found.append(
                 (f"Pause {op}", f"Pause {name} only; the others go on",
@@ -86,10 +86,10 @@ class OperatorCommands(Provider):
         from mosaic_tui.app.widgets.operator_list import OperatorList
 
         app: Any = self.app
-        if not self.screen.query(OperatorList) or not hasattr(app, "configs"):
+        if not self.screen.query(OperatorList) or not hasattr(app, "session"):
             return []  # a form or a dialog: no operators on this screen
         current = self._current()
-        ops = sorted(app.configs, key=lambda op: op != current)  # stable: the list's order
+        ops = sorted(app.session.operators, key=lambda op: op != current)  # stable: list order
         return [(op == current, c) for op in ops for c in operator_commands(app, op)]
 
     async def discover(self) -> Hits:

@@ -17,7 +17,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
 from mosaic_tui.app.widgets.operator_list import OperatorList
-from mosaic_tui.core import OperatorConfig, OperatorState
+from mosaic_tui.core import OperatorConfig
 
 if TYPE_CHECKING:
     from mosaic_tui.app.widgets.frame_pane import FramePane
@@ -75,9 +75,7 @@ class OperatorActions:
     What it uses of its app is declared here; Textual's own (`notify`, `push_screen`,
     `query_one`) comes from `App`."""
 
-    session: Session
-    configs: dict[str, OperatorConfig]  # every operator on screen, started or not
-    errors: dict[str, str]  # why an operator stopped, shown on its pane
+    session: Session  # its `operators`: every operator on screen, started or not
 
     if TYPE_CHECKING:
 
@@ -108,14 +106,15 @@ class OperatorActions:
         """The configure form for `op`; saving it restarts the operator."""
         from mosaic_tui.app.screens.configure import ConfigureScreen
 
-        if op in self.configs:
-            self.push_screen(ConfigureScreen(op, self.configs[op]), self._configured)
+        entry = self.session.operators.get(op)
+        if entry is not None:
+            self.push_screen(ConfigureScreen(op, entry.config), self._configured)
 
     def action_duplicate(self) -> None:
         op = self.selected()
         if op is None:
             return
-        config = self.configs[op]
+        config = self.session.operators[op].config
         copy = config.replace(
             operator_id=self.new_operator_id(),
             run_id=None,
@@ -131,11 +130,12 @@ class OperatorActions:
 
     def ask_remove(self, op: str) -> None:
         """`Remove operator op? y/n`, then remove it."""
-        config = self.configs.get(op)
+        entry = self.session.operators.get(op)
+        config = entry.config if entry is not None else None
         name = f"{op} ({config.display_name})" if config and config.display_name != op else op
 
         def answered(remove: bool | None) -> None:
-            if remove and op in self.configs:
+            if remove and op in self.session.operators:
                 self._remove(op)
 
         self.push_screen(ConfirmRemove(op, name), answered)
@@ -146,8 +146,6 @@ class OperatorActions:
 
     async def remove_operator(self, op: str) -> None:
         await self.session.remove(op)
-        self.configs.pop(op, None)
-        self.errors.pop(op, None)
         self.query_one(OperatorList).drop(op)
         pane = self.pane(op)
         if pane is not None:
@@ -158,8 +156,9 @@ class OperatorActions:
 
     def _live_runner(self, op: str) -> Any:
         """The operator's runner if it runs (started, not failed); else say why, and None."""
-        runner = self.session.runners.get(op)
-        if runner is None or op in self.errors or runner.state is OperatorState.ERROR:
+        entry = self.session.operators.get(op)
+        runner = entry.seat.runner if entry is not None and entry.seat is not None else None
+        if entry is None or runner is None or entry.state in ("error", "pending"):
             self.notify(f"{op} is not running (starting, or stopped by an error)", timeout=3)
             return None
         return runner
@@ -200,13 +199,13 @@ class OperatorActions:
         self.refresh_status()
 
     def new_operator_id(self) -> str:
-        taken = set(self.configs)
+        taken = set(self.session.operators)
         return next(f"op_{i}" for i in range(len(taken) + 1) if f"op_{i}" not in taken)
 
     @work(group="operators", exit_on_error=False)
     async def _configured(self, config: OperatorConfig | None) -> None:
         if config is None:
             return
-        if config.operator_id in self.configs:
+        if config.operator_id in self.session.operators:
             await self.remove_operator(config.operator_id)
         self.add_operator(config)

@@ -1,7 +1,9 @@
 """The operators on screen now: one shared seed, stepped together or run at a pace.
 
-One `Seat` per operator holds everything the session knows of it (config, runner, play loop,
-seed base). A failing operator is marked and skipped; the others go on. What a human's key
+`Session.operators` is the one registry: an `Entry` per operator the user added, from the
+moment it is added (starting) to its removal, with its config, its `Seat` once its workers
+are built (runner, play loop, seed base) and why it stopped, if it did. A failing operator is
+marked and skipped; the others go on. What a human's key
 does is the runner's stepper's business (`stepping.py`); the session finds the operator.
 """
 
@@ -17,7 +19,7 @@ from typing import Any
 
 from mosaic_tui.core import OperatorConfig, OperatorState, RunIds
 from mosaic_tui.protocol import FrameRequest
-from mosaic_tui.runtime.events import Listener, Notice, RunnerEvent
+from mosaic_tui.runtime.events import Listener, Notice, OperatorFailed, RunnerEvent
 from mosaic_tui.runtime.launcher import LaunchError
 from mosaic_tui.runtime.play_loop import PlayLoop
 from mosaic_tui.runtime.players import DecisionWithdrawn, HumanKeyboard
@@ -48,6 +50,23 @@ class Seat:
         return self.runner.keyboard
 
 
+@dataclass
+class Entry:
+    """One operator the user added, whether or not it could start."""
+
+    config: OperatorConfig
+    seat: Seat | None = None  # None until its runner is built (never, for a config that fails)
+    error: str | None = None  # why it stopped: its start, a worker, its recording
+    starting: bool = False  # its workers are starting now
+
+    @property
+    def state(self) -> str:
+        """pending, running, paused, error, …: one answer to "is it in error"."""
+        if self.error is not None:
+            return "error"
+        return self.seat.runner.state.value if self.seat is not None else "pending"
+
+
 class Session:
     def __init__(
         self,
@@ -61,12 +80,17 @@ class Session:
         self.spawn = spawn  # how workers start (None: real subprocesses)
         self.seed = seed
         self._pace = pace
-        self.seats: dict[str, Seat] = {}
+        self.operators: dict[str, Entry] = {}
         self.run_ids = RunIds()
         self.listeners: list[Listener] = []
         # Called for each new run (e.g. to start recording it); may return a listener for it.
         self.on_new_run: Callable[[OperatorConfig, str], Listener | None] | None = None
         self.running = False
+
+    @property
+    def seats(self) -> dict[str, Seat]:
+        """The operators whose runner is built (started, starting or stopped by an error)."""
+        return {op: e.seat for op, e in self.operators.items() if e.seat is not None}
 
     @property
     def runners(self) -> dict[str, OperatorRunner]:
@@ -79,8 +103,29 @@ class Session:
     # ------------------------------------------------------------------ operators
 
     def _emit(self, event: RunnerEvent) -> None:
+        if isinstance(event, OperatorFailed):  # marked before anyone hears of it
+            entry = self.operators.get(event.operator_id)
+            if entry is not None and entry.error is None:
+                entry.error = event.message
         for listener in self.listeners:
             listener(event)
+
+    def register(self, config: OperatorConfig) -> Entry:
+        """Add an operator to the registry before its workers start (`add` starts them)."""
+        op = config.operator_id
+        if op in self.operators:
+            raise LaunchError(f"{op} is already in the session; remove it first")
+        entry = self.operators[op] = Entry(config)
+        return entry
+
+    def fail(self, operator_id: str, message: str) -> None:
+        """Stop an operator for a cause outside its workers (its recording failed)."""
+        entry = self.operators.get(operator_id)
+        if entry is None or entry.error is not None:
+            return
+        entry.error = message
+        if entry.seat is not None:
+            asyncio.ensure_future(entry.seat.runner.stop())
 
     async def add(
         self, config: OperatorConfig, frame: FrameRequest | None = None
@@ -91,8 +136,24 @@ class Session:
         runner has reported why, for the user to read and edit.
         """
         op = config.operator_id
-        if op in self.seats:
-            raise LaunchError(f"{op} is already in the session; remove it first")
+        entry = self.operators.get(op)
+        if entry is None or entry.seat is not None or entry.starting:
+            entry = self.register(config)  # raises if it is already here
+        entry.config, entry.error, entry.starting = config, None, True
+        try:
+            return await self._start(entry, frame)
+        except Exception as exc:
+            if not isinstance(exc, (WorkerError, LaunchError)):
+                exc = LaunchError(f"{type(exc).__name__}: {exc}")
+            if self.operators.get(op) is entry and entry.error is None:
+                entry.error = str(exc)
+            raise exc from None
+        finally:
+            entry.starting = False
+
+    async def _start(self, entry: Entry, frame: FrameRequest | None) -> OperatorRunner:
+        config = entry.config
+        op = config.operator_id
         run_id = self.run_ids.new(op)
         config = config.with_run_id(run_id)
         runner = OperatorRunner(  # raises LaunchError for a config that cannot run
@@ -114,34 +175,39 @@ class Session:
             if listener is not None:
                 runner.listeners.append(listener)
         runner.listeners.append(self._emit)
-        seat = self.seats[op] = Seat(config, runner, PlayLoop(runner, lambda: self.next_seed(op)))
+        seat = entry.seat = Seat(config, runner, PlayLoop(runner, lambda: self.next_seed(op)))
         await runner.start()
-        self._check_still_wanted(seat)
+        self._check_still_wanted(entry)
         seat.base = runner.episodes_begun
         await runner.reset(lambda: self.next_seed(op))
-        self._check_still_wanted(seat)
+        self._check_still_wanted(entry)
         seat.ready = True
         if self.running:
             self._start_loop(seat)
         return runner
 
-    def _check_still_wanted(self, seat: Seat) -> None:
-        """Removed (or replaced) while it was starting: its workers must not outlive that."""
-        if self.seats.get(seat.config.operator_id) is not seat:
-            asyncio.ensure_future(seat.runner.stop())
-            raise LaunchError(f"{seat.config.operator_id} was removed while it was starting")
+    def _check_still_wanted(self, entry: Entry) -> None:
+        """Removed (or replaced, or failed) while it was starting: its workers must not
+        outlive that."""
+        op = entry.config.operator_id
+        if self.operators.get(op) is not entry or entry.error is not None:
+            assert entry.seat is not None
+            asyncio.ensure_future(entry.seat.runner.stop())
+            raise LaunchError(entry.error or f"{op} was removed while it was starting")
 
     async def remove(self, operator_id: str) -> None:
-        seat = self.seats.get(operator_id)
-        if seat is None:
+        entry = self.operators.get(operator_id)
+        if entry is None:
             return
-        seat.ready = False  # no new steps from step_all / run
-        seat.keyboard.withdraw()
-        await seat.runner.stop()
-        with contextlib.suppress(asyncio.CancelledError, WorkerError, RuntimeError):
-            await seat.loop.cancel()
-        if self.seats.get(operator_id) is seat:  # gone once its workers are
-            del self.seats[operator_id]
+        seat = entry.seat
+        if seat is not None:
+            seat.ready = False  # no new steps from step_all / run
+            seat.keyboard.withdraw()
+            await seat.runner.stop()
+            with contextlib.suppress(asyncio.CancelledError, WorkerError, RuntimeError):
+                await seat.loop.cancel()
+        if self.operators.get(operator_id) is entry:  # gone once its workers are
+            del self.operators[operator_id]
 
     async def replace(self, config: OperatorConfig, frame: FrameRequest | None = None) -> None:
         """Apply an edited config: the old workers stop, new ones start (same id)."""
@@ -150,11 +216,12 @@ class Session:
 
     def healthy(self) -> list[Seat]:
         """Operators that finished starting and have not failed."""
-        return [
-            seat
-            for seat in self.seats.values()
-            if seat.ready and seat.runner.state is not OperatorState.ERROR
-        ]
+        return [seat for seat in self.seats.values() if seat.ready and not self._failed(seat)]
+
+    def _failed(self, seat: Seat) -> bool:
+        entry = self.operators.get(seat.config.operator_id)
+        failed = entry is None or entry.seat is not seat or entry.error is not None
+        return failed or seat.runner.state is OperatorState.ERROR
 
     # ------------------------------------------------------------------ controls
 
@@ -189,8 +256,9 @@ class Session:
 
     def set_frame(self, operator_id: str, frame: FrameRequest) -> None:
         """The pane's pixel size changed; the next frame comes at that size."""
-        if operator_id in self.seats:
-            self.seats[operator_id].runner.frame = frame
+        seat = self.seats.get(operator_id)
+        if seat is not None:
+            seat.runner.frame = frame
 
     def next_seed(self, operator_id: str) -> int:
         """The shared seed plus the episodes since it was set (an operator's own seed wins)."""
@@ -300,12 +368,12 @@ class Session:
     def pause(self) -> None:
         self.running = False
         for seat in self.seats.values():
-            if seat.runner.state is not OperatorState.ERROR:
+            if not self._failed(seat):
                 seat.loop.pause()
             seat.keyboard.withdraw()  # a play loop waiting for a key parks instead
 
     def _start_loop(self, seat: Seat) -> None:
-        if seat.runner.state is OperatorState.ERROR or not seat.ready:
+        if self._failed(seat) or not seat.ready:
             return  # still starting: `add` starts its loop once the first episode began
         seat.loop.start()
 

@@ -127,7 +127,7 @@ async def test_a_crashed_worker_is_shown_and_the_others_keep_running(
         await wait_until(pilot, lambda: started(app, 2))
         victim = app.session.runners["op_0"]
         os.kill(victim.env_process.pid, signal.SIGKILL)
-        await wait_until(pilot, lambda: "op_0" in app.errors)
+        await wait_until(pilot, lambda: app.session.operators["op_0"].error is not None)
         pane = app.query_one("#pane-op_0", FramePane)
         assert pane.has_class("-error")
         text = str(pane.query_one("#error", Static).render())

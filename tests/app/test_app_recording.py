@@ -36,9 +36,9 @@ async def test_a_database_locked_past_the_limit_stops_the_operator_loudly(
     try:
         app = MosaicApp([lake()], log_dir=tmp_path, pace=60, recorder=recorder)
         async with app.run_test(size=(120, 40)) as pilot:
-            await wait_until(pilot, lambda: "op_0" in app.errors, timeout=30)
-            assert "could not record" in app.errors["op_0"]
-            assert str(db) in app.errors["op_0"]
+            entry = app.session.operators["op_0"]
+            await wait_until(pilot, lambda: entry.error is not None, timeout=30)
+            assert "could not record" in entry.error and str(db) in entry.error
             runner = app.session.runners["op_0"]
             await wait_until(pilot, lambda: runner.state.value in ("stopped", "error"))
             text = str(app.query_one("#pane-op_0 #error", Static).render())

@@ -114,3 +114,48 @@ async def test_remove_stops_workers_and_frees_the_id(tmp_path: Path) -> None:
         assert again.env_process.alive
     finally:
         await session.stop_all()
+
+
+async def test_the_registry_keeps_an_operator_that_failed_until_it_is_removed(
+    tmp_path: Path,
+) -> None:
+    """One entry per operator from add to remove: its config, its seat once built, and why
+    it stopped; a failed one is skipped by step-all while the others go on."""
+    import pytest
+
+    from mosaic_tui.runtime import LaunchError, WorkerError
+
+    session = Session(log_dir=tmp_path, seed=1)
+    try:
+        good = await session.add(baseline("good"))
+        unbuildable = OperatorConfig.single_agent(
+            "unbuilt", "unbuilt", "baseline_worker", "baseline", env_name="minigrid",
+            task="MiniGrid-Empty-8x8-v0", settings={"behavior": "random", "bogus": 1},
+        )  # fmt: skip
+        with pytest.raises(LaunchError, match="no setting 'bogus'"):  # no runner is built
+            await session.add(unbuildable)
+        with pytest.raises(WorkerError):  # builds, but its env does not exist
+            await session.add(baseline("unknown", task="MiniGrid-NoSuchTask-v0"))
+        unbuilt, unknown = session.operators["unbuilt"], session.operators["unknown"]
+        assert unbuilt.seat is None and "no setting 'bogus'" in (unbuilt.error or "")
+        assert unknown.seat is not None and "NoSuchTask" in (unknown.error or "")
+        assert (unbuilt.state, unknown.state, session.operators["good"].state) == (
+            "error", "error", "paused"
+        )
+        assert set(session.runners) == {"good", "unknown"}  # built runners only
+
+        with pytest.raises(LaunchError, match="already in the session"):
+            await session.add(baseline("good"))
+        session.fail("good", "could not record: disk full")
+        assert session.operators["good"].state == "error"
+        assert session.operators["good"].error == "could not record: disk full"
+        await session.step_all()  # nobody healthy is left: nothing steps, nothing raises
+        assert good.step_index == 0
+
+        await session.remove("unbuilt")
+        await session.remove("unknown")
+        assert set(session.operators) == {"good"}
+        again = await session.add(baseline("unknown"))  # the same id, fixed
+        assert session.operators["unknown"].state == "paused" and again.episode == 0
+    finally:
+        await session.stop_all()
