@@ -80,8 +80,10 @@ class Session:
         self._lines: queue.Queue[bytes | None] = queue.Queue()
         self._stderr: list[bytes] = []
         self._writes: queue.Queue[tuple[bytes, threading.Event] | None] = queue.Queue()
-        for target in (self._pump, self._drain, self._write):
-            threading.Thread(target=target, daemon=True).start()
+        self._drainer = threading.Thread(target=self._drain, daemon=True)
+        for thread in (threading.Thread(target=self._pump, daemon=True), self._drainer):
+            thread.start()
+        threading.Thread(target=self._write, daemon=True).start()
 
     # ------------------------------------------------------------------ plumbing
 
@@ -146,6 +148,8 @@ class Session:
             if line is None:
                 self._lines.put(None)
                 code = self.wait_exit(2.0)
+                # its last words (a traceback) may still be on their way through stderr
+                self._drainer.join(2.0)
                 raise CheckFailed(
                     f"the worker closed stdout (exit code {code}) while the kit waited for"
                     f" {waiting_for}{self.log_tail()}"
