@@ -512,6 +512,13 @@ class MosaicApp(OperatorActions, App[None]):
     async def action_quit_anywhere(self) -> None:
         await self.action_quit()
 
+    def action_help_quit(self) -> None:
+        """ctrl+c does not quit (Textual's choice: it copies in a text box): say which key
+        does here, in plain text (Textual's own notice is markup, and notices here are not)."""
+        actions = {b.binding.action for b in self.active_bindings.values()}
+        key = "q" if "quit" in actions else "ctrl+q"  # q is a move on a human's pane
+        self.notify(f"Press {key} to stop every worker and quit", title="Do you want to quit?")
+
     async def action_quit(self) -> None:
         self.workers.cancel_all()  # pending adds, removes, keys: nothing touches the UI after
         await self.session.stop_all()

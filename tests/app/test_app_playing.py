@@ -197,8 +197,17 @@ async def test_letters_on_a_human_pane_are_not_app_commands(tmp_path: Path, wait
         keys = {b.binding.key for b in app.screen.active_bindings.values() if b.binding.show}
         assert "x" not in keys and "b" not in keys and "escape" in keys  # the footer agrees
         assert "ctrl+q" in keys  # ... and still offers a way out
+        await pilot.press("ctrl+c")  # the reflex: it says which key quits here, as text
+        assert app.is_running
+        assert [n.message for n in app._notifications][-1] == (
+            "Press ctrl+q to stop every worker and quit"
+        )
         await pilot.press("escape")  # back to the list, where letters are commands again
         assert app.focused is not pane
+        await pilot.press("ctrl+c")
+        assert [n.message for n in app._notifications][-1] == (
+            "Press q to stop every worker and quit"
+        )
         await pilot.press("b")
         assert not app.query_one("#sidebar").display
         await pilot.press("q")
