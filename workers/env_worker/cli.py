@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from typing import BinaryIO
 
 from env_worker.runtime import WORKER_NAME, WorkerOptions
 from mosaic_tui.protocol import Error, FrameRequest
@@ -27,6 +28,19 @@ def parser() -> argparse.ArgumentParser:
         help="registered task id, e.g. MiniGrid-Empty-8x8-v0 (see `mosaic-tui envs`)",
     )
     add_arguments(p, ENV_WORKER)  # --policy, --max-steps, ...: declared once
+    # The reference platform's command line (seed 004), for its GUI and scripts; the app
+    # never passes these, so they are not settings.
+    p.add_argument(
+        "--interactive",
+        action="store_true",
+        help="speak the reference platform's interactive dialect (seed 004) instead of"
+        " mosaic-tui's protocol: reset/step/stop, no init line, no request ids",
+    )
+    p.add_argument(
+        "--render-mode",
+        choices=["rgb_array"],
+        help="with --interactive: send each frame as render_payload (RGB lists)",
+    )
     return p
 
 
@@ -40,6 +54,9 @@ def main(argv: list[str] | None = None, *, streams: Streams | None = None) -> in
     os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
     os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
     os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
+
+    if args.interactive:
+        return _interactive(args, env_settings, streams)
 
     from mosaic_tui.protocol.stdio import WorkerChannel
 
@@ -80,3 +97,47 @@ def main(argv: list[str] | None = None, *, streams: Streams | None = None) -> in
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def _interactive(args: argparse.Namespace, env_settings: dict, streams: Streams | None) -> int:
+    """Seed 004's interactive mode on the protocol's private stdout (stray prints go to
+    stderr here too); errors in the dialect's words, fatal ones exit non-zero."""
+    import io
+
+    from mosaic_tui.protocol import reference
+    from mosaic_tui.protocol.stdio import claim_stdout, die_with_parent
+
+    if streams is None:
+        die_with_parent()
+        lines: BinaryIO = io.BufferedReader(io.FileIO(0, "rb", closefd=False))
+        out = claim_stdout()
+    else:
+        lines, out = streams
+    from mosaic_tui.envs import EnvError, make_env, stepping
+
+    try:
+        if stepping(args.env_id, args.execution_mode) != "single_agent":
+            raise EnvError(
+                f"{args.env_id} is a multi-agent game; --interactive (the reference's"
+                " single-agent dialect) drives single-agent tasks: start the worker without"
+                " --interactive to speak mosaic-tui's protocol (docs/protocol.md)"
+            )
+        env = make_env(args.env_id, render_mode="rgb_array", **env_settings)
+    except Exception as exc:
+        reference.write(out, reference.error(f"{WORKER_NAME} could not start: {exc}"))
+        return 2
+    from env_worker.interactive import Interactive
+
+    runtime = Interactive(
+        env,
+        out,
+        run_id=args.run_id,
+        env_id=args.env_id,
+        policy=args.policy,
+        frames=args.render_mode == "rgb_array",
+        max_steps=args.max_steps,
+    )
+    try:
+        return runtime.serve(lines)
+    finally:
+        env.close()
