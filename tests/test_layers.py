@@ -3,7 +3,8 @@
 `mosaic_tui/` is layered `protocol < core < envs < runtime < telemetry < render < experiments <
 app < cli`: each folder imports only those before it (or itself). Workers (`workers/*`) are
 separate programs that speak the protocol; they import `mosaic_tui.protocol` (the env worker
-also `mosaic_tui.envs`, the catalogue of the environments it hosts), their own package and
+also `mosaic_tui.envs`, the catalogue of the environments it hosts; the baseline worker too, to
+count a `--task`'s actions when the reference GUI leaves them out), their own package and
 `worker_common`, the one place for code two workers share — never another worker.
 
 Every import counts: at module level, inside functions (lazy imports), under `TYPE_CHECKING`,
@@ -28,7 +29,7 @@ PACKAGE = "mosaic_tui"
 LAYERS = ("protocol", "core", "envs", "runtime", "telemetry", "render", "experiments", "app", "cli")
 COMMON = "worker_common"
 # The mosaic_tui layers a worker may import; any worker not named here gets the default.
-WORKER_LAYERS = {"env_worker": ("protocol", "envs")}
+WORKER_LAYERS = {"env_worker": ("protocol", "envs"), "baseline_worker": ("protocol", "envs")}
 DEFAULT_WORKER_LAYERS = ("protocol",)
 # Modules straight under mosaic_tui/: the root package sits below every layer (importing
 # `mosaic_tui` must not pull in a layer), `python -m mosaic_tui` sits on top of them all.

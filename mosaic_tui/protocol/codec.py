@@ -24,7 +24,10 @@ MAX_LINE_BYTES = 32 * 1024 * 1024  # the reader's line limit; the brief asks for
 _SHOWN = 200  # characters of an offending line quoted in an error
 
 EVENT_ALIASES = {"episode_done": "episode_end", "agent_initialized": "agent_ready"}
-FIELD_ALIASES = {"step": {"episode_reward": "episode_return"}}
+FIELD_ALIASES = {
+    "step": {"episode_reward": "episode_return"},
+    "init_agent": {"game_name": "game"},  # the reference GUI's name for it
+}
 
 
 class ProtocolError(ValueError):

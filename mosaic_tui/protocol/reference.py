@@ -9,12 +9,38 @@ these shapes, and its readers take any extra field.
 
 from __future__ import annotations
 
+import argparse
 import json
 from typing import Any, BinaryIO
 
 import numpy as np
 
 COMMANDS = ("reset", "step", "stop", "ping")
+
+# The reference's command lines (seed 004; its GUI's random-worker launch), per worker: flags the
+# app never passes, so they are not settings (`worker_settings.py`), declared here once.
+FLAGS: dict[str, tuple[tuple[str, dict[str, Any]], ...]] = {
+    "env_worker": (
+        ("--interactive", {"action": "store_true", "help": "speak the reference platform's"
+         " interactive dialect (seed 004) instead of mosaic-tui's protocol: reset/step/stop,"
+         " no init line, no request ids"}),
+        ("--render-mode", {"choices": ["rgb_array"], "help": "with --interactive: send each"
+         " frame as render_payload (RGB lists)"}),
+    ),
+    "baseline_worker": (
+        ("--task", {"help": "the task played: init_agent may then omit action_space"}),
+        ("--env-name", {"help": "the task's family (accepted from the reference GUI)"}),
+        ("--telemetry-dir", {"help": "accepted from the reference GUI; not written"}),
+        ("--interactive", {"action": "store_true", "help": "an action selector (always)"}),
+    ),
+}  # fmt: skip
+
+
+def add_arguments(parser: argparse.ArgumentParser, worker: str) -> None:
+    """The reference's flags for `worker`'s command line, in their own group."""
+    group = parser.add_argument_group("the reference platform's command line")
+    for flag, options in FLAGS.get(worker, ()):
+        group.add_argument(flag, **options)
 
 
 def render_payload(frame: Any) -> dict[str, Any] | None:

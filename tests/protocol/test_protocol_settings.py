@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from mosaic_tui.protocol import reference
 from mosaic_tui.protocol.settings import (
     Setting,
     SettingError,
@@ -64,7 +65,9 @@ def test_the_launcher_and_the_worker_read_the_same_declaration(worker_id: str) -
     parser = worker_parser(definition.module)
     actions = actions_by_flag(parser)
     # the worker's command line has the declared flags and nothing else but the launch ones
-    assert set(actions) - LAUNCH_FLAGS == {s.flag for s in declared if s.flag is not None}
+    # and the reference platform's (declared once too, in protocol/reference.py)
+    theirs = {flag for flag, _ in reference.FLAGS.get(definition.module, ())}
+    assert set(actions) - LAUNCH_FLAGS - theirs == {s.flag for s in declared if s.flag is not None}
     for setting in declared:
         if setting.flag is None:  # a secret: read from the environment, never a flag
             assert setting.name not in {a.dest for a in parser._actions}

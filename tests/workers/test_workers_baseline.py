@@ -188,6 +188,38 @@ def test_malformed_init_agent_is_an_error_not_a_crash(baseline, space) -> None:
     assert client.request({"cmd": "ping", "req": 2}) == {"type": "pong", "req": 2}
 
 
+# --------------------------------------------------------------------------- the reference GUI
+
+REFERENCE_ARGS = (
+    "--env-name", "minigrid", "--task", "MiniGrid-Empty-8x8-v0", "--telemetry-dir", "/tmp/t",
+    "--interactive", "--seed", "7",
+)  # fmt: skip
+
+
+def test_the_reference_guis_command_line_and_init_agent_are_understood(baseline) -> None:
+    """reference-dialect.md: its random worker's command line, and an `init_agent` that names
+    only the game and the player (no req ids, a boolean mask): the actions come from --task."""
+    first, second = baseline(*REFERENCE_ARGS), baseline(*REFERENCE_ARGS)
+    init = {"cmd": "init_agent", "game_name": "minigrid", "player_id": "agent"}
+    for client in (first, second):
+        ready = client.request(init, "agent_ready")
+        assert ready["player_id"] == "agent" and "req" not in ready
+    ask = {"cmd": "select_action", "observation": [[0, 1]], "info": {"mission": "go"}}
+    chosen = [first.request(ask, "action_selected")["action"] for _ in range(30)]
+    assert set(chosen) <= set(range(7)) and len(set(chosen)) >= 4  # MiniGrid's 7 actions
+    assert [second.request(ask)["action"] for _ in range(30)] == chosen  # seeded by --seed
+    mask = [True, False, False, False, False, False, True]
+    masked = {first.request(ask | {"action_mask": mask})["action"] for _ in range(20)}
+    assert masked == {0, 6}
+
+
+def test_an_init_agent_without_actions_or_task_names_both_fixes(baseline) -> None:
+    client = baseline()
+    error = client.request({"cmd": "init_agent", "game_name": "minigrid", "player_id": "agent"})
+    assert error["type"] == "error" and error["code"] == "bad_command"
+    assert "send them, or start baseline_worker with --task TASK" in error["message"]
+
+
 # --------------------------------------------------------------------------- same as env_worker
 
 

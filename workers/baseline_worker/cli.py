@@ -23,6 +23,7 @@ from mosaic_tui.protocol import (
     Reset,
     SelectAction,
     limits,
+    reference,
 )
 from mosaic_tui.protocol.settings import add_arguments
 from mosaic_tui.protocol.stdio import Streams, WorkerChannel
@@ -33,13 +34,20 @@ WORKER_NAME = "baseline_worker"
 
 class BaselineRuntime:
     def __init__(
-        self, channel: WorkerChannel, run_id: str, player_id: str, behavior: str, seed: int | None
+        self,
+        channel: WorkerChannel,
+        run_id: str,
+        player_id: str,
+        behavior: str,
+        seed: int | None,
+        task: str | None = None,
     ) -> None:
         self.channel = channel
         self.run_id = run_id
         self.player_id = player_id
         self.behavior = behavior
         self.seed = seed
+        self.task = task  # the reference's --task: where its init_agent's actions come from
         self.policy: BaselinePolicy | None = None
 
     def serve(self) -> int:
@@ -50,7 +58,15 @@ class BaselineRuntime:
         if isinstance(cmd, Ping):
             self.channel.send(Pong(req=req))
         elif isinstance(cmd, InitAgent):
-            n = limits.action_count(cmd.action_space, cmd.labels)
+            space = cmd.action_space
+            if not space and not cmd.labels:  # the reference GUI sends neither
+                if not self.task:
+                    raise limits.BadCommand(
+                        "init_agent gives no action_space or labels: send them, or start"
+                        f" {WORKER_NAME} with --task TASK to take them from the task"
+                    )
+                space = {"n": task_actions(self.task, cmd.player_id)}
+            n = limits.action_count(space, cmd.labels)
             seed = limits.seed(cmd.seed if cmd.seed is not None else self.seed)
             self.policy = BaselinePolicy(self.behavior, n, cmd.noop_action)
             self.player_id = cmd.player_id
@@ -95,6 +111,23 @@ class BaselineRuntime:
         self.channel.send(Error(message=message, code=code, cmd=cmd, req=req))
 
 
+def task_actions(task: str, player_id: str) -> int:
+    """How many actions `player_id` has in `task`, from the env itself (the reference GUI's
+    `init_agent` names only the game and the player)."""
+    from mosaic_tui.envs import make_env
+
+    env = make_env(task, render_mode=None)
+    try:
+        space = env.action_space(player_id) if callable(env.action_space) else env.action_space
+        n = getattr(space, "n", None)
+        if n is None:
+            raise limits.BadCommand(f"{task}'s actions are not a numbered set; {WORKER_NAME}"
+                                    " plays discrete action spaces")  # fmt: skip
+        return int(n)
+    finally:
+        env.close()
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python -m baseline_worker",
@@ -104,6 +137,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--run-id", required=True, help="run id of the operator this player is in")
     p.add_argument("--player-id", default="agent", help="agent slot this worker plays")
     add_arguments(p, BASELINE_WORKER)  # --behavior, --seed: declared once
+    # the reference GUI's random-worker command line: --task gives init_agent's actions
+    reference.add_arguments(p, WORKER_NAME)
     return p
 
 
@@ -112,7 +147,10 @@ def main(argv: list[str] | None = None, *, streams: Streams | None = None) -> in
     pipes: a test harness running the worker in-process does."""
     args = parser().parse_args(argv)
     channel = WorkerChannel(*(streams or (None, None)))
-    return BaselineRuntime(channel, args.run_id, args.player_id, args.behavior, args.seed).serve()
+    runtime = BaselineRuntime(
+        channel, args.run_id, args.player_id, args.behavior, args.seed, task=args.task
+    )
+    return runtime.serve()
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ import sys
 from typing import BinaryIO
 
 from env_worker.runtime import WORKER_NAME, WorkerOptions
-from mosaic_tui.protocol import Error, FrameRequest
+from mosaic_tui.protocol import Error, FrameRequest, reference
 from mosaic_tui.protocol.settings import add_arguments
 from mosaic_tui.protocol.stdio import Streams
 from mosaic_tui.protocol.worker_settings import ENV_WORKER
@@ -28,19 +28,7 @@ def parser() -> argparse.ArgumentParser:
         help="registered task id, e.g. MiniGrid-Empty-8x8-v0 (see `mosaic-tui envs`)",
     )
     add_arguments(p, ENV_WORKER)  # --policy, --max-steps, ...: declared once
-    # The reference platform's command line (seed 004), for its GUI and scripts; the app
-    # never passes these, so they are not settings.
-    p.add_argument(
-        "--interactive",
-        action="store_true",
-        help="speak the reference platform's interactive dialect (seed 004) instead of"
-        " mosaic-tui's protocol: reset/step/stop, no init line, no request ids",
-    )
-    p.add_argument(
-        "--render-mode",
-        choices=["rgb_array"],
-        help="with --interactive: send each frame as render_payload (RGB lists)",
-    )
+    reference.add_arguments(p, "env_worker")  # --interactive, --render-mode (seed 004)
     return p
 
 
@@ -104,7 +92,6 @@ def _interactive(args: argparse.Namespace, env_settings: dict, streams: Streams 
     stderr here too); errors in the dialect's words, fatal ones exit non-zero."""
     import io
 
-    from mosaic_tui.protocol import reference
     from mosaic_tui.protocol.stdio import claim_stdout, die_with_parent
 
     if streams is None:
