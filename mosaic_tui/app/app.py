@@ -126,10 +126,12 @@ class MosaicApp(OperatorActions, App[None]):
         log_dir: Path | None = None,
         colors: str = "truecolor",
         recorder: Recorder | None = None,
+        fixed_seed: bool = False,
     ) -> None:
         super().__init__()
         self.initial = list(configs)
         self.session = Session(log_dir=log_dir, seed=seed, pace=pace)
+        self.session.fixed = fixed_seed  # every episode on `seed` ("fixed" environments)
         self.session.listeners.append(self._on_runner_event)
         self.recorder = recorder
         if recorder is not None:

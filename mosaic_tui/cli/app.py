@@ -46,7 +46,7 @@ def app_command(args: argparse.Namespace) -> int:
     from mosaic_tui.app.demo import demo_operators
     from mosaic_tui.experiments import ExperimentError, load, new_session_id
 
-    operators, seed = demo_operators(), 0
+    operators, seed, autorun, fixed = demo_operators(), 0, not args.paused, False
     if args.file is not None:
         try:
             spec = load(args.file)
@@ -54,6 +54,8 @@ def app_command(args: argparse.Namespace) -> int:
             print(f"error: {exc}", file=sys.stderr)
             return 2
         operators, seed = list(spec.operators), spec.seeds[0]
+        autorun = autorun and spec.auto_run is not False  # auto_run = false: start paused
+        fixed = getattr(spec.seeds, "step", 1) == 0  # environment_mode = "fixed"
     if args.seed is not None:
         seed = args.seed
 
@@ -78,7 +80,8 @@ def app_command(args: argparse.Namespace) -> int:
         operators,
         seed=seed,
         pace=args.pace,
-        autorun=not args.paused,
+        autorun=autorun,
+        fixed_seed=fixed,
         log_dir=default_log_dir(),
         colors=color_mode(args.colors),
         recorder=recorder,

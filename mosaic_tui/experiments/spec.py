@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+import itertools
 import re
 import sys
 from collections.abc import Iterator, Sequence
@@ -48,7 +49,10 @@ MAX_EPISODES = 10_000_000
 #: Seeds are stored as SQLite integers (signed 64-bit).
 MAX_SEED = 2**63 - 1
 _TOP_KEYS = {"name", "description", "execution", "operators"}
-_EXECUTION_KEYS = {"episodes", "seeds", "seed", "max_steps"}
+_EXECUTION_KEYS = {"episodes", "seeds", "seed", "max_steps", "environment_mode", "auto_run"}
+#: "procedural": episode i gets the schedule's seed i; "fixed": every episode the first seed
+#: (the same layout each time: only the decision-makers vary), as the reference names them.
+ENVIRONMENT_MODES = ("procedural", "fixed")
 _OPERATOR_KEYS = {
     "id",
     "name",
@@ -78,18 +82,26 @@ class ExperimentError(ValueError):
 
 
 class SeedSchedule(Sequence[int]):
-    """Episode i's seed, computed when asked: `start + i`, or the file's own list.
+    """Episode i's seed, computed when asked: `start + i`, `start` for every episode (a
+    "fixed" environment: `step = 0`), or the file's own list.
 
     A schedule, not a list, so a run of ten million episodes holds two numbers, and the
     `run` command on the wire carries `seed` + `episodes` instead of every seed.
     """
 
-    __slots__ = ("start", "count", "listed")
+    __slots__ = ("start", "count", "listed", "step")
 
-    def __init__(self, start: int = 0, count: int = 1, listed: Sequence[int] | None = None):
+    def __init__(
+        self,
+        start: int = 0,
+        count: int = 1,
+        listed: Sequence[int] | None = None,
+        step: int = 1,
+    ):
         self.start = start
         self.count = count if listed is None else min(count, len(listed))
         self.listed: tuple[int, ...] | None = None if listed is None else tuple(listed[:count])
+        self.step = 1 if listed is not None else step
 
     def __len__(self) -> int:
         return self.count
@@ -102,33 +114,39 @@ class SeedSchedule(Sequence[int]):
         if isinstance(index, slice):
             if self.listed is not None:
                 return self.listed[index]
+            if self.step == 0:
+                return [self.start] * len(range(self.count)[index])
             return range(self.start, self.start + self.count)[index]
         if index < 0:
             index += self.count
         if not 0 <= index < self.count:
             raise IndexError(f"episode {index} is outside the {self.count} of this run")
-        return self.listed[index] if self.listed is not None else self.start + index
+        return self.listed[index] if self.listed is not None else self.start + self.step * index
 
     def __iter__(self) -> Iterator[int]:
         if self.listed is not None:
             return iter(self.listed)
+        if self.step == 0:
+            return itertools.repeat(self.start, self.count)
         return iter(range(self.start, self.start + self.count))
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, SeedSchedule):
-            return (self.start, self.count, self.listed) == (other.start, other.count, other.listed)
+            mine = (self.start, self.count, self.listed, self.step)
+            return mine == (other.start, other.count, other.listed, other.step)
         if isinstance(other, (tuple, list, range)):
             same = len(other) == self.count
             return same and all(a == b for a, b in zip(self, other, strict=True))
         return NotImplemented
 
     def __hash__(self) -> int:
-        return hash((self.start, self.count, self.listed))
+        return hash((self.start, self.count, self.listed, self.step))
 
     def __repr__(self) -> str:
         if self.listed is not None:
             return f"SeedSchedule(listed={self.listed!r})"
-        return f"SeedSchedule(start={self.start}, count={self.count})"
+        step = "" if self.step == 1 else f", step={self.step}"
+        return f"SeedSchedule(start={self.start}, count={self.count}{step})"
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # not \t, \n
@@ -145,6 +163,7 @@ class ExperimentSpec:
     seeds: SeedSchedule
     operators: tuple[OperatorConfig, ...]
     source: str | None = None
+    auto_run: bool | None = None  # the app starts running (None: its own default)
 
     def seed_for(self, episode: int) -> int:
         return self.seeds[episode]
@@ -154,7 +173,16 @@ def load(path: str | Path) -> ExperimentSpec:
     """Read and check an experiment file."""
     path = Path(path)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        if path.suffix == ".py":  # the reference's script format: parsed, never run
+            from mosaic_tui.experiments.script import ScriptError, read_script
+
+            try:
+                data = read_script(path)
+            except ScriptError as exc:
+                where = f"line {exc.line}" if exc.line else ""
+                raise ExperimentError(where, exc.args[0], str(path)) from None
+        else:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ExperimentError("", f"no such file {str(path)!r}") from None
     except tomllib.TOMLDecodeError as exc:
@@ -211,17 +239,34 @@ def _parse(data: dict[str, Any], default_name: str) -> ExperimentSpec:
             "operators", f"operator ids must be unique; repeated: {', '.join(dupes)}"
         )
     name = data.get("name", default_name)
-    return ExperimentSpec(str(name), episodes, seeds, operators)
+    auto_run = execution.get("auto_run")
+    if auto_run is not None and not isinstance(auto_run, bool):
+        raise ExperimentError("execution.auto_run", f"expected true or false, got {auto_run!r:.40}")
+    return ExperimentSpec(str(name), episodes, seeds, operators, auto_run=auto_run)
 
 
 def _seeds(execution: dict[str, Any], episodes: int) -> SeedSchedule:
+    mode = execution.get("environment_mode", "procedural")
+    if mode not in ENVIRONMENT_MODES:
+        raise ExperimentError(
+            "execution.environment_mode",
+            f"{mode!r:.40} is not one of {', '.join(ENVIRONMENT_MODES)} (fixed: every episode"
+            " on the first seed; procedural: one seed per episode)",
+        )
+    schedule = _schedule(execution, episodes)
+    if mode == "fixed":
+        return SeedSchedule(schedule[0], episodes, step=0)
+    return schedule
+
+
+def _schedule(execution: dict[str, Any], episodes: int) -> SeedSchedule:
     if "seeds" in execution and "seed" in execution:
         raise ExperimentError("execution", "give either seeds = [...] or seed = N, not both")
     if "seeds" in execution:
         seeds = execution["seeds"]
         if not isinstance(seeds, list) or not seeds:
             raise ExperimentError("execution.seeds", "expected a list of whole numbers")
-        if len(seeds) < episodes:
+        if len(seeds) < episodes and execution.get("environment_mode") != "fixed":
             raise ExperimentError(
                 "execution.seeds",
                 f"{len(seeds)} seeds for {episodes} episodes;"

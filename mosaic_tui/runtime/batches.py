@@ -33,7 +33,8 @@ def consecutive(seeds: Sequence[int | None]) -> tuple[int, int] | None:
     if isinstance(seeds, range) and seeds.step == 1:
         return seeds.start, len(seeds)
     if getattr(seeds, "listed", ()) is None and isinstance(start, int):
-        return start, len(seeds)  # a SeedSchedule of start + i
+        if getattr(seeds, "step", 1) == 1:
+            return start, len(seeds)  # a SeedSchedule of start + i (not a fixed one)
     return None
 
 

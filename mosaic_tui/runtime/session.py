@@ -86,6 +86,7 @@ class Session:
         # Called for each new run (e.g. to start recording it); may return a listener for it.
         self.on_new_run: Callable[[OperatorConfig, str], Listener | None] | None = None
         self.running = False
+        self.fixed = False  # every episode on the shared seed (environment_mode = "fixed")
 
     @property
     def seats(self) -> dict[str, Seat]:
@@ -264,6 +265,8 @@ class Session:
         """The shared seed plus the episodes since it was set (an operator's own seed wins)."""
         seat = self.seats[operator_id]
         first = seat.config.seed if seat.config.seed is not None else self.seed
+        if self.fixed:  # a "fixed" environment: the same layout every episode
+            return first
         return first + seat.runner.episodes_begun - seat.base
 
     async def reset_all(self, seed: int | None = None) -> None:

@@ -57,9 +57,10 @@ def test_dot_dot_in_a_run_id_stays_inside_the_log_folder(tmp_path: Path) -> None
     assert "/" not in path.name and path.resolve().parent == (tmp_path / "logs").resolve()
 
 
+EXAMPLES = ROOT / "examples"
 RUNNABLE = [
     p
-    for p in sorted((ROOT / "examples").glob("*.toml"))
+    for p in sorted([*EXAMPLES.glob("*.toml"), *EXAMPLES.glob("*.py")])
     if "human" not in p.read_text() and "llm" not in p.read_text()
 ]
 
@@ -81,7 +82,9 @@ def test_every_runnable_example_is_deterministic(path: Path, tmp_path: Path) -> 
 def _first_episodes(path: Path, episodes: int) -> dict:
     import tomllib
 
-    data = tomllib.loads(path.read_text())
+    from mosaic_tui.experiments.script import read_script
+
+    data = read_script(path) if path.suffix == ".py" else tomllib.loads(path.read_text())
     execution = data.setdefault("execution", {})
     execution["episodes"] = episodes
     if "seeds" in execution:

@@ -32,7 +32,10 @@ def _example(path: Path) -> object:
     return pytest.param(path, id=path.name, marks=pytest.mark.skipif(needs_extra, reason=reason))
 
 
-@pytest.mark.parametrize("path", [_example(p) for p in sorted((ROOT / "examples").glob("*.toml"))])
+EXAMPLE_FILES = sorted([*(ROOT / "examples").glob("*.toml"), *(ROOT / "examples").glob("*.py")])
+
+
+@pytest.mark.parametrize("path", [_example(p) for p in EXAMPLE_FILES])
 def test_every_example_parses(path: Path) -> None:
     spec = load(path)
     assert spec.operators and len(spec.seeds) == spec.episodes

@@ -159,3 +159,17 @@ async def test_the_registry_keeps_an_operator_that_failed_until_it_is_removed(
         assert session.operators["unknown"].state == "paused" and again.episode == 0
     finally:
         await session.stop_all()
+
+
+async def test_a_fixed_environment_begins_every_episode_on_the_shared_seed(tmp_path: Path) -> None:
+    session = Session(log_dir=tmp_path, seed=11)
+    session.fixed = True  # environment_mode = "fixed"
+    try:
+        a = await session.add(baseline("a"))
+        for _ in range(5):
+            await session.step_all()
+        assert a.episode_over and a.seed == 11
+        await session.step_all()  # the next episode: the same seed, not 12
+        assert (a.seed, a.step_index, a.episode) == (11, 0, 1)
+    finally:
+        await session.stop_all()

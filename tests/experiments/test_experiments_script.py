@@ -1,0 +1,95 @@
+"""The reference platform's Python experiment scripts, read by parsing (never running) them,
+and `environment_mode` (fixed / procedural) in scripts and TOML files alike."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from mosaic_tui.experiments import ExperimentError, load, parse, run_experiment
+from mosaic_tui.telemetry import TelemetryStore
+
+# The shape reference-dialect.md shows (script mode), as a researcher would have it.
+SCRIPT = '''"""Two scripted baselines on MiniGrid."""
+operators = [
+    {"id": "rand", "name": "Random", "env_name": "minigrid", "task": "MiniGrid-Empty-8x8-v0",
+     "max_steps": 6,
+     "workers": {"agent": {"type": "random", "seed": 42}}},
+    {"id": "still", "name": "Passive", "env_name": "minigrid",
+     "task": "MiniGrid-Empty-8x8-v0", "max_steps": 6,
+     "workers": {"agent": {"type": "passive"}}},
+]
+execution = {"auto_run": False, "num_episodes": 3, "seeds": range(1000, 1010),
+             "environment_mode": "MODE"}
+'''
+
+
+def script(tmp_path: Path, mode: str = "procedural", text: str = SCRIPT) -> Path:
+    path = tmp_path / "experiment.py"
+    path.write_text(text.replace("MODE", mode))
+    return path
+
+
+def test_a_reference_script_reads_as_an_experiment(tmp_path: Path) -> None:
+    spec = load(script(tmp_path))
+    assert [op.operator_id for op in spec.operators] == ["rand", "still"]
+    rand, still = (op.workers["agent"] for op in spec.operators)
+    assert (rand.worker_type, rand.settings) == ("baseline", {"behavior": "random", "seed": 42})
+    assert (still.worker_type, still.settings["behavior"]) == ("baseline", "noop")
+    assert spec.episodes == 3 and list(spec.seeds) == [1000, 1001, 1002]
+    assert spec.auto_run is False and spec.operators[0].max_steps == 6
+
+
+def test_fixed_plays_every_episode_on_the_first_seed(tmp_path: Path) -> None:
+    spec = load(script(tmp_path, "fixed"))
+    assert list(spec.seeds) == [1000, 1000, 1000]
+    with TelemetryStore.open(tmp_path / "runs.sqlite") as store:
+        result = asyncio.run(run_experiment(spec, store, log_dir=tmp_path / "logs"))
+        assert len(result.outcomes) == 2 and not result.failed
+        for outcome in result.outcomes:
+            seeds = [e.seed for e in store.episodes(outcome.run_id)]
+            assert seeds == [1000, 1000, 1000], outcome.config.operator_id
+
+
+def test_environment_mode_works_in_toml_too() -> None:
+    base = {"operators": [{
+        "id": "a", "env_name": "toytext", "task": "FrozenLake-v1",
+        "workers": {"agent": {"type": "baseline", "behavior": "random"}},
+    }]}  # fmt: skip
+    fixed = parse({**base, "execution": {"episodes": 4, "seed": 9, "environment_mode": "fixed"}})
+    assert list(fixed.seeds) == [9, 9, 9, 9] and list(fixed.seeds[1:3]) == [9, 9]
+    procedural = parse({**base, "execution": {"episodes": 3, "seed": 9}})
+    assert list(procedural.seeds) == [9, 10, 11]
+    with pytest.raises(ExperimentError, match="'random' is not one of procedural, fixed"):
+        parse({**base, "execution": {"environment_mode": "random"}})
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "says"),
+    [
+        ("import os\noperators = []\n", 1, "only `operators = [...]` and `execution = {...}`"),
+        ('operators = [{"id": open("x").read()}]\n', 1, "is not a literal"),
+        ('x = 1\n', 1, "only `operators = [...]`"),
+        ('\n\nprint("ran")\n', 3, "only `operators = [...]`"),
+        ("operators = [\n", 1, "not valid Python"),
+        ("operators = list(range(10**9))\n", 1, "is not a literal"),
+        ("operators = range(0, 20_000_000)\n", 1, "at most 10,000,000"),
+    ],
+)
+def test_anything_but_literals_is_refused_with_its_line(
+    tmp_path: Path, text: str, line: int, says: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(ExperimentError) as caught:
+        load(script(tmp_path, text=text))
+    assert f"line {line}" in str(caught.value) and says in str(caught.value)
+    assert "ran" not in capsys.readouterr().out  # parsed, never run
+
+
+def test_a_script_player_type_this_version_lacks_is_refused_before_anything_starts(
+    tmp_path: Path,
+) -> None:
+    text = SCRIPT.replace('{"type": "passive"}', '{"type": "rl", "policy_path": "p.zip"}')
+    with pytest.raises(ExperimentError, match="operators\\[1\\].workers.agent.type: trained RL"):
+        load(script(tmp_path, text=text))
