@@ -289,8 +289,8 @@ class MosaicApp(OperatorActions, App[None]):
             self.notify(event.message, title=event.operator_id, severity="warning", timeout=6)
             return
         op, asked = event.operator_id, isinstance(event, Asked)
-        view = self.view(op, asked=asked)
-        self.post_message(OperatorChanged(op, view, not isinstance(event, StepTaken)))
+        urgent = not isinstance(event, StepTaken)
+        self.post_message(OperatorChanged(op, self.view(op, asked=asked), urgent, event.run_id))
 
     def view(self, op: str, *, asked: bool = False) -> OperatorView:
         """What the screen shows of `op` now: copied from its runner, drawn from the copy.
@@ -309,6 +309,10 @@ class MosaicApp(OperatorActions, App[None]):
         """A state, an end or whose key: drawn at once. A step: its operator joins the next
         batch, drawn together with the others' at most every STATUS_EVERY seconds."""
         op = message.operator_id
+        entry = self.session.operators.get(op)
+        runner = entry.seat.runner if entry is not None and entry.seat is not None else None
+        if message.run_id is not None and (runner is None or runner.run_id != message.run_id):
+            return  # from a run that is gone (removed, or edited and restarted)
         if message.urgent:
             self._draw_due.pop(op, None)
             self._draw_operator(op, message.view)
@@ -345,15 +349,18 @@ class MosaicApp(OperatorActions, App[None]):
         self._refresh_session()
 
     def _draw_operator(self, op: str, view: OperatorView) -> None:
+        try:
+            self._draw(op, view)
+        except NoMatches:  # its pane is being removed, or the app is closing
+            pass
+
+    def _draw(self, op: str, view: OperatorView) -> None:
         """One operator's row and pane, from a copy of its runner."""
         entry = self.session.operators.get(op)
         if entry is None:  # removed since
             return
         config = entry.config
-        try:
-            table = self.query_one(OperatorList)
-        except NoMatches:  # the app is closing and its widgets are already gone
-            return
+        table = self.query_one(OperatorList)
         name, task = operator_name(config), clean(config.task)
         table.upsert(op, name, task, view.state, view.episode, view.step, view.ret)
         pane = self.pane(op)

@@ -32,11 +32,14 @@ class OperatorChanged(Message):
     `STATUS_EVERY` apart: a number ticking 30 times a second is not read, only redrawn).
     `view` is what to draw, copied from the runner when it changed."""
 
-    def __init__(self, operator_id: str, view: OperatorView, urgent: bool = True) -> None:
+    def __init__(
+        self, operator_id: str, view: OperatorView, urgent: bool = True, run_id: str | None = None
+    ) -> None:
         super().__init__()
         self.operator_id = operator_id
         self.view = view
         self.urgent = urgent
+        self.run_id = run_id  # whose run it was: an edited operator's old run draws nothing
 
     def can_replace(self, message: Message) -> bool:
         return (

@@ -89,15 +89,21 @@ class Session:
 
     def _pump(self) -> None:
         assert self.proc.stdout is not None
-        while line := self.proc.stdout.readline(MAX_LINE_BYTES + 1):
-            self._lines.put(line)
+        try:
+            while line := self.proc.stdout.readline(MAX_LINE_BYTES + 1):
+                self._lines.put(line)
+        except (OSError, ValueError):  # closed by `kill` while a read was under way
+            pass
         self._lines.put(None)
 
     def _drain(self) -> None:
         assert self.proc.stderr is not None
-        for line in self.proc.stderr:
-            self._stderr.append(line[-2000:])
-            del self._stderr[:-40]
+        try:
+            for line in self.proc.stderr:
+                self._stderr.append(line[-2000:])
+                del self._stderr[:-40]
+        except (OSError, ValueError):  # closed by `kill` while a read was under way
+            pass
 
     def _write(self) -> None:
         assert self.proc.stdin is not None
@@ -245,6 +251,7 @@ class Session:
         except (ProcessLookupError, PermissionError):
             pass
         self._writes.put(None)
+        self._drainer.join(0.5)  # its stderr to the end, unless a detached child holds it
         for stream in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
             try:
                 if stream is not None:

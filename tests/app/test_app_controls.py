@@ -196,3 +196,7 @@ async def test_steps_are_drawn_in_batches_and_changes_of_state_at_once(wait_unti
         app.post_message(OperatorChanged("a", OperatorView("paused", 0, 9)))
         await wait_until(pilot, lambda: len(drawn) == 3)
         assert drawn[-1] == ("a", 9)
+        # a run that is gone (its operator removed, or edited and restarted) draws nothing
+        app.post_message(OperatorChanged("a", OperatorView("running", 0, 10), run_id="old"))
+        await pilot.pause(0.3)
+        assert len(drawn) == 3
