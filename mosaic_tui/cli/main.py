@@ -87,6 +87,13 @@ def parser() -> argparse.ArgumentParser:
     export.add_argument("--table", choices=("steps", "episodes", "runs"), default="episodes")
     export.add_argument("--format", choices=("csv", "jsonl"), default="csv")
     export.add_argument("-o", "--output", type=Path, default=None, help="file (default: stdout)")
+    convert = sub.add_parser(
+        "convert", help="write a MOSAIC experiment script (FILE.py) as an experiment TOML file"
+    )
+    convert.add_argument("file", type=Path, help="the script: parsed, never run")
+    convert.add_argument(
+        "-o", "--output", type=Path, default=None, help="TOML file to write (default: stdout)"
+    )
     from mosaic_tui.cli.check_worker import add_parser as add_check_worker
 
     add_check_worker(sub)
@@ -119,7 +126,41 @@ def _app_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--db", type=Path, default=None, help="SQLite file for what the app records")
 
 
-COMMANDS = ("run", "smoke", "envs", "workers", "app", "sessions", "export", "check-worker")
+COMMANDS = (
+    "run", "smoke", "envs", "workers", "app", "sessions", "export", "check-worker", "convert"
+)
+
+
+def convert_command(path: Path, output: Path | None) -> int:
+    """A script, checked as `run` would check it, then written as TOML (never over a file)."""
+    from mosaic_tui.experiments import ExperimentError, load
+    from mosaic_tui.experiments.script import ScriptError, read_script, to_toml
+
+    if path.suffix != ".py":
+        print(f"error: {path}: convert reads MOSAIC's Python scripts (FILE.py)", file=sys.stderr)
+        return 2
+    try:
+        load(path)  # every check `run` makes, with the file and key or line at fault
+        text = to_toml(read_script(path))
+    except (ExperimentError, ScriptError) as exc:
+        print(f"error: {path}: {exc}" if isinstance(exc, ScriptError) else f"error: {exc}",
+              file=sys.stderr)  # fmt: skip
+        return 2
+    if output is None:
+        sys.stdout.write(text)
+        return 0
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        with open(output, "x", encoding="utf-8") as out:  # never over an existing file
+            out.write(text)
+    except FileExistsError:
+        print(f"error: {output} exists; remove it or choose another -o", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"error: cannot write {output}: {exc}", file=sys.stderr)
+        return 1
+    print(f"wrote {output}", file=sys.stderr)
+    return 0
 
 
 def with_command(argv: list[str]) -> list[str]:
@@ -146,6 +187,8 @@ def main(argv: list[str] | None = None) -> int:
                 stream=not args.no_stream,
                 db_wait=args.db_wait,
             )
+        if args.command == "convert":
+            return convert_command(args.file, args.output)
         if args.command == "sessions":
             from mosaic_tui.cli.sessions import sessions_command
 

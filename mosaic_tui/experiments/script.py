@@ -10,6 +10,7 @@ a baseline playing `random` or `noop`.
 from __future__ import annotations
 
 import ast
+import json
 from pathlib import Path
 from typing import Any
 
@@ -122,3 +123,53 @@ def _translate(found: dict[str, Any]) -> dict[str, Any]:
                     "behavior": PLAYER_TYPES[player["type"]],
                 }
     return data
+
+
+def to_toml(data: dict[str, Any]) -> str:
+    """The data `read_script` gives, as an experiment TOML file (`mosaic-tui convert`)."""
+    lines: list[str] = []
+    if "name" in data:
+        lines.append(f"name = {_toml(data['name'])}")
+    execution = data.get("execution") or {}
+    if execution:
+        lines += ["", "[execution]", *_pairs(execution)]
+    for operator in data.get("operators") or []:
+        lines += ["", "[[operators]]"]
+        lines += _pairs({k: v for k, v in operator.items() if k != "workers"})
+        for agent, player in (operator.get("workers") or {}).items():
+            lines += ["", f"[operators.workers.{_bare(agent)}]", *_pairs(player)]
+    return "\n".join(lines).lstrip("\n") + "\n"
+
+
+def _pairs(table: dict[str, Any]) -> list[str]:
+    """`key = value` lines; a None is left out (TOML has none: absent is the default)."""
+    return [f"{_bare(k)} = {_toml(v)}" for k, v in table.items() if v is not None]
+
+
+def _bare(key: str) -> str:
+    """A key as TOML writes it: bare when it can be, quoted otherwise."""
+    plain = key and all(c.isascii() and (c.isalnum() or c in "_-") for c in key)
+    return key if plain else _toml(key)
+
+
+def _toml(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if value != value:
+            return "nan"
+        if value in (float("inf"), float("-inf")):
+            return "inf" if value > 0 else "-inf"
+        return repr(value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)  # TOML basic strings escape the same way
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml(v) for v in value) + "]"
+    if isinstance(value, dict):
+        inner = ", ".join(f"{_bare(k)} = {_toml(v)}" for k, v in value.items())
+        return "{ " + inner + " }" if inner else "{}"
+    if value is None:
+        raise ScriptError(None, "None has no TOML form: leave the key out instead")
+    raise ScriptError(None, f"{type(value).__name__} {value!r:.40} has no TOML form")

@@ -82,3 +82,18 @@ def test_a_missing_extra_is_named_in_full(monkeypatch, capsys) -> None:
     envs_command("multigrid")
     out = capsys.readouterr().out
     assert "pip install 'mosaic-tui[multigrid]'" in out
+
+
+def test_convert_writes_a_script_as_toml_and_never_over_a_file(tmp_path: Path) -> None:
+    out = tmp_path / "new" / "experiment.toml"
+    first = cli("convert", "examples/reference_script.py", "-o", str(out), tmp_path=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert 'behavior = "noop"' in out.read_text() and "episodes = 5" in out.read_text()
+    out.write_text("# mine\n")
+    again = cli("convert", "examples/reference_script.py", "-o", str(out), tmp_path=tmp_path)
+    assert again.returncode == 2 and "exists; remove it or choose another -o" in again.stderr
+    assert out.read_text() == "# mine\n"  # nothing the user had is lost
+    bad = tmp_path / "bad.py"
+    bad.write_text('operators = []\nimport os\n')
+    refused = cli("convert", str(bad), tmp_path=tmp_path)
+    assert refused.returncode == 2 and "line 2" in refused.stderr and not refused.stdout

@@ -11,6 +11,8 @@ import pytest
 from mosaic_tui.experiments import ExperimentError, load, parse, run_experiment
 from mosaic_tui.telemetry import TelemetryStore
 
+ROOT = Path(__file__).resolve().parents[2]
+
 # The shape reference-dialect.md shows (script mode), as a researcher would have it.
 SCRIPT = '''"""Two scripted baselines on MiniGrid."""
 operators = [
@@ -93,3 +95,19 @@ def test_a_script_player_type_this_version_lacks_is_refused_before_anything_star
     text = SCRIPT.replace('{"type": "passive"}', '{"type": "rl", "policy_path": "p.zip"}')
     with pytest.raises(ExperimentError, match="operators\\[1\\].workers.agent.type: trained RL"):
         load(script(tmp_path, text=text))
+
+
+def test_a_converted_script_reads_back_as_the_same_experiment(tmp_path: Path) -> None:
+    import tomllib
+
+    from mosaic_tui.experiments.script import read_script, to_toml
+
+    odd = SCRIPT.replace('"name": "Passive"', '"name": "Stands \\"still\\" \\\\ ünïcode 🙂"')
+    for path in (ROOT / "examples" / "reference_script.py", script(tmp_path, "fixed", odd)):
+        text = to_toml(read_script(path))
+        again, original = parse(tomllib.loads(text)), load(path)
+        assert again.operators == original.operators, text
+        assert (list(again.seeds), again.episodes, again.auto_run) == (
+            list(original.seeds), original.episodes, original.auto_run
+        )  # fmt: skip
+    assert original.operators[1].display_name == 'Stands "still" \\ ünïcode 🙂'
