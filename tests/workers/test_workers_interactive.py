@@ -97,6 +97,14 @@ def test_max_steps_ends_an_episode_as_truncated() -> None:
     )  # fmt: skip
     assert [e["type"] for e in events] == ["ready", "step", "step", "step", "episode_end"]
     assert events[-1]["truncated"] is True and events[-1]["episode_length"] == 3
+    # the reference GUI sends max_steps with every reset (its operator_launcher.send_reset)
+    events, _ = talk(
+        "--env-id", "CartPole-v1", "--interactive",
+        commands=[{"cmd": "reset", "seed": 1, "max_steps": 2}, *[{"cmd": "step", "action": 0}] * 2,
+                  {"cmd": "reset", "seed": 1, "max_steps": 0}],
+    )  # fmt: skip
+    assert [e["type"] for e in events] == ["ready", "step", "step", "episode_end", "error"]
+    assert events[-1]["message"] == "Reset failed: max_steps must be a whole number >= 1, not 0"
 
 
 def test_bad_lines_are_answered_in_the_dialects_words_and_the_worker_serves_on() -> None:

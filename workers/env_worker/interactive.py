@@ -57,7 +57,7 @@ class Interactive:
                     self.send({"type": "stopped"}, frame=False)
                     return 0
                 if kind == "reset":
-                    self.reset(command.get("seed"))
+                    self.reset(command.get("seed"), command.get("max_steps"))
                 elif kind == "step":
                     self.step(command.get("action"))
                 elif kind == "ping":
@@ -71,9 +71,15 @@ class Interactive:
                 self.send(reference.error(f"{type(exc).__name__}: {exc}"), frame=False)
         return 0  # stdin closed
 
-    def reset(self, seed: Any) -> None:
+    def reset(self, seed: Any, max_steps: Any = None) -> None:
+        """`max_steps` (the reference GUI sends it with every reset) holds until the next."""
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
             raise ValueError(f"Reset failed: seed must be an integer, not {seed!r}")
+        if max_steps is not None:
+            if isinstance(max_steps, bool) or not isinstance(max_steps, int) or max_steps < 1:
+                raise ValueError(f"Reset failed: max_steps must be a whole number >= 1, not"
+                                 f" {max_steps!r}")  # fmt: skip
+            self.max_steps = max_steps
         self.seed = seed
         self.env.action_space.seed(seed)  # the worker's own actions repeat with the seed
         observation = self._begin(seed)
