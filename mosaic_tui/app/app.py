@@ -44,7 +44,7 @@ from mosaic_tui.app.layout import (
 )
 from mosaic_tui.app.messages import BoardReady, FrameReady, OperatorChanged, OperatorCrashed
 from mosaic_tui.app.operator_actions import OperatorActions
-from mosaic_tui.app.view import OperatorView, view_of
+from mosaic_tui.app.view import OperatorView, entry_view
 from mosaic_tui.app.widgets.footer import KeyFooter
 from mosaic_tui.app.widgets.frame_pane import FramePane
 from mosaic_tui.app.widgets.operator_list import OperatorList
@@ -296,13 +296,7 @@ class MosaicApp(OperatorActions, App[None]):
         """What the screen shows of `op` now: copied from its runner, drawn from the copy.
         `asked`: its humans are being asked for a key (the keyboard is about to wait)."""
         entry = self.session.operators.get(op)
-        seat = entry.seat if entry is not None else None
-        if entry is None or seat is None:
-            return OperatorView("error" if entry and entry.error else "pending")
-        # a key is awaited, or steps at once (all paused, or this operator alone)
-        running = self.session.running and seat.loop.looping
-        awaiting = asked or seat.keyboard.waiting or not running
-        return view_of(seat.runner, awaiting=awaiting, error=entry.error is not None)
+        return entry_view(entry, running=self.session.running, asked=asked)
 
     @on(OperatorChanged)
     def _operator_changed(self, message: OperatorChanged) -> None:

@@ -33,6 +33,17 @@ class OperatorView:
     move_hint: str = ""  # how a typed game's moves are written
 
 
+def entry_view(entry: Any, *, running: bool, asked: bool = False) -> OperatorView:
+    """The copy of a session `Entry`: pending until its runner is built, error once stopped.
+    `running`: the session runs; `asked`: its humans are being asked for a key."""
+    seat = entry.seat if entry is not None else None
+    if entry is None or seat is None:
+        return OperatorView("error" if entry and entry.error else "pending")
+    # a key is awaited, or steps at once (all paused, or this operator alone)
+    awaiting = asked or seat.keyboard.waiting or not (running and seat.loop.looping)
+    return view_of(seat.runner, awaiting=awaiting, error=entry.error is not None)
+
+
 def view_of(runner: Any, *, awaiting: bool, error: bool = False) -> OperatorView:
     """The copy of `runner` the screen draws. `awaiting`: steps wait for a key (or the
     operator steps only when told), so a human to move is asked for theirs."""

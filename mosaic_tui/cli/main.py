@@ -131,38 +131,6 @@ COMMANDS = (
 )
 
 
-def convert_command(path: Path, output: Path | None) -> int:
-    """A script, checked as `run` would check it, then written as TOML (never over a file)."""
-    from mosaic_tui.experiments import ExperimentError, load
-    from mosaic_tui.experiments.script import ScriptError, read_script, to_toml
-
-    if path.suffix != ".py":
-        print(f"error: {path}: convert reads MOSAIC's Python scripts (FILE.py)", file=sys.stderr)
-        return 2
-    try:
-        load(path)  # every check `run` makes, with the file and key or line at fault
-        text = to_toml(read_script(path))
-    except (ExperimentError, ScriptError) as exc:
-        print(f"error: {path}: {exc}" if isinstance(exc, ScriptError) else f"error: {exc}",
-              file=sys.stderr)  # fmt: skip
-        return 2
-    if output is None:
-        sys.stdout.write(text)
-        return 0
-    try:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        with open(output, "x", encoding="utf-8") as out:  # never over an existing file
-            out.write(text)
-    except FileExistsError:
-        print(f"error: {output} exists; remove it or choose another -o", file=sys.stderr)
-        return 2
-    except OSError as exc:
-        print(f"error: cannot write {output}: {exc}", file=sys.stderr)
-        return 1
-    print(f"wrote {output}", file=sys.stderr)
-    return 0
-
-
 def with_command(argv: list[str]) -> list[str]:
     """No command means the app: `mosaic-tui --paused` is `mosaic-tui app --paused`."""
     if argv and (argv[0] in COMMANDS or argv[0] in ("-h", "--help", "--version")):
@@ -188,6 +156,8 @@ def main(argv: list[str] | None = None) -> int:
                 db_wait=args.db_wait,
             )
         if args.command == "convert":
+            from mosaic_tui.cli.convert import convert_command
+
             return convert_command(args.file, args.output)
         if args.command == "sessions":
             from mosaic_tui.cli.sessions import sessions_command

@@ -34,7 +34,6 @@ class Interactive:
         self.run_id, self.env_id = run_id, env_id
         self.policy, self.frames, self.max_steps = policy, frames, max_steps
         self.started = False  # a reset came
-        self.seed: int | None = None
         self.episode_index = -1
         self.steps = 0
         self.total = 0.0
@@ -80,7 +79,6 @@ class Interactive:
                 raise ValueError(f"Reset failed: max_steps must be a whole number >= 1, not"
                                  f" {max_steps!r}")  # fmt: skip
             self.max_steps = max_steps
-        self.seed = seed
         self.env.action_space.seed(seed)  # the worker's own actions repeat with the seed
         observation = self._begin(seed)
         shape = list(np.shape(observation)) if not isinstance(observation, dict) else None
