@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mosaic_tui.core.assignment import WorkerAssignment, redact_secrets
+from mosaic_tui.protocol.dialect import DIALECTS
 from mosaic_tui.protocol.stepping import EXECUTION_MODES, SteppingParadigm
 from mosaic_tui.protocol.worker_settings import COORDINATION_LEVELS  # the LLM worker's levels
 
@@ -87,6 +88,10 @@ class OperatorConfig:
     view_size: int | None = None
     seed: int | None = None
     env_settings: dict[str, Any] = field(default_factory=dict)
+    # A program in place of the built-in env worker (runtime/command_line.py), and how to
+    # speak to it: "auto" (its first line says), "mosaic" (the reference's), "mosaic-tui".
+    env_command: str | None = None
+    env_dialect: str = "auto"
 
     def __post_init__(self) -> None:
         if not isinstance(self.operator_id, str) or not self.operator_id.strip():
@@ -118,6 +123,14 @@ class OperatorConfig:
             raise ValueError(f"seed must be None or an integer >= 0, got {self.seed!r}")
         if not isinstance(self.env_settings, Mapping):
             raise TypeError("env_settings must be a mapping")
+        if self.env_command is not None and (
+            not isinstance(self.env_command, str) or not self.env_command.strip()
+        ):
+            raise ValueError("env_command must be None or a non-empty command line")
+        if self.env_dialect not in DIALECTS:
+            raise ValueError(
+                f"env_dialect must be one of {', '.join(DIALECTS)}, got {self.env_dialect!r}"
+            )
         self.env_settings = dict(self.env_settings)
         if not isinstance(self.workers, Mapping):
             raise TypeError("workers must be a mapping of player id to WorkerAssignment")

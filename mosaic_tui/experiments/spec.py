@@ -24,6 +24,7 @@ from mosaic_tui.core.config import (
 from mosaic_tui.envs import FAMILIES, EnvError, agent_ids, check_task, env_settings, family
 from mosaic_tui.experiments.seeds import SeedSchedule
 from mosaic_tui.protocol.worker_settings import LLM_KEY_VARIABLES
+from mosaic_tui.runtime import command_line
 from mosaic_tui.runtime.launcher import CATALOG, LaunchError, worker
 
 if sys.version_info >= (3, 11):
@@ -64,7 +65,9 @@ _OPERATOR_KEYS = {
     "observation_mode",
     "coordination_level",
     "view_size",
+    "env",
 }
+_ENV_KEYS = set(command_line.COMMAND_KEYS)  # [operators.env]: a program in place of ours
 _PLAYER_KEYS = {"type", "worker_type", "worker", "worker_id", "settings"}
 
 
@@ -273,6 +276,7 @@ def _operator(raw: Any, index: int, default_max_steps: int | None) -> OperatorCo
             "; ".join(parts) + f" (its players: {', '.join(players)};"
             " give one workers.<player> table per player)",
         )
+    env_command, env_dialect = _env_command(op.get("env"), f"{where}.env")
     level = op.get("coordination_level", 1)  # a bad value is OperatorConfig's to refuse
     if (
         type(level) is int
@@ -290,12 +294,57 @@ def _operator(raw: Any, index: int, default_max_steps: int | None) -> OperatorCo
             max_steps=op.get("max_steps", default_max_steps),
             execution_mode=mode,
             env_settings=env_table,
+            env_command=env_command,
+            env_dialect=env_dialect,
             **{
                 k: op[k] for k in ("observation_mode", "coordination_level", "view_size") if k in op
             },
         )
     except (TypeError, ValueError) as exc:
         raise ExperimentError(where, str(exc)) from None
+
+
+def _env_command(raw: Any, where: str) -> tuple[str | None, str]:
+    """`[operators.env]`: a command (and dialect) that owns the env in place of ours."""
+    if raw is None:
+        return None, "auto"
+    env = _table(raw, where)
+    _known_keys(env, _ENV_KEYS, where)
+    if "command" not in env:
+        raise ExperimentError(f"{where}.command", "required: the program that owns the env")
+    dialect = env.get("dialect", "auto")
+    try:
+        command_line.check(env["command"], dialect)
+    except command_line.CommandError as exc:
+        key = "dialect" if str(exc).startswith("dialect") else "command"
+        raise ExperimentError(f"{where}.{key}", str(exc)) from None
+    if "{player_id}" in env["command"]:
+        raise ExperimentError(f"{where}.command", "{player_id} names a player; an env has none")
+    return env["command"], dialect
+
+
+def _command_player(player: dict[str, Any], kind: Any, where: str) -> WorkerAssignment:
+    """A player whose decisions a program makes: `command = "..."` (and `dialect`)."""
+    if kind == "human":
+        raise ExperimentError(f"{where}.command", "a human player runs no program; remove it")
+    if kind not in WORKER_TYPES:
+        raise ExperimentError(f"{where}.type", f"{kind!r} is not one of {', '.join(WORKER_TYPES)}")
+    extra = sorted(set(player) - {"type", "worker_type", *command_line.COMMAND_KEYS})
+    if extra:
+        raise ExperimentError(
+            f"{where}.{extra[0]}",
+            "a command player takes its settings on its command line; remove this key"
+            " or put it in the command",
+        )
+    dialect = player.get("dialect", "auto")
+    try:
+        command_line.check(player["command"], dialect)
+    except command_line.CommandError as exc:
+        key = "dialect" if str(exc).startswith("dialect") else "command"
+        raise ExperimentError(f"{where}.{key}", str(exc)) from None
+    return WorkerAssignment(
+        command_line.COMMAND_WORKER, kind, {"command": player["command"], "dialect": dialect}
+    )
 
 
 def _players_of(
@@ -338,6 +387,8 @@ def _task_players(task: str) -> tuple[str, ...]:
 def _player(raw: Any, where: str) -> WorkerAssignment:
     player = _table(raw, where)
     kind = player.get("type", player.get("worker_type"))
+    if "command" in player:  # any program: its type is what it is, rl and vlm included
+        return _command_player(player, kind, where)
     if kind in NOT_AVAILABLE_YET:
         raise ExperimentError(f"{where}.type", NOT_AVAILABLE_YET[kind])
     if kind not in WORKER_TYPES:

@@ -212,6 +212,7 @@ class EpisodeEnd(Event):
     terminated: bool = False
     truncated: bool = False
     rewards: dict[str, float] | None = None
+    frame: Frame | None = None  # the last picture, where a worker sends one with the end
     req: int | None = None
 
 
@@ -273,6 +274,7 @@ class ActionSelected(Event):
     action: Any = None
     player_id: str | None = None
     reason: str | None = None
+    action_str: str | None = None  # the action by name, as the worker would write it
     req: int | None = None
 
 

@@ -69,7 +69,7 @@ async def run_episodes(
     runner.set_state(OperatorState.RUNNING)
     try:
         streamable = consecutive(seeds) is not None or all(s is not None for s in seeds)
-        if stream and runner.self_driving and streamable:
+        if stream and runner.self_driving and streamable and not runner.reference_env:
             for command in run_commands(seeds, runner.config.max_steps):  # type: ignore[arg-type]
                 if runner.stopping:
                     break

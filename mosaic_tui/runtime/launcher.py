@@ -84,6 +84,10 @@ class WorkerDefinition:
         python: str | None = None,
     ) -> tuple[list[str], dict[str, str]]:
         """The argv and extra environment that start this worker with these settings."""
+        if not self.module:  # the command worker: its argv is the user's (command_line.py)
+            raise LaunchError(
+                f"the {self.worker_id} worker needs command = '...': the program to run"
+            )
         argv = [*boot_argv(self.module, python), "--run-id", run_id]
         if env_id is not None:
             argv += ["--env-id", env_id]
@@ -177,6 +181,17 @@ CATALOG: dict[str, WorkerDefinition] = {
             role="decision",
             worker_types=("llm",),
             settings=LLM_WORKER,
+            supports_multi_agent=True,
+        ),
+        WorkerDefinition(
+            "command",
+            "Command (any program)",
+            "Any program as a player or as an operator's env worker, given as a command line"
+            " with placeholders; it may speak mosaic-tui's protocol or the reference's dialect"
+            " (chosen by its first line, or by dialect = 'mosaic' / 'mosaic-tui').",
+            module="",
+            role="decision",
+            worker_types=("baseline", "llm", "rl", "vlm"),
             supports_multi_agent=True,
         ),
     )

@@ -32,7 +32,9 @@ from mosaic_tui.protocol import (
     Reset,
     SelectAction,
 )
+from mosaic_tui.protocol.dialect import NATIVE, REFERENCE, action_name
 from mosaic_tui.protocol.worker_settings import LLM_WORKER, default
+from mosaic_tui.runtime import command_line
 from mosaic_tui.runtime.launcher import LaunchError, worker
 from mosaic_tui.runtime.process import WorkerProcess
 from mosaic_tui.runtime.spawn import Spawn
@@ -83,6 +85,10 @@ class HumanKeyboard:
             assert self._waiting is not None
             self._waiting.set_exception(DecisionWithdrawn())
             self._waiting.exception()  # retrieved: no "never retrieved" warning
+
+
+#: A command worker's placeholder values and environment, for a player id (None: the env's).
+Context = Callable[[str | None], tuple[dict[str, str], dict[str, str]]]
 
 
 class Player(Operator, Protocol):
@@ -140,6 +146,7 @@ class WorkerPlayer(_Seat):
         log_path: Path | None,
         timeout: float,
         spawn: Spawn | None = None,
+        context: Context | None = None,
     ) -> None:
         definition = worker(assignment.worker_id)
         if definition.role != "decision":
@@ -148,15 +155,27 @@ class WorkerPlayer(_Seat):
                 f" {definition.role} worker, not a decision worker"
             )
         super().__init__(agent, assignment.worker_id, assignment.worker_id)
-        argv, env = definition.command(run_id, assignment.settings, player_id=agent)
+        dialect = NATIVE
+        if assignment.worker_id == command_line.COMMAND_WORKER:
+            values, env = context(agent) if context is not None else ({"run_id": run_id}, {})
+            try:
+                argv = command_line.expand(assignment.settings.get("command", ""), values)
+            except command_line.CommandError as exc:
+                raise LaunchError(f"{agent}: {exc}") from None
+            dialect = assignment.settings.get("dialect", "auto")
+            name = f"{command_line.label(argv)}[{agent}]"
+        else:
+            argv, env = definition.command(run_id, assignment.settings, player_id=agent)
+            name = f"{assignment.worker_id}[{agent}]"
         self.timeout = timeout
         self.process = WorkerProcess(
             argv,
-            name=f"{assignment.worker_id}[{agent}]",
+            name=name,
             log_path=log_path,
             env=env,
             expects_init=definition.speaks_init,
             spawn=spawn,
+            dialect=dialect,
         )
 
     async def start(self, env: Init) -> None:
@@ -176,6 +195,10 @@ class WorkerPlayer(_Seat):
         )
 
     async def reset(self, seed: int | None = None) -> None:
+        if self.process.dialect == REFERENCE:
+            # a reference action selector takes `reset` as an env command: it fails without
+            # --task, and with one rebuilds an unseeded action space (no reproducibility)
+            return
         await self.process.request(Reset(seed=seed), Ready, self.timeout)
 
     async def select_action(self, decision: Decision) -> Any:
@@ -191,6 +214,15 @@ class WorkerPlayer(_Seat):
             ActionSelected,
             self.timeout,
         )
+        if isinstance(event.action, str):  # a move by name (chess_worker answers in UCI)
+            named = action_name(event)
+            if decision.moves and named in decision.moves:
+                return decision.moves[named]
+            legal = ", ".join(list(decision.moves or {})[:12]) or "none by name"
+            raise self.process.error(
+                f"{self.process.name} chose {event.action!r}, which names no legal move"
+                f" (legal: {legal})"
+            )
         return event.action
 
     async def stop(self) -> None:
@@ -237,6 +269,7 @@ def make_players(
     timeout: float,
     spawn: Spawn | None = None,
     coordination_level: int = 1,
+    context: Context | None = None,
 ) -> dict[str, Player]:
     """A decision-maker per seat. The env worker's own baseline plays only if it can play
     every seat (all baselines, one behaviour, no other settings); otherwise none does.
@@ -257,6 +290,7 @@ def make_players(
             log_path=log_path(agent),
             timeout=timeout,
             spawn=spawn,
+            context=context,
         )
         for agent, assignment in workers.items()
     }
@@ -280,6 +314,7 @@ def make_player(
     log_path: Path | None,
     timeout: float,
     spawn: Spawn | None = None,
+    context: Context | None = None,
 ) -> Player:
     """Choose how this player's decisions are made.
 
@@ -299,7 +334,13 @@ def make_player(
         tries = 1 + max(0, int(assignment.settings.get("retries", default(LLM_WORKER, "retries"))))
         timeout = max(timeout, per_try * tries + 5.0)
     return WorkerPlayer(
-        agent, assignment, run_id, log_path=log_path, timeout=timeout, spawn=spawn
+        agent,
+        assignment,
+        run_id,
+        log_path=log_path,
+        timeout=timeout,
+        spawn=spawn,
+        context=context,
     )
 
 

@@ -38,6 +38,14 @@ from mosaic_tui.protocol import (
     decode_event,
     encode,
 )
+from mosaic_tui.protocol.dialect import (
+    NATIVE,
+    REFERENCE,
+    decode_reference,
+    encode_reference,
+    is_native_init,
+)
+from mosaic_tui.protocol.frames import FrameRequest
 from mosaic_tui.protocol.stdio import PARENT_VARIABLE
 from mosaic_tui.runtime import spawn as spawning
 from mosaic_tui.runtime.reaper import TAG_VARIABLE, kill_tagged
@@ -56,6 +64,11 @@ LOG_LINE_CHARS = 64 * 1024  # longer log lines are clipped
 TAIL_LINE_CHARS = 2000  # a line shown in a crash report
 LOG_FLUSH_SECONDS = 0.1
 EXIT_WAIT = 2.0  # seconds to learn how a worker that closed its pipes ended
+#: With dialect "auto", a worker silent this long after it starts is taken to speak the
+#: reference's dialect (chess_worker prints nothing until asked).
+AUTO_QUIET = 20.0
+#: Lines longer than this are decoded off the event loop (a reference frame is ~1 MB of JSON).
+THREAD_DECODE_BYTES = 64 * 1024
 
 
 class WorkerError(RuntimeError):
@@ -107,6 +120,8 @@ class WorkerProcess:
         strict: bool = True,
         expects_init: bool = True,
         spawn: Spawn | None = None,
+        dialect: str = NATIVE,
+        frame: FrameRequest | None = None,
     ) -> None:
         self.argv = argv
         self.spawn = spawn  # None: `spawn.default_spawn` when it starts
@@ -115,6 +130,10 @@ class WorkerProcess:
         self.env = env
         self.strict = strict  # garbage on stdout is an error (False: logged and skipped)
         self.expects_init = expects_init
+        # NATIVE: mosaic-tui's protocol; REFERENCE: the reference's (protocol/dialect.py);
+        # "auto": decided by the first line (or silence), see `_handshake`
+        self.dialect = dialect
+        self.frame = frame  # reference frames are downsampled to this on arrival
         self.init: Init | None = None
         self._proc: WorkerHandle | None = None
         self._events: asyncio.Queue[Any] = asyncio.Queue()
@@ -166,7 +185,7 @@ class WorkerProcess:
             asyncio.create_task(self._read_stdout(), name=f"{self.name}-stdout"),
             asyncio.create_task(self._read_stderr(), name=f"{self.name}-stderr"),
         ]
-        if self.expects_init:
+        if self.expects_init or self.dialect != NATIVE:
             try:
                 self.init = await self._handshake(timeout)
             except BaseException:  # a failed start leaves no process and no reader behind
@@ -174,8 +193,30 @@ class WorkerProcess:
                 raise
         return self.init
 
-    async def _handshake(self, timeout: float) -> Init:
-        event = await self.next_event(timeout, waiting_for="its init event")
+    async def _handshake(self, timeout: float) -> Init | None:
+        if self.dialect == REFERENCE:  # its init line, if it sends one, is read and logged
+            return None
+        if self.dialect == "auto":
+            try:
+                event = await self.next_event(
+                    min(timeout, AUTO_QUIET), waiting_for="its first line"
+                )
+            except WorkerTimeout:
+                self.dialect = REFERENCE
+                self._note(
+                    f"nothing on stdout for {min(timeout, AUTO_QUIET):g} s: taken to speak the"
+                    " reference's dialect (set dialect = 'mosaic' to skip this wait)"
+                )
+                return None
+            if self.dialect == REFERENCE:
+                self._note("no init with a protocol number: speaking the reference's dialect")
+                if isinstance(event, Init):
+                    return event
+                self._note(f"{event.kind!r} before any command: kept in this log only")
+                return None
+            self._note("init with a protocol number: speaking mosaic-tui's protocol")
+        else:
+            event = await self.next_event(timeout, waiting_for="its init event")
         if not isinstance(event, Init):
             raise self.error(f"{self.name} sent {event.kind!r} before init")
         if event.protocol > PROTOCOL_VERSION:
@@ -241,7 +282,8 @@ class WorkerProcess:
         if getattr(command, "req", None) is None:
             command.req = next(self._req)  # type: ignore[attr-defined]
         try:
-            self._proc.stdin.write(encode(command))
+            line = encode(command) if self.dialect == NATIVE else encode_reference(command)
+            self._proc.stdin.write(line)
             await self._proc.stdin.drain()
         except (ConnectionError, BrokenPipeError) as exc:
             # Usually the worker died: give the exit a moment to be reaped, so the message
@@ -301,8 +343,8 @@ class WorkerProcess:
             event = await self.next_event(
                 left, waiting_for=f"an answer to {command.kind!r}", budget=timeout
             )
-            if event.req != req and not (event.req is None and not self.expects_init):
-                # (reference workers neither send init nor echo req: any answer is theirs)
+            if event.req != req and not (event.req is None and self.dialect != NATIVE):
+                # (reference workers echo no request ids: any answer is theirs)
                 self._note(f"skipped {event.kind!r} (req {event.req}) while waiting for req {req}")
                 continue
             if isinstance(event, Error):
@@ -358,6 +400,15 @@ class WorkerProcess:
                 continue
             if self._secrets:  # an error quoting the key must not carry it any further
                 line = self._redact_bytes(line)
+            if self.dialect == "auto":  # the first line decides
+                try:
+                    first = json.loads(line)
+                except ValueError:
+                    first = None
+                self.dialect = NATIVE if is_native_init(first) else REFERENCE
+            if self.dialect == REFERENCE:
+                await self._read_reference(line)
+                continue
             try:
                 event = decode_event(line)
             except Exception as exc:  # never let the reader die: requests would just time out
@@ -378,6 +429,28 @@ class WorkerProcess:
                 continue
             self._events.put_nowait(event)
 
+    async def _read_reference(self, line: bytes) -> None:
+        """A reference worker's line: its events translated, the fields we do not map kept in
+        the log, anything that is not JSON (a stray print: the reference's workers print to
+        the stdout they speak on) logged and skipped."""
+        try:
+            if len(line) > THREAD_DECODE_BYTES:
+                event, unmapped = await asyncio.to_thread(decode_reference, line, self.frame)
+            else:
+                event, unmapped = decode_reference(line, self.frame)
+        except ProtocolError as exc:
+            if exc.reason.startswith("not JSON"):
+                self._note(f"non-protocol output skipped: {exc.line}")
+            else:
+                self._events.put_nowait(exc)
+            return
+        if unmapped:
+            shown = ", ".join(
+                f"{key}={json.dumps(value, default=str)[:200]}" for key, value in unmapped.items()
+            )
+            self._note(f"{event.kind}: fields kept from the worker: {shown}")
+        self._events.put_nowait(event)
+
     async def _read_stderr(self) -> None:
         assert self._proc is not None and self._proc.stderr is not None
         stream = self._proc.stderr
@@ -394,6 +467,10 @@ class WorkerProcess:
             if self._log is not None:
                 self._log.write(text + "\n")
                 self._flush_soon()
+
+    def note(self, text: str) -> None:
+        """A line of the app's own in this worker's log."""
+        self._note(text)
 
     def _note(self, text: str) -> None:
         if self._log is not None:

@@ -151,6 +151,7 @@ SAMPLES = [
         terminated=True,
         truncated=True,
         rewards={"a": 1.5},
+        frame=Frame(1, 1, b"\x01\x02\x03"),
         req=11,
     ),
     RunEnd(episodes=3, steps=30, interrupted=True, req=12),
@@ -159,7 +160,7 @@ SAMPLES = [
     Progress(message="compiling", req=18),
     Pong(req=15),
     AgentReady(player_id="player_2", worker="baseline_worker", req=16),
-    ActionSelected(action=4, player_id="p", reason="because", req=17),
+    ActionSelected(action=4, player_id="p", reason="because", action_str="forward", req=17),
 ]
 
 

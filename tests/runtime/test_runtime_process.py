@@ -284,6 +284,7 @@ async def test_reference_worker_without_init_or_req_is_driven(tmp_path: Path) ->
     """,
         init=False,
     )
+    w.dialect = "mosaic"
     assert await w.start() is None
     ready = await w.request(Reset(seed=4), Ready, timeout=5)
     assert ready.seed == 4  # type: ignore[attr-defined]
