@@ -171,7 +171,9 @@ class ConfigureScreen(ModalScreen[OperatorConfig | None]):
             yield Static(
                 "One row per player of the chosen task, from the env itself. LLM players need"
                 " an OpenAI-compatible endpoint (python -m llm_worker.mock_server stands in for"
-                " one offline); RL players need a worker this version does not ship yet.",
+                " one offline). Command runs any program as the player, with placeholders"
+                " {run_id} {task} {env_name} {seed} {player_id} {telemetry_dir}: a reference"
+                " worker, say (docs/protocol.md, section 7).",
                 classes="note",
             )
             yield Static("", id="problems")

@@ -12,8 +12,15 @@ from textual.widgets import Input, Label, Select
 from mosaic_tui.core import WorkerAssignment
 from mosaic_tui.protocol.worker_settings import BEHAVIORS as BEHAVIOR_NAMES
 from mosaic_tui.protocol.worker_settings import LLM_WORKER, default
+from mosaic_tui.runtime import command_line
 
-PLAYER_TYPES = [("Baseline", "baseline"), ("Human (keyboard)", "human"), ("LLM", "llm")]
+PLAYER_TYPES = [
+    ("Baseline", "baseline"),
+    ("Human (keyboard)", "human"),
+    ("LLM", "llm"),
+    ("Command", "command"),  # any program (a reference worker, say): command_line.py
+]
+COMMAND_EXAMPLE = "python -m random_worker --run-id {run_id} --task {task} --interactive"
 BEHAVIORS = [(name, name) for name in BEHAVIOR_NAMES]  # the workers' declared choices
 DEFAULT_URL: str = default(LLM_WORKER, "base_url")
 
@@ -26,6 +33,10 @@ class PlayerRow(Horizontal):
         self.agent = agent
         self.team = team
         self.kind = assignment.worker_type if assignment else "baseline"
+        # a command player keeps the type its file gave it (an RL program is still RL)
+        self.command_type = self.kind if self.kind != "human" else "baseline"
+        if assignment is not None and assignment.worker_id == command_line.COMMAND_WORKER:
+            self.kind = "command"
         if self.kind not in dict(map(reversed, PLAYER_TYPES)):  # type: ignore[arg-type]
             self.kind = "baseline"  # RL workers do not ship yet
         settings = assignment.settings if assignment else {}
@@ -38,6 +49,8 @@ class PlayerRow(Horizontal):
         self.behavior = settings.get("behavior", "random") if self.kind == "baseline" else "random"
         self.model = str(settings.get("model", "")) if self.kind == "llm" else ""
         self.base_url = str(settings.get("base_url", DEFAULT_URL)) if self.kind == "llm" else ""
+        self.command = str(settings.get("command", "")) if self.kind == "command" else ""
+        self.dialect = str(settings.get("dialect", "auto")) if self.kind == "command" else "auto"
 
     def compose(self) -> ComposeResult:
         yield Label(f"{self.agent} ({self.team})" if self.team else self.agent, classes="label")
@@ -60,6 +73,12 @@ class PlayerRow(Horizontal):
                 )
             ],
         )
+        yield Input(
+            self.command,
+            placeholder=COMMAND_EXAMPLE,
+            classes="command",
+            validators=[Function(_usable_command, "")],
+        )
 
     def on_mount(self) -> None:
         self.show_fields(self.kind)
@@ -72,13 +91,21 @@ class PlayerRow(Horizontal):
         self.query_one(".behavior", Select).display = kind == "baseline"
         for box in self.query(".model, .base-url"):
             box.display = kind == "llm"
+        self.query_one(".command", Input).display = kind == "command"
 
     def problems(self) -> list[str]:
         """What must be fixed before Save: only the fields this player type uses count."""
-        if str(self.query_one(".type", Select).value) != "llm":
+        kind = str(self.query_one(".type", Select).value)
+        if kind == "command":
+            try:
+                command_line.check(self.query_one(".command", Input).value, self.dialect)
+            except command_line.CommandError as exc:
+                return [f"{self.agent}: {exc}"]
+            return []
+        if kind != "llm":
             return []
         found = []
-        for box in self.query(Input):
+        for box in self.query(".model, .base-url"):
             result = box.validate(box.value)
             if result is not None and not result.is_valid:
                 found += [f"{self.agent}: {d}" for d in result.failure_descriptions]
@@ -88,6 +115,10 @@ class PlayerRow(Horizontal):
         kind = str(self.query_one(".type", Select).value)
         if kind == "human":
             return WorkerAssignment("human", "human", {})
+        if kind == "command":
+            command = self.query_one(".command", Input).value.strip()
+            settings = {"command": command, "dialect": self.dialect}
+            return WorkerAssignment(command_line.COMMAND_WORKER, self.command_type, settings)
         if kind == "llm":
             return WorkerAssignment(
                 "llm_worker",
@@ -100,3 +131,11 @@ class PlayerRow(Horizontal):
             )
         behavior = str(self.query_one(".behavior", Select).value)
         return WorkerAssignment("baseline_worker", "baseline", {"behavior": behavior})
+
+
+def _usable_command(text: str) -> bool:
+    try:
+        command_line.check(text)
+    except command_line.CommandError:
+        return False
+    return True
