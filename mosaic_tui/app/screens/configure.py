@@ -173,7 +173,7 @@ class ConfigureScreen(ModalScreen[OperatorConfig | None]):
                 " an OpenAI-compatible endpoint (python -m llm_worker.mock_server stands in for"
                 " one offline). Command runs any program as the player, with placeholders"
                 " {run_id} {task} {env_name} {seed} {player_id} {telemetry_dir}: a reference"
-                " worker, say (docs/protocol.md, section 7).",
+                " worker, say (docs/protocol.md, section 6).",
                 classes="note",
             )
             yield Static("", id="problems")
