@@ -7,6 +7,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from mosaic_tui.cli.text import safe
+from mosaic_tui.core import plugins
 from mosaic_tui.envs import FAMILIES, EnvError, family, tasks
 from mosaic_tui.runtime import CATALOG
 
@@ -50,21 +51,30 @@ def envs_command(family_name: str | None = None) -> int:
 
 def workers_command() -> int:
     console = Console()
+
+    def say(text: str) -> None:
+        console.print(text, highlight=False, soft_wrap=True)
+
     for definition in CATALOG.values():
-        console.print(
+        say(
             f"[bold]{safe(definition.worker_id)}[/] ({safe(definition.role)})"
-            f" — {safe(definition.description)}",
-            highlight=False,
-            soft_wrap=True,
+            f" — {safe(definition.description)}"
         )
-        console.print(
-            f"  run: python -m {safe(definition.module)} --help", highlight=False, soft_wrap=True
-        )
+        say(f"  from: {safe(definition.source or 'mosaic-tui (built in)')}")
+        if definition.template:
+            say(f"  run: {safe(definition.template)}  (the {safe(definition.dialect)} dialect)")
+        elif definition.module:
+            say(f"  run: python -m {safe(definition.module)} --help")
+        else:
+            say(
+                safe(
+                    "  run: command = '...' in a player or [operators.env] table; placeholders"
+                    " {run_id} {env_name} {task} {seed} {player_id} {telemetry_dir}"
+                )
+            )
         for spec in definition.settings:
             choices = f" [{', '.join(map(str, spec.choices))}]" if spec.choices else ""
-            console.print(
-                f"  {safe(spec.name)}{safe(choices)}  {safe(spec.help)}",
-                highlight=False,
-                soft_wrap=True,
-            )
+            say(f"  {safe(spec.name)}{safe(choices)}  {safe(spec.help)}")
+    for problem in plugins.broken():
+        say(f"[yellow]warning:[/] {safe(str(problem))}")
     return 0

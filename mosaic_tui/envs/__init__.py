@@ -14,10 +14,12 @@ from mosaic_tui.envs.catalog import (
     installed_families,
     make_env,
     player_slots,
+    refresh_plugins,
     stepping,
     tasks,
     warm_up_note,
 )
+from mosaic_tui.envs.plugins import plugin_family
 
 __all__ = [
     "FAMILIES",
@@ -32,6 +34,8 @@ __all__ = [
     "installed_families",
     "make_env",
     "player_slots",
+    "plugin_family",
+    "refresh_plugins",
     "noop_action",
     "env_settings",
     "stepping",

@@ -34,6 +34,10 @@ class Family:
     owns: Callable[[str, str], bool]  # (task id, entry-point module) -> belongs here
     kind: str = "single"  # "single", "aec" or "parallel"
     smoke_task: str = ""
+    # a plugin family (envs/plugins.py) lists its tasks and makes its envs itself
+    tasks: tuple[str, ...] = ()
+    make: Callable[..., Any] | None = None
+    source: str = ""  # where a plugin family comes from; "" for the built-in ones
 
     @property
     def installed(self) -> bool:
@@ -231,10 +235,15 @@ def tasks(family_name: str) -> list[str]:
     fam = family(family_name)
     if not fam.installed:
         return []
+    if fam.make is not None:
+        return sorted(fam.tasks)
     return sorted(t for t, module in _registry().items() if fam.owns(t, module))
 
 
 def family_of(task: str) -> Family | None:
+    for fam in FAMILIES.values():  # a plugin's tasks are its own list
+        if fam.make is not None and task in fam.tasks and fam.installed:
+            return fam
     module = _module_of(task)
     if module is None:
         return None
@@ -360,6 +369,10 @@ def make_env(
 
         return make_multigrid(task, render_mode, settings)
     try:
+        if fam.make is not None:
+            return fam.make(
+                task, render_mode=render_mode, execution_mode=execution_mode, **settings
+            )
         if fam.name in PETTINGZOO:
             module = importlib.import_module(f"{PETTINGZOO[fam.name]}.{task}")
             if stepping(task, execution_mode) == "sequential":
@@ -410,3 +423,16 @@ def player_slots(task: str) -> dict[str, str | None]:
         return {agent_name(k): teams.get(agent_name(k)) for k in keys}
     finally:
         env.close()
+
+
+def refresh_plugins() -> None:
+    """Read the `mosaic_tui.families` entry points again (a package installed since)."""
+    from mosaic_tui.envs.plugins import plugin_families
+
+    for name in [n for n, f in FAMILIES.items() if f.source]:
+        del FAMILIES[name]
+    for fam in plugin_families(set(FAMILIES)):
+        FAMILIES[fam.name] = fam
+
+
+refresh_plugins()

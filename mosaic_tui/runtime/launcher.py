@@ -9,6 +9,7 @@ them).
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import sys
 from dataclasses import dataclass, field
@@ -63,6 +64,11 @@ class WorkerDefinition:
     supports_multi_agent: bool = False
     speaks_init: bool = True  # False for reference workers, which start without `init`
     base_env: dict[str, str] = field(default_factory=dict)
+    # a worker started from a command line (runtime/command_line.py) instead of `module`,
+    # spoken to in this dialect: the reference's workers, found by their entry points
+    template: str = ""
+    dialect: str = "mosaic-tui"
+    source: str = ""  # where a plugin worker comes from; "" for the built-in ones
 
     def setting(self, name: str) -> SettingSpec:
         for spec in self.settings:
@@ -84,6 +90,13 @@ class WorkerDefinition:
         python: str | None = None,
     ) -> tuple[list[str], dict[str, str]]:
         """The argv and extra environment that start this worker with these settings."""
+        if self.template:
+            if settings:
+                raise LaunchError(
+                    f"{self.worker_id} takes no settings (it is started as {self.template!r});"
+                    " give a command = '...' player to change its command line"
+                )
+            return [], {}  # its argv is built where the placeholders are known (players.py)
         if not self.module:  # the command worker: its argv is the user's (command_line.py)
             raise LaunchError(
                 f"the {self.worker_id} worker needs command = '...': the program to run"
@@ -204,3 +217,55 @@ def worker(worker_id: str) -> WorkerDefinition:
     except KeyError:
         known = ", ".join(CATALOG)
         raise LaunchError(f"unknown worker {worker_id!r}; available workers: {known}") from None
+
+
+#: How the reference's workers are started as players (its GUI's command line, observed).
+REFERENCE_TEMPLATE = (
+    "python -m {module} --run-id {{run_id}} --env-name {{env_name}} --task {{task}}"
+    " --telemetry-dir {{telemetry_dir}} --interactive --seed {{seed}}"
+)
+_REFERENCE_TYPES = {"llm": ("llm",), "vlm": ("vlm",), "human": ()}
+
+
+def refresh_plugins() -> None:
+    """Read the worker entry points again: ours (`mosaic_tui.workers`, each naming a
+    WorkerDefinition) and the reference's (`mosaic.workers`, read by name and module only:
+    loading them imports the reference GUI)."""
+    from mosaic_tui.core import plugins
+
+    for worker_id in [w for w, d in CATALOG.items() if d.source]:
+        del CATALOG[worker_id]
+
+    def check(obj: Any) -> WorkerDefinition:
+        if not isinstance(obj, WorkerDefinition):
+            raise TypeError("the entry point must name a WorkerDefinition (or return one)")
+        if obj.worker_id in CATALOG:
+            raise ValueError(f"the worker id {obj.worker_id!r} is already taken")
+        if obj.role not in ("env", "decision"):
+            raise ValueError(f"role must be 'env' or 'decision', got {obj.role!r}")
+        return obj
+
+    for source, definition in plugins.load(plugins.WORKERS, check):
+        CATALOG[definition.worker_id] = dataclasses.replace(definition, source=str(source))
+    for source in plugins.sources(plugins.REFERENCE_WORKERS):
+        worker_id = f"mosaic.{source.name}"
+        if worker_id in CATALOG or not source.module.replace(".", "").isidentifier():
+            continue
+        types = _REFERENCE_TYPES.get(source.name, ("baseline", "llm", "rl", "vlm"))
+        if not types:
+            continue  # the reference's human worker: humans play at our keyboard
+        CATALOG[worker_id] = WorkerDefinition(
+            worker_id,
+            f"MOSAIC {source.name} worker",
+            f"The reference platform's {source.module}, as its GUI starts it",
+            module=source.module,
+            role="decision",
+            worker_types=types,
+            supports_multi_agent=True,
+            template=REFERENCE_TEMPLATE.format(module=source.module),
+            dialect="mosaic",
+            source=str(source),
+        )
+
+
+refresh_plugins()

@@ -156,13 +156,18 @@ class WorkerPlayer(_Seat):
             )
         super().__init__(agent, assignment.worker_id, assignment.worker_id)
         dialect = NATIVE
+        template = definition.template
         if assignment.worker_id == command_line.COMMAND_WORKER:
+            template = assignment.settings.get("command", "")
+        if template:
             values, env = context(agent) if context is not None else ({"run_id": run_id}, {})
             try:
-                argv = command_line.expand(assignment.settings.get("command", ""), values)
+                argv = command_line.expand(template, values)
             except command_line.CommandError as exc:
                 raise LaunchError(f"{agent}: {exc}") from None
-            dialect = assignment.settings.get("dialect", "auto")
+            dialect = assignment.settings.get("dialect", definition.dialect)
+            if assignment.worker_id == command_line.COMMAND_WORKER:
+                dialect = assignment.settings.get("dialect", "auto")
             name = f"{command_line.label(argv)}[{agent}]"
         else:
             argv, env = definition.command(run_id, assignment.settings, player_id=agent)
@@ -250,6 +255,16 @@ class HumanPlayer(_Seat):
 SELF_DRIVING_SETTINGS = {"behavior"}
 
 
+def _env_can_play(assignment: WorkerAssignment) -> bool:
+    """The env worker's built-in baseline plays this seat the same as the baseline worker
+    would (another program named as the worker, a plugin's say, always runs)."""
+    return (
+        assignment.worker_id == "baseline_worker"
+        and assignment.worker_type == "baseline"
+        and set(assignment.settings) <= SELF_DRIVING_SETTINGS
+    )
+
+
 def seating(config: OperatorConfig, players: dict[str, Player]) -> PolicyMappingService:
     """Register each seat's decision-maker and bind its agent to it: the mapping the runner
     asks for every decision."""
@@ -274,10 +289,7 @@ def make_players(
     """A decision-maker per seat. The env worker's own baseline plays only if it can play
     every seat (all baselines, one behaviour, no other settings); otherwise none does.
     LLM players get the operator's coordination level unless their own settings say one."""
-    every_seat = all(
-        a.worker_type == "baseline" and set(a.settings) <= SELF_DRIVING_SETTINGS
-        for a in workers.values()
-    )
+    every_seat = all(_env_can_play(a) for a in workers.values())
     behaviors = {a.settings.get("behavior", "random") for a in workers.values()}
     drive = self_drive and every_seat and len(behaviors) == 1
     return {
@@ -323,11 +335,7 @@ def make_player(
     """
     if assignment.worker_type == "human":
         return HumanPlayer(agent, keyboard, assignment.worker_id)
-    if (
-        self_drive
-        and assignment.worker_type == "baseline"
-        and set(assignment.settings) <= SELF_DRIVING_SETTINGS
-    ):
+    if self_drive and _env_can_play(assignment):
         return SelfDriving(agent, assignment.worker_id)
     if assignment.worker_type == "llm":  # each try may take the worker's request timeout
         per_try = float(assignment.settings.get("timeout", default(LLM_WORKER, "timeout")))

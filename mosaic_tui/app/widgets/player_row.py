@@ -13,6 +13,7 @@ from mosaic_tui.core import WorkerAssignment
 from mosaic_tui.protocol.worker_settings import BEHAVIORS as BEHAVIOR_NAMES
 from mosaic_tui.protocol.worker_settings import LLM_WORKER, default
 from mosaic_tui.runtime import command_line
+from mosaic_tui.runtime.launcher import CATALOG
 
 PLAYER_TYPES = [
     ("Baseline", "baseline"),
@@ -37,7 +38,9 @@ class PlayerRow(Horizontal):
         self.command_type = self.kind if self.kind != "human" else "baseline"
         if assignment is not None and assignment.worker_id == command_line.COMMAND_WORKER:
             self.kind = "command"
-        if self.kind not in dict(map(reversed, PLAYER_TYPES)):  # type: ignore[arg-type]
+        if assignment is not None and assignment.worker_id in plugin_players():
+            self.kind = assignment.worker_id
+        if self.kind not in {value for _, value in player_types()}:
             self.kind = "baseline"  # RL workers do not ship yet
         settings = assignment.settings if assignment else {}
         # settings the row has no field for (an LLM's temperature, retries, ...) are kept
@@ -54,7 +57,7 @@ class PlayerRow(Horizontal):
 
     def compose(self) -> ComposeResult:
         yield Label(f"{self.agent} ({self.team})" if self.team else self.agent, classes="label")
-        yield Select(PLAYER_TYPES, allow_blank=False, value=self.kind, classes="type")
+        yield Select(player_types(), allow_blank=False, value=self.kind, classes="type")
         yield Select(BEHAVIORS, allow_blank=False, value=self.behavior, classes="behavior")
         yield Input(
             self.model,
@@ -119,6 +122,8 @@ class PlayerRow(Horizontal):
             command = self.query_one(".command", Input).value.strip()
             settings = {"command": command, "dialect": self.dialect}
             return WorkerAssignment(command_line.COMMAND_WORKER, self.command_type, settings)
+        if kind in plugin_players():  # a plugin's player: its own command line, no settings
+            return WorkerAssignment(kind, CATALOG[kind].worker_types[0], {})
         if kind == "llm":
             return WorkerAssignment(
                 "llm_worker",
@@ -139,3 +144,18 @@ def _usable_command(text: str) -> bool:
     except command_line.CommandError:
         return False
     return True
+
+
+def plugin_players() -> dict[str, str]:
+    """Decision workers other packages add (entry points): worker id -> display name."""
+    return {
+        worker_id: definition.display_name
+        for worker_id, definition in CATALOG.items()
+        if definition.source and definition.role == "decision" and definition.worker_types
+    }
+
+
+def player_types() -> list[tuple[str, str]]:
+    """The type choices: the built-in ones, then every plugin's player by name."""
+    plugins = [(f"Plugin: {name}", worker_id) for worker_id, name in plugin_players().items()]
+    return [*PLAYER_TYPES, *plugins]
