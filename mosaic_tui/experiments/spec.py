@@ -39,9 +39,10 @@ DEFAULT_WORKER = {
 }
 #: Player types the file format names but this version cannot run yet.
 NOT_AVAILABLE_YET = {
-    "rl": "trained RL policies (type = 'rl') are not available yet in this version",
-    "vlm": "vision-language models (type = 'vlm') are not available yet in this version;"
-    " use type = 'llm' (text observations)",
+    "rl": "trained RL policies (type = 'rl') have no built-in worker in this version; run"
+    " yours as a program with command = '...' (docs/protocol.md, section 6), or play a baseline",
+    "vlm": "vision-language models (type = 'vlm') have no built-in worker in this version;"
+    " use type = 'llm' (text observations), or run yours with command = '...'",
 }
 KEY_VARIABLES = LLM_KEY_VARIABLES  # where the LLM worker reads its key
 #: More episodes than this per run is refused: at ~10k episodes/s it is already hours of work.

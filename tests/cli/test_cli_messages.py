@@ -57,7 +57,7 @@ def test_an_unavailable_player_type_says_so_before_anything_starts(tmp_path: Pat
         'workers.agent = { type = "vlm" }\n'
     )
     out = cli("run", str(path), "--db", str(tmp_path / "r.sqlite"), tmp_path=tmp_path)
-    assert out.returncode == 2 and "not available yet" in out.stderr
+    assert out.returncode == 2 and "no built-in worker in this version" in out.stderr
     assert not (tmp_path / "r.sqlite").exists()  # nothing started, nothing recorded
 
 

@@ -111,3 +111,27 @@ def test_a_converted_script_reads_back_as_the_same_experiment(tmp_path: Path) ->
             list(original.seeds), original.episodes, original.auto_run
         )  # fmt: skip
     assert original.operators[1].display_name == 'Stands "still" \\ ünïcode 🙂'
+
+
+def test_an_rl_player_script_is_refused_before_anything_runs_naming_the_way_out() -> None:
+    with pytest.raises(ExperimentError) as info:
+        load(Path(__file__).parent / "scripts" / "rl_player.py")
+    assert info.value.where == "operators[1].workers.agent.type"
+    assert "no built-in worker" in info.value.message
+    assert "command = '...'" in info.value.message
+
+
+@pytest.mark.parametrize(
+    ("name", "mode"),
+    [
+        ("reference_script.py", "fixed"),
+        ("script_babyai_fixed.py", "fixed"),
+        ("script_tictactoe.py", "fixed"),
+        ("script_procedural_baselines.py", "procedural"),
+    ],
+)
+def test_the_example_scripts_keep_their_environment_mode(name: str, mode: str) -> None:
+    spec = load(ROOT / "examples" / name)
+    seeds = [spec.seed_for(i) for i in range(spec.episodes)]
+    assert (len(set(seeds)) == 1) == (mode == "fixed")
+    assert spec.episodes > 1

@@ -104,12 +104,12 @@ def test_seed_gives_consecutive_seeds_and_default_starts_at_zero() -> None:
         (
             lambda d: d["operators"][0]["workers"]["agent"].update(type="rl"),
             "operators[0].workers.agent.type",
-            "not available yet",
+            "no built-in worker in this version",
         ),
         (  # a VLM player used to run the LLM worker without a word
             lambda d: d["operators"][0]["workers"]["agent"].update(type="vlm"),
             "operators[0].workers.agent.type",
-            "not available yet",
+            "no built-in worker in this version",
         ),
         (lambda d: d["operators"][0].update(colour="red"), "operators[0].colour", "unknown key"),
         (lambda d: d["operators"][0].pop("task"), "operators[0].task", "required"),
