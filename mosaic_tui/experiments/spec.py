@@ -285,6 +285,13 @@ def _operator(raw: Any, index: int, default_max_steps: int | None) -> OperatorCo
         and not any(wa.worker_type in LANGUAGE_MODEL_TYPES for wa in workers.values())
     ):
         raise ExperimentError(f"{where}.coordination_level", COORDINATION_WITHOUT_LLM)
+    for agent, wa in workers.items():  # a role is what level 3 (role-based) gives a player
+        if "role" in wa.settings and wa.settings.get("coordination_level", level) != 3:
+            raise ExperimentError(
+                f"{where}.workers.{agent}.role",
+                "a role is given only at coordination_level = 3 (role-based); set"
+                " coordination_level = 3 on the operator (or this player), or remove the role",
+            )
     try:
         return OperatorConfig(
             operator_id=op["id"],

@@ -30,6 +30,8 @@ EXECUTION_MODES: tuple[str, ...] = ("aec", "parallel")  # turn-based or simultan
 # How much an LLM player's prompt says about the others (1 emergent, 2 hints, 3 roles); the
 # operator's `coordination_level` (core.config) takes the same values.
 COORDINATION_LEVELS: tuple[int, ...] = (1, 2, 3)
+# The roles a level-3 (role-based) prompt gives: the reference's Soccer roles and a generic pair.
+ROLES: tuple[str, ...] = ("forward", "defender", "lead", "support")
 LLM_API_KEY_VARIABLE = "MOSAIC_TUI_LLM_API_KEY"
 # Where the LLM worker looks for its key, in order (the second is the openai package's own).
 LLM_KEY_VARIABLES = (LLM_API_KEY_VARIABLE, "OPENAI_API_KEY")
@@ -139,8 +141,16 @@ LLM_WORKER: tuple[Setting, ...] = (
         default=1,
         help="1 emergent, 2 basic hints, 3 role-based",
         detail="how much the prompt says about playing with others: 2 adds team-play hints"
-        " (avoid collisions and duplicated effort), 3 also a role (player, team, lead or"
-        " support by seat order)",
+        " (avoid collisions and duplicated effort), 3 also a role (--role, or by seat order)",
+    ),
+    Setting(
+        "role",
+        "--role",
+        str,
+        ROLES,
+        help="this player's role at coordination level 3",
+        detail="default by seat: forward (even seats) and defender (odd) in team sports, as"
+        " the reference assigns them; lead (the first seat) and support elsewhere",
     ),
     Setting(
         "api_key",

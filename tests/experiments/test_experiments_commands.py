@@ -115,3 +115,40 @@ def test_a_program_given_by_path_must_exist(tmp_path) -> None:
     program.chmod(0o755)
     parse(experiment({"type": "baseline", "command": f"{program} --x"}))
     parse(experiment({"type": "baseline", "command": f"{sys.executable} -m w"}))
+
+
+def llm(**settings) -> dict:
+    return {"type": "llm", "model": "m", "base_url": "http://127.0.0.1:9/v1", **settings}
+
+
+def game(level: int, **players: dict) -> dict:
+    return {
+        "operators": [
+            {
+                "id": "ttt",
+                "env_name": "pettingzoo_classic",
+                "task": "tictactoe_v3",
+                "coordination_level": level,
+                "workers": players,
+            }
+        ]
+    }
+
+
+def test_a_role_reaches_an_llm_player_at_level_3() -> None:
+    spec = parse(game(3, player_1=llm(role="defender"), player_2=llm()))
+    assert spec.operators[0].workers["player_1"].settings["role"] == "defender"
+
+
+@pytest.mark.parametrize(
+    ("level", "player", "message"),
+    [
+        (1, llm(role="forward"), "only at coordination_level = 3"),
+        (3, llm(role="forward", coordination_level=2), "only at coordination_level = 3"),
+        (3, llm(role="goalie"), "is not one of forward, defender, lead, support"),
+    ],
+)
+def test_a_role_the_worker_would_not_use_is_refused(level: int, player: dict, message: str) -> None:
+    with pytest.raises(ExperimentError) as info:
+        parse(game(level, player_1=player, player_2=llm()))
+    assert message in str(info.value)

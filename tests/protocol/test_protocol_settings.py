@@ -44,6 +44,7 @@ SAMPLES: dict[str, Any] = {
     "timeout": 12.5,
     "retries": 0,
     "coordination_level": 3,
+    "role": "defender",
     "api_key": "sk-test-not-a-real-key",
 }
 
@@ -111,6 +112,7 @@ def test_the_argv_the_launcher_builds_is_what_the_worker_parses(worker_id: str) 
         ("llm_worker", "max_tokens", 0, ">= 1"),
         ("llm_worker", "coordination_level", 4, "invalid choice"),
         ("llm_worker", "coordination_level", "two", "whole number"),
+        ("llm_worker", "role", "goalie", "invalid choice"),
     ],
 )
 def test_a_value_is_refused_by_both_sides_alike(

@@ -1,5 +1,6 @@
 """--coordination-level changes what the LLM player is told: nothing at level 1, team-play
-hints at 2, and a role (player, team, lead or support by seat) at 3."""
+hints at 2, and a role at 3: --role, or by seat (forward and defender in team sports, as the
+reference assigns them; lead and support elsewhere)."""
 
 from __future__ import annotations
 
@@ -36,9 +37,16 @@ def test_level_2_adds_team_play_hints_and_no_role() -> None:
 def test_level_3_adds_a_role_with_the_player_and_its_team() -> None:
     prompt = system_prompt(game(3))
     assert prompt.startswith(BASE) and COORDINATION_HINTS in prompt
-    assert "Your role: you are agent_1 of the green team, the support." in prompt
-    lead = system_prompt(game(3, player="agent_0", team=None))
-    assert "Your role: you are agent_0, the lead." in lead and "of the" not in lead
+    assert "Your role: you are agent_1 of the green team, the defender." in prompt
+    forward = system_prompt(game(3, player="agent_0", team=None))
+    assert "Your role: you are agent_0, the forward." in forward and "of the" not in forward
+
+
+def test_a_given_role_wins_over_the_seat() -> None:
+    chosen = Game("Soccer-2v2", "agent_0", ["noop"], "green", coordination_level=3, role="defender")
+    assert "you are agent_0 of the green team, the defender. Defend:" in system_prompt(chosen)
+    elsewhere = Game("Collect", "agent_3", ["noop"], None, coordination_level=3, role="lead")
+    assert "you are agent_3, the lead. Take the initiative" in system_prompt(elsewhere)
 
 
 @pytest.mark.parametrize(
@@ -47,6 +55,21 @@ def test_level_3_adds_a_role_with_the_player_and_its_team() -> None:
 )
 def test_roles_follow_seat_order(player: str, role: str) -> None:
     assert role_of(player) == role
+    assert role_of(player, "MosaicMultiGrid-Collect-2vs2-v0") == role
+
+
+@pytest.mark.parametrize(
+    ("player", "role"),
+    [
+        ("agent_0", "forward"),
+        ("agent_1", "defender"),
+        ("agent_2", "forward"),
+        ("agent_3", "defender"),
+    ],
+)
+def test_team_sports_get_the_references_roles_by_seat(player: str, role: str) -> None:
+    assert role_of(player, "MosaicMultiGrid-Soccer-2vs2-IndAgObs-v0") == role
+    assert role_of(player, "MosaicMultiGrid-Basketball-3vs3-v0") == role
 
 
 @pytest.mark.parametrize("level", [1, 2, 3])
@@ -75,8 +98,13 @@ def test_the_launcher_passes_the_level_and_refuses_a_bad_one() -> None:
         worker("llm_worker").command("r", {"model": "m", "coordination_level": 5}, player_id="p")
 
 
-@pytest.mark.parametrize("level", [1, 3])
-def test_the_endpoint_gets_the_prompt_of_the_level(spawn, level: int) -> None:
+@pytest.mark.parametrize(
+    ("level", "flags", "role"),
+    [(1, (), "forward"), (3, (), "forward"), (3, ("--role", "defender"), "defender")],
+)
+def test_the_endpoint_gets_the_prompt_of_the_level(
+    spawn, level: int, flags: tuple[str, ...], role: str
+) -> None:
     server, url = start("first", seed=1)
     try:
         client = spawn(
@@ -89,6 +117,7 @@ def test_the_endpoint_gets_the_prompt_of_the_level(spawn, level: int) -> None:
             "5",
             "--coordination-level",
             str(level),
+            *flags,
         )
         client.read_type("init")
         init = {
@@ -104,8 +133,8 @@ def test_the_endpoint_gets_the_prompt_of_the_level(spawn, level: int) -> None:
         client.request({"cmd": "select_action", "action_mask": [1, 1], "req": 2}, "action_selected")
         prompts = server.RequestHandlerClass.system_prompts
         assert len(prompts) == 1
-        role = "Your role: you are agent_0 of the blue team, the lead."
-        assert (role in prompts[0]) == (level == 3)
+        told = f"Your role: you are agent_0 of the blue team, the {role}."
+        assert (told in prompts[0]) == (level == 3)
         assert (COORDINATION_HINTS in prompts[0]) == (level == 3)
     finally:
         server.shutdown()

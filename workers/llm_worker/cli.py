@@ -46,12 +46,14 @@ class LlmRuntime:
         chat: Chat,
         retries: int,
         coordination_level: int = 1,
+        role: str | None = None,
     ) -> None:
         self.channel = channel
         self.run_id = run_id
         self.chat = chat
         self.retries = retries
         self.coordination_level = coordination_level  # what the system prompt adds
+        self.role = role  # the level-3 role it was given (None: by seat)
         self.game: Game | None = None
         self.history: list[dict[str, Any]] = []
 
@@ -63,7 +65,7 @@ class LlmRuntime:
         if isinstance(cmd, Ping):
             self.channel.send(Pong(req=req))
         elif isinstance(cmd, InitAgent):
-            self.game = Game.from_init(cmd, self.coordination_level)
+            self.game = Game.from_init(cmd, self.coordination_level, self.role)
             self.history = []
             print(f"{WORKER_NAME}: {system_prompt(self.game)}", file=sys.stderr)
             self.channel.send(AgentReady(player_id=cmd.player_id, worker=WORKER_NAME, req=req))
@@ -173,7 +175,9 @@ def main(argv: list[str] | None = None) -> int:
     except EndpointError as exc:
         channel.send(Error(message=redact(str(exc)), code="start_failed", fatal=True))
         return 2
-    return LlmRuntime(channel, args.run_id, chat, args.retries, args.coordination_level).serve()
+    return LlmRuntime(
+        channel, args.run_id, chat, args.retries, args.coordination_level, args.role
+    ).serve()
 
 
 if __name__ == "__main__":

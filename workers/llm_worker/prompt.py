@@ -28,9 +28,12 @@ class Game:
     team: str | None = None
     settings: dict[str, Any] = field(default_factory=dict)
     coordination_level: int = 1  # --coordination-level: 1 emergent, 2 hints, 3 roles
+    role: str | None = None  # --role: the level-3 role; None: by seat (role_of)
 
     @classmethod
-    def from_init(cls, cmd: InitAgent, coordination_level: int = 1) -> Game:
+    def from_init(
+        cls, cmd: InitAgent, coordination_level: int = 1, role: str | None = None
+    ) -> Game:
         """The game `init_agent` describes, every field checked (limits.BadCommand if not)."""
         n = limits.action_count(cmd.action_space, cmd.labels)
         given = limits.strings("labels", cmd.labels) or []
@@ -42,7 +45,13 @@ class Game:
             limits.text("team", cmd.team)
         settings = limits.depth("env_settings", cmd.env_settings or {})
         return cls(
-            cmd.game or "a game", cmd.player_id, labels, cmd.team, settings, coordination_level
+            cmd.game or "a game",
+            cmd.player_id,
+            labels,
+            cmd.team,
+            settings,
+            coordination_level,
+            role,
         )
 
 
@@ -80,6 +89,10 @@ COORDINATION_HINTS = (
     " a teammate's effort (if one is already going for a target, pick another task)."
 )
 ROLE_DUTIES = {
+    "forward": "Attack: get the ball to the opponents' goal and score; leave defending to your"
+    " teammates.",
+    "defender": "Defend: stay between the opponents and your own goal, take the ball from"
+    " them, and pass it forward.",
     "lead": "Take the initiative: go for the objective yourself and set the plan your"
     " teammates can follow.",
     "support": "Back up the lead: cover what it leaves open, stop opponents, and stay out of"
@@ -93,7 +106,7 @@ def coordination(game: Game) -> list[str]:
     if game.coordination_level >= 2:
         lines.append(COORDINATION_HINTS)
     if game.coordination_level >= 3:
-        role = role_of(game.player)
+        role = game.role or role_of(game.player, game.name)
         team = f" of the {game.team} team" if game.team else ""
         lines.append(f"Your role: you are {game.player}{team}, the {role}. {ROLE_DUTIES[role]}")
     return lines
@@ -105,8 +118,15 @@ def seat(player: str) -> int:
     return int(found.group(1)) if found else 0
 
 
-def role_of(player: str) -> str:
-    """Roles by seat order: the first seat leads, every other one supports."""
+#: Team sports, where the reference gives roles by seat: forward on even seats, defender on odd.
+TEAM_SPORTS = ("Soccer", "Basketball")
+
+
+def role_of(player: str, game: str = "") -> str:
+    """Roles by seat order: in team sports forward and defender in turn (as the reference
+    assigns them); elsewhere the first seat leads and every other one supports."""
+    if any(sport in game for sport in TEAM_SPORTS):
+        return "forward" if seat(player) % 2 == 0 else "defender"
     return "lead" if seat(player) == 0 else "support"
 
 
