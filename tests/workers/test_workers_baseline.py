@@ -149,6 +149,17 @@ def test_labels_give_the_action_count_when_the_space_has_none(baseline) -> None:
     assert actions(client, 4) == [0, 1, 2, 0]
 
 
+def test_each_action_is_named_in_action_str(baseline) -> None:
+    # the reference's workers name their action; its GUI shows the name
+    client = baseline("--behavior", "cycling")
+    client.request({"cmd": "init_agent", "labels": ["left", "right"]}, "agent_ready")
+    assert [select(client)["action_str"] for _ in range(3)] == ["left", "right", "left"]
+    moves = {"e2e4": 1, "Pe4": 1, "a2a3": 0}
+    assert select(client, moves=moves)["action_str"] == "Pe4"  # the shorter name of action 1
+    client.request({"cmd": "init_agent", "action_space": {"n": 2}}, "agent_ready")
+    assert select(client)["action_str"] == "0"  # no labels: its number
+
+
 # --------------------------------------------------------------------------- errors and stop
 
 

@@ -75,6 +75,7 @@ def test_named_moves_are_offered_and_mapped_back(llm) -> None:
         "action_selected",
     )
     assert event["action"] == 877 and event["reason"] == "e2e4"
+    assert event["action_str"] == "e2e4"
 
 
 def test_a_reply_naming_no_action_is_refused_with_the_reply_quoted(llm) -> None:

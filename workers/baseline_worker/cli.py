@@ -49,6 +49,7 @@ class BaselineRuntime:
         self.seed = seed
         self.task = task  # the reference's --task: where its init_agent's actions come from
         self.policy: BaselinePolicy | None = None
+        self.labels: list[str] = []  # the action labels init_agent gave, for action_str
 
     def serve(self) -> int:
         return self.channel.serve_decisions(WORKER_NAME, self.run_id, self.handle)
@@ -70,6 +71,7 @@ class BaselineRuntime:
             seed = limits.seed(cmd.seed if cmd.seed is not None else self.seed)
             self.policy = BaselinePolicy(self.behavior, n, cmd.noop_action)
             self.player_id = cmd.player_id
+            self.labels = list(limits.strings("labels", cmd.labels) or [])
             self.policy.reset(seed)
             team = f" (team {cmd.team})" if cmd.team else ""
             print(  # to the log: what this player was told (a scripted baseline ignores it)
@@ -95,7 +97,11 @@ class BaselineRuntime:
                 return
             self.channel.send(
                 ActionSelected(
-                    action=action, player_id=self.player_id, reason=self.policy.note, req=req
+                    action=action,
+                    player_id=self.player_id,
+                    reason=self.policy.note,
+                    action_str=self.name_of(action, cmd.moves),
+                    req=req,
                 )
             )
         else:
@@ -106,6 +112,14 @@ class BaselineRuntime:
                 cmd.kind,
                 req,
             )
+
+    def name_of(self, action: int, moves: dict[str, int] | None) -> str:
+        """The action as a person names it (the reference's `action_str`): its move name in a
+        board game, else its label, else its number."""
+        named = [name for name, a in (moves or {}).items() if a == action]
+        if named:
+            return min(named, key=len)
+        return self.labels[action] if 0 <= action < len(self.labels) else str(action)
 
     def fail(self, message: str, code: str, cmd: str, req: int | None) -> None:
         self.channel.send(Error(message=message, code=code, cmd=cmd, req=req))

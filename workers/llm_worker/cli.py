@@ -109,7 +109,10 @@ class LlmRuntime:
                 answer = {"role": "assistant", "content": reply}
                 self.history = [*self.history, question, answer][-2 * HISTORY_TURNS :]
                 reason = redact(reply.strip()[:200])
-                self.channel.send(ActionSelected(action, game.player, reason=reason, req=cmd.req))
+                name = next((n for n, a in legal.items() if a == action), str(action))
+                self.channel.send(
+                    ActionSelected(action, game.player, reason, action_str=name, req=cmd.req)
+                )
                 return
             messages += [
                 {"role": "assistant", "content": reply},
