@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from bench import app, headless, memory, render, simultaneous, turns, wire
+from bench import app, headless, memory, reference, render, simultaneous, turns, wire
 
 BENCHES = {
     "headless": headless,
@@ -14,6 +14,7 @@ BENCHES = {
     "simultaneous": simultaneous,
     "app": app,
     "memory": memory,
+    "reference": reference,
 }
 
 

@@ -180,3 +180,30 @@ def action_name(event: ActionSelected) -> str | None:
     if event.action_str:
         return event.action_str
     return event.action if isinstance(event.action, str) else None
+
+
+def serve_decoding(stdin: Any = None, stdout: Any = None) -> None:
+    """A helper process's loop (runtime/decoding.py): length-prefixed pickles in, each a
+    (line, frame request); `decode_reference`'s result or error out. Ends at EOF."""
+    import pickle
+    import struct
+    import sys
+
+    stdin = stdin or sys.stdin.buffer
+    stdout = stdout or sys.stdout.buffer
+    while header := stdin.read(4):
+        line, frame = pickle.loads(stdin.read(struct.unpack("<I", header)[0]))
+        try:
+            event, unmapped = decode_reference(line, frame)
+            result: Any = (event, unmapped, None)
+        except ProtocolError as exc:  # its fields do not survive pickling: send them
+            result = (None, None, (exc.reason, exc.line))
+        except Exception as exc:  # noqa: BLE001 - anything else: report, keep serving
+            result = (None, None, (f"undecodable ({type(exc).__name__}: {exc})", ""))
+        data = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+        stdout.write(struct.pack("<I", len(data)) + data)
+        stdout.flush()
+
+
+if __name__ == "__main__":
+    serve_decoding()

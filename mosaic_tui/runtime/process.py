@@ -41,12 +41,12 @@ from mosaic_tui.protocol import (
 from mosaic_tui.protocol.dialect import (
     NATIVE,
     REFERENCE,
-    decode_reference,
     encode_reference,
     is_native_init,
 )
 from mosaic_tui.protocol.frames import FrameRequest
 from mosaic_tui.protocol.stdio import PARENT_VARIABLE
+from mosaic_tui.runtime import decoding
 from mosaic_tui.runtime import spawn as spawning
 from mosaic_tui.runtime.reaper import TAG_VARIABLE, kill_tagged
 from mosaic_tui.runtime.spawn import Spawn, WorkerHandle, killpg, signal_group
@@ -67,8 +67,6 @@ EXIT_WAIT = 2.0  # seconds to learn how a worker that closed its pipes ended
 #: With dialect "auto", a worker silent this long after it starts is taken to speak the
 #: reference's dialect (chess_worker prints nothing until asked).
 AUTO_QUIET = 20.0
-#: Lines longer than this are decoded off the event loop (a reference frame is ~1 MB of JSON).
-THREAD_DECODE_BYTES = 64 * 1024
 
 
 class WorkerError(RuntimeError):
@@ -194,6 +192,8 @@ class WorkerProcess:
         return self.init
 
     async def _handshake(self, timeout: float) -> Init | None:
+        if self.dialect != NATIVE:  # it may send ~1 MB frames: their decoder gets ready
+            decoding.warm()
         if self.dialect == REFERENCE:  # its init line, if it sends one, is read and logged
             return None
         if self.dialect == "auto":
@@ -434,10 +434,7 @@ class WorkerProcess:
         the log, anything that is not JSON (a stray print: the reference's workers print to
         the stdout they speak on) logged and skipped."""
         try:
-            if len(line) > THREAD_DECODE_BYTES:
-                event, unmapped = await asyncio.to_thread(decode_reference, line, self.frame)
-            else:
-                event, unmapped = decode_reference(line, self.frame)
+            event, unmapped = await decoding.decode(line, self.frame)
         except ProtocolError as exc:
             if exc.reason.startswith("not JSON"):
                 self._note(f"non-protocol output skipped: {exc.line}")
