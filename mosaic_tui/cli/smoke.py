@@ -60,8 +60,10 @@ async def check_family(fam: Family, steps: int, log_dir: Path) -> SmokeResult:
     )
     # A separate decision worker, so both worker kinds and the frame path are exercised.
     runner = OperatorRunner(config, log_dir=log_dir, frame=FrameRequest(80, 48), self_drive=False)
-    frames = []
-    runner.listeners.append(lambda e: frames.append(e.frame) if isinstance(e, StepTaken) else None)
+    frames: list = []  # each step's picture: a frame, or a text board (OpenSpiel draws no pixels)
+    runner.listeners.append(
+        lambda e: frames.append(e.frame or e.board) if isinstance(e, StepTaken) else None
+    )
     began = time.perf_counter()
     try:
         await runner.start()
@@ -74,11 +76,15 @@ async def check_family(fam: Family, steps: int, log_dir: Path) -> SmokeResult:
         frame = frames[-1] if frames else None
         if frame is None:
             return SmokeResult(fam, "failed", f"{fam.smoke_task}: no frame was rendered")
+        shown = (
+            f"a board of {len(frame)} lines"
+            if isinstance(frame, list)
+            else f"frame {frame.width}x{frame.height}"
+        )
         return SmokeResult(
             fam,
             "ok",
-            f"{fam.smoke_task}: {steps} steps, frame "
-            f"{frame.width}x{frame.height}, {elapsed:.1f} s with start-up",
+            f"{fam.smoke_task}: {steps} steps, {shown}, {elapsed:.1f} s with start-up",
         )
     except (WorkerError, LaunchError) as exc:
         return SmokeResult(fam, "failed", f"{fam.smoke_task}: {exc}")

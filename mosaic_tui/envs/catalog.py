@@ -52,6 +52,17 @@ def _module_is(*prefixes: str) -> Callable[[str, str], bool]:
     return lambda task, module: module.startswith(prefixes)
 
 
+def _listed(module: str) -> dict[str, Any]:
+    """The `tasks` and `make` of a family whose list and env maker are `mosaic_tui.envs.<module>`
+    (its package, an extra, is imported by `make` only)."""
+    found = importlib.import_module(f"mosaic_tui.envs.{module}")
+    return {"tasks": tuple(found.TASKS), "make": found.make}
+
+
+def _prefixed(prefix: str) -> Callable[[str, str], bool]:
+    return lambda task, module: task.startswith(prefix)
+
+
 def _profiled(family_name: str) -> Callable[[str, str], bool]:
     """Tasks whose game profile belongs to this family (the id prefixes are declared there)."""
     return lambda task, module: profile(task).family == family_name
@@ -118,6 +129,36 @@ FAMILIES: dict[str, Family] = {
             _profiled("multigrid"),
             kind="parallel",
             smoke_task="MosaicMultiGrid-S-2v2-IndAgObs-v1",
+        ),
+        Family(
+            "ini_multigrid",
+            "MultiGrid (ini; cooperative, simultaneous)",
+            ("multigrid",),
+            "ini_multigrid",
+            _prefixed("MultiGrid-"),
+            kind="parallel",
+            smoke_task="MultiGrid-Empty-8x8-v0",
+            **_listed("ini_multigrid"),
+        ),
+        Family(
+            "openspiel",
+            "OpenSpiel board games (turn-based)",
+            ("shimmy", "pyspiel"),
+            "openspiel",
+            _prefixed("OpenSpiel-"),
+            kind="aec",
+            smoke_task="OpenSpiel-tic_tac_toe",
+            **_listed("openspiel"),
+        ),
+        Family(
+            "overcooked",
+            "Overcooked (cooperative, simultaneous)",
+            ("overcooked_ai_py", "pygame"),
+            "overcooked",
+            _prefixed("Overcooked-"),
+            kind="parallel",
+            smoke_task="Overcooked-cramped_room",
+            **_listed("overcooked"),
         ),
     )
 }
@@ -347,10 +388,15 @@ def env_settings(
 
 def warm_up_note(task: str) -> str | None:
     """What to tell the user while this task's first reset is slow, if it is."""
-    if check_task(task).name == "multigrid":
+    name = check_task(task).name
+    if name == "multigrid":
         from mosaic_tui.envs.multigrid import WARM_UP
 
         return WARM_UP
+    if name == "ini_multigrid":
+        from mosaic_tui.envs.ini_multigrid import WARM_UP as INI_WARM_UP
+
+        return INI_WARM_UP
     return None
 
 

@@ -86,18 +86,28 @@ def _chess_moves(env: Any, mask: list[int], agent: str) -> dict[str, int]:
     return moves
 
 
+def _openspiel_board(env: Any) -> list[str]:
+    return env.unwrapped.board()  # OpenSpiel's own drawing of the position
+
+
+def _openspiel_moves(env: Any, mask: list[int], agent: str) -> dict[str, int]:
+    return env.unwrapped.moves(mask, agent)  # OpenSpiel's own move names
+
+
 # A profile's `board` name -> how that board is drawn, and how its legal moves are named.
 BOARDS: dict[str, Callable[[Any], list[str]]] = {
     "tictactoe": _ttt_board,
     "connect_four": _c4_board,
     "chess": _chess_board,
     "go": _go_board,
+    "openspiel": _openspiel_board,
 }
 MOVES: dict[str, Callable[[Any, list[int], str], dict[str, int]]] = {
     "tictactoe": _ttt_moves,
     "connect_four": _c4_moves,
     "chess": _chess_moves,
     "go": _go_moves,
+    "openspiel": _openspiel_moves,
 }
 
 
