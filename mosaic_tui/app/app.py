@@ -48,7 +48,7 @@ from mosaic_tui.app.view import OperatorView, entry_view
 from mosaic_tui.app.widgets.footer import KeyFooter
 from mosaic_tui.app.widgets.frame_pane import FramePane
 from mosaic_tui.app.widgets.operator_list import OperatorList
-from mosaic_tui.core import OperatorConfig
+from mosaic_tui.core import OperatorConfig, plugins
 from mosaic_tui.envs import keymaps
 from mosaic_tui.protocol import FrameRequest
 from mosaic_tui.runtime import (
@@ -167,6 +167,13 @@ class MosaicApp(OperatorActions, App[None]):
             self.add_operator(config)
         self.relayout()
         self.refresh_status()
+        for problem in plugins.broken():  # skipped, never fatal: but said
+            self.notify(
+                escape(f"{problem}\n(mosaic-tui workers lists the plugins)"),
+                title="plugin skipped",
+                severity="warning",
+                timeout=12,
+            )
 
     def on_resize(self) -> None:
         self.call_after_refresh(self.relayout)  # once the new size has reached the screen
@@ -208,7 +215,7 @@ class MosaicApp(OperatorActions, App[None]):
         try:
             self.session.register(config)
         except LaunchError as exc:
-            self.notify(str(exc), severity="error", timeout=6)
+            self.notify(escape(str(exc)), severity="error", timeout=6)
             return
         pane = FramePane(config.operator_id, escape(pane_title(config)), colors=self.frame_colors)
         self.query_one("#grid").mount(pane)
@@ -286,7 +293,9 @@ class MosaicApp(OperatorActions, App[None]):
             self.post_message(OperatorCrashed(event))
             return
         elif isinstance(event, Notice):
-            self.notify(event.message, title=event.operator_id, severity="warning", timeout=6)
+            self.notify(
+                escape(event.message), title=event.operator_id, severity="warning", timeout=6
+            )
             return
         op, asked = event.operator_id, isinstance(event, Asked)
         urgent = not isinstance(event, StepTaken)
@@ -394,7 +403,7 @@ class MosaicApp(OperatorActions, App[None]):
         if event.state is WorkerState.ERROR:
             error = event.worker.error
             self.notify(
-                f"{type(error).__name__}: {error}",
+                escape(f"{type(error).__name__}: {error}"),
                 title=event.worker.name,
                 severity="error",
                 timeout=10,
@@ -417,7 +426,7 @@ class MosaicApp(OperatorActions, App[None]):
         """A key after an episode's end (its outcome was on screen) begins the next one."""
         refused = await self.session.next_episode(operator_id)
         if refused:
-            self.notify(refused, title=operator_id, severity="warning", timeout=2)
+            self.notify(escape(refused), title=operator_id, severity="warning", timeout=2)
         self.refresh_status()
 
     @on(FramePane.NamedMove)
@@ -430,7 +439,9 @@ class MosaicApp(OperatorActions, App[None]):
         lowered = {name.lower(): action for name, action in moves.items()}
         action = moves.get(message.move, lowered.get(message.move.lower()))
         if action is None:
-            self.notify(f"{message.move} is not a legal move here", severity="warning", timeout=3)
+            self.notify(
+                escape(f"{message.move} is not a legal move here"), severity="warning", timeout=3
+            )
             return
         self.play_key(message.operator_id, action)
 
@@ -438,7 +449,7 @@ class MosaicApp(OperatorActions, App[None]):
     async def play_key(self, operator_id: str, action: int) -> None:
         refused = await self.session.press(operator_id, action)
         if refused:
-            self.notify(refused, title=operator_id, severity="warning", timeout=2)
+            self.notify(escape(refused), title=operator_id, severity="warning", timeout=2)
         self.refresh_status()
 
     @on(OperatorList.OptionSelected)

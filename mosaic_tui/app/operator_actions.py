@@ -186,7 +186,7 @@ class OperatorActions:
         self._request_frame_sizes()
         refused = await self.session.step_one(op)
         if refused:
-            self.notify(refused, timeout=3)
+            self.notify(escape(refused), timeout=3)
         self.refresh_status()
 
     @work(group="controls", exit_on_error=False)

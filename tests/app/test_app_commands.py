@@ -82,3 +82,19 @@ async def test_reference_workers_play_as_a_player_and_as_the_env(
         panes = list(app.query(FramePane))  # its RGB lists, fitted and drawn like ours
         await wait_until(pilot, lambda: all(p.view.frames_shown >= 3 for p in panes))
         await pilot.press("q")
+
+
+async def test_a_workers_words_are_shown_as_text_never_as_markup(tmp_path: Path) -> None:
+    from mosaic_tui.runtime import Notice
+
+    app = MosaicApp([], log_dir=tmp_path, autorun=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        # a progress line from a worker: unbalanced markup would raise MarkupError if parsed
+        app._on_runner_event(Notice("op", "run", message="[/bold] loading [red]weights"))
+        await pilot.pause()
+        from rich.text import Text
+
+        # what a toast shows: the message read as markup (unescaped, this one would not parse)
+        shown = [Text.from_markup(n.message).plain for n in app._notifications]
+        assert "[/bold] loading [red]weights" in shown, shown
+        await pilot.press("q")
