@@ -192,3 +192,12 @@ async def test_a_move_no_legal_action_names_is_an_error_naming_it(tmp_path: Path
     config.workers["agent"].settings["dialect"] = "mosaic"
     with pytest.raises(WorkerError, match="chose 'jump', which names no legal move"):
         await collect(OperatorRunner(config, log_dir=tmp_path), [1])
+
+
+async def test_a_reference_passive_env_owner_stands_still_until_we_end_it(tmp_path: Path) -> None:
+    # an env-owning passive worker knows no action names: it plays action 0 (turn left)
+    command = standin("--task {task} --behavior passive")
+    events = await collect(OperatorRunner(owner_config(command), log_dir=tmp_path), [5, 6])
+    assert {action for _, _, action, _, _ in steps(events)} == {0}
+    ends = [e for e in events if isinstance(e, EpisodeEnded)]
+    assert [(e.length, e.truncated, e.seed) for e in ends] == [(9, True, 5), (9, True, 6)]
