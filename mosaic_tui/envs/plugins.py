@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from mosaic_tui.core import plugins
-from mosaic_tui.envs.catalog import Family
+from mosaic_tui.envs.families import Family
 
 KINDS = ("single", "aec", "parallel")
 

@@ -28,8 +28,8 @@ from mosaic_tui.protocol import (
     Step,
     StepResult,
 )
-from mosaic_tui.protocol.dialect import NATIVE, REFERENCE
-from mosaic_tui.runtime import command_line
+from mosaic_tui.protocol.dialect import REFERENCE
+from mosaic_tui.runtime import command_env
 from mosaic_tui.runtime.episode import Episode, Table
 from mosaic_tui.runtime.events import (
     EpisodeEnded,
@@ -89,7 +89,8 @@ class OperatorRunner:
         self.spawn = spawn  # how workers start (None: real subprocesses)
         self.agent = next(iter(config.workers))  # the first (single-agent: the only) player
         self.keyboard = keyboard  # the app's keys for this operator's human players
-        self._telemetry_dir: Path | None = None
+        # what command workers are given (placeholders, the reference GUI's variables)
+        self.commands = command_env.CommandContext(config, self.run_id, log_dir)
         self.players: dict[str, Player] = make_players(
             config.workers,
             self.run_id,
@@ -99,7 +100,7 @@ class OperatorRunner:
             timeout=timeouts.decision,
             spawn=spawn,
             coordination_level=config.coordination_level,
-            context=self.command_context,
+            context=self.commands,
         )
         self.mapping = seating(config, self.players)  # who decides for each agent
         behavior = next(iter(config.workers.values())).settings.get("behavior", "random")
@@ -136,42 +137,15 @@ class OperatorRunner:
         if process is not None:  # a reference worker's frames are fitted on arrival
             process.frame = request
 
-    def command_context(
-        self, player_id: str | None = None
-    ) -> tuple[dict[str, str], dict[str, str]]:
-        """A command worker's placeholders and environment variables (command_line.py)."""
-        telemetry = self.telemetry_dir()
-        values = {
-            "run_id": self.run_id,
-            "env_name": self.config.env_name,
-            "task": self.config.task,
-            "seed": "0" if self.config.seed is None else str(self.config.seed),
-            "telemetry_dir": str(telemetry),
-        }
-        if player_id is not None:
-            values["player_id"] = player_id
-        env = command_line.environment(
-            self.run_id, self.config.operator_id, telemetry, self.config.view_size
-        )
-        return values, env
-
-    def telemetry_dir(self) -> Path:
-        """Where command workers may write (the reference's TELEMETRY_DIR): beside the logs,
-        or a temporary folder of this run's own."""
-        if self._telemetry_dir is None:
-            if self.log_dir is not None:
-                safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in self.run_id)
-                self._telemetry_dir = self.log_dir / "telemetry" / safe
-                self._telemetry_dir.mkdir(parents=True, exist_ok=True)
-            else:
-                import tempfile
-
-                self._telemetry_dir = Path(tempfile.mkdtemp(prefix="mosaic-tui-telemetry-"))
-        return self._telemetry_dir
-
     def _env_process(self, behavior: str) -> WorkerProcess:
         if self.config.env_command is not None:
-            return self._command_env_process()
+            return command_env.env_process(
+                self.commands,
+                log_path=self._log_path("env"),
+                spawn=self.spawn,
+                frame=self.frame,
+                on_progress=self.notice,
+            )
         definition = worker("env_worker")
         try:
             built_with = env_settings(
@@ -200,50 +174,18 @@ class OperatorRunner:
         process.on_progress = self.notice
         return process
 
-    def _command_env_process(self) -> WorkerProcess:
-        values, env = self.command_context()
-        try:
-            argv = command_line.expand(self.config.env_command or "", values)
-        except command_line.CommandError as exc:
-            raise LaunchError(f"{self.config.operator_id}: env command: {exc}") from None
-        process = WorkerProcess(
-            argv,
-            name=f"{command_line.label(argv)}[{self.config.task}]",
-            log_path=self._log_path("env"),
-            env={**env, **worker("env_worker").base_env},
-            spawn=self.spawn,
-            dialect=self.config.env_dialect,
-            frame=self.frame,
-        )
-        process.on_progress = self.notice
-        return process
-
     @property
     def reference_env(self) -> bool:
         """The env worker speaks the reference's dialect: no env description, no streamed
         runs, episodes ended by us at `max_steps` and reset by us."""
         return self.env_process.dialect == REFERENCE
 
-    def _described(self, init: Init | None) -> Init:
-        """The env as its worker describes it; a reference worker describes nothing, so its
-        players are the operator's and it steps one player at a time (or all at once)."""
-        if init is not None and self.env_process.dialect == NATIVE:
-            return init
-        agents = list(self.config.workers)
-        return Init(
-            protocol=0,
-            worker=init.worker if init is not None else "",
-            role="env",
-            run_id=self.run_id,
-            env_id=self.config.task,
-            agents=agents if len(agents) > 1 else None,
-            max_steps=self.config.max_steps,
-            stepping=self.config.paradigm.value,
-        )
-
     async def start(self) -> Init:
         async def go() -> Init:
-            init = self._described(await self.env_process.start(self.timeouts.start))
+            started = await self.env_process.start(self.timeouts.start)
+            init = command_env.described(
+                self.config, self.run_id, started, self.env_process.dialect
+            )
             self.env = init
             seats = set(init.agents or ["agent"])
             if set(self.players) != seats:
