@@ -111,7 +111,10 @@ def environment(
 
 
 def label(argv: list[str]) -> str:
-    """A short name for a command worker: the module of `python -m MODULE`, else the program."""
+    """A short name for a command worker: the module of `python -m MODULE`, the script of
+    `python SCRIPT.py`, else the program."""
     if "-m" in argv[:-1]:
         return argv[argv.index("-m") + 1]
+    if Path(argv[0]).name.startswith("python") and len(argv) > 1 and argv[1][:1] != "-":
+        return Path(argv[1]).stem
     return Path(argv[0]).name

@@ -41,6 +41,7 @@ def test_a_bare_python_is_the_interpreter_mosaic_tui_runs_on() -> None:
     assert expand("python3 -m random_worker", VALUES)[0] == sys.executable
     assert label(expand("python -m random_worker --run-id x", VALUES)) == "random_worker"
     assert label(["/opt/bin/chess-worker", "--x"]) == "chess-worker"
+    assert label([sys.executable, "/w/reference_worker.py", "--run-id", "r"]) == "reference_worker"
 
 
 @pytest.mark.parametrize(
