@@ -62,13 +62,14 @@ def load(group: str, check: Callable[[Any], Any]) -> list[tuple[Source, Any]]:
     """Every entry point of the group, loaded (a callable is called with no arguments) and
     passed through `check`, which returns the usable object or raises with the reason."""
     loaded = []
+    for key in [k for k in _broken if k[0] == group]:  # what failed last time is read again
+        del _broken[key]
     for source in sources(group):
         try:
             obj = _entry(source).load()
             if callable(obj) and not isinstance(obj, type):
                 obj = obj()
             loaded.append((source, check(obj)))
-            _broken.pop((group, source.name), None)
         except Exception as exc:  # noqa: BLE001 - a plugin may raise anything: report, skip
             _broken[(group, source.name)] = Broken(source, f"{type(exc).__name__}: {exc}")
     return loaded

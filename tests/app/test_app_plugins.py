@@ -107,5 +107,10 @@ async def test_the_form_offers_the_plugin_family_and_worker(
         await pilot.press("q")
 
 
-def test_without_the_package_nothing_of_it_remains() -> None:
+def test_without_the_package_nothing_of_it_remains(plugin: Path) -> None:
+    assert plugins.broken()  # with it: its broken entry point is reported
+    sys.path.remove(str(plugin))
+    refresh_plugins()
+    launcher.refresh_plugins()
     assert "counter" not in FAMILIES and "counter_worker" not in launcher.CATALOG
+    assert plugins.broken() == []  # and once it is gone, nothing of it is reported either
