@@ -115,13 +115,24 @@ def test_a_model_is_required_before_anything_starts() -> None:
     [
         ("forward", 2),
         ("  'Forward'. ", 2),
-        ("I will move forward now.", 2),
-        ("left or right?", None),  # two actions named: ambiguous, not a guess
+        ("`pickup`", 3),
+        ("I see a wall ahead.\nACTION: right", 1),
+        ("Action = forward\nno wait\naction: left", 0),  # the last tagged line counts
+        ('{"action": "right"}', 1),
+        ('```json\n{"action": "pickup"}\n```', 3),
+        ("ACTION: jump", None),  # tagged, but not a legal action
+        # prose that merely contains a name is not an answer (SmolLM2's 40 replies out of 40,
+        # all played as `right` before): nor is a name among others
+        ("You are right. You can only do one legal action at a time, and", None),
+        ("I will move forward now.", None),
+        ("left or right?", None),
         ("go ahead", None),
         ("pick-up", None),  # not a name; "pickup" is
+        ('{"action": 7}', None),
+        ("{not json", None),
     ],
 )
-def test_parse_takes_exactly_one_named_action(reply: str, expected: int | None) -> None:
+def test_parse_takes_only_an_answer_never_a_name_in_prose(reply: str, expected: int | None) -> None:
     legal = {"left": 0, "right": 1, "forward": 2, "pickup": 3}
     assert parse(reply, legal) == expected
 

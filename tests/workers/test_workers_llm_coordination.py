@@ -15,7 +15,7 @@ from mosaic_tui.runtime.launcher import worker
 BASE = (
     "You are playing Soccer-2v2 as agent_1 on the green team. Each turn you are shown the state"
     " and the legal actions. Answer with exactly one legal action, written as it appears in the"
-    " list, and nothing else."
+    " list, and nothing else (or, after any reasoning, end with a line `ACTION: <action>`)."
 )
 
 

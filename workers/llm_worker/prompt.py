@@ -7,6 +7,7 @@ some default move (the reference's LLM player silently went "forward").
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -75,7 +76,8 @@ def system_prompt(game: Game) -> str:
         [
             f"You are playing {game.name} as {game.player}{team}. Each turn you are shown the"
             " state and the legal actions. Answer with exactly one legal action, written as it"
-            " appears in the list, and nothing else.",
+            " appears in the list, and nothing else (or, after any reasoning, end with a line"
+            " `ACTION: <action>`).",
             *coordination(game),
         ]
     )
@@ -154,26 +156,41 @@ def turn_prompt(game: Game, cmd: SelectAction, legal: dict[str, int]) -> str:
 def correction(reply: str, legal: dict[str, int]) -> str:
     names = list(legal)[:MAX_LISTED]
     return (
-        f"{reply.strip()[:200]!r} is not one of the legal actions. Answer with exactly one of:"
-        f" {', '.join(names)}"
+        f"{reply.strip()[:200]!r} is not an answer: reply with one legal action alone (or end"
+        f" with a line `ACTION: <action>`). The legal actions: {', '.join(names)}"
     )
 
 
+#: A tagged answer on a line of its own: `ACTION: right` (what the prompt asks for after prose).
+_TAGGED = re.compile(r"^\s*action\s*[:=]\s*(.+?)\s*$", re.IGNORECASE | re.MULTILINE)
+_FENCE = re.compile(r"^```(?:json)?\s*|\s*```$")
+
+
 def parse(reply: str, legal: dict[str, int]) -> int | None:
-    """The action the reply names, or None when it names none or several."""
-    text = reply.strip().strip("`'\".").strip()
+    """The action a reply answers with, or None: the reply must be a legal name alone, a line
+    `ACTION: <name>` (the last one counts), or JSON `{"action": "<name>"}`. Prose that merely
+    contains a name is not an answer: a small model's "You are right. You can only do one..."
+    must not be played as `right` (the reference turned such replies into "forward")."""
     by_lower = {name.lower(): action for name, action in legal.items()}
-    if text.lower() in by_lower:
-        return by_lower[text.lower()]
-    # "I play forward." / "Action: e2e4": the legal names that appear as whole words
-    lower = reply.lower()
-    found = {
-        action
-        for name, action in legal.items()
-        if name.lower() in lower  # a cheap test first: up to 100,000 names per reply
-        and re.search(rf"(?<![\w-]){re.escape(name.lower())}(?![\w-])", lower)
-    }
-    return found.pop() if len(found) == 1 else None
+
+    def named(text: str) -> int | None:
+        return by_lower.get(text.strip().strip("`'\".*").strip().lower())
+
+    alone = named(reply)
+    if alone is not None:
+        return alone
+    tagged = _TAGGED.findall(reply)
+    if tagged:
+        return named(tagged[-1])
+    text = _FENCE.sub("", reply.strip())
+    if text.startswith("{"):
+        try:
+            data = json.loads(text)
+        except ValueError:
+            return None
+        if isinstance(data, dict) and isinstance(data.get("action"), (str, int)):
+            return named(str(data["action"]))
+    return None
 
 
 def describe(value: Any, depth: int = 0) -> str:
