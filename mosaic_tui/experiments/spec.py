@@ -36,11 +36,10 @@ DEFAULT_WORKER = {
     "baseline": "baseline_worker",
     "human": "human",
     "llm": "llm_worker",
+    "rl": "rl_worker",
 }
 #: Player types the file format names but this version cannot run yet.
 NOT_AVAILABLE_YET = {
-    "rl": "trained RL policies (type = 'rl') have no built-in worker in this version; run"
-    " yours as a program with command = '...' (docs/protocol.md, section 6), or play a baseline",
     "vlm": "vision-language models (type = 'vlm') have no built-in worker in this version;"
     " use type = 'llm' (text observations), or run yours with command = '...'",
 }
@@ -126,7 +125,7 @@ def load(path: str | Path) -> ExperimentSpec:
         raise ExperimentError("", _TOO_DEEP, str(path)) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ExperimentError("", f"cannot read the file: {exc}", str(path)) from None
-    return parse(data, source=str(path), default_name=path.stem)
+    return parse(data, source=str(path), default_name=path.stem, folder=path.parent)
 
 
 _TOO_DEEP = (
@@ -136,17 +135,23 @@ _TOO_DEEP = (
 
 
 def parse(
-    data: dict[str, Any], *, source: str | None = None, default_name: str = "experiment"
+    data: dict[str, Any],
+    *,
+    source: str | None = None,
+    default_name: str = "experiment",
+    folder: Path | None = None,
 ) -> ExperimentSpec:
+    """`folder`: where relative paths in the file (policies) are read from; default the
+    working directory."""
     try:
-        return _parse(data, default_name)
+        return _parse(data, default_name, folder or Path.cwd())
     except ExperimentError as exc:
         raise ExperimentError(exc.where, exc.message, source) from None
     except RecursionError:
         raise ExperimentError("", _TOO_DEEP, source) from None
 
 
-def _parse(data: dict[str, Any], default_name: str) -> ExperimentSpec:
+def _parse(data: dict[str, Any], default_name: str, folder: Path) -> ExperimentSpec:
     _known_keys(data, _TOP_KEYS, "")
     execution = _table(data.get("execution", {}), "execution")
     _known_keys(execution, _EXECUTION_KEYS, "execution")
@@ -166,7 +171,7 @@ def _parse(data: dict[str, Any], default_name: str) -> ExperimentSpec:
         raise ExperimentError("operators", "add at least one [[operators]] table")
     if len(raw_ops) > 64:
         raise ExperimentError("operators", f"{len(raw_ops)} operators; at most 64 run at once")
-    operators = tuple(_operator(op, i, max_steps) for i, op in enumerate(raw_ops))
+    operators = tuple(_operator(op, i, max_steps, folder) for i, op in enumerate(raw_ops))
     ids = [op.operator_id for op in operators]
     dupes = sorted({i for i in ids if ids.count(i) > 1})
     if dupes:
@@ -220,7 +225,9 @@ def _schedule(execution: dict[str, Any], episodes: int) -> SeedSchedule:
     return SeedSchedule(first, episodes)
 
 
-def _operator(raw: Any, index: int, default_max_steps: int | None) -> OperatorConfig:
+def _operator(
+    raw: Any, index: int, default_max_steps: int | None, folder: Path
+) -> OperatorConfig:
     where = f"operators[{index}]"
     op = _table(raw, where)
     _known_keys(op, _OPERATOR_KEYS, where)
@@ -251,7 +258,9 @@ def _operator(raw: Any, index: int, default_max_steps: int | None) -> OperatorCo
             check_id("player id", agent)
         except ValueError as exc:
             raise ExperimentError(f"{where}.workers", str(exc)) from None
-    workers = {agent: _player(p, f"{where}.workers.{agent}") for agent, p in workers_raw.items()}
+    workers = {
+        agent: _player(p, f"{where}.workers.{agent}", folder) for agent, p in workers_raw.items()
+    }
     simultaneous_only = FAMILIES[op["env_name"]].kind == "parallel"
     mode = op.get("execution_mode", "parallel" if simultaneous_only else "aec")
     if simultaneous_only and mode != "parallel":
@@ -392,7 +401,7 @@ def _task_players(task: str) -> tuple[str, ...]:
     return tuple(agent_ids(task))
 
 
-def _player(raw: Any, where: str) -> WorkerAssignment:
+def _player(raw: Any, where: str, folder: Path) -> WorkerAssignment:
     player = _table(raw, where)
     kind = player.get("type", player.get("worker_type"))
     if "command" in player:  # any program: its type is what it is, rl and vlm included
@@ -425,7 +434,24 @@ def _player(raw: Any, where: str) -> WorkerAssignment:
                 else f" (no {kind} worker is available in this version)"
             )
             raise ExperimentError(where, f"{exc}{hint}") from None
+    if "policy_path" in settings and isinstance(settings["policy_path"], str):
+        settings["policy_path"] = _policy(settings["policy_path"], f"{where}.policy_path", folder)
     return WorkerAssignment(worker_id, kind, settings)
+
+
+def _policy(text: str, where: str, folder: Path) -> str:
+    """A policy file, as an absolute path (workers start in any folder); a relative one is
+    read from the experiment file's folder."""
+    path = Path(text).expanduser()
+    if not path.is_absolute():
+        path = folder / path
+    if not path.is_file():
+        raise ExperimentError(
+            where,
+            f"no policy file {str(path)!r} (a relative path is read from the experiment"
+            " file's folder; examples/policies/ holds the ones mosaic-tui ships)",
+        )
+    return str(path.resolve())
 
 
 def _table(value: Any, where: str) -> dict[str, Any]:

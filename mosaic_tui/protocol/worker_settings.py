@@ -162,11 +162,41 @@ LLM_WORKER: tuple[Setting, ...] = (
     ),
 )
 
+#: How an RL player picks from its policy's scores.
+RL_MODES = ("greedy", "sample")
+
+RL_WORKER: tuple[Setting, ...] = (
+    Setting(
+        "policy_path",
+        "--policy-path",
+        str,
+        required=True,
+        help="the trained policy file (.npz)",
+        detail="a NumPy .npz (kind qtable or mlp), read without unpickling",
+    ),
+    Setting(
+        "mode",
+        "--mode",
+        str,
+        RL_MODES,
+        default="greedy",
+        help="greedy: the best action; sample: from the softmax of its scores",
+    ),
+    Setting("seed", "--seed", seed, help="seed for sampling until a reset gives one"),
+    Setting(
+        "algorithm",
+        "--algorithm",
+        str,
+        help="how the policy was trained (the reference's scripts name it; informational)",
+    ),
+)
+
 # By worker module: what `python -m MODULE` accepts.
 WORKER_SETTINGS: dict[str, tuple[Setting, ...]] = {
     "env_worker": ENV_WORKER,
     "baseline_worker": BASELINE_WORKER,
     "llm_worker": LLM_WORKER,
+    "rl_worker": RL_WORKER,
 }
 
 
@@ -183,6 +213,8 @@ __all__ = [
     "BEHAVIORS",
     "COORDINATION_LEVELS",
     "ENV_WORKER",
+    "RL_WORKER",
+    "RL_MODES",
     "EXECUTION_MODES",
     "FRAME_ENCODINGS",
     "LLM_API_KEY_VARIABLE",

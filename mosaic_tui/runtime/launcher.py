@@ -17,7 +17,7 @@ from typing import Any
 
 from mosaic_tui.core.secrets import is_secret_key
 from mosaic_tui.protocol.settings import Setting, SettingError
-from mosaic_tui.protocol.worker_settings import BASELINE_WORKER, ENV_WORKER, LLM_WORKER
+from mosaic_tui.protocol.worker_settings import BASELINE_WORKER, ENV_WORKER, LLM_WORKER, RL_WORKER
 
 # How a worker starts: like `python -m MODULE`, but without the working directory on sys.path,
 # so a `json.py` or a `baseline_worker/` folder where the user runs mosaic-tui is never
@@ -194,6 +194,17 @@ CATALOG: dict[str, WorkerDefinition] = {
             role="decision",
             worker_types=("llm",),
             settings=LLM_WORKER,
+            supports_multi_agent=True,
+        ),
+        WorkerDefinition(
+            "rl_worker",
+            "RL policy (trained, .npz)",
+            "Plays a trained policy: a Q-table or an MLP in a NumPy .npz, greedy or sampled;"
+            " a policy that does not fit the player is refused, naming both sides.",
+            module="rl_worker",
+            role="decision",
+            worker_types=("rl",),
+            settings=RL_WORKER,
             supports_multi_agent=True,
         ),
         WorkerDefinition(

@@ -69,7 +69,7 @@ RUNNABLE = [
 def test_every_runnable_example_is_deterministic(path: Path, tmp_path: Path) -> None:
     spec = load(path)
     if len(spec.seeds) > 3:  # keep the check short: the first episodes decide it
-        spec = parse(_first_episodes(path, 3), source=str(path))
+        spec = parse(_first_episodes(path, 3), source=str(path), folder=path.parent)
     with TelemetryStore.open(tmp_path / "runs.sqlite") as store:
         first = asyncio.run(run_experiment(spec, store, log_dir=tmp_path))
         second = asyncio.run(run_experiment(spec, store, log_dir=tmp_path))

@@ -92,8 +92,8 @@ def test_anything_but_literals_is_refused_with_its_line(
 def test_a_script_player_type_this_version_lacks_is_refused_before_anything_starts(
     tmp_path: Path,
 ) -> None:
-    text = SCRIPT.replace('{"type": "passive"}', '{"type": "rl", "policy_path": "p.zip"}')
-    with pytest.raises(ExperimentError, match="operators\\[1\\].workers.agent.type: trained RL"):
+    text = SCRIPT.replace('{"type": "passive"}', '{"type": "vlm", "model": "m"}')
+    with pytest.raises(ExperimentError, match="operators\\[1\\].workers.agent.type: vision-lang"):
         load(script(tmp_path, text=text))
 
 
@@ -113,12 +113,19 @@ def test_a_converted_script_reads_back_as_the_same_experiment(tmp_path: Path) ->
     assert original.operators[1].display_name == 'Stands "still" \\ ünïcode 🙂'
 
 
-def test_an_rl_player_script_is_refused_before_anything_runs_naming_the_way_out() -> None:
+def test_an_rl_player_script_without_its_policy_is_refused_before_anything_runs() -> None:
     with pytest.raises(ExperimentError) as info:
         load(Path(__file__).parent / "scripts" / "rl_player.py")
-    assert info.value.where == "operators[1].workers.agent.type"
-    assert "no built-in worker" in info.value.message
-    assert "command = '...'" in info.value.message
+    assert info.value.where == "operators[1].workers.agent.policy_path"
+    assert "no policy file" in info.value.message and "ppo_empty8x8" in info.value.message
+
+
+def test_policy_paths_are_read_from_the_files_folder(tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)  # anywhere but the examples
+    spec = load(ROOT / "examples" / "rl_policies.toml")
+    paths = [op.workers["agent"].settings.get("policy_path") for op in spec.operators]
+    shipped = str((ROOT / "examples" / "policies" / "frozenlake_qtable.npz").resolve())
+    assert paths[0] == shipped and all(p is None or Path(p).is_absolute() for p in paths)
 
 
 @pytest.mark.parametrize(

@@ -102,7 +102,7 @@ def test_seed_gives_consecutive_seeds_and_default_starts_at_zero() -> None:
         (
             lambda d: d["operators"][0]["workers"]["agent"].update(type="robot"),
             "operators[0].workers.agent.type",
-            "not one of llm, human, baseline",
+            "not one of llm, rl, human, baseline",
         ),
         (
             lambda d: d["operators"][0]["workers"]["agent"].update(behaviour="noop"),
@@ -111,8 +111,15 @@ def test_seed_gives_consecutive_seeds_and_default_starts_at_zero() -> None:
         ),
         (
             lambda d: d["operators"][0]["workers"]["agent"].update(type="rl"),
-            "operators[0].workers.agent.type",
-            "no built-in worker in this version",
+            "operators[0].workers.agent",
+            "rl_worker needs the setting(s) policy_path",
+        ),
+        (
+            lambda d: d["operators"][0]["workers"]["agent"].update(
+                type="rl", policy_path="no/such/policy.npz", behavior=None
+            ),
+            "operators[0].workers.agent.policy_path",
+            "no policy file",
         ),
         (  # a VLM player used to run the LLM worker without a word
             lambda d: d["operators"][0]["workers"]["agent"].update(type="vlm"),

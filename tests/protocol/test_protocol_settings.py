@@ -45,6 +45,9 @@ SAMPLES: dict[str, Any] = {
     "retries": 0,
     "coordination_level": 3,
     "role": "defender",
+    "policy_path": "/policies/a b.npz",
+    "mode": "sample",
+    "algorithm": "ppo",
     "api_key": "sk-test-not-a-real-key",
 }
 

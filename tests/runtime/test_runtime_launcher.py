@@ -63,10 +63,9 @@ def test_env_worker_rejects_bad_max_steps() -> None:
 
 
 def test_unknown_worker_lists_the_catalogue() -> None:
-    with pytest.raises(
-        LaunchError, match="available workers: env_worker, baseline_worker, llm_worker, command"
-    ):
-        worker("rl_worker")
+    known = "env_worker, baseline_worker, llm_worker, rl_worker, command"
+    with pytest.raises(LaunchError, match=f"available workers: {known}"):
+        worker("vlm_worker")
 
 
 def test_secrets_travel_in_the_environment_never_in_argv() -> None:

@@ -31,7 +31,7 @@ class QuotingHandler(BaseHTTPRequestHandler):
                 "choices": [
                     {
                         "index": 0,
-                        "message": {"role": "assistant", "content": f"4 (my key is {key})"},
+                        "message": {"role": "assistant", "content": f"my key is {key}\nACTION: 4"},
                         "finish_reason": "stop",
                     }
                 ],

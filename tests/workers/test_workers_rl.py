@@ -1,0 +1,130 @@
+"""rl_worker: trained policies (.npz Q-tables and MLPs) checked on load and played, in process
+and through real subprocesses."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from rl_worker.policy import PolicyError, load, save_mlp, save_qtable
+
+ROOT = Path(__file__).resolve().parents[2]
+SHIPPED = ROOT / "examples" / "policies"
+
+
+def qtable(tmp_path: Path) -> Path:
+    q = np.zeros((4, 3))
+    q[0, 2] = q[1, 0] = q[2, 1] = 1.0  # state 3: a tie, the lowest action wins
+    path = tmp_path / "q.npz"
+    save_qtable(path, q, "Toy-v0", "made by a test")
+    return path
+
+
+def test_a_qtable_plays_the_best_legal_action(tmp_path: Path) -> None:
+    policy = load(qtable(tmp_path))
+    rng = np.random.default_rng(0)
+    assert (policy.kind, policy.n_inputs, policy.n_actions) == ("qtable", 4, 3)
+    assert policy.task == "Toy-v0"
+    assert [policy.act(s, None, rng)[0] for s in range(4)] == [2, 0, 1, 0]
+    assert policy.act(0, [1, 1, 0], rng)[0] == 0  # its best is masked out: the best legal one
+    assert policy.act(np.int64(2), None, rng)[0] == 1
+
+
+def test_an_mlp_plays_its_argmax_and_samples_reproducibly(tmp_path: Path) -> None:
+    w0, b0 = np.eye(2), np.zeros(2)
+    w1, b1 = np.array([[1.0, -1.0, 0.0], [0.0, 0.0, 1.0]]), np.zeros(3)
+    path = tmp_path / "mlp.npz"
+    save_mlp(path, [(w0, b0), (w1, b1)], "Toy-v0", activation="relu")
+    policy = load(path)
+    rng = np.random.default_rng(0)
+    assert policy.act([2.0, 0.5], None, rng)[0] == 0
+    assert policy.act([0.0, 3.0], None, rng)[0] == 2
+    draws = [
+        policy.act([0.1, 0.1], None, np.random.default_rng(7), sample=True)[0] for _ in range(3)
+    ]
+    assert len(set(draws)) == 1  # the same seed, the same draw
+    many = {policy.act([0.0, 0.0], None, rng, sample=True)[0] for _ in range(60)}
+    assert many == {0, 1, 2}  # equal scores: every action gets drawn
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda p: p.write_bytes(b"not a zip"), "is not a policy this worker reads"),
+        (lambda p: np.savez(p, kind="tree", q=np.zeros((2, 2))), "kind 'tree'"),
+        (lambda p: np.savez(p, q=np.zeros((2, 2))), "no `kind`"),
+        (lambda p: np.savez(p, kind="qtable", q=np.zeros(3)), "(states, actions)"),
+        (lambda p: np.savez(p, kind="mlp"), "at least w0 and b0"),
+        (
+            lambda p: np.savez(
+                p, kind="mlp", w0=np.zeros((2, 3)), b0=np.zeros(3), w1=np.zeros((4, 2)),
+                b1=np.zeros(2),
+            ),
+            "layer 1 takes 4 inputs but layer 0 gives 3",
+        ),  # fmt: skip
+        (
+            lambda p: np.savez(p, kind="qtable", q=np.array([object()], dtype=object)),
+            "is not a policy this worker reads",  # pickled objects are never loaded
+        ),
+    ],
+)
+def test_a_bad_file_is_refused_naming_it_and_the_cause(tmp_path: Path, make, message: str) -> None:
+    path = tmp_path / "bad.npz"
+    make(path)
+    with pytest.raises(PolicyError) as info:
+        load(path)
+    assert message in str(info.value) and str(path) in str(info.value)
+
+
+def test_an_observation_that_does_not_fit_names_both_sides(tmp_path: Path) -> None:
+    policy = load(qtable(tmp_path))
+    rng = np.random.default_rng(0)
+    with pytest.raises(PolicyError, match="over 4 states, but the observation is a float64 array"):
+        policy.act(np.zeros(3), None, rng)
+    with pytest.raises(PolicyError, match="has 4 states; the env gave state 9"):
+        policy.act(9, None, rng)
+    mlp = load(SHIPPED / "cartpole_mlp.npz")
+    with pytest.raises(PolicyError, match="takes 4 observation numbers; the env gives 7"):
+        mlp.act(np.zeros(7), None, rng)
+    with pytest.raises(PolicyError, match="the env gives a dict"):
+        mlp.act({"image": np.zeros(4)}, None, rng)
+
+
+def test_the_shipped_policies_say_how_they_were_made(tmp_path: Path) -> None:
+    for name, task in [
+        ("frozenlake_qtable", "FrozenLake-v1"),
+        ("cliffwalking_qtable", "CliffWalking-v1"),
+        ("cartpole_mlp", "CartPole-v1"),
+    ]:
+        policy = load(SHIPPED / f"{name}.npz")
+        assert policy.task == task
+        assert policy.note and policy.note.startswith("python -m rl_worker.train ")
+
+
+def test_the_worker_plays_and_refuses_a_policy_that_does_not_fit(spawn, tmp_path: Path) -> None:
+    client = spawn("rl_worker", "--policy-path", str(qtable(tmp_path)))
+    client.read_type("init")
+    refused = client.request(
+        {"cmd": "init_agent", "player_id": "agent", "game": "Other-v0",
+         "action_space": {"type": "discrete", "n": 5}, "req": 1},
+    )  # fmt: skip
+    assert refused["type"] == "error" and refused["code"] == "policy_mismatch"
+    assert "has 3 actions; agent of Other-v0 has 5" in refused["message"]
+    client.request(
+        {"cmd": "init_agent", "player_id": "agent", "game": "Toy-v0",
+         "action_space": {"type": "discrete", "n": 3}, "labels": ["a", "b", "c"], "req": 2},
+        "agent_ready",
+    )  # fmt: skip
+    chosen = client.request({"cmd": "select_action", "observation": 0, "req": 3}, "action_selected")
+    assert (chosen["action"], chosen["action_str"]) == (2, "c")
+    wrong = client.request({"cmd": "select_action", "observation": [1.5, 2.0], "req": 4})
+    assert wrong["code"] == "policy_mismatch" and "not a state number" in wrong["message"]
+    client.request({"cmd": "ping", "req": 5}, "pong")  # still serving
+
+
+def test_a_missing_policy_file_stops_the_worker_at_start_naming_it(spawn, tmp_path: Path) -> None:
+    client = spawn("rl_worker", "--policy-path", str(tmp_path / "nope.npz"))
+    event = client.read()
+    assert event["type"] == "error" and event["fatal"] and "no policy file" in event["message"]
+    assert client.wait() == 2

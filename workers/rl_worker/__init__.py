@@ -1,0 +1,1 @@
+"""The RL decision worker: one player's actions from a trained policy file."""

@@ -1,0 +1,202 @@
+"""Trained policies in a dependency-free format: NumPy `.npz`, read with `allow_pickle=False`
+(a policy file can hold numbers and text only, never code).
+
+Two kinds, named by the file's `kind`:
+
+- `qtable`: `q`, one row of action values per state, for envs whose observation is a state
+  number (FrozenLake, CliffWalking, Taxi);
+- `mlp`: `w0, b0, w1, b1, ...` (layer i maps `w{i}.shape[0]` inputs to `w{i}.shape[1]`
+  outputs), `activation` between layers (`tanh` or `relu`), the last layer's outputs the
+  action logits; the observation is flattened to float32.
+
+Both may say which `task` they were trained on and how (`note`). Writing one is
+`save_qtable` / `save_mlp`; `python -m rl_worker.train` makes the shipped ones.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+KINDS = ("qtable", "mlp")
+ACTIVATIONS = {"tanh": np.tanh, "relu": lambda x: np.maximum(x, 0.0)}
+
+
+class PolicyError(ValueError):
+    """A policy that cannot be loaded or cannot play here; the message names both sides."""
+
+
+@dataclass
+class Policy:
+    kind: str
+    n_actions: int
+    n_inputs: int  # states (qtable) or observation size (mlp)
+    path: str = ""
+    task: str | None = None
+    note: str | None = None
+    q: np.ndarray | None = None
+    layers: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)
+    activation: str = "tanh"
+
+    def scores(self, observation: Any) -> np.ndarray:
+        """Action values (qtable) or logits (mlp) for one observation."""
+        if self.kind == "qtable":
+            assert self.q is not None
+            state = _state(observation, self.n_inputs, self.path)
+            return self.q[state]
+        x = _flat(observation, self.n_inputs, self.path)
+        act = ACTIVATIONS[self.activation]
+        for i, (w, b) in enumerate(self.layers):
+            x = x @ w + b
+            if i < len(self.layers) - 1:
+                x = act(x)
+        return x
+
+    def act(
+        self,
+        observation: Any,
+        mask: list[int] | None,
+        rng: np.random.Generator,
+        sample: bool = False,
+    ) -> tuple[int, np.ndarray]:
+        """The action (greedy, or sampled from the softmax of the scores) and the scores."""
+        scores = np.asarray(self.scores(observation), dtype=np.float64)
+        legal = np.ones(self.n_actions, dtype=bool)
+        if mask is not None:
+            legal[: len(mask)] = np.asarray(mask[: self.n_actions], dtype=bool)
+        if not legal.any():
+            raise PolicyError("the action mask allows no action")
+        masked = np.where(legal, scores, -np.inf)
+        if not sample:
+            best = np.flatnonzero(masked == masked.max())
+            return int(best[0]), scores
+        shifted = np.exp(masked - masked.max())
+        return int(rng.choice(self.n_actions, p=shifted / shifted.sum())), scores
+
+
+def load(path: str | Path) -> Policy:
+    """A policy file, checked: PolicyError names the file and what is wrong with it."""
+    where = str(path)
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            arrays = {k: data[k] for k in data.files}
+    except FileNotFoundError:
+        raise PolicyError(f"no policy file {where!r}") from None
+    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
+        raise PolicyError(
+            f"{where} is not a policy this worker reads (a NumPy .npz of numbers and text;"
+            f" {type(exc).__name__}: {exc})"
+        ) from None
+    kind = _text(arrays, "kind", where)
+    if kind not in KINDS:
+        raise PolicyError(f"{where}: kind {kind!r} is not one of {', '.join(KINDS)}")
+    task = _text(arrays, "task", where, required=False)
+    note = _text(arrays, "note", where, required=False)
+    if kind == "qtable":
+        q = arrays.get("q")
+        if q is None or q.ndim != 2 or not np.issubdtype(q.dtype, np.number) or 0 in q.shape:
+            raise PolicyError(f"{where}: a qtable needs `q`, a (states, actions) number array")
+        return Policy(kind, q.shape[1], q.shape[0], where, task, note, q=q.astype(np.float64))
+    layers = []
+    while f"w{len(layers)}" in arrays:
+        i = len(layers)
+        w, b = arrays[f"w{i}"], arrays.get(f"b{i}")
+        if w.ndim != 2 or b is None or b.shape != (w.shape[1],):
+            raise PolicyError(f"{where}: layer {i} needs w{i} (in, out) and b{i} (out,)")
+        if layers and layers[-1][0].shape[1] != w.shape[0]:
+            raise PolicyError(
+                f"{where}: layer {i} takes {w.shape[0]} inputs but layer {i - 1} gives"
+                f" {layers[-1][0].shape[1]}"
+            )
+        layers.append((w.astype(np.float64), b.astype(np.float64)))
+    if not layers:
+        raise PolicyError(f"{where}: an mlp needs at least w0 and b0")
+    activation = _text(arrays, "activation", where, required=False) or "tanh"
+    if activation not in ACTIVATIONS:
+        raise PolicyError(f"{where}: activation {activation!r} is not one of tanh, relu")
+    return Policy(
+        kind,
+        layers[-1][0].shape[1],
+        layers[0][0].shape[0],
+        where,
+        task,
+        note,
+        layers=layers,
+        activation=activation,
+    )
+
+
+def save_qtable(path: str | Path, q: np.ndarray, task: str, note: str = "") -> None:
+    np.savez_compressed(path, kind="qtable", q=np.asarray(q, np.float32), task=task, note=note)
+
+
+def save_mlp(
+    path: str | Path,
+    layers: list[tuple[np.ndarray, np.ndarray]],
+    task: str,
+    activation: str = "tanh",
+    note: str = "",
+) -> None:
+    weights = {}
+    for i, (w, b) in enumerate(layers):
+        weights[f"w{i}"], weights[f"b{i}"] = np.asarray(w, np.float32), np.asarray(b, np.float32)
+    np.savez_compressed(
+        path, kind="mlp", task=task, activation=activation, note=note, **weights
+    )
+
+
+def _text(arrays: dict[str, np.ndarray], key: str, where: str, required: bool = True) -> Any:
+    value = arrays.get(key)
+    if value is None:
+        if required:
+            raise PolicyError(f"{where}: no `{key}` in the file (is it a policy file?)")
+        return None
+    if value.shape != () or value.dtype.kind != "U":
+        raise PolicyError(f"{where}: `{key}` must be a text value")
+    return str(value)
+
+
+def _state(observation: Any, n_states: int, where: str) -> int:
+    value = np.asarray(observation)
+    if value.size != 1 or not np.issubdtype(value.dtype, np.integer):
+        raise PolicyError(
+            f"{where} is a Q-table over {n_states} states, but the observation is"
+            f" {_shape(observation)}, not a state number"
+        )
+    state = int(value.reshape(()))
+    if not 0 <= state < n_states:
+        raise PolicyError(f"{where} has {n_states} states; the env gave state {state}")
+    return state
+
+
+def _flat(observation: Any, n_inputs: int, where: str) -> np.ndarray:
+    if isinstance(observation, dict):
+        raise PolicyError(
+            f"{where} takes a flat observation of {n_inputs} numbers; the env gives a dict"
+            f" ({', '.join(map(str, observation))})"
+        )
+    try:
+        x = np.asarray(observation, dtype=np.float64).ravel()
+    except (TypeError, ValueError):
+        raise PolicyError(
+            f"{where} takes numbers; the observation is {_shape(observation)}"
+        ) from None
+    if x.size != n_inputs:
+        raise PolicyError(
+            f"{where} takes {n_inputs} observation numbers; the env gives {x.size}"
+            f" ({_shape(observation)})"
+        )
+    return x
+
+
+def _shape(observation: Any) -> str:
+    value = np.asarray(observation) if not isinstance(observation, dict) else None
+    if value is None:
+        return "a dict"
+    if value.ndim == 0:
+        return repr(observation)
+    return f"a {value.dtype} array of shape {list(value.shape)}"
