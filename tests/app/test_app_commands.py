@@ -98,3 +98,28 @@ async def test_a_workers_words_are_shown_as_text_never_as_markup(tmp_path: Path)
         shown = [Text.from_markup(n.message).plain for n in app._notifications]
         assert "[/bold] loading [red]weights" in shown, shown
         await pilot.press("q")
+
+
+async def test_the_form_offers_the_policies_trained_on_the_task(tmp_path: Path, wait_until) -> None:
+    app = MosaicApp([], log_dir=tmp_path, autorun=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_form(pilot, wait_until, "toytext", "FrozenLake-v1", "agent")
+        screen.query_one("#player-agent .type", Select).value = "rl"
+        await pilot.pause()
+        box = screen.query_one("#player-agent .policy", Input)
+        assert box.display and box.value.endswith("examples/policies/frozenlake_qtable.npz")
+        box.value = str(tmp_path / "missing.npz")
+        await pilot.press("ctrl+s")
+        await wait_until(
+            pilot, lambda: "no policy file" in str(screen.query_one("#problems", Static).content)
+        )
+        shipped = Path(__file__).resolve().parents[2] / "examples/policies/frozenlake_qtable.npz"
+        box.value = str(shipped)
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: "op_0" in app.session.runners)
+        runner = app.session.runners["op_0"]
+        seat = runner.config.workers["agent"]
+        assert (seat.worker_id, seat.worker_type) == ("rl_worker", "rl")
+        await wait_until(pilot, lambda: runner.step_index >= 2, timeout=30)  # it plays
+        assert runner.state.value != "error"
+        await pilot.press("q")

@@ -30,6 +30,7 @@ from mosaic_tui.envs import (
     profiles,
     tasks,
 )
+from mosaic_tui.runtime.policies import found as policies_for
 
 COMPACT_BELOW = 40  # rows
 STEPPING = [("turn-based", "aec"), ("simultaneous", "parallel")]
@@ -207,6 +208,7 @@ class ConfigureScreen(ModalScreen[OperatorConfig | None]):
         """Rows for the task's own player ids (building a game env is quick; off the loop)."""
         try:
             slots = await asyncio.to_thread(player_slots, task)
+            policies = [str(p) for p in await asyncio.to_thread(policies_for, task)]
         except Exception as exc:
             self.query_one("#problems", Static).update(f"[red]{escape(str(exc))}[/]")
             return
@@ -214,7 +216,7 @@ class ConfigureScreen(ModalScreen[OperatorConfig | None]):
         box = self.query_one("#players", Vertical)
         await box.remove_children()
         await box.mount_all(
-            PlayerRow(agent, known.get(agent), team) for agent, team in slots.items()
+            PlayerRow(agent, known.get(agent), team, policies) for agent, team in slots.items()
         )
         self.fit_height()
 

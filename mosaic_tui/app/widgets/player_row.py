@@ -3,9 +3,12 @@ that type needs (a baseline's behaviour, an LLM's model and endpoint; a human ne
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
+from textual.suggester import SuggestFromList
 from textual.validation import Function, Regex
 from textual.widgets import Input, Label, Select
 
@@ -19,6 +22,7 @@ PLAYER_TYPES = [
     ("Baseline", "baseline"),
     ("Human (keyboard)", "human"),
     ("LLM", "llm"),
+    ("RL policy", "rl"),
     ("Command", "command"),  # any program (a reference worker, say): command_line.py
 ]
 COMMAND_EXAMPLE = "python -m random_worker --run-id {run_id} --task {task} --interactive"
@@ -28,7 +32,11 @@ DEFAULT_URL: str = default(LLM_WORKER, "base_url")
 
 class PlayerRow(Horizontal):
     def __init__(
-        self, agent: str, assignment: WorkerAssignment | None = None, team: str | None = None
+        self,
+        agent: str,
+        assignment: WorkerAssignment | None = None,
+        team: str | None = None,
+        policies: list[str] | None = None,
     ) -> None:
         super().__init__(id=f"player-{agent}", classes="row player")
         self.agent = agent
@@ -41,18 +49,19 @@ class PlayerRow(Horizontal):
         if assignment is not None and assignment.worker_id in plugin_players():
             self.kind = assignment.worker_id
         if self.kind not in {value for _, value in player_types()}:
-            self.kind = "baseline"  # RL workers do not ship yet
+            self.kind = "baseline"  # a type the form has no row for (vlm) plays a baseline
         settings = assignment.settings if assignment else {}
-        # settings the row has no field for (an LLM's temperature, retries, ...) are kept
-        self.kept = {
-            k: v
-            for k, v in settings.items()
-            if self.kind == "llm" and k not in ("model", "base_url")
-        }
+        # settings the row has no field for (an LLM's temperature, an RL player's mode) are kept
+        fields = {"llm": ("model", "base_url"), "rl": ("policy_path",)}.get(self.kind)
+        self.kept = {k: v for k, v in settings.items() if fields and k not in fields}
         self.behavior = settings.get("behavior", "random") if self.kind == "baseline" else "random"
         self.model = str(settings.get("model", "")) if self.kind == "llm" else ""
         self.base_url = str(settings.get("base_url", DEFAULT_URL)) if self.kind == "llm" else ""
         self.command = str(settings.get("command", "")) if self.kind == "command" else ""
+        # the policy files trained on this task (runtime/policies.py); the first is offered
+        self.policies = policies or []
+        chosen = settings.get("policy_path") if self.kind == "rl" else None
+        self.policy = str(chosen or (self.policies[0] if self.policies else ""))
         self.dialect = str(settings.get("dialect", "auto")) if self.kind == "command" else "auto"
 
     def compose(self) -> ComposeResult:
@@ -77,6 +86,12 @@ class PlayerRow(Horizontal):
             ],
         )
         yield Input(
+            self.policy,
+            placeholder="policy file (.npz): none found for this task",
+            classes="policy",
+            suggester=SuggestFromList(self.policies, case_sensitive=True),
+        )
+        yield Input(
             self.command,
             placeholder=COMMAND_EXAMPLE,
             classes="command",
@@ -95,10 +110,18 @@ class PlayerRow(Horizontal):
         for box in self.query(".model, .base-url"):
             box.display = kind == "llm"
         self.query_one(".command", Input).display = kind == "command"
+        self.query_one(".policy", Input).display = kind == "rl"
 
     def problems(self) -> list[str]:
         """What must be fixed before Save: only the fields this player type uses count."""
         kind = str(self.query_one(".type", Select).value)
+        if kind == "rl":
+            path = self.query_one(".policy", Input).value.strip()
+            if not path:
+                return [f"{self.agent}: an RL player needs a policy file (.npz)"]
+            if not Path(path).expanduser().is_file():
+                return [f"{self.agent}: no policy file {path!r}"]
+            return []
         if kind == "command":
             try:
                 command_line.check(self.query_one(".command", Input).value, self.dialect)
@@ -122,6 +145,9 @@ class PlayerRow(Horizontal):
             command = self.query_one(".command", Input).value.strip()
             settings = {"command": command, "dialect": self.dialect}
             return WorkerAssignment(command_line.COMMAND_WORKER, self.command_type, settings)
+        if kind == "rl":
+            path = str(Path(self.query_one(".policy", Input).value.strip()).expanduser().resolve())
+            return WorkerAssignment("rl_worker", "rl", {**self.kept, "policy_path": path})
         if kind in plugin_players():  # a plugin's player: its own command line, no settings
             return WorkerAssignment(kind, CATALOG[kind].worker_types[0], {})
         if kind == "llm":

@@ -1,0 +1,34 @@
+"""Trained policy files the app can offer for a task: the ones mosaic-tui ships
+(`examples/policies/`) and any in `policies/` where it runs, each read for the task it was
+trained on (a `.npz` field, read without unpickling)."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+SHIPPED = Path(__file__).resolve().parents[2] / "examples" / "policies"
+
+
+def folders() -> list[Path]:
+    return [folder for folder in (Path.cwd() / "policies", SHIPPED) if folder.is_dir()]
+
+
+def trained_on(path: Path) -> str | None:
+    """The task a policy file says it was trained on, or None if it says none (or is not one)."""
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            task = data["task"] if "task" in data.files else None
+            return str(task) if task is not None and task.shape == () else None
+    except (OSError, ValueError, zipfile.BadZipFile, EOFError):
+        return None
+
+
+def found(task: str) -> list[Path]:
+    """The policy files trained on `task`, in the folders above, by name."""
+    return sorted(
+        (p for folder in folders() for p in folder.glob("*.npz") if trained_on(p) == task),
+        key=lambda p: p.name,
+    )
