@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import argparse
 
-from bench import app, headless, memory, reference, render, simultaneous, turns, wire
+from bench import (
+    app,
+    decisions,
+    headless,
+    memory,
+    reference,
+    render,
+    simultaneous,
+    turns,
+    wire,
+)
 
 BENCHES = {
     "headless": headless,
@@ -15,6 +25,7 @@ BENCHES = {
     "app": app,
     "memory": memory,
     "reference": reference,
+    "decisions": decisions,
 }
 
 

@@ -65,6 +65,8 @@ class Policy:
     ) -> tuple[int, np.ndarray]:
         """The action (greedy, or sampled from the softmax of the scores) and the scores."""
         scores = np.asarray(self.scores(observation), dtype=np.float64)
+        if mask is None and not sample:  # the common case, without the masking arrays
+            return int(scores.argmax()), scores
         legal = np.ones(self.n_actions, dtype=bool)
         if mask is not None:
             legal[: len(mask)] = np.asarray(mask[: self.n_actions], dtype=bool)
