@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from llm_worker.describe import describe_observation
 from mosaic_tui.protocol import InitAgent, SelectAction, limits, unpack
 
 MAX_LISTED = 80  # legal actions named in the prompt; beyond this the list is cut, with a count
@@ -144,7 +145,11 @@ def turn_prompt(game: Game, cmd: SelectAction, legal: dict[str, int]) -> str:
             raise limits.BadCommand(
                 f"observation is not a valid packed value ({type(exc).__name__}: {exc})"[:300]
             ) from None
-        lines.append(f"Observation: {describe(observation)}")
+        described = describe_observation(game.name, observation)
+        if described:
+            lines += ["Observation:", *described]
+        else:
+            lines.append(f"Observation: {describe(observation)}")
     names = list(legal)
     shown = ", ".join(names[:MAX_LISTED])
     more = f" (and {len(names) - MAX_LISTED} more)" if len(names) > MAX_LISTED else ""

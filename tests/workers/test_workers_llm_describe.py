@@ -1,0 +1,67 @@
+"""What an LLM player is told it sees: MiniGrid's egocentric view in words, classic control's
+numbers by name (pinned for fixed seeds: the text is the model's only eyes)."""
+
+from __future__ import annotations
+
+import gymnasium as gym
+import minigrid  # noqa: F401  (registers the ids)
+import numpy as np
+from llm_worker.describe import describe_observation
+from llm_worker.prompt import Game, turn_prompt
+
+from mosaic_tui.protocol import SelectAction, pack
+
+
+def seen(task: str, seed: int, steps: tuple[int, ...] = ()) -> list[str] | None:
+    env = gym.make(task)
+    obs, _ = env.reset(seed=seed)
+    for action in steps:
+        obs, *_ = env.step(action)
+    env.close()
+    return describe_observation(task, obs)
+
+
+def test_an_empty_room_names_the_goal_and_the_walls_around() -> None:
+    assert seen("MiniGrid-Empty-5x5-v0", 0) == [
+        "Mission: get to the green goal square.",
+        "You face east.",
+        "Right in front of you: nothing.",
+        "You see a goal 2 steps forward and 2 steps right.",
+        "Walls: a wall 3 steps forward; a wall 1 step left; a wall 3 steps right.",
+    ]
+    # a turn right: the goal is now 2 steps forward and 2 left, the walls move round
+    assert seen("MiniGrid-Empty-5x5-v0", 0, (1,))[1:4] == [
+        "You face south.",
+        "Right in front of you: nothing.",
+        "You see a goal 2 steps forward and 2 steps left.",
+    ]
+
+
+def test_doors_keys_and_what_the_agent_carries() -> None:
+    assert seen("MiniGrid-DoorKey-5x5-v0", 1) == [
+        "Mission: use the key to open the door and then get to the goal.",
+        "You face south.",
+        "Right in front of you: a yellow key.",
+        "You see a locked yellow door 1 step left; a yellow key 1 step forward.",
+        "Walls: a wall 1 step right.",
+    ]
+    carrying = seen("MiniGrid-DoorKey-5x5-v0", 1, (3,))  # pick up the key ahead
+    assert carrying is not None and "You carry a yellow key." in carrying
+    assert "Right in front of you: nothing." in carrying
+
+
+def test_classic_control_numbers_are_named() -> None:
+    assert describe_observation("CartPole-v1", np.array([0.1, -0.2, 0.03, 0.4])) == [
+        "cart position 0.100, cart velocity -0.200, pole angle (rad) 0.030,"
+        " pole angular velocity 0.400"
+    ]
+    assert describe_observation("FrozenLake-v1", 3) is None  # not described (yet): as before
+
+
+def test_the_prompt_shows_the_words_not_the_array() -> None:
+    env = gym.make("MiniGrid-Empty-5x5-v0")
+    obs, _ = env.reset(seed=0)
+    game = Game("MiniGrid-Empty-5x5-v0", "agent", ["left", "right", "forward"])
+    prompt = turn_prompt(game, SelectAction(observation=pack(obs), step_index=1), {"left": 0})
+    assert "Observation:\nMission: get to the green goal square.\nYou face east." in prompt
+    assert "array of shape" not in prompt
