@@ -131,6 +131,15 @@ def execute(
                 note = "[red]failed[/]" if outcome.status == "error" else "[yellow]interrupted[/]"
                 progress.update(tasks[outcome.run_id], note=note)
     console.print(summary_table(result))
+    for outcome in result.outcomes:  # LLM players: how often they answered, and at what cost
+        for agent, d in (outcome.decisions or {}).items():
+            console.print(
+                f"{safe(outcome.config.operator_id)} · {safe(agent)}: {d.decisions} decisions,"
+                f" first reply not an answer {d.invalid} ({d.invalid_rate:.0%}),"
+                f" fallbacks {d.fallbacks}, {d.mean_latency_ms:,.0f} ms mean, {d.tokens:,} tokens",
+                highlight=False,
+                soft_wrap=True,
+            )
     for outcome in result.failed:
         errors.print(
             f"[red]{safe(outcome.config.operator_id)} failed:[/] {safe(outcome.error)}",

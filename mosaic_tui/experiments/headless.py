@@ -27,6 +27,7 @@ from mosaic_tui.runtime import EpisodeEnded, Listener, OperatorRunner, StepTaken
 from mosaic_tui.runtime.launcher import LaunchError
 from mosaic_tui.telemetry import RunSummary, SessionRow, TelemetryError, TelemetryStore
 from mosaic_tui.telemetry.recorder import DEFAULT_LOCK_LIMIT, Recorder
+from mosaic_tui.telemetry.summary import DecisionStats, summarize_decisions
 from mosaic_tui.telemetry.text import redact_text
 
 FINISHED, INTERRUPTED, ERROR = "finished", "interrupted", "error"
@@ -42,6 +43,7 @@ class OperatorOutcome:
     error: str | None = None
     summary: RunSummary | None = None
     status: str = "running"
+    decisions: dict[str, DecisionStats] | None = None  # LLM players' recorded decisions
 
     @property
     def steps_per_second(self) -> float:
@@ -162,6 +164,7 @@ async def run_experiment(
     for outcome in result.outcomes:
         with contextlib.suppress(Exception):  # a locked database: the table shows what it can
             outcome.summary = store.summary(outcome.run_id)
+            outcome.decisions = summarize_decisions(store.decision_records(outcome.run_id))
     return result
 
 

@@ -275,6 +275,7 @@ class ActionSelected(Event):
     player_id: str | None = None
     reason: str | None = None
     action_str: str | None = None  # the action by name, as the worker would write it
+    record: dict[str, Any] | None = None  # what to keep about this decision (telemetry)
     req: int | None = None
 
 

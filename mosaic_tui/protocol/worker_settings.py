@@ -32,6 +32,8 @@ EXECUTION_MODES: tuple[str, ...] = ("aec", "parallel")  # turn-based or simultan
 COORDINATION_LEVELS: tuple[int, ...] = (1, 2, 3)
 # The roles a level-3 (role-based) prompt gives: the reference's Soccer roles and a generic pair.
 ROLES: tuple[str, ...] = ("forward", "defender", "lead", "support")
+# What an LLM player plays when no reply was an answer: nothing (an error), or a counted stand-in.
+FALLBACKS: tuple[str, ...] = ("error", "random_legal", "noop")
 LLM_API_KEY_VARIABLE = "MOSAIC_TUI_LLM_API_KEY"
 # Where the LLM worker looks for its key, in order (the second is the openai package's own).
 LLM_KEY_VARIABLES = (LLM_API_KEY_VARIABLE, "OPENAI_API_KEY")
@@ -142,6 +144,16 @@ LLM_WORKER: tuple[Setting, ...] = (
         help="1 emergent, 2 basic hints, 3 role-based",
         detail="how much the prompt says about playing with others: 2 adds team-play hints"
         " (avoid collisions and duplicated effort), 3 also a role (--role, or by seat order)",
+    ),
+    Setting(
+        "fallback",
+        "--fallback",
+        str,
+        FALLBACKS,
+        default="error",
+        help="after the retries: error (stop), random_legal or noop (played, and counted)",
+        detail="a weak model can still be evaluated over many episodes, as BALROG does; every"
+        " fallback is recorded with the decision",
     ),
     Setting(
         "role",

@@ -43,6 +43,9 @@ class StepTaken(RunnerEvent):
     action_label: str | None = None
     board: list[str] | None = None
     actions: dict[str, Any] | None = None  # simultaneous games: every agent's action
+    # what decision workers asked to keep about this step's decisions (an LLM's prompt hash,
+    # answer, retries, tokens, latency, fallback), by agent
+    decisions: dict[str, dict[str, Any]] | None = None
 
 
 @dataclass(frozen=True, slots=True)

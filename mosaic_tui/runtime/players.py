@@ -173,6 +173,7 @@ class WorkerPlayer(_Seat):
             argv, env = definition.command(run_id, assignment.settings, player_id=agent)
             name = f"{assignment.worker_id}[{agent}]"
         self.timeout = timeout
+        self.last_record: dict[str, Any] | None = None  # the last decision's, for telemetry
         self.process = WorkerProcess(
             argv,
             name=name,
@@ -219,6 +220,7 @@ class WorkerPlayer(_Seat):
             ActionSelected,
             self.timeout,
         )
+        self.last_record = event.record
         if isinstance(event.action, str):  # a move by name (chess_worker answers in UCI)
             named = action_name(event)
             if decision.moves and named in decision.moves:

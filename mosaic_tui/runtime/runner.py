@@ -111,6 +111,7 @@ class OperatorRunner:
         self.stepper: Stepper = TurnBased(self)  # replaced once the env says how it steps
         self.episodes_begun = 0  # the runner's own count keys telemetry
         self.began = asyncio.Event()  # set by every reset: a held end is over
+        self.decided: dict[str, dict[str, Any]] = {}  # records of the coming step's decisions
         self.pace: float | None = None  # steps per second; None = as fast as possible
         self.stopped = asyncio.Event()  # set as soon as `stop` begins
         self._lock = asyncio.Lock()  # steps and resets of one runner never overlap
@@ -368,6 +369,12 @@ class OperatorRunner:
             self.ended(end)
         return taken
 
+    def note_decision(self, agent: str) -> None:
+        """Keep what the agent's decision worker asked to record, for the coming step."""
+        record = getattr(self.players.get(agent), "last_record", None)
+        if record:
+            self.decided[agent] = record
+
     def _past_max_steps(self, result: StepResult) -> bool:
         limit = self.config.max_steps
         return limit is not None and result.step_index >= limit
@@ -390,7 +397,9 @@ class OperatorRunner:
             action_label=self.label(result.action) if self.labels_cover(result.action) else None,
             board=result.board,
             actions=result.actions,
+            decisions=self.decided or None,
         )
+        self.decided = {}
         self.emit(event)
         return event
 

@@ -140,6 +140,7 @@ class TurnBased(Stepper):
                 key = await runner.guard(runner.mapping.select_action(self.decision()))
             except DecisionWithdrawn:
                 return None
+            runner.note_decision(runner.to_move)
         if runner.human_to_move and not runner.legal_now(key):
             # a key held from earlier may have become illegal: refuse it, not the operator
             runner.notice(f"{runner.label(key)} is not allowed now")
@@ -191,7 +192,9 @@ class Simultaneous(Stepper):
             runner.tell(Asked, agents=tuple(self.waiting_for))
 
         async def think(agent: str) -> None:
-            chosen(agent, await runner.guard(runner.mapping.select_action(self.decision(agent))))
+            action = await runner.guard(runner.mapping.select_action(self.decision(agent)))
+            runner.note_decision(agent)
+            chosen(agent, action)
 
         async def keyboard() -> None:
             nonlocal key

@@ -24,6 +24,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from mosaic_tui.core import OperatorConfig
 from mosaic_tui.runtime import EpisodeEnded, EpisodeStarted, RunnerEvent, StateChanged, StepTaken
@@ -109,6 +110,7 @@ class Recorder:
         steps = self._steps.setdefault(event.run_id, [])
         if isinstance(event, StepTaken) and event.actions:  # simultaneous: a row per agent
             rewards = event.rewards or {}
+            decisions = event.decisions or {}
             steps.extend(
                 StepRow(
                     event.episode,
@@ -118,6 +120,7 @@ class Recorder:
                     rewards.get(agent, 0.0),
                     event.terminated,
                     event.truncated,
+                    {"decision": decisions[agent]} if agent in decisions else None,
                 )
                 for agent, action in event.actions.items()
             )
@@ -132,7 +135,7 @@ class Recorder:
                     event.reward,
                     event.terminated,
                     event.truncated,
-                    {"rewards": event.rewards} if event.rewards else None,
+                    _extra(event),
                 )
             )
         elif isinstance(event, EpisodeStarted):
@@ -347,3 +350,14 @@ def _open_writer(path: Path | str) -> TelemetryStore:
 def _is_lock(exc: sqlite3.OperationalError) -> bool:
     text = str(exc).lower()
     return "locked" in text or "busy" in text
+
+
+def _extra(event: StepTaken) -> dict[str, Any] | None:
+    """A turn's extras: every agent's reward (multi-agent), the mover's decision record."""
+    extra: dict[str, Any] = {}
+    if event.rewards:
+        extra["rewards"] = event.rewards
+    record = (event.decisions or {}).get(event.agent)
+    if record:
+        extra["decision"] = record
+    return extra or None

@@ -389,6 +389,18 @@ class TelemetryStore:
         )
         return [(e, s, a, act, rew, bool(te), bool(tr)) for e, s, a, act, rew, te, tr in rows]
 
+    def decision_records(self, run_id: str) -> Iterator[tuple[str, dict[str, Any]]]:
+        """(agent, record) of every step whose decision worker kept a record (LLM players)."""
+        rows = self._connection().execute(
+            "SELECT agent, extra FROM steps WHERE run_id = ? AND extra LIKE '%\"decision\"%'"
+            " ORDER BY episode_index, step_index, agent",
+            (run_id,),
+        )
+        for agent, extra in rows:
+            record = (_loads(extra) or {}).get("decision")
+            if isinstance(record, dict):
+                yield agent, record
+
     def summary(self, run_id: str) -> RunSummary:
         """Mean return with a 95% CI, success rate and lengths over a run's episodes
         (read row by row: a run of millions of episodes is summarised in constant memory)."""

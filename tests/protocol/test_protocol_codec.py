@@ -160,7 +160,14 @@ SAMPLES = [
     Progress(message="compiling", req=18),
     Pong(req=15),
     AgentReady(player_id="player_2", worker="baseline_worker", req=16),
-    ActionSelected(action=4, player_id="p", reason="because", action_str="forward", req=17),
+    ActionSelected(
+        action=4,
+        player_id="p",
+        reason="because",
+        action_str="forward",
+        record={"valid": True, "latency_ms": 3.5},
+        req=17,
+    ),
 ]
 
 

@@ -45,6 +45,7 @@ SAMPLES: dict[str, Any] = {
     "retries": 0,
     "coordination_level": 3,
     "role": "defender",
+    "fallback": "noop",
     "policy_path": "/policies/a b.npz",
     "mode": "sample",
     "algorithm": "ppo",

@@ -10,9 +10,13 @@ quotes it. An endpoint that fails is an `llm_unavailable` error naming the cause
 from __future__ import annotations
 
 import argparse
+import hashlib
 import io
 import sys
+import time
 from typing import Any, TextIO
+
+import numpy as np
 
 from llm_worker.client import NO_KEY, Chat, Endpoint, EndpointError, api_key
 from llm_worker.prompt import Game, correction, legal_names, parse, system_prompt, turn_prompt
@@ -47,6 +51,7 @@ class LlmRuntime:
         retries: int,
         coordination_level: int = 1,
         role: str | None = None,
+        fallback: str = "error",
     ) -> None:
         self.channel = channel
         self.run_id = run_id
@@ -54,6 +59,9 @@ class LlmRuntime:
         self.retries = retries
         self.coordination_level = coordination_level  # what the system prompt adds
         self.role = role  # the level-3 role it was given (None: by seat)
+        self.fallback = fallback  # after the retries: error, random_legal or noop
+        self.rng = np.random.default_rng(0)
+        self.noop: int | None = None
         self.game: Game | None = None
         self.history: list[dict[str, Any]] = []
 
@@ -66,6 +74,7 @@ class LlmRuntime:
             self.channel.send(Pong(req=req))
         elif isinstance(cmd, InitAgent):
             self.game = Game.from_init(cmd, self.coordination_level, self.role)
+            self.noop = cmd.noop_action
             self.history = []
             print(f"{WORKER_NAME}: {system_prompt(self.game)}", file=sys.stderr)
             self.channel.send(AgentReady(player_id=cmd.player_id, worker=WORKER_NAME, req=req))
@@ -74,7 +83,8 @@ class LlmRuntime:
                 f"{cmd.kind!r} before init_agent; send init_agent first", "not_ready", cmd, req
             )
         elif isinstance(cmd, Reset):
-            seed = limits.seed(cmd.seed)  # unused by a model, but refused like anywhere else
+            seed = limits.seed(cmd.seed)  # seeds the random_legal fallback
+            self.rng = np.random.default_rng(seed)
             self.history = []  # a new episode: a new conversation
             self.channel.send(Ready(run_id=self.run_id, seed=seed, req=req))
         elif isinstance(cmd, SelectAction):
@@ -93,15 +103,25 @@ class LlmRuntime:
         if not legal:
             self.fail(f"no legal action for {game.player}", "no_legal_action", cmd, cmd.req)
             return
-        question = {"role": "user", "content": limits.text("prompt", turn_prompt(game, cmd, legal))}
+        prompt = limits.text("prompt", turn_prompt(game, cmd, legal))
+        question = {"role": "user", "content": prompt}
         messages = [{"role": "system", "content": system_prompt(game)}, *self.history, question]
         replies = []
+        record: dict[str, Any] = {
+            "prompt_sha256": hashlib.sha256(prompt.encode()).hexdigest()[:16],
+            "prompt_chars": len(prompt),
+            "tokens_in": 0,
+            "tokens_out": 0,
+        }
+        began = time.perf_counter()
         for _ in range(1 + self.retries):
             try:
                 reply = self.chat.complete(messages)
             except EndpointError as exc:
                 self.fail(str(exc), "llm_unavailable", cmd, cmd.req)
                 return
+            record["tokens_in"] += self.chat.tokens_in
+            record["tokens_out"] += self.chat.tokens_out
             replies.append(reply)
             print(f"{WORKER_NAME}: {game.player} step {cmd.step_index}: {reply!r}", file=sys.stderr)
             action = parse(reply, legal)
@@ -110,8 +130,11 @@ class LlmRuntime:
                 self.history = [*self.history, question, answer][-2 * HISTORY_TURNS :]
                 reason = redact(reply.strip()[:200])
                 name = next((n for n, a in legal.items() if a == action), str(action))
+                record.update(self.outcome(replies, began), valid=len(replies) == 1)
                 self.channel.send(
-                    ActionSelected(action, game.player, reason, action_str=name, req=cmd.req)
+                    ActionSelected(
+                        action, game.player, reason, action_str=name, record=record, req=cmd.req
+                    )
                 )
                 return
             messages += [
@@ -119,6 +142,21 @@ class LlmRuntime:
                 {"role": "user", "content": correction(reply, legal)},
             ]
         quoted = "; ".join(repr(r.strip()[:80]) for r in replies)
+        if self.fallback != "error":  # played, and counted: never silent
+            action = self.stand_in(legal, cmd)
+            name = next((n for n, a in legal.items() if a == action), str(action))
+            record.update(self.outcome(replies, began), valid=False, fallback=self.fallback)
+            self.channel.send(
+                ActionSelected(
+                    action,
+                    game.player,
+                    redact(f"fallback {self.fallback}: no answer in {len(replies)} replies"),
+                    action_str=name,
+                    record=record,
+                    req=cmd.req,
+                )
+            )
+            return
         self.fail(
             f"{self.chat.endpoint.model} named no legal action for {game.player} in"
             f" {len(replies)} tries ({quoted}); legal: {', '.join(list(legal)[:20])}",
@@ -126,6 +164,23 @@ class LlmRuntime:
             cmd,
             cmd.req,
         )
+
+    def outcome(self, replies: list[str], began: float) -> dict[str, Any]:
+        return {
+            "answer": redact(replies[-1].strip()[:500]),
+            "replies": len(replies),
+            "latency_ms": round((time.perf_counter() - began) * 1000, 1),
+        }
+
+    def stand_in(self, legal: dict[str, int], cmd: SelectAction) -> int:
+        """The fallback's action: a legal one at random (seeded by the episode), or the
+        game's no-op where it is legal (else the first legal action)."""
+        actions = sorted(set(legal.values()))
+        if self.fallback == "noop" and self.noop in actions:
+            return self.noop
+        if self.fallback == "noop":
+            return actions[0]
+        return actions[int(self.rng.integers(len(actions)))]
 
     def fail(self, message: str, code: str, cmd: Command, req: int | None) -> None:
         self.channel.send(Error(message=redact(message), code=code, cmd=cmd.kind, req=req))
@@ -179,7 +234,13 @@ def main(argv: list[str] | None = None) -> int:
         channel.send(Error(message=redact(str(exc)), code="start_failed", fatal=True))
         return 2
     return LlmRuntime(
-        channel, args.run_id, chat, args.retries, args.coordination_level, args.role
+        channel,
+        args.run_id,
+        chat,
+        args.retries,
+        args.coordination_level,
+        args.role,
+        args.fallback,
     ).serve()
 
 

@@ -42,6 +42,9 @@ class Chat:
     import costs about a second of CPU, and the worker answers `init`, `ping` and `stop`
     without it."""
 
+    tokens_in = 0  # the last reply's token counts (0 where the endpoint sends none)
+    tokens_out = 0
+
     def __init__(self, endpoint: Endpoint) -> None:
         if importlib.util.find_spec("openai") is None:
             raise EndpointError("llm_worker needs the openai package: pip install -e '.[llm]'")
@@ -103,4 +106,7 @@ class Chat:
             ) from None
         if not content:
             raise EndpointError(f"{e.model} at {e.base_url} sent an empty reply")
+        usage = getattr(response, "usage", None)  # tokens, where the endpoint counts them
+        self.tokens_in = int(getattr(usage, "prompt_tokens", 0) or 0)
+        self.tokens_out = int(getattr(usage, "completion_tokens", 0) or 0)
         return content
