@@ -25,6 +25,7 @@ class Decision:
     observation: Any = None
     board: list[str] | None = None  # board games: the position as text
     moves: dict[str, int] | None = None  # board games: the legal moves by name
+    frame: Any = None  # the latest picture (a protocol Frame): shown to VLM players
 
 
 @runtime_checkable

@@ -123,6 +123,7 @@ class SelectAction(Command):
     step_index: int | None = None
     board: list[str] | None = None
     moves: dict[str, int] | None = None
+    frame: Frame | None = None  # the picture, for a player that sees (a VLM)
     req: int | None = None
 
 

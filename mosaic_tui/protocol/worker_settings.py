@@ -32,6 +32,7 @@ EXECUTION_MODES: tuple[str, ...] = ("aec", "parallel")  # turn-based or simultan
 COORDINATION_LEVELS: tuple[int, ...] = (1, 2, 3)
 # The roles a level-3 (role-based) prompt gives: the reference's Soccer roles and a generic pair.
 ROLES: tuple[str, ...] = ("forward", "defender", "lead", "support")
+DEFAULT_IMAGE_SIZE = "256x256"  # a VLM player's picture, unless its image_size says otherwise
 # What an LLM player plays when no reply was an answer: nothing (an error), or a counted stand-in.
 FALLBACKS: tuple[str, ...] = ("error", "random_legal", "noop")
 LLM_API_KEY_VARIABLE = "MOSAIC_TUI_LLM_API_KEY"
@@ -144,6 +145,15 @@ LLM_WORKER: tuple[Setting, ...] = (
         help="1 emergent, 2 basic hints, 3 role-based",
         detail="how much the prompt says about playing with others: 2 adds team-play hints"
         " (avoid collisions and duplicated effort), 3 also a role (--role, or by seat order)",
+    ),
+    Setting(
+        "image_size",
+        "--image-size",
+        frame_size,
+        metavar="WxH",
+        help="VLM players: the largest picture sent with each turn, WxH pixels",
+        detail=f"a vlm player is shown the frame (default {DEFAULT_IMAGE_SIZE}); an llm"
+        " player none",
     ),
     Setting(
         "fallback",

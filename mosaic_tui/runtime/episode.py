@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from mosaic_tui.protocol import Ready, StepResult, legal_mask
+from mosaic_tui.protocol import Frame, Ready, StepResult, legal_mask
 from mosaic_tui.runtime.events import EpisodeEnded
 
 
@@ -41,6 +41,7 @@ class Episode:
     observation: Any = None
     moves: dict[str, int] | None = None  # board games: legal moves by name
     board: list[str] | None = None  # board games: the position as text
+    frame: Frame | None = None  # the latest picture (what a VLM player is shown)
     played: dict[str, Any] = field(default_factory=dict)  # the last step's actions by agent
     played_from: dict[str, int] | None = None  # the legal moves they were chosen from
     started_at: float = 0.0
@@ -88,6 +89,8 @@ class Episode:
         self.observation = message.observation
         self.to_move = message.agent_to_move or table.agents[0]
         self.moves, self.board = message.moves, message.board
+        if message.frame is not None:
+            self.frame = message.frame
         if table.simultaneous and message.agents is not None:
             self.live, self.masks = list(message.agents), message.action_masks
             humans = [a for a in self.live if a in table.humans]

@@ -174,6 +174,7 @@ class WorkerPlayer(_Seat):
             name = f"{assignment.worker_id}[{agent}]"
         self.timeout = timeout
         self.last_record: dict[str, Any] | None = None  # the last decision's, for telemetry
+        self.sees = assignment.worker_type == "vlm"  # shown the picture with each decision
         self.process = WorkerProcess(
             argv,
             name=name,
@@ -216,6 +217,7 @@ class WorkerPlayer(_Seat):
                 step_index=decision.step_index,
                 board=decision.board,
                 moves=decision.moves,
+                frame=decision.frame if self.sees else None,
             ),
             ActionSelected,
             self.timeout,

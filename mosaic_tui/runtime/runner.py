@@ -29,6 +29,8 @@ from mosaic_tui.protocol import (
     StepResult,
 )
 from mosaic_tui.protocol.dialect import REFERENCE
+from mosaic_tui.protocol.settings import frame_size
+from mosaic_tui.protocol.worker_settings import DEFAULT_IMAGE_SIZE
 from mosaic_tui.runtime import command_env
 from mosaic_tui.runtime.episode import Episode, Table
 from mosaic_tui.runtime.events import (
@@ -58,6 +60,19 @@ log = logging.getLogger(__name__)
 Seed = int | None | Callable[[], int | None]
 
 
+def vision_request(config: OperatorConfig) -> FrameRequest | None:
+    """The largest `image_size` of the operator's VLM players (default 256x256), or None."""
+    sizes = [
+        frame_size(wa.settings.get("image_size", DEFAULT_IMAGE_SIZE))
+        for wa in config.workers.values()
+        if wa.worker_type == "vlm"
+    ]
+    if not sizes:
+        return None
+    pairs = [tuple(int(n) for n in size.split("x")) for size in sizes]
+    return FrameRequest(max(w for w, _ in pairs), max(h for _, h in pairs))
+
+
 @dataclass(frozen=True)
 class Timeouts:
     start: float = 60.0  # imports + env construction
@@ -82,6 +97,7 @@ class OperatorRunner:
         self.config = config
         self.run_id = run_id or config.run_id or config.operator_id
         self._frame = frame
+        self.vision = vision_request(config)  # what VLM players are shown (None: none)
         self.timeouts = timeouts
         self.listeners: list[Listener] = []
         self.state = OperatorState.PENDING
@@ -130,6 +146,17 @@ class OperatorRunner:
     def frame(self) -> FrameRequest | None:
         """The frame size the operator's pane asks for (None: no frames)."""
         return self._frame
+
+    @property
+    def wanted_frame(self) -> FrameRequest | None:
+        """The frames to ask the env for: the pane's, and big enough for a VLM player's
+        `image_size` (the pane's renderer fits a bigger frame itself)."""
+        vision = self.vision
+        if vision is None or self._frame is None:
+            return vision or self._frame
+        return FrameRequest(
+            max(vision.width, self._frame.width), max(vision.height, self._frame.height)
+        )
 
     @frame.setter
     def frame(self, request: FrameRequest | None) -> None:
@@ -293,7 +320,7 @@ class OperatorRunner:
                     Reset(
                         seed=chosen,
                         max_steps=self.config.max_steps,
-                        frame=self.frame,
+                        frame=self.wanted_frame,
                         auto_reset=False,
                         observe=self.observe,
                     ),
@@ -338,7 +365,7 @@ class OperatorRunner:
 
         async def go() -> tuple[StepResult, EpisodeEnd | None]:
             result = await self.env_process.request(
-                Step(action=action, actions=actions, frame=self.frame),
+                Step(action=action, actions=actions, frame=self.wanted_frame),
                 StepResult,
                 self.timeouts.step,
             )

@@ -129,6 +129,7 @@ class TurnBased(Stepper):
             episode.observation,
             episode.board,
             episode.moves,
+            episode.frame,
         )
 
     async def step(self, key: Any = None) -> StepTaken | None:
@@ -167,7 +168,9 @@ class Simultaneous(Stepper):
         observation = episode.observation
         mine = observation.get(agent) if isinstance(observation, dict) else None
         mask = (episode.masks or {}).get(agent)
-        return Decision(agent, episode.step_index, runner.labels, mask, mine)
+        return Decision(
+            agent, episode.step_index, runner.labels, mask, mine, frame=episode.frame
+        )
 
     @property
     def waiting_for(self) -> list[str]:

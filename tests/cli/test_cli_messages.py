@@ -50,14 +50,14 @@ def test_a_hostile_operator_id_is_refused_as_plain_text(
     assert "letters, digits" in out.stderr
 
 
-def test_an_unavailable_player_type_says_so_before_anything_starts(tmp_path: Path) -> None:
+def test_an_unknown_player_type_says_so_before_anything_starts(tmp_path: Path) -> None:
     path = tmp_path / "x.toml"
     path.write_text(
         '[[operators]]\nid = "v"\nenv_name = "toytext"\ntask = "FrozenLake-v1"\n'
-        'workers.agent = { type = "vlm" }\n'
+        'workers.agent = { type = "robot" }\n'
     )
     out = cli("run", str(path), "--db", str(tmp_path / "r.sqlite"), tmp_path=tmp_path)
-    assert out.returncode == 2 and "no built-in worker in this version" in out.stderr
+    assert out.returncode == 2 and "'robot' is not one of llm, vlm, rl" in out.stderr
     assert not (tmp_path / "r.sqlite").exists()  # nothing started, nothing recorded
 
 

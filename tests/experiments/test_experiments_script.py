@@ -89,11 +89,11 @@ def test_anything_but_literals_is_refused_with_its_line(
     assert "ran" not in capsys.readouterr().out  # parsed, never run
 
 
-def test_a_script_player_type_this_version_lacks_is_refused_before_anything_starts(
+def test_a_script_player_type_nobody_plays_is_refused_before_anything_starts(
     tmp_path: Path,
 ) -> None:
-    text = SCRIPT.replace('{"type": "passive"}', '{"type": "vlm", "model": "m"}')
-    with pytest.raises(ExperimentError, match="operators\\[1\\].workers.agent.type: vision-lang"):
+    text = SCRIPT.replace('{"type": "passive"}', '{"type": "robot"}')
+    with pytest.raises(ExperimentError, match="operators\\[1\\].workers.agent.type: 'robot'"):
         load(script(tmp_path, text=text))
 
 

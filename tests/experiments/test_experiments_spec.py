@@ -102,7 +102,7 @@ def test_seed_gives_consecutive_seeds_and_default_starts_at_zero() -> None:
         (
             lambda d: d["operators"][0]["workers"]["agent"].update(type="robot"),
             "operators[0].workers.agent.type",
-            "not one of llm, rl, human, baseline",
+            "not one of llm, vlm, rl, human, baseline",
         ),
         (
             lambda d: d["operators"][0]["workers"]["agent"].update(behaviour="noop"),
@@ -121,10 +121,10 @@ def test_seed_gives_consecutive_seeds_and_default_starts_at_zero() -> None:
             "operators[0].workers.agent.policy_path",
             "no policy file",
         ),
-        (  # a VLM player used to run the LLM worker without a word
+        (  # a VLM player is the LLM worker shown the frame: it needs a model like one
             lambda d: d["operators"][0]["workers"]["agent"].update(type="vlm"),
-            "operators[0].workers.agent.type",
-            "no built-in worker in this version",
+            "operators[0].workers.agent",
+            "llm_worker needs the setting(s) model",
         ),
         (lambda d: d["operators"][0].update(colour="red"), "operators[0].colour", "unknown key"),
         (lambda d: d["operators"][0].pop("task"), "operators[0].task", "required"),

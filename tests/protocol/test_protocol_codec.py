@@ -81,6 +81,7 @@ SAMPLES = [
         step_index=4,
         board=["X . O"],
         moves={"e2e4": 877},
+        frame=Frame(1, 1, b"\x04\x05\x06"),
         req=7,
     ),
     Init(

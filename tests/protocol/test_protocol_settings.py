@@ -46,6 +46,7 @@ SAMPLES: dict[str, Any] = {
     "coordination_level": 3,
     "role": "defender",
     "fallback": "noop",
+    "image_size": "64x48",
     "policy_path": "/policies/a b.npz",
     "mode": "sample",
     "algorithm": "ppo",

@@ -33,9 +33,10 @@ from mosaic_tui.protocol import (
     SelectAction,
     limits,
 )
+from mosaic_tui.protocol.frames import Frame, FrameRequest, fit_frame
 from mosaic_tui.protocol.settings import add_arguments
 from mosaic_tui.protocol.stdio import WorkerChannel
-from mosaic_tui.protocol.worker_settings import LLM_WORKER
+from mosaic_tui.protocol.worker_settings import DEFAULT_IMAGE_SIZE, LLM_WORKER
 
 WORKER_NAME = "llm_worker"
 REDACTED = "***"  # what the API key's value becomes in errors and the log
@@ -52,6 +53,7 @@ class LlmRuntime:
         coordination_level: int = 1,
         role: str | None = None,
         fallback: str = "error",
+        image_size: str | None = None,
     ) -> None:
         self.channel = channel
         self.run_id = run_id
@@ -60,6 +62,7 @@ class LlmRuntime:
         self.coordination_level = coordination_level  # what the system prompt adds
         self.role = role  # the level-3 role it was given (None: by seat)
         self.fallback = fallback  # after the retries: error, random_legal or noop
+        self.image_size = image_size or DEFAULT_IMAGE_SIZE  # the largest picture sent
         self.rng = np.random.default_rng(0)
         self.noop: int | None = None
         self.game: Game | None = None
@@ -104,7 +107,13 @@ class LlmRuntime:
             self.fail(f"no legal action for {game.player}", "no_legal_action", cmd, cmd.req)
             return
         prompt = limits.text("prompt", turn_prompt(game, cmd, legal))
-        question = {"role": "user", "content": prompt}
+        question: dict[str, Any] = {"role": "user", "content": prompt}
+        image = picture(cmd.frame, self.image_size) if cmd.frame is not None else None
+        if image is not None:  # a VLM player: the frame as a PNG data URI beside the text
+            question["content"] = [
+                {"type": "text", "text": prompt},
+                {"type": "image_url", "image_url": {"url": image}},
+            ]
         messages = [{"role": "system", "content": system_prompt(game)}, *self.history, question]
         replies = []
         record: dict[str, Any] = {
@@ -113,6 +122,8 @@ class LlmRuntime:
             "tokens_in": 0,
             "tokens_out": 0,
         }
+        if image is not None:
+            record["image_chars"] = len(image)
         began = time.perf_counter()
         for _ in range(1 + self.retries):
             try:
@@ -127,7 +138,9 @@ class LlmRuntime:
             action = parse(reply, legal)
             if action is not None:
                 answer = {"role": "assistant", "content": reply}
-                self.history = [*self.history, question, answer][-2 * HISTORY_TURNS :]
+                # earlier turns are kept as words: an image is sent once, with its own turn
+                said = {"role": "user", "content": prompt}
+                self.history = [*self.history, said, answer][-2 * HISTORY_TURNS :]
                 reason = redact(reply.strip()[:200])
                 name = next((n for n, a in legal.items() if a == action), str(action))
                 record.update(self.outcome(replies, began), valid=len(replies) == 1)
@@ -199,6 +212,20 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+def picture(frame: Frame, size: str) -> str:
+    """The frame, fitted into `size` (WxH), as a PNG data URI."""
+    import base64
+    import io
+
+    from PIL import Image
+
+    width, height = (int(n) for n in size.split("x"))
+    fitted = fit_frame(frame.to_array(), FrameRequest(width, height))
+    out = io.BytesIO()
+    Image.fromarray(fitted.to_array(), "RGB").save(out, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(out.getvalue()).decode("ascii")
+
+
 def redact(text: str) -> str:
     """`text` without the API key's value: an endpoint may quote the key it refused, and
     a worker's errors and log are kept (runs.error, the log file, exports)."""
@@ -241,6 +268,7 @@ def main(argv: list[str] | None = None) -> int:
         args.coordination_level,
         args.role,
         args.fallback,
+        args.image_size,
     ).serve()
 
 

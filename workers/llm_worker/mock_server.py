@@ -17,13 +17,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 LEGAL_PREFIX = "Legal actions:"
-CORRECTION = "Answer with exactly one of:"
+CORRECTION = "The legal actions:"
 
 
 def legal_from(messages: list[dict[str, Any]]) -> list[str]:
     """The legal actions the worker listed in its latest turn (or correction)."""
     for message in reversed(messages):
-        text = str(message.get("content", ""))
+        text = text_of(message.get("content", ""))
         for marker in (CORRECTION, LEGAL_PREFIX):
             if marker in text:
                 listed = text.split(marker, 1)[1].splitlines()[0]
@@ -32,10 +32,31 @@ def legal_from(messages: list[dict[str, Any]]) -> list[str]:
     return []
 
 
+def text_of(content: Any) -> str:
+    """A message's text: a string, or the text parts of a list (a VLM turn adds images)."""
+    if isinstance(content, list):
+        return "\n".join(
+            str(part.get("text", "")) for part in content if isinstance(part, dict)
+        )
+    return str(content)
+
+
+def images_of(messages: list[Any]) -> list[str]:
+    """The image URLs in the turn's messages (what a VLM player showed)."""
+    return [
+        str(part.get("image_url", {}).get("url", ""))
+        for message in messages
+        if isinstance(message, dict) and isinstance(message.get("content"), list)
+        for part in message["content"]
+        if isinstance(part, dict) and part.get("type") == "image_url"
+    ]
+
+
 def make_handler(reply: str, rng: random.Random, delay: float) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         authorizations: list[str] = []  # what clients sent, so tests can check the key arrived
         system_prompts: list[str] = []  # and the system prompts they sent
+        images: list[str] = []  # and the images (data URIs), for VLM players
 
         def do_GET(self) -> None:  # /v1/models
             self._send(200, {"object": "list", "data": [{"id": "mock", "object": "model"}]})
@@ -51,6 +72,7 @@ def make_handler(reply: str, rng: random.Random, delay: float) -> type[BaseHTTPR
                 for m in body.get("messages", [])[:1]
                 if isinstance(m, dict) and m.get("role") == "system"
             ]
+            Handler.images += images_of(body.get("messages", []))
             legal = legal_from(body.get("messages", []))
             if reply == "nonsense" or not legal:
                 text = "I would rather not say."

@@ -22,6 +22,7 @@ PLAYER_TYPES = [
     ("Baseline", "baseline"),
     ("Human (keyboard)", "human"),
     ("LLM", "llm"),
+    ("VLM (sees the frame)", "vlm"),
     ("RL policy", "rl"),
     ("Command", "command"),  # any program (a reference worker, say): command_line.py
 ]
@@ -52,11 +53,13 @@ class PlayerRow(Horizontal):
             self.kind = "baseline"  # a type the form has no row for (vlm) plays a baseline
         settings = assignment.settings if assignment else {}
         # settings the row has no field for (an LLM's temperature, an RL player's mode) are kept
-        fields = {"llm": ("model", "base_url"), "rl": ("policy_path",)}.get(self.kind)
+        language = ("model", "base_url")
+        fields = {"llm": language, "vlm": language, "rl": ("policy_path",)}.get(self.kind)
         self.kept = {k: v for k, v in settings.items() if fields and k not in fields}
         self.behavior = settings.get("behavior", "random") if self.kind == "baseline" else "random"
-        self.model = str(settings.get("model", "")) if self.kind == "llm" else ""
-        self.base_url = str(settings.get("base_url", DEFAULT_URL)) if self.kind == "llm" else ""
+        talks = self.kind in ("llm", "vlm")
+        self.model = str(settings.get("model", "")) if talks else ""
+        self.base_url = str(settings.get("base_url", DEFAULT_URL)) if talks else ""
         self.command = str(settings.get("command", "")) if self.kind == "command" else ""
         # the policy files trained on this task (runtime/policies.py); the first is offered
         self.policies = policies or []
@@ -108,7 +111,7 @@ class PlayerRow(Horizontal):
     def show_fields(self, kind: str) -> None:
         self.query_one(".behavior", Select).display = kind == "baseline"
         for box in self.query(".model, .base-url"):
-            box.display = kind == "llm"
+            box.display = kind in ("llm", "vlm")
         self.query_one(".command", Input).display = kind == "command"
         self.query_one(".policy", Input).display = kind == "rl"
 
@@ -128,7 +131,7 @@ class PlayerRow(Horizontal):
             except command_line.CommandError as exc:
                 return [f"{self.agent}: {exc}"]
             return []
-        if kind != "llm":
+        if kind not in ("llm", "vlm"):
             return []
         found = []
         for box in self.query(".model, .base-url"):
@@ -150,10 +153,10 @@ class PlayerRow(Horizontal):
             return WorkerAssignment("rl_worker", "rl", {**self.kept, "policy_path": path})
         if kind in plugin_players():  # a plugin's player: its own command line, no settings
             return WorkerAssignment(kind, CATALOG[kind].worker_types[0], {})
-        if kind == "llm":
+        if kind in ("llm", "vlm"):
             return WorkerAssignment(
                 "llm_worker",
-                "llm",
+                kind,
                 {
                     **self.kept,
                     "model": self.query_one(".model", Input).value.strip(),
