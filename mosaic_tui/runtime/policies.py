@@ -4,6 +4,7 @@ trained on (a `.npz` field, read without unpickling)."""
 
 from __future__ import annotations
 
+import functools
 import zipfile
 from pathlib import Path
 
@@ -18,6 +19,15 @@ def folders() -> list[Path]:
 
 def trained_on(path: Path) -> str | None:
     """The task a policy file says it was trained on, or None if it says none (or is not one)."""
+    try:
+        stamp = path.stat().st_mtime_ns
+    except OSError:
+        return None
+    return _task_of(path, stamp)
+
+
+@functools.lru_cache(maxsize=256)
+def _task_of(path: Path, stamp: int) -> str | None:  # `stamp`: a changed file is read again
     try:
         with np.load(path, allow_pickle=False) as data:
             task = data["task"] if "task" in data.files else None

@@ -7,6 +7,7 @@ Every field is checked where it is typed, and the env settings by actually build
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from typing import Any
 
@@ -201,7 +202,7 @@ class ConfigureScreen(ModalScreen[OperatorConfig | None]):
     def load_players(self, task: str) -> None:
         if task != getattr(self, "_players_task", None):  # the same task keeps its rows
             self._players_task = task
-            self._load_players(task)
+            self._loading = self._load_players(task)
 
     @work(exclusive=True, group="players")
     async def _load_players(self, task: str) -> None:
@@ -212,9 +213,13 @@ class ConfigureScreen(ModalScreen[OperatorConfig | None]):
         except Exception as exc:
             self.query_one("#problems", Static).update(f"[red]{escape(str(exc))}[/]")
             return
+        if self.app.screen is not self:  # closed while the env was read: nothing to fill
+            return
         known = self.config.workers if self.config and self.config.task == task else {}
         box = self.query_one("#players", Vertical)
         await box.remove_children()
+        if self.app.screen is not self:  # closed meanwhile: a row mounted now would fail
+            return
         await box.mount_all(
             PlayerRow(agent, known.get(agent), team, policies) for agent, team in slots.items()
         )
@@ -252,8 +257,17 @@ class ConfigureScreen(ModalScreen[OperatorConfig | None]):
         task.value = self._default_task(family)
 
     @on(Button.Pressed, "#cancel")
-    def action_cancel(self) -> None:
+    async def action_cancel(self) -> None:
+        await self.rows_settled()
         self.dismiss(None)
+
+    async def rows_settled(self) -> None:
+        """Wait for the player rows being mounted: a screen closed halfway through mounting
+        them fails inside Textual's Select (seen under load)."""
+        loading = getattr(self, "_loading", None)
+        if loading is not None and loading.is_running:
+            with contextlib.suppress(Exception):  # cancelled or failed: it said so itself
+                await loading.wait()
 
     @on(Button.Pressed, "#save")
     def _save_pressed(self) -> None:
