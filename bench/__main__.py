@@ -8,6 +8,7 @@ from bench import (
     app,
     decisions,
     headless,
+    llm,
     memory,
     reference,
     render,
@@ -26,6 +27,7 @@ BENCHES = {
     "memory": memory,
     "reference": reference,
     "decisions": decisions,
+    "llm": llm,
 }
 
 
