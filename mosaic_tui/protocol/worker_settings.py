@@ -206,6 +206,15 @@ RL_WORKER: tuple[Setting, ...] = (
     ),
     Setting("seed", "--seed", seed, help="seed for sampling until a reset gives one"),
     Setting(
+        "record",
+        "--record",
+        str,
+        ("none", "probabilities"),
+        default="none",
+        help="probabilities: keep each decision's action probabilities with its step",
+        detail="the softmax of the policy's scores over the legal actions",
+    ),
+    Setting(
         "algorithm",
         "--algorithm",
         str,

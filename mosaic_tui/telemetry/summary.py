@@ -104,8 +104,10 @@ class DecisionStats:
 def summarize_decisions(
     records: Iterable[tuple[str, dict[str, object]]],
 ) -> dict[str, DecisionStats]:
-    """Per agent, from (agent, decision record) pairs."""
+    """Per agent, from (agent, decision record) pairs: a model's answers (records that count
+    `replies`); an RL player's recorded probabilities are not answers and are left out."""
     stats: dict[str, DecisionStats] = {}
     for agent, record in records:
-        stats.setdefault(agent, DecisionStats()).add(record)
+        if "replies" in record:
+            stats.setdefault(agent, DecisionStats()).add(record)
     return stats

@@ -47,6 +47,7 @@ SAMPLES: dict[str, Any] = {
     "role": "defender",
     "fallback": "noop",
     "image_size": "64x48",
+    "record": "probabilities",
     "policy_path": "/policies/a b.npz",
     "mode": "sample",
     "algorithm": "ppo",

@@ -128,3 +128,23 @@ def test_a_missing_policy_file_stops_the_worker_at_start_naming_it(spawn, tmp_pa
     event = client.read()
     assert event["type"] == "error" and event["fatal"] and "no policy file" in event["message"]
     assert client.wait() == 2
+
+
+def test_probabilities_are_recorded_when_asked(spawn, tmp_path: Path) -> None:
+    client = spawn("rl_worker", "--policy-path", str(qtable(tmp_path)), "--record", "probabilities")
+    client.read_type("init")
+    client.request(
+        {"cmd": "init_agent", "player_id": "agent", "action_space": {"n": 3}, "req": 1},
+        "agent_ready",
+    )
+    event = client.request(
+        {"cmd": "select_action", "observation": 0, "action_mask": [1, 0, 1], "req": 2},
+        "action_selected",
+    )
+    probabilities = event["record"]["probabilities"]
+    assert probabilities[1] == 0 and abs(sum(probabilities) - 1) < 1e-4
+    assert probabilities[2] > probabilities[0]  # state 0 values action 2 most
+    plain = spawn("rl_worker", "--policy-path", str(qtable(tmp_path)))
+    plain.read_type("init")
+    plain.request({"cmd": "init_agent", "action_space": {"n": 3}, "req": 1}, "agent_ready")
+    assert "record" not in plain.request({"cmd": "select_action", "observation": 0, "req": 2})

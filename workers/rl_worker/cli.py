@@ -43,6 +43,7 @@ class RlRuntime:
         self.run_id = run_id
         self.policy = policy
         self.sample = args.mode == "sample"
+        self.keep = args.record == "probabilities"  # each decision's probabilities, recorded
         self.seed = args.seed
         self.rng = np.random.default_rng(args.seed)
         self.player_id = args.player_id
@@ -94,12 +95,20 @@ class RlRuntime:
             except ValueError as exc:  # a malformed packed observation: the sender's fault
                 raise limits.BadCommand(f"observation: {exc}"[:300]) from None
             label = self.labels[action] if action < len(self.labels) else str(action)
+            record = None
+            if self.keep:
+                mask = limits.action_mask(cmd.action_mask)
+                record = {
+                    "probabilities": [round(p, 5) for p in probabilities(scores, mask)],
+                    "mode": "sampled" if self.sample else "greedy",
+                }
             self.channel.send(
                 ActionSelected(
                     action=action,
                     player_id=self.player_id,
                     reason=f"{'sampled' if self.sample else 'greedy'}: score {scores[action]:.3g}",
                     action_str=label,
+                    record=record,
                     req=req,
                 )
             )
@@ -114,6 +123,15 @@ class RlRuntime:
         self.channel.send(
             Error(message=message, code=code, cmd=cmd.kind, req=getattr(cmd, "req", None))
         )
+
+
+def probabilities(scores: np.ndarray, mask: list[int] | None) -> list[float]:
+    """The softmax of the scores over the legal actions (0 for the others)."""
+    legal = np.ones(len(scores), dtype=bool)
+    if mask is not None:
+        legal[: len(mask)] = np.asarray(mask[: len(scores)], dtype=bool)
+    shifted = np.where(legal, np.exp(scores - scores[legal].max()), 0.0)
+    return (shifted / shifted.sum()).tolist()
 
 
 def parser() -> argparse.ArgumentParser:
