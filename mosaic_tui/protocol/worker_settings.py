@@ -156,6 +156,16 @@ LLM_WORKER: tuple[Setting, ...] = (
         " player none",
     ),
     Setting(
+        "answer_format",
+        "--answer-format",
+        str,
+        ("text", "json"),
+        default="text",
+        help='json: ask for {"action": ...} in the server\'s JSON mode (response_format)',
+        detail="a server that constrains its output to JSON (llama.cpp, vLLM, OpenAI) then"
+        " cannot answer with prose: it helps small models answer legally",
+    ),
+    Setting(
         "fallback",
         "--fallback",
         str,

@@ -48,6 +48,7 @@ SAMPLES: dict[str, Any] = {
     "fallback": "noop",
     "image_size": "64x48",
     "record": "probabilities",
+    "answer_format": "json",
     "policy_path": "/policies/a b.npz",
     "mode": "sample",
     "algorithm": "ppo",

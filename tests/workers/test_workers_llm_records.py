@@ -109,3 +109,16 @@ def test_a_run_counts_each_llm_players_decisions(tmp_path: Path, mock) -> None:
         assert stats.invalid_rate == 1.0
         again = summarize_decisions(store.decision_records(outcome.run_id))
         assert again["agent"] == stats  # read back from the steps table
+
+
+def test_json_mode_asks_the_server_for_a_json_answer_and_reads_it(spawn) -> None:
+    server, url = start("first", seed=1)
+    try:
+        client = worker(spawn, url, "--answer-format", "json")
+        event = client.request({"cmd": "select_action", "req": 2}, "action_selected")
+        handler = server.RequestHandlerClass
+        assert handler.json_requests == 1  # response_format {"type": "json_object"} was sent
+        assert 'Answer with a JSON object {"action": "<action>"}' in handler.system_prompts[-1]
+        assert event["record"]["answer"] == '{"action": "left"}' and event["action"] == 0
+    finally:
+        server.shutdown()

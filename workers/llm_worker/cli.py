@@ -63,6 +63,7 @@ class LlmRuntime:
         self.role = role  # the level-3 role it was given (None: by seat)
         self.fallback = fallback  # after the retries: error, random_legal or noop
         self.image_size = image_size or DEFAULT_IMAGE_SIZE  # the largest picture sent
+        self.answer_format = "json" if chat.endpoint.json_mode else "text"
         self.rng = np.random.default_rng(0)
         self.noop: int | None = None
         self.game: Game | None = None
@@ -77,6 +78,7 @@ class LlmRuntime:
             self.channel.send(Pong(req=req))
         elif isinstance(cmd, InitAgent):
             self.game = Game.from_init(cmd, self.coordination_level, self.role)
+            self.game.answer_format = self.answer_format
             self.noop = cmd.noop_action
             self.history = []
             print(f"{WORKER_NAME}: {system_prompt(self.game)}", file=sys.stderr)
@@ -254,7 +256,14 @@ def main(argv: list[str] | None = None) -> int:
     sys.stderr = RedactingStream(sys.stderr)  # type: ignore[assignment]
     channel = WorkerChannel()
     channel.scrub = redact  # every error this worker sends, the serve loop's own included
-    endpoint = Endpoint(args.base_url, args.model, args.temperature, args.max_tokens, args.timeout)
+    endpoint = Endpoint(
+        args.base_url,
+        args.model,
+        args.temperature,
+        args.max_tokens,
+        args.timeout,
+        json_mode=args.answer_format == "json",
+    )
     try:
         chat = Chat(endpoint)
     except EndpointError as exc:

@@ -28,6 +28,7 @@ class Endpoint:
     temperature: float = default(LLM_WORKER, "temperature")  # the declared defaults
     max_tokens: int = default(LLM_WORKER, "max_tokens")
     timeout: float = default(LLM_WORKER, "timeout")
+    json_mode: bool = False  # ask the server for a JSON object (its response_format)
 
 
 def api_key() -> str:
@@ -68,12 +69,16 @@ class Chat:
         e, client = self.endpoint, self.client()
         import openai
 
+        extra: dict[str, Any] = {}
+        if e.json_mode:
+            extra["response_format"] = {"type": "json_object"}
         try:
             response = client.chat.completions.create(
                 model=e.model,
                 messages=messages,  # type: ignore[arg-type]
                 temperature=e.temperature,
                 max_tokens=e.max_tokens,
+                **extra,
             )
         except openai.AuthenticationError:
             raise EndpointError(

@@ -57,6 +57,7 @@ def make_handler(reply: str, rng: random.Random, delay: float) -> type[BaseHTTPR
         authorizations: list[str] = []  # what clients sent, so tests can check the key arrived
         system_prompts: list[str] = []  # and the system prompts they sent
         images: list[str] = []  # and the images (data URIs), for VLM players
+        json_requests = 0  # turns that asked for JSON mode (response_format json_object)
 
         def do_GET(self) -> None:  # /v1/models
             self._send(200, {"object": "list", "data": [{"id": "mock", "object": "model"}]})
@@ -80,6 +81,9 @@ def make_handler(reply: str, rng: random.Random, delay: float) -> type[BaseHTTPR
                 text = legal[0]
             else:
                 text = rng.choice(legal)
+            if (body.get("response_format") or {}).get("type") == "json_object":
+                Handler.json_requests += 1
+                text = json.dumps({"action": text} if reply != "nonsense" else {"say": text})
             time.sleep(delay)
             self._send(
                 200,

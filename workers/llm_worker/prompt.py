@@ -31,6 +31,7 @@ class Game:
     settings: dict[str, Any] = field(default_factory=dict)
     coordination_level: int = 1  # --coordination-level: 1 emergent, 2 hints, 3 roles
     role: str | None = None  # --role: the level-3 role; None: by seat (role_of)
+    answer_format: str = "text"  # --answer-format: "json" asks for {"action": ...}
 
     @classmethod
     def from_init(
@@ -73,12 +74,17 @@ def legal_names(game: Game, cmd: SelectAction) -> dict[str, int]:
 def system_prompt(game: Game) -> str:
     """The rules of the conversation, plus what the coordination level adds."""
     team = f" on the {game.team} team" if game.team else ""
+    answer = (
+        'Answer with a JSON object {"action": "<action>"} whose action is exactly one legal'
+        " action, written as it appears in the list."
+        if game.answer_format == "json"
+        else "Answer with exactly one legal action, written as it appears in the list, and"
+        " nothing else (or, after any reasoning, end with a line `ACTION: <action>`)."
+    )
     return " ".join(
         [
             f"You are playing {game.name} as {game.player}{team}. Each turn you are shown the"
-            " state and the legal actions. Answer with exactly one legal action, written as it"
-            " appears in the list, and nothing else (or, after any reasoning, end with a line"
-            " `ACTION: <action>`).",
+            f" state and the legal actions. {answer}",
             *coordination(game),
         ]
     )
