@@ -55,7 +55,7 @@ def test_classic_control_numbers_are_named() -> None:
         "cart position 0.100, cart velocity -0.200, pole angle (rad) 0.030,"
         " pole angular velocity 0.400"
     ]
-    assert describe_observation("FrozenLake-v1", 3) is None  # not described (yet): as before
+    assert describe_observation("Acrobot-v1", [1.0, 2.0]) is None  # not the 6 numbers it has
 
 
 def test_the_prompt_shows_the_words_not_the_array() -> None:
@@ -65,3 +65,25 @@ def test_the_prompt_shows_the_words_not_the_array() -> None:
     prompt = turn_prompt(game, SelectAction(observation=pack(obs), step_index=1), {"left": 0})
     assert "Observation:\nMission: get to the green goal square.\nYou face east." in prompt
     assert "array of shape" not in prompt
+
+
+def test_toy_text_positions_are_told_with_what_is_around() -> None:
+    assert describe_observation("FrozenLake-v1", np.int64(4), {}) == [
+        "You are at row 2, column 1 of a 4x4 frozen lake (row 1 is the top); the goal is at"
+        " row 4, column 4.",
+        "Next to you: left: the edge; right: a hole; up: frozen (the start); down: frozen.",
+        "Holes: row 2 column 2, row 2 column 4, row 3 column 4, row 4 column 1.",
+    ]
+    eight = describe_observation("FrozenLake-v1", 9, {"map_name": "8x8"})
+    assert eight is not None and "of a 8x8 frozen lake" in eight[0]
+    assert "row 2, column 2" in eight[0]
+    own = describe_observation("FrozenLake-v1", 1, {"desc": ["SH", "FG"]})
+    assert own is not None and "right: the edge" in own[1] and "left: frozen (the start)" in own[1]
+    assert describe_observation("FrozenLake-v1", 0, {"map_name": None, "desc": None}) is not None
+    taxi = describe_observation("Taxi-v4", 252, {})  # taxi (2, 2), passenger at B, to R
+    assert taxi == [
+        "The taxi is at row 3, column 3 of a 5x5 grid (row 1 is the top). The passenger is"
+        " waiting at B (row 5, column 4); the destination is R (row 1, column 1)."
+    ]
+    cliff = describe_observation("CliffWalking-v1", 36, {})
+    assert cliff is not None and cliff[0].startswith("You are at row 4, column 1 of a 4x12 grid")

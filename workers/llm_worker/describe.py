@@ -3,8 +3,10 @@
 A MiniGrid or BabyAI observation is a 7x7 egocentric grid of (object, colour, state) codes, the
 agent's heading and the mission: as numbers, or as `array of shape [7, 7, 3]`, a language
 model is blind. Here it reads like "a red ball 2 steps forward and 1 step left", "a closed
-yellow door right ahead", "a wall 3 steps right", with what the agent carries. Classic-control
-observations get their quantities' names. Anything else is left to `prompt.describe`.
+yellow door right ahead", "a wall 3 steps right", with what the agent carries. Toy text's state
+number becomes a position with what is around it (FrozenLake's holes, CliffWalking's cliff,
+Taxi's passenger); classic control's numbers get their names. Anything else is left to
+`prompt.describe`.
 """
 
 from __future__ import annotations
@@ -30,8 +32,18 @@ NAMED = {
 _BACKGROUND = {"unseen", "empty", "floor", "wall"}
 
 
-def describe_observation(game: str, observation: Any) -> list[str] | None:
-    """Lines of text for this observation, or None if the game has no description here."""
+def describe_observation(
+    game: str, observation: Any, settings: dict[str, Any] | None = None
+) -> list[str] | None:
+    """Lines of text for this observation, or None if the game has no description here.
+    `settings` are the env's (a FrozenLake map)."""
+    state = _state_number(observation)
+    if state is not None and game.startswith("FrozenLake"):
+        return frozen_lake(state, settings or {})
+    if state is not None and game.startswith("CliffWalking"):
+        return cliff_walking(state)
+    if state is not None and game.startswith("Taxi"):
+        return taxi(state)
     if isinstance(observation, dict) and game.startswith(("MiniGrid-", "BabyAI-")):
         image = observation.get("image")
         if isinstance(image, np.ndarray) and image.ndim == 3 and image.shape[2] == 3:
@@ -107,3 +119,70 @@ def gridworld(image: np.ndarray, direction: Any, mission: Any) -> list[str]:
     if walls:
         lines.append("Walls: " + "; ".join(walls) + ".")
     return lines
+
+
+def _state_number(observation: Any) -> int | None:
+    value = np.asarray(observation) if not isinstance(observation, dict) else None
+    if value is None or value.size != 1 or not np.issubdtype(value.dtype, np.integer):
+        return None
+    return int(value.reshape(()))
+
+
+_SIDES = (("left", 0, -1), ("right", 0, 1), ("up", -1, 0), ("down", 1, 0))
+
+
+def _grid_around(rows: list[str], r: int, c: int, names: dict[str, str]) -> str:
+    parts = []
+    for side, dr, dc in _SIDES:
+        rr, cc = r + dr, c + dc
+        inside = 0 <= rr < len(rows) and 0 <= cc < len(rows[0])
+        parts.append(f"{side}: {names.get(rows[rr][cc], 'frozen') if inside else 'the edge'}")
+    return "; ".join(parts)
+
+
+def frozen_lake(state: int, settings: dict[str, Any]) -> list[str] | None:
+    from gymnasium.envs.toy_text.frozen_lake import MAPS
+
+    desc = settings.get("desc") or MAPS.get(str(settings.get("map_name") or "4x4"))
+    if not desc:
+        return None  # a generated map: its holes are not in the observation
+    rows = [row if isinstance(row, str) else "".join(row) for row in desc]
+    width = len(rows[0])
+    r, c = divmod(state, width)
+    goal = next((i, row.index("G")) for i, row in enumerate(rows) if "G" in row)
+    names = {"H": "a hole", "G": "the goal", "F": "frozen", "S": "frozen (the start)"}
+    return [
+        f"You are at row {r + 1}, column {c + 1} of a {len(rows)}x{width} frozen lake"
+        f" (row 1 is the top); the goal is at row {goal[0] + 1}, column {goal[1] + 1}.",
+        "Next to you: " + _grid_around(rows, r, c, names) + ".",
+        "Holes: " + ", ".join(
+            f"row {i + 1} column {j + 1}"
+            for i, row in enumerate(rows) for j, cell in enumerate(row) if cell == "H"
+        ) + ".",
+    ]  # fmt: skip
+
+
+def cliff_walking(state: int) -> list[str]:
+    r, c = divmod(state, 12)
+    return [
+        f"You are at row {r + 1}, column {c + 1} of a 4x12 grid (row 1 is the top). You start"
+        " at row 4, column 1; the goal is row 4, column 12; row 4, columns 2-11 are a cliff"
+        " (stepping there costs 100 and sends you back to the start). Each step costs 1."
+    ]
+
+
+_TAXI_STOPS = ("R (row 1, column 1)", "G (row 1, column 5)", "Y (row 5, column 1)",
+               "B (row 5, column 4)")  # fmt: skip
+
+
+def taxi(state: int) -> list[str] | None:
+    taxi_row, rest = divmod(state, 100)
+    taxi_col, rest = divmod(rest, 20)
+    passenger, destination = divmod(rest, 4)
+    if taxi_row > 4 or passenger > 4:
+        return None
+    where = "in the taxi" if passenger == 4 else f"waiting at {_TAXI_STOPS[passenger]}"
+    return [
+        f"The taxi is at row {taxi_row + 1}, column {taxi_col + 1} of a 5x5 grid (row 1 is the"
+        f" top). The passenger is {where}; the destination is {_TAXI_STOPS[destination]}."
+    ]

@@ -151,7 +151,7 @@ def turn_prompt(game: Game, cmd: SelectAction, legal: dict[str, int]) -> str:
             raise limits.BadCommand(
                 f"observation is not a valid packed value ({type(exc).__name__}: {exc})"[:300]
             ) from None
-        described = describe_observation(game.name, observation)
+        described = describe_observation(game.name, observation, game.settings)
         if described:
             lines += ["Observation:", *described]
         else:
