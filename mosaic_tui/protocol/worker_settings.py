@@ -156,6 +156,14 @@ LLM_WORKER: tuple[Setting, ...] = (
         " player none",
     ),
     Setting(
+        "observation_text",
+        "--observation-text",
+        str,
+        ("words", "raw"),
+        default="words",
+        help="words: gridworlds and toy text described; raw: the observation's numbers",
+    ),
+    Setting(
         "answer_format",
         "--answer-format",
         str,

@@ -49,6 +49,7 @@ SAMPLES: dict[str, Any] = {
     "image_size": "64x48",
     "record": "probabilities",
     "answer_format": "json",
+    "observation_text": "raw",
     "policy_path": "/policies/a b.npz",
     "mode": "sample",
     "algorithm": "ppo",

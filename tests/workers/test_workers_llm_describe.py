@@ -87,3 +87,11 @@ def test_toy_text_positions_are_told_with_what_is_around() -> None:
     ]
     cliff = describe_observation("CliffWalking-v1", 36, {})
     assert cliff is not None and cliff[0].startswith("You are at row 4, column 1 of a 4x12 grid")
+
+
+def test_raw_observations_on_request() -> None:
+    env = gym.make("MiniGrid-Empty-5x5-v0")
+    obs, _ = env.reset(seed=0)
+    game = Game("MiniGrid-Empty-5x5-v0", "agent", ["left"], words=False)
+    prompt = turn_prompt(game, SelectAction(observation=pack(obs)), {"left": 0})
+    assert "Mission:" not in prompt and "array of shape [7, 7, 3]" in prompt

@@ -64,6 +64,7 @@ class LlmRuntime:
         self.fallback = fallback  # after the retries: error, random_legal or noop
         self.image_size = image_size or DEFAULT_IMAGE_SIZE  # the largest picture sent
         self.answer_format = "json" if chat.endpoint.json_mode else "text"
+        self.words = True  # set from --observation-text by main()
         self.rng = np.random.default_rng(0)
         self.noop: int | None = None
         self.game: Game | None = None
@@ -79,6 +80,7 @@ class LlmRuntime:
         elif isinstance(cmd, InitAgent):
             self.game = Game.from_init(cmd, self.coordination_level, self.role)
             self.game.answer_format = self.answer_format
+            self.game.words = self.words
             self.noop = cmd.noop_action
             self.history = []
             print(f"{WORKER_NAME}: {system_prompt(self.game)}", file=sys.stderr)
@@ -269,7 +271,7 @@ def main(argv: list[str] | None = None) -> int:
     except EndpointError as exc:
         channel.send(Error(message=redact(str(exc)), code="start_failed", fatal=True))
         return 2
-    return LlmRuntime(
+    runtime = LlmRuntime(
         channel,
         args.run_id,
         chat,
@@ -278,7 +280,9 @@ def main(argv: list[str] | None = None) -> int:
         args.role,
         args.fallback,
         args.image_size,
-    ).serve()
+    )
+    runtime.words = args.observation_text == "words"
+    return runtime.serve()
 
 
 if __name__ == "__main__":

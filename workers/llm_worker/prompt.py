@@ -32,6 +32,7 @@ class Game:
     coordination_level: int = 1  # --coordination-level: 1 emergent, 2 hints, 3 roles
     role: str | None = None  # --role: the level-3 role; None: by seat (role_of)
     answer_format: str = "text"  # --answer-format: "json" asks for {"action": ...}
+    words: bool = True  # --observation-text words: observations described (describe.py)
 
     @classmethod
     def from_init(
@@ -151,7 +152,9 @@ def turn_prompt(game: Game, cmd: SelectAction, legal: dict[str, int]) -> str:
             raise limits.BadCommand(
                 f"observation is not a valid packed value ({type(exc).__name__}: {exc})"[:300]
             ) from None
-        described = describe_observation(game.name, observation, game.settings)
+        described = (
+            describe_observation(game.name, observation, game.settings) if game.words else None
+        )
         if described:
             lines += ["Observation:", *described]
         else:
