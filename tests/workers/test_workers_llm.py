@@ -129,6 +129,9 @@ def test_a_model_is_required_before_anything_starts() -> None:
         ("go ahead", None),
         ("pick-up", None),  # not a name; "pickup" is
         ('{"action": 7}', None),
+        # a JSON answer cut off by max_tokens after its first field (SmolLM2 in JSON mode)
+        ('{"action": "pickup", "legalActionsList": [\n    {"id":"1234567', 3),
+        ('{"mission": "x", "action": "left"', None),  # cut off, and not its first field
         ("{not json", None),
     ],
 )

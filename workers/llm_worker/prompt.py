@@ -178,6 +178,7 @@ def correction(reply: str, legal: dict[str, int]) -> str:
 #: A tagged answer on a line of its own: `ACTION: right` (what the prompt asks for after prose).
 _TAGGED = re.compile(r"^\s*action\s*[:=]\s*(.+?)\s*$", re.IGNORECASE | re.MULTILINE)
 _FENCE = re.compile(r"^```(?:json)?\s*|\s*```$")
+_OPENING_ACTION = re.compile(r'\{\s*"action"\s*:\s*"([^"\\]*)"\s*[,}]')
 
 
 def parse(reply: str, legal: dict[str, int]) -> int | None:
@@ -200,8 +201,9 @@ def parse(reply: str, legal: dict[str, int]) -> int | None:
     if text.startswith("{"):
         try:
             data = json.loads(text)
-        except ValueError:
-            return None
+        except ValueError:  # cut off by max_tokens after its first field: that field counts
+            opened = _OPENING_ACTION.match(text)
+            return named(opened.group(1)) if opened else None
         if isinstance(data, dict) and isinstance(data.get("action"), (str, int)):
             return named(str(data["action"]))
     return None
