@@ -328,15 +328,21 @@ def _env_command(raw: Any, where: str) -> tuple[str | None, str]:
     _known_keys(env, _ENV_KEYS, where)
     if "command" not in env:
         raise ExperimentError(f"{where}.command", "required: the program that owns the env")
-    dialect = env.get("dialect", "auto")
-    try:
-        command_line.check(env["command"], dialect)
-    except command_line.CommandError as exc:
-        key = "dialect" if str(exc).startswith("dialect") else "command"
-        raise ExperimentError(f"{where}.{key}", str(exc)) from None
+    dialect = _checked_command(env, where)
     if "{player_id}" in env["command"]:
         raise ExperimentError(f"{where}.command", "{player_id} names a player; an env has none")
     return env["command"], dialect
+
+
+def _checked_command(table: dict[str, Any], where: str) -> str:
+    """A table's `command` and `dialect` checked (errors at their key); the dialect."""
+    dialect = table.get("dialect", "auto")
+    try:
+        command_line.check(table["command"], dialect)
+    except command_line.CommandError as exc:
+        key = "dialect" if str(exc).startswith("dialect") else "command"
+        raise ExperimentError(f"{where}.{key}", str(exc)) from None
+    return dialect
 
 
 def _command_player(player: dict[str, Any], kind: Any, where: str) -> WorkerAssignment:
@@ -352,12 +358,7 @@ def _command_player(player: dict[str, Any], kind: Any, where: str) -> WorkerAssi
             "a command player takes its settings on its command line; remove this key"
             " or put it in the command",
         )
-    dialect = player.get("dialect", "auto")
-    try:
-        command_line.check(player["command"], dialect)
-    except command_line.CommandError as exc:
-        key = "dialect" if str(exc).startswith("dialect") else "command"
-        raise ExperimentError(f"{where}.{key}", str(exc)) from None
+    dialect = _checked_command(player, where)
     return WorkerAssignment(
         command_line.COMMAND_WORKER, kind, {"command": player["command"], "dialect": dialect}
     )

@@ -87,7 +87,8 @@ def decode_event(line: str | bytes) -> Event:
     return _decode(line, "type", EVENTS)  # type: ignore[return-value]
 
 
-def _decode(line: str | bytes, key: str, registry: dict[str, type[Message]]) -> Message:
+def load_object(line: str | bytes) -> dict[str, Any]:
+    """One line as a JSON object, within the line limit; ProtocolError saying why not."""
     if len(line) > MAX_LINE_BYTES:
         raise ProtocolError(f"line of {len(line)} bytes exceeds the {MAX_LINE_BYTES} limit", line)
     try:
@@ -98,6 +99,11 @@ def _decode(line: str | bytes, key: str, registry: dict[str, type[Message]]) -> 
         raise ProtocolError("JSON nested too deeply", line) from None
     if not isinstance(data, dict):
         raise ProtocolError(f"expected a JSON object, got {type(data).__name__}", line)
+    return data
+
+
+def _decode(line: str | bytes, key: str, registry: dict[str, type[Message]]) -> Message:
+    data = load_object(line)
     req = data.get("req")
     req = req if isinstance(req, int) and not isinstance(req, bool) else None
     kind = data.get(key)

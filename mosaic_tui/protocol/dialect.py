@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from mosaic_tui.protocol.codec import MAX_LINE_BYTES, ProtocolError, from_wire
+from mosaic_tui.protocol.codec import ProtocolError, from_wire, load_object
 from mosaic_tui.protocol.frames import Frame, FrameError, FrameRequest, fit_frame
 from mosaic_tui.protocol.messages import (
     EVENTS,
@@ -114,16 +114,7 @@ def decode_reference(
 
     A frame larger than `frame` asks is downsampled here, as our own workers do before they
     send: the reference sends full-size RGB lists (a 256x256 MiniGrid frame is ~1 MB)."""
-    if len(line) > MAX_LINE_BYTES:
-        raise ProtocolError(f"line of {len(line)} bytes exceeds the {MAX_LINE_BYTES} limit", line)
-    try:
-        data = json.loads(line)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ProtocolError(f"not JSON ({exc})", line) from None
-    except RecursionError:
-        raise ProtocolError("JSON nested too deeply", line) from None
-    if not isinstance(data, dict):
-        raise ProtocolError(f"expected a JSON object, got {type(data).__name__}", line)
+    data = load_object(line)
     kind = data.get("type")
     kind = _EVENT_NAMES.get(kind, kind) if isinstance(kind, str) else kind
     cls = EVENTS.get(kind) if isinstance(kind, str) else None

@@ -26,6 +26,7 @@ from mosaic_tui.core.assignment import HUMAN_WORKER_ID
 from mosaic_tui.protocol import (
     ActionSelected,
     AgentReady,
+    FrameRequest,
     Init,
     InitAgent,
     Ready,
@@ -33,7 +34,8 @@ from mosaic_tui.protocol import (
     SelectAction,
 )
 from mosaic_tui.protocol.dialect import NATIVE, REFERENCE, action_name
-from mosaic_tui.protocol.worker_settings import LLM_WORKER, default
+from mosaic_tui.protocol.settings import frame_size
+from mosaic_tui.protocol.worker_settings import DEFAULT_IMAGE_SIZE, LLM_WORKER, default
 from mosaic_tui.runtime import command_line
 from mosaic_tui.runtime.launcher import LaunchError, worker
 from mosaic_tui.runtime.process import WorkerProcess
@@ -276,6 +278,19 @@ def seating(config: OperatorConfig, players: dict[str, Player]) -> PolicyMapping
     for player in players.values():
         service.register_operator(player)
     return PolicyMappingService.from_config(config, service)
+
+
+def vision_request(config: OperatorConfig) -> FrameRequest | None:
+    """The largest `image_size` of the operator's VLM players (default 256x256), or None."""
+    sizes = [
+        frame_size(wa.settings.get("image_size", DEFAULT_IMAGE_SIZE))
+        for wa in config.workers.values()
+        if wa.worker_type == "vlm"
+    ]
+    if not sizes:
+        return None
+    pairs = [tuple(int(n) for n in size.split("x")) for size in sizes]
+    return FrameRequest(max(w for w, _ in pairs), max(h for _, h in pairs))
 
 
 def make_players(

@@ -29,8 +29,6 @@ from mosaic_tui.protocol import (
     StepResult,
 )
 from mosaic_tui.protocol.dialect import REFERENCE
-from mosaic_tui.protocol.settings import frame_size
-from mosaic_tui.protocol.worker_settings import DEFAULT_IMAGE_SIZE
 from mosaic_tui.runtime import command_env
 from mosaic_tui.runtime.episode import Episode, Table
 from mosaic_tui.runtime.events import (
@@ -51,6 +49,7 @@ from mosaic_tui.runtime.players import (
     WorkerPlayer,
     make_players,
     seating,
+    vision_request,
 )
 from mosaic_tui.runtime.process import CommandRejected, WorkerError, WorkerProcess
 from mosaic_tui.runtime.spawn import Spawn
@@ -58,19 +57,6 @@ from mosaic_tui.runtime.stepping import Simultaneous, Stepper, TurnBased
 
 log = logging.getLogger(__name__)
 Seed = int | None | Callable[[], int | None]
-
-
-def vision_request(config: OperatorConfig) -> FrameRequest | None:
-    """The largest `image_size` of the operator's VLM players (default 256x256), or None."""
-    sizes = [
-        frame_size(wa.settings.get("image_size", DEFAULT_IMAGE_SIZE))
-        for wa in config.workers.values()
-        if wa.worker_type == "vlm"
-    ]
-    if not sizes:
-        return None
-    pairs = [tuple(int(n) for n in size.split("x")) for size in sizes]
-    return FrameRequest(max(w for w, _ in pairs), max(h for _, h in pairs))
 
 
 @dataclass(frozen=True)
