@@ -30,7 +30,7 @@ from mosaic_tui.protocol import (
 from mosaic_tui.protocol.settings import add_arguments
 from mosaic_tui.protocol.stdio import WorkerChannel
 from mosaic_tui.protocol.worker_settings import RL_WORKER
-from rl_worker.policy import Policy, PolicyError, load
+from rl_worker.policy import Policy, PolicyError, load, probabilities
 
 WORKER_NAME = "rl_worker"
 
@@ -99,7 +99,7 @@ class RlRuntime:
             if self.keep:
                 mask = limits.action_mask(cmd.action_mask)
                 record = {
-                    "probabilities": [round(p, 5) for p in probabilities(scores, mask)],
+                    "probabilities": [round(float(p), 5) for p in probabilities(scores, mask)],
                     "mode": "sampled" if self.sample else "greedy",
                 }
             self.channel.send(
@@ -123,15 +123,6 @@ class RlRuntime:
         self.channel.send(
             Error(message=message, code=code, cmd=cmd.kind, req=getattr(cmd, "req", None))
         )
-
-
-def probabilities(scores: np.ndarray, mask: list[int] | None) -> list[float]:
-    """The softmax of the scores over the legal actions (0 for the others)."""
-    legal = np.ones(len(scores), dtype=bool)
-    if mask is not None:
-        legal[: len(mask)] = np.asarray(mask[: len(scores)], dtype=bool)
-    shifted = np.where(legal, np.exp(scores - scores[legal].max()), 0.0)
-    return (shifted / shifted.sum()).tolist()
 
 
 def parser() -> argparse.ArgumentParser:

@@ -67,17 +67,27 @@ class Policy:
         scores = np.asarray(self.scores(observation), dtype=np.float64)
         if mask is None and not sample:  # the common case, without the masking arrays
             return int(scores.argmax()), scores
-        legal = np.ones(self.n_actions, dtype=bool)
-        if mask is not None:
-            legal[: len(mask)] = np.asarray(mask[: self.n_actions], dtype=bool)
-        if not legal.any():
-            raise PolicyError("the action mask allows no action")
-        masked = np.where(legal, scores, -np.inf)
         if not sample:
-            best = np.flatnonzero(masked == masked.max())
-            return int(best[0]), scores
-        shifted = np.exp(masked - masked.max())
-        return int(rng.choice(self.n_actions, p=shifted / shifted.sum())), scores
+            masked = np.where(legal_actions(self.n_actions, mask), scores, -np.inf)
+            return int(masked.argmax()), scores  # the first best, as argmax picks
+        return int(rng.choice(self.n_actions, p=probabilities(scores, mask))), scores
+
+
+def legal_actions(n: int, mask: list[int] | None) -> np.ndarray:
+    """A boolean array of the legal actions (all of them without a mask)."""
+    legal = np.ones(n, dtype=bool)
+    if mask is not None:
+        legal[: len(mask)] = np.asarray(mask[:n], dtype=bool)
+    if not legal.any():
+        raise PolicyError("the action mask allows no action")
+    return legal
+
+
+def probabilities(scores: np.ndarray, mask: list[int] | None) -> np.ndarray:
+    """The softmax of the scores over the legal actions (0 for the others)."""
+    legal = legal_actions(len(scores), mask)
+    shifted = np.where(legal, np.exp(scores - scores[legal].max()), 0.0)
+    return shifted / shifted.sum()
 
 
 def load(path: str | Path) -> Policy:
