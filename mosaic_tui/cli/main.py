@@ -94,6 +94,19 @@ def parser() -> argparse.ArgumentParser:
     convert.add_argument(
         "-o", "--output", type=Path, default=None, help="TOML file to write (default: stdout)"
     )
+    train = sub.add_parser(
+        "train",
+        help="train a policy the RL player loads, with stable-baselines3 (the rl extra)",
+    )
+    train.add_argument("task", help="a Gymnasium id with discrete actions, e.g. CartPole-v1")
+    train.add_argument("--algo", choices=("ppo", "a2c", "dqn"), default="ppo")
+    train.add_argument("--steps", type=int, default=50_000, help="environment steps (default"
+                       " 50000)")
+    train.add_argument("-o", "--output", type=Path, required=True,
+                       help="policy.zip (SB3) or policy.npz (no PyTorch needed to play it)")
+    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--db", type=Path, default=None,
+                       help="SQLite file for the learning curve (default: the user data dir)")
     from mosaic_tui.cli.check_worker import add_parser as add_check_worker
 
     add_check_worker(sub)
@@ -127,7 +140,8 @@ def _app_options(p: argparse.ArgumentParser) -> None:
 
 
 COMMANDS = (
-    "run", "smoke", "envs", "workers", "app", "sessions", "export", "check-worker", "convert"
+    "run", "smoke", "envs", "workers", "app", "sessions", "export", "check-worker", "convert",
+    "train",
 )
 
 
@@ -154,6 +168,12 @@ def main(argv: list[str] | None = None) -> int:
                 log_dir=args.log_dir,
                 stream=not args.no_stream,
                 db_wait=args.db_wait,
+            )
+        if args.command == "train":
+            from mosaic_tui.cli.train import train_command
+
+            return train_command(
+                args.task, args.algo, args.steps, args.output, args.seed, args.db
             )
         if args.command == "convert":
             from mosaic_tui.cli.convert import convert_command

@@ -40,6 +40,18 @@ LLM_API_KEY_VARIABLE = "MOSAIC_TUI_LLM_API_KEY"
 LLM_KEY_VARIABLES = (LLM_API_KEY_VARIABLE, "OPENAI_API_KEY")
 
 
+def yes_no(value: Any) -> str:
+    """`yes`/`no` from a TOML boolean or the text yes/no/true/false."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    text = str(value).strip().lower()
+    if text in ("yes", "true"):
+        return "yes"
+    if text in ("no", "false"):
+        return "no"
+    raise ValueError("expected true or false")
+
+
 def seed(value: Any) -> int:
     """A seed the protocol accepts: a whole number from 0 to 2**64-1."""
     return limits.seed(integer(value))  # type: ignore[return-value]
@@ -211,8 +223,18 @@ RL_WORKER: tuple[Setting, ...] = (
         "--policy-path",
         str,
         required=True,
-        help="the trained policy file (.npz)",
-        detail="a NumPy .npz (kind qtable or mlp), read without unpickling",
+        help="the trained policy file (.npz, SB3 .zip, CleanRL checkpoint)",
+        detail="a NumPy .npz (kind qtable or mlp), read without unpickling; PyTorch files"
+        " (the rl extra) are read weights-only",
+    ),
+    Setting(
+        "trust",
+        "--trust",
+        yes_no,
+        ("no", "yes"),
+        default="no",
+        help="yes: a policy file may unpickle Python objects (code) when loaded",
+        detail="only for files whose maker you trust; without it such files are refused",
     ),
     Setting(
         "mode",

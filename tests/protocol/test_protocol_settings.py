@@ -53,6 +53,7 @@ SAMPLES: dict[str, Any] = {
     "policy_path": "/policies/a b.npz",
     "mode": "sample",
     "algorithm": "ppo",
+    "trust": True,
     "api_key": "sk-test-not-a-real-key",
 }
 

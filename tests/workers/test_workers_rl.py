@@ -148,3 +148,34 @@ def test_probabilities_are_recorded_when_asked(spawn, tmp_path: Path) -> None:
     plain.read_type("init")
     plain.request({"cmd": "init_agent", "action_space": {"n": 3}, "req": 1}, "agent_ready")
     assert "record" not in plain.request({"cmd": "select_action", "observation": 0, "req": 2})
+
+
+def test_a_pytorch_file_without_pytorch_names_the_extra(tmp_path: Path, monkeypatch) -> None:
+    import zipfile
+
+    from rl_worker.checkpoints import is_torch_file, load_policy
+
+    path = tmp_path / "model.zip"  # what torch.save writes: a zip with a pickle inside
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("model/data.pkl", b"\x80\x02}q\x00.")
+        archive.writestr("model/version", b"3\n")
+    assert is_torch_file(path) and not is_torch_file(SHIPPED / "cartpole_mlp.npz")
+    monkeypatch.setitem(__import__("sys").modules, "torch", None)  # as if not installed
+    with pytest.raises(PolicyError) as info:
+        load_policy(path)
+    assert str(path) in str(info.value) and "mosaic-tui[rl]" in str(info.value)
+    assert load_policy(SHIPPED / "cartpole_mlp.npz").kind == "mlp"  # .npz needs no torch
+
+
+def test_a_minigrid_image_mlp_moves_channels_first_and_scales(tmp_path: Path) -> None:
+    image = np.arange(2 * 2 * 3, dtype=np.uint8).reshape(2, 2, 3) * 20
+    w = np.zeros((12, 1))
+    w[5, 0] = 1.0  # input 5 in (C, H, W) order: channel 1, row 0, column 1
+    save_mlp(tmp_path / "m.npz", [(w, np.zeros(1))], "Toy-v0", preprocess="minigrid_image")
+    policy = load(tmp_path / "m.npz")
+    got = policy.scores({"image": image, "direction": 0, "mission": "go"})
+    assert got[0] == pytest.approx(image[0, 1, 1] / 255.0)
+    with pytest.raises(PolicyError, match="takes a MiniGrid image"):
+        policy.scores(np.zeros(12))
+    with pytest.raises(PolicyError, match=r"takes 12 observation numbers; the env gives"):
+        policy.scores({"image": np.zeros((3, 3, 3), np.uint8)})

@@ -30,7 +30,8 @@ from mosaic_tui.protocol import (
 from mosaic_tui.protocol.settings import add_arguments
 from mosaic_tui.protocol.stdio import WorkerChannel
 from mosaic_tui.protocol.worker_settings import RL_WORKER
-from rl_worker.policy import Policy, PolicyError, load, probabilities
+from rl_worker.checkpoints import load_policy
+from rl_worker.policy import Policy, PolicyError, probabilities
 
 WORKER_NAME = "rl_worker"
 
@@ -129,7 +130,7 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python -m rl_worker",
         description="mosaic-tui RL decision worker: one player's actions from a trained policy"
-        " (.npz: a Q-table or an MLP).",
+        " (.npz: a Q-table or an MLP; stable-baselines3 .zip; CleanRL checkpoint).",
     )
     p.add_argument("--run-id", required=True, help="run id of the operator this player is in")
     p.add_argument("--player-id", default="agent", help="agent slot this worker plays")
@@ -141,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     channel = WorkerChannel()
     try:
-        policy = load(args.policy_path)
+        policy = load_policy(args.policy_path, trust=args.trust == "yes")
     except PolicyError as exc:
         channel.send(Error(message=str(exc), code="start_failed", fatal=True))
         return 2

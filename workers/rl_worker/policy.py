@@ -9,8 +9,10 @@ Two kinds, named by the file's `kind`:
   outputs), `activation` between layers (`tanh` or `relu`), the last layer's outputs the
   action logits; the observation is flattened to float32.
 
-Both may say which `task` they were trained on and how (`note`). Writing one is
-`save_qtable` / `save_mlp`; `python -m rl_worker.train` makes the shipped ones.
+Both may say which `task` they were trained on and how (`note`), and an mlp how its input
+is made (`preprocess`, see PREPROCESS). Writing one is `save_qtable` / `save_mlp`;
+`python -m rl_worker.train` makes the shipped ones. PyTorch checkpoints (stable-baselines3,
+CleanRL) are read into the same `Policy` by rl_worker/checkpoints.py, convolutions included.
 """
 
 from __future__ import annotations
@@ -24,6 +26,13 @@ import numpy as np
 
 KINDS = ("qtable", "mlp")
 ACTIVATIONS = {"tanh": np.tanh, "relu": lambda x: np.maximum(x, 0.0)}
+# How an mlp's input is made from the observation, as the trainer made it:
+# - flat: the observation flattened to floats; a state number becomes a one-hot vector when the
+#   first layer takes more than one input (as SB3 and CleanRL feed a Discrete observation);
+# - minigrid_image: MiniGrid's `image` (H, W, C) alone, as ImgObsWrapper gives it, moved to
+#   (C, H, W) and divided by 255: how SB3 (VecTransposeImage, normalize_images) and the
+#   reference's CleanRL MiniGrid agent both feed it.
+PREPROCESS = ("flat", "minigrid_image")
 
 
 class PolicyError(ValueError):
@@ -41,6 +50,10 @@ class Policy:
     q: np.ndarray | None = None
     layers: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)
     activation: str = "tanh"
+    preprocess: str = "flat"
+    # Convolutions before the layers (out, in, k, k) with "same" padding, each followed by a
+    # ReLU, their output flattened: the reference's CleanRL MiniGrid agent.
+    convs: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)
 
     def scores(self, observation: Any) -> np.ndarray:
         """Action values (qtable) or logits (mlp) for one observation."""
@@ -48,7 +61,7 @@ class Policy:
             assert self.q is not None
             state = _state(observation, self.n_inputs, self.path)
             return self.q[state]
-        x = _flat(observation, self.n_inputs, self.path)
+        x = self.features(observation)
         act = ACTIVATIONS[self.activation]
         for i, (w, b) in enumerate(self.layers):
             x = x @ w + b
@@ -71,6 +84,32 @@ class Policy:
             masked = np.where(legal_actions(self.n_actions, mask), scores, -np.inf)
             return int(masked.argmax()), scores  # the first best, as argmax picks
         return int(rng.choice(self.n_actions, p=probabilities(scores, mask))), scores
+
+    def features(self, observation: Any) -> np.ndarray:
+        """The first layer's input, made from the observation as the trainer made it."""
+        if isinstance(observation, dict) and "observation" in observation:
+            observation = observation["observation"]  # a PettingZoo classic game's own part
+        if self.preprocess == "minigrid_image":
+            x = _image(observation, self.path)
+        elif _is_state_number(observation) and self.n_inputs > 1:
+            x = np.zeros(self.n_inputs)
+            x[_state(observation, self.n_inputs, self.path)] = 1.0
+            return x
+        else:
+            x = _flat(observation, None, self.path)
+        for w, b in self.convs:
+            x = np.maximum(_conv_same(x, w, b, self.path), 0.0)
+        x = x.ravel()
+        if x.size != self.n_inputs:
+            made = f"{x.size} ({_shape(observation)})"
+            if self.convs or self.preprocess != "flat":
+                made = f"{_shape(observation)}, made into {x.size} numbers by its" + (
+                    " convolutions" if self.convs else f" {self.preprocess} preprocessing"
+                )
+            raise PolicyError(
+                f"{self.path} takes {self.n_inputs} observation numbers; the env gives {made}"
+            )
+        return x
 
 
 def legal_actions(n: int, mask: list[int] | None) -> np.ndarray:
@@ -130,6 +169,11 @@ def load(path: str | Path) -> Policy:
     activation = _text(arrays, "activation", where, required=False) or "tanh"
     if activation not in ACTIVATIONS:
         raise PolicyError(f"{where}: activation {activation!r} is not one of tanh, relu")
+    preprocess = _text(arrays, "preprocess", where, required=False) or "flat"
+    if preprocess not in PREPROCESS:
+        raise PolicyError(
+            f"{where}: preprocess {preprocess!r} is not one of {', '.join(PREPROCESS)}"
+        )
     return Policy(
         kind,
         layers[-1][0].shape[1],
@@ -139,6 +183,7 @@ def load(path: str | Path) -> Policy:
         note,
         layers=layers,
         activation=activation,
+        preprocess=preprocess,
     )
 
 
@@ -152,12 +197,19 @@ def save_mlp(
     task: str,
     activation: str = "tanh",
     note: str = "",
+    preprocess: str = "flat",
 ) -> None:
     weights = {}
     for i, (w, b) in enumerate(layers):
         weights[f"w{i}"], weights[f"b{i}"] = np.asarray(w, np.float32), np.asarray(b, np.float32)
     np.savez_compressed(
-        path, kind="mlp", task=task, activation=activation, note=note, **weights
+        path,
+        kind="mlp",
+        task=task,
+        activation=activation,
+        preprocess=preprocess,
+        note=note,
+        **weights,
     )
 
 
@@ -185,7 +237,38 @@ def _state(observation: Any, n_states: int, where: str) -> int:
     return state
 
 
-def _flat(observation: Any, n_inputs: int, where: str) -> np.ndarray:
+def _is_state_number(observation: Any) -> bool:
+    value = np.asarray(observation) if not isinstance(observation, dict) else None
+    return value is not None and value.size == 1 and np.issubdtype(value.dtype, np.integer)
+
+
+def _image(observation: Any, where: str) -> np.ndarray:
+    """MiniGrid's image as (C, H, W) floats in [0, 1]."""
+    image = observation.get("image") if isinstance(observation, dict) else observation
+    value = np.asarray(image) if image is not None else None
+    if value is None or value.ndim != 3 or not np.issubdtype(value.dtype, np.number):
+        raise PolicyError(
+            f"{where} takes a MiniGrid image (height, width, channels); the env gives"
+            f" {_shape(observation)}"
+        )
+    return np.transpose(value, (2, 0, 1)).astype(np.float64) / 255.0
+
+
+def _conv_same(x: np.ndarray, w: np.ndarray, b: np.ndarray, where: str) -> np.ndarray:
+    """A stride-1 convolution (PyTorch's cross-correlation) that keeps height and width."""
+    out_c, in_c, k, _ = w.shape
+    if x.ndim != 3 or x.shape[0] != in_c:
+        raise PolicyError(
+            f"{where}: a convolution takes {in_c} channels; it was given an array of shape"
+            f" {list(x.shape)}"
+        )
+    pad = k // 2
+    padded = np.pad(x, ((0, 0), (pad, pad), (pad, pad)))
+    windows = np.lib.stride_tricks.sliding_window_view(padded, (k, k), axis=(1, 2))
+    return np.einsum("chwij,ocij->ohw", windows, w, optimize=True) + b[:, None, None]
+
+
+def _flat(observation: Any, n_inputs: int | None, where: str) -> np.ndarray:
     if isinstance(observation, dict):
         raise PolicyError(
             f"{where} takes a flat observation of {n_inputs} numbers; the env gives a dict"
@@ -197,7 +280,7 @@ def _flat(observation: Any, n_inputs: int, where: str) -> np.ndarray:
         raise PolicyError(
             f"{where} takes numbers; the observation is {_shape(observation)}"
         ) from None
-    if x.size != n_inputs:
+    if n_inputs is not None and x.size != n_inputs:
         raise PolicyError(
             f"{where} takes {n_inputs} observation numbers; the env gives {x.size}"
             f" ({_shape(observation)})"

@@ -1,19 +1,27 @@
-"""Train the small policies mosaic-tui ships, with NumPy and Gymnasium only.
+"""Train the policies the RL player plays.
 
     python -m rl_worker.train qlearning FrozenLake-v1 --episodes 20000 -o frozenlake.npz
     python -m rl_worker.train cem CartPole-v1 --iterations 40 -o cartpole.npz
+    python -m rl_worker.train ppo MiniGrid-Empty-8x8-v0 --steps 30000 -o empty8x8.npz
 
 `qlearning`: tabular Q-learning (epsilon-greedy, decaying) for envs whose observation is a
 state number. `cem`: the cross-entropy method over the weights of a small tanh MLP, for envs
-with a flat observation. Each ends by playing the greedy policy on seeds 0-9 and printing its
-mean return, which is also written into the file's note; the seeds make the run repeat.
+with a flat observation. Both need NumPy and Gymnasium only. `ppo`, `a2c`, `dqn`:
+stable-baselines3 (the `rl` extra; rl_worker/sb3_train.py), which is what `mosaic-tui train`
+runs, with `--events`: one JSON object per line on a private copy of stdout (`started`,
+`episode`, `progress`, `done`, `error`), so a stray print cannot corrupt one. Each ends by
+playing the greedy policy on seeds 0-9 and printing its mean return, which is also written
+into the file's note; the seeds make the run repeat.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Callable
+from dataclasses import asdict
+from typing import Any
 
 import gymnasium as gym
 import numpy as np
@@ -21,15 +29,32 @@ import numpy as np
 from rl_worker.policy import Policy, save_mlp, save_qtable
 
 
-def evaluate(task: str, act: Callable[[object], int], seeds: range = range(10)) -> float:
-    """The greedy policy's mean return over `seeds` (one episode each)."""
-    env = gym.make(task)
+def make(task: str) -> gym.Env:
+    """gym.make, with MiniGrid's and BabyAI's ids registered first (importing minigrid does);
+    a PettingZoo classic game as one seat against random moves (rl_worker/games.py)."""
+    from rl_worker.games import AgainstRandom, is_game
+
+    if task.startswith(("MiniGrid", "BabyAI")):
+        import minigrid  # noqa: F401
+    elif is_game(task):
+        return AgainstRandom(task)
+    return gym.make(task)
+
+
+def evaluate(
+    task: str, act: Callable[[object], int], seeds: range = range(10), masked: Any = None
+) -> float:
+    """The greedy policy's mean return over `seeds` (one episode each). `masked(obs, mask)`,
+    when given, is used where the env names the legal actions (a game's `action_mask`)."""
+    env = make(task)
     total = 0.0
     for seed in seeds:
-        obs, _ = env.reset(seed=seed)
+        obs, info = env.reset(seed=seed)
         done = False
         while not done:
-            obs, reward, terminated, truncated, _ = env.step(act(obs))
+            mask = info.get("action_mask") if isinstance(info, dict) else None
+            action = masked(obs, mask) if masked is not None and mask is not None else act(obs)
+            obs, reward, terminated, truncated, info = env.step(action)
             total += float(reward)
             done = terminated or truncated
     env.close()
@@ -102,14 +127,18 @@ def cem(
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m rl_worker.train", description=__doc__)
-    p.add_argument("method", choices=("qlearning", "cem"))
+    p.add_argument("method", choices=("qlearning", "cem", "ppo", "a2c", "dqn"))
     p.add_argument("task")
-    p.add_argument("-o", "--output", required=True, help="the .npz to write")
+    p.add_argument("-o", "--output", required=True, help="the .npz (or SB3 .zip) to write")
     p.add_argument("--episodes", type=int, default=20000, help="qlearning: training episodes")
     p.add_argument("--iterations", type=int, default=40, help="cem: iterations")
+    p.add_argument("--steps", type=int, default=50_000, help="ppo, a2c, dqn: environment steps")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--events", action="store_true", help="JSON lines on stdout (ppo, a2c, dqn)")
     args = p.parse_args(argv)
     command = "python -m rl_worker.train " + " ".join(argv if argv is not None else sys.argv[1:])
+    if args.method in ("ppo", "a2c", "dqn"):
+        return _sb3(args)
     if args.method == "qlearning":
         q = qlearning(args.task, args.episodes, args.seed)
         mean = evaluate(args.task, lambda s: int(np.argmax(q[s])))  # type: ignore[index]
@@ -121,6 +150,47 @@ def main(argv: list[str] | None = None) -> int:
         note = f"{command}; greedy mean return {mean:g}, seeds 0-9"
         save_mlp(args.output, layers, args.task, note=note)
     print(f"{args.output}: greedy mean return {mean:g} on seeds 0-9")
+    return 0
+
+
+def _sb3(args: argparse.Namespace) -> int:
+    from mosaic_tui.protocol.stdio import claim_stdout
+    from rl_worker.sb3_train import TrainError, check, evaluated_on, train
+
+    out = claim_stdout() if args.events else None
+
+    def emit(kind: str, **fields: Any) -> None:
+        if out is not None:
+            out.write((json.dumps({"type": kind, **fields}) + "\n").encode())
+
+    last = [0]
+
+    def progress(timesteps: int) -> None:
+        if timesteps - last[0] >= 256 or timesteps >= args.steps:
+            last[0] = timesteps
+            emit("progress", timesteps=timesteps)
+
+    try:
+        check(args.task, args.method)
+        emit("started", task=args.task, algo=args.method, steps=args.steps, seed=args.seed)
+        mean = train(
+            args.task,
+            args.method,
+            args.steps,
+            args.output,
+            args.seed,
+            lambda e: emit("episode", **asdict(e)),
+            progress,
+        )
+    except TrainError as exc:
+        emit("error", message=str(exc))
+        if out is None:
+            print(f"error: {exc}", file=sys.stderr)
+        return 2
+    on = evaluated_on(args.task)
+    emit("done", mean_return=mean, output=str(args.output), on=on)
+    if out is None:
+        print(f"{args.output}: greedy mean return {mean:g} on {on}")
     return 0
 
 
