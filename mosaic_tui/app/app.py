@@ -380,6 +380,7 @@ class MosaicApp(OperatorActions, App[None]):
             awaiting_key=view.awaiting_key,
             holder=view.holder,
             waiting=list(view.waiting) if view.waiting is not None else None,
+            decisions=view.decisions,
         )
         room = pane.size.width - 4  # borders and padding
         pane.show_status(fit_status(status, room) if room > 0 else status)

@@ -44,12 +44,16 @@ def pane_status(
     awaiting_key: bool,
     holder: str | None = None,
     waiting: list[str] | None = None,
+    decisions: str = "",
 ) -> str:
     """The line at the top of a pane: progress, then frame rate, state or whose move.
 
     `holder` names the human who has the keyboard when several humans share it; `waiting`
-    (simultaneous games) the other players the coming step still waits for."""
+    (simultaneous games) the other players the coming step still waits for; `decisions` its
+    LLM players' answers, first, so a narrow pane drops it first (fit_status)."""
     status = f"ep {episode + 1} · t {step} · R {ret:.2f}"
+    if decisions:
+        status = f"{decisions} · {status}"
     if human:  # a human sets the pace: say whose move it is, not a frame rate
         if awaiting_key:
             status += f" · {holder}'s move" if holder else " · your move"

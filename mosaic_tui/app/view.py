@@ -11,6 +11,7 @@ from typing import Any
 
 from rich.markup import escape
 
+from mosaic_tui.core.decisions import DecisionStats
 from mosaic_tui.envs import keymaps
 
 
@@ -31,6 +32,7 @@ class OperatorView:
     moves: Mapping[str, int] = field(default_factory=dict)  # a typed game's legal moves
     mover: str = ""  # who is to move, as the game names them
     move_hint: str = ""  # how a typed game's moves are written
+    decisions: str = ""  # its LLM players' answers so far, one status part (or none)
 
 
 def entry_view(entry: Any, *, running: bool, asked: bool = False) -> OperatorView:
@@ -80,7 +82,19 @@ def view_of(runner: Any, *, awaiting: bool, error: bool = False) -> OperatorView
         moves=dict(runner.moves or {}) if typing else {},
         mover=keymaps.side(task, runner.to_move) or runner.to_move,
         move_hint=keymaps.move_hint(task) if typing else "",
+        decisions=decisions_text(runner.decision_stats),
     )
+
+
+def decisions_text(stats: Mapping[str, DecisionStats]) -> str:
+    """Every LLM player of the operator together: how many answers, how many invalid."""
+    if not stats:
+        return ""
+    total = DecisionStats()
+    for one in stats.values():
+        for name in ("decisions", "invalid", "fallbacks", "latency_ms", "tokens"):
+            setattr(total, name, getattr(total, name) + getattr(one, name))
+    return total.short()
 
 
 def keyboard_holder(runner: Any) -> str | None:

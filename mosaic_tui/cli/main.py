@@ -107,6 +107,13 @@ def parser() -> argparse.ArgumentParser:
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--db", type=Path, default=None,
                        help="SQLite file for the learning curve (default: the user data dir)")
+    llm = sub.add_parser(
+        "llm",
+        help="serve a small local model for LLM players: `mosaic-tui llm serve [--help]`",
+        add_help=False,
+    )
+    llm.add_argument("action", choices=("serve",))
+    llm.add_argument("rest", nargs=argparse.REMAINDER, help="options of `llm serve`")
     from mosaic_tui.cli.check_worker import add_parser as add_check_worker
 
     add_check_worker(sub)
@@ -141,7 +148,7 @@ def _app_options(p: argparse.ArgumentParser) -> None:
 
 COMMANDS = (
     "run", "smoke", "envs", "workers", "app", "sessions", "export", "check-worker", "convert",
-    "train",
+    "train", "llm",
 )
 
 
@@ -169,6 +176,11 @@ def main(argv: list[str] | None = None) -> int:
                 stream=not args.no_stream,
                 db_wait=args.db_wait,
             )
+        if args.command == "llm":  # a program of its own (llm_worker.serve), not imported
+            import os
+
+            argv = [sys.executable, "-m", "llm_worker.serve", *args.rest]
+            os.execv(sys.executable, argv)
         if args.command == "train":
             from mosaic_tui.cli.train import train_command
 

@@ -22,12 +22,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mosaic_tui.core import OperatorConfig, RunIds
+from mosaic_tui.core.decisions import DecisionStats
 from mosaic_tui.experiments.spec import ExperimentSpec
 from mosaic_tui.runtime import EpisodeEnded, Listener, OperatorRunner, StepTaken, WorkerError
 from mosaic_tui.runtime.launcher import LaunchError
 from mosaic_tui.telemetry import RunSummary, SessionRow, TelemetryError, TelemetryStore
 from mosaic_tui.telemetry.recorder import DEFAULT_LOCK_LIMIT, Recorder
-from mosaic_tui.telemetry.summary import DecisionStats, summarize_decisions
+from mosaic_tui.telemetry.summary import summarize_decisions
 from mosaic_tui.telemetry.text import redact_text
 
 FINISHED, INTERRUPTED, ERROR = "finished", "interrupted", "error"

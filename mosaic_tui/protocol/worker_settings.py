@@ -179,11 +179,13 @@ LLM_WORKER: tuple[Setting, ...] = (
         "answer_format",
         "--answer-format",
         str,
-        ("text", "json"),
+        ("text", "json", "schema"),
         default="text",
-        help='json: ask for {"action": ...} in the server\'s JSON mode (response_format)',
-        detail="a server that constrains its output to JSON (llama.cpp, vLLM, OpenAI) then"
-        " cannot answer with prose: it helps small models answer legally",
+        help='json: ask for {"action": ...} in the server\'s JSON mode; schema: with the action'
+        " constrained to the legal names (structured output)",
+        detail="a server that constrains its output (llama.cpp, vLLM, OpenAI, Ollama) then"
+        " cannot answer with prose; with schema, not with an illegal action either: it makes"
+        " small models answer legally",
     ),
     Setting(
         "fallback",

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from mosaic_tui.core import OperatorConfig, OperatorState, SteppingParadigm
+from mosaic_tui.core.decisions import DecisionStats
 from mosaic_tui.envs import EnvError, env_settings
 from mosaic_tui.envs.keymaps import move_name
 from mosaic_tui.protocol import (
@@ -114,6 +115,7 @@ class OperatorRunner:
         self.episodes_begun = 0  # the runner's own count keys telemetry
         self.began = asyncio.Event()  # set by every reset: a held end is over
         self.decided: dict[str, dict[str, Any]] = {}  # records of the coming step's decisions
+        self.decision_stats: dict[str, DecisionStats] = {}  # LLM players' answers, this run
         self.pace: float | None = None  # steps per second; None = as fast as possible
         self.stopped = asyncio.Event()  # set as soon as `stop` begins
         self._lock = asyncio.Lock()  # steps and resets of one runner never overlap
@@ -412,6 +414,9 @@ class OperatorRunner:
             actions=result.actions,
             decisions=self.decided or None,
         )
+        for agent, record in self.decided.items():
+            if "replies" in record:  # a model's answer (an RL player's record is not one)
+                self.decision_stats.setdefault(agent, DecisionStats()).add(record)
         self.decided = {}
         self.emit(event)
         return event

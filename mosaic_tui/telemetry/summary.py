@@ -10,6 +10,7 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from mosaic_tui.core.decisions import DecisionStats
 from mosaic_tui.telemetry.rows import EpisodeRow
 
 
@@ -69,36 +70,6 @@ def summarize_rows(run_id: str, rows: Iterable[EpisodeStats]) -> RunSummary:
         total_steps=steps,
         player_returns={a: s / c for a, (s, c) in players.items()} or None,
     )
-
-
-@dataclass
-class DecisionStats:
-    """One player's recorded decisions (LLM players record theirs): how many were answered
-    at once, how many needed a fallback, latency and tokens."""
-
-    decisions: int = 0
-    invalid: int = 0  # the first reply was not an answer (corrected, or a fallback played)
-    fallbacks: int = 0
-    latency_ms: float = 0.0  # summed; `mean_latency_ms` divides
-    tokens: int = 0
-
-    @property
-    def invalid_rate(self) -> float:
-        return self.invalid / self.decisions if self.decisions else 0.0
-
-    @property
-    def mean_latency_ms(self) -> float:
-        return self.latency_ms / self.decisions if self.decisions else 0.0
-
-    def add(self, record: dict[str, object]) -> None:
-        self.decisions += 1
-        self.invalid += record.get("valid") is False
-        self.fallbacks += bool(record.get("fallback"))
-        latency = record.get("latency_ms")
-        self.latency_ms += float(latency) if isinstance(latency, (int, float)) else 0.0
-        for key in ("tokens_in", "tokens_out"):
-            value = record.get(key)
-            self.tokens += int(value) if isinstance(value, int) else 0
 
 
 def summarize_decisions(

@@ -111,6 +111,23 @@ def test_a_run_counts_each_llm_players_decisions(tmp_path: Path, mock) -> None:
         assert again["agent"] == stats  # read back from the steps table
 
 
+def test_schema_mode_constrains_the_answer_to_the_legal_names(spawn) -> None:
+    server, url = start("first", seed=1)
+    try:
+        client = worker(spawn, url, "--answer-format", "schema")
+        event = client.request(
+            {"cmd": "select_action", "action_mask": [0, 1, 1], "req": 2}, "action_selected"
+        )
+        handler = server.RequestHandlerClass
+        (schema,) = handler.schemas  # one request, as response_format json_schema
+        assert schema["properties"]["action"]["enum"] == ["right", "forward"]  # legal only
+        assert schema["required"] == ["action"] and schema["additionalProperties"] is False
+        assert handler.json_requests == 0
+        assert event["record"]["answer"] == '{"action": "right"}' and event["action"] == 1
+    finally:
+        server.shutdown()
+
+
 def test_json_mode_asks_the_server_for_a_json_answer_and_reads_it(spawn) -> None:
     server, url = start("first", seed=1)
     try:

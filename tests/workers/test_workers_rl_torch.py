@@ -184,7 +184,7 @@ def test_the_reference_rl_script_runs_with_a_cleanrl_checkpoint(tmp_path: Path) 
         # the RL player's first action on each seed is the checkpoint's greedy choice
         env = gym.make("MiniGrid-Empty-8x8-v0")
         firsts = [s for s in store.steps(runs["ppo"].run_id) if s.step_index == 1]
-        for step, seed in zip(firsts, range(1000, 1010)):
+        for step, seed in zip(firsts, range(1000, 1010), strict=True):
             obs, _ = env.reset(seed=seed)
             assert step.action == int(agent.logits(obs["image"]).argmax())
 

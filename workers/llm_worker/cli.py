@@ -63,7 +63,7 @@ class LlmRuntime:
         self.role = role  # the level-3 role it was given (None: by seat)
         self.fallback = fallback  # after the retries: error, random_legal or noop
         self.image_size = image_size or DEFAULT_IMAGE_SIZE  # the largest picture sent
-        self.answer_format = "json" if chat.endpoint.json_mode else "text"
+        self.answer_format = chat.endpoint.answer_format
         self.words = True  # set from --observation-text by main()
         self.rng = np.random.default_rng(0)
         self.noop: int | None = None
@@ -131,7 +131,7 @@ class LlmRuntime:
         began = time.perf_counter()
         for _ in range(1 + self.retries):
             try:
-                reply = self.chat.complete(messages)
+                reply = self.chat.complete(messages, legal)
             except EndpointError as exc:
                 self.fail(str(exc), "llm_unavailable", cmd, cmd.req)
                 return
@@ -264,7 +264,7 @@ def main(argv: list[str] | None = None) -> int:
         args.temperature,
         args.max_tokens,
         args.timeout,
-        json_mode=args.answer_format == "json",
+        answer_format=args.answer_format,
     )
     try:
         chat = Chat(endpoint)

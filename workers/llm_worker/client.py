@@ -28,7 +28,28 @@ class Endpoint:
     temperature: float = default(LLM_WORKER, "temperature")  # the declared defaults
     max_tokens: int = default(LLM_WORKER, "max_tokens")
     timeout: float = default(LLM_WORKER, "timeout")
-    json_mode: bool = False  # ask the server for a JSON object (its response_format)
+    # text; json: ask for a JSON object (response_format json_object); schema: for one whose
+    # action is one of the legal names (response_format json_schema, strict): the server's
+    # grammar then makes any other answer impossible
+    answer_format: str = "text"
+
+
+def answer_schema(legal: list[str]) -> dict[str, Any]:
+    """OpenAI's structured-output request for `{"action": <one of the legal names>}` (OpenAI,
+    vLLM, llama.cpp's server, Ollama; `mosaic-tui llm serve` passes it to llama-cpp-python)."""
+    return {
+        "type": "json_schema",
+        "json_schema": {
+            "name": "action",
+            "strict": True,
+            "schema": {
+                "type": "object",
+                "properties": {"action": {"type": "string", "enum": list(legal)}},
+                "required": ["action"],
+                "additionalProperties": False,
+            },
+        },
+    }
 
 
 def api_key() -> str:
@@ -64,14 +85,16 @@ class Chat:
             )
         return self._client
 
-    def complete(self, messages: list[dict[str, Any]]) -> str:
+    def complete(self, messages: list[dict[str, Any]], legal: list[str] | None = None) -> str:
         """The model's reply text; EndpointError naming the cause and the fix otherwise."""
         e, client = self.endpoint, self.client()
         import openai
 
         extra: dict[str, Any] = {}
-        if e.json_mode:
+        if e.answer_format == "json":
             extra["response_format"] = {"type": "json_object"}
+        elif e.answer_format == "schema":
+            extra["response_format"] = answer_schema(legal or [])
         try:
             response = client.chat.completions.create(
                 model=e.model,

@@ -58,6 +58,7 @@ def make_handler(reply: str, rng: random.Random, delay: float) -> type[BaseHTTPR
         system_prompts: list[str] = []  # and the system prompts they sent
         images: list[str] = []  # and the images (data URIs), for VLM players
         json_requests = 0  # turns that asked for JSON mode (response_format json_object)
+        schemas: list[dict[str, Any]] = []  # the JSON schemas asked for (json_schema)
 
         def do_GET(self) -> None:  # /v1/models
             self._send(200, {"object": "list", "data": [{"id": "mock", "object": "model"}]})
@@ -81,7 +82,11 @@ def make_handler(reply: str, rng: random.Random, delay: float) -> type[BaseHTTPR
                 text = legal[0]
             else:
                 text = rng.choice(legal)
-            if (body.get("response_format") or {}).get("type") == "json_object":
+            wanted = body.get("response_format") or {}
+            if wanted.get("type") == "json_schema":  # constrained: only a legal name can come
+                Handler.schemas.append(wanted.get("json_schema", {}).get("schema", {}))
+                text = json.dumps({"action": text if text in legal else legal[0]})
+            elif wanted.get("type") == "json_object":
                 Handler.json_requests += 1
                 text = json.dumps({"action": text} if reply != "nonsense" else {"say": text})
             time.sleep(delay)

@@ -31,7 +31,7 @@ class Game:
     settings: dict[str, Any] = field(default_factory=dict)
     coordination_level: int = 1  # --coordination-level: 1 emergent, 2 hints, 3 roles
     role: str | None = None  # --role: the level-3 role; None: by seat (role_of)
-    answer_format: str = "text"  # --answer-format: "json" asks for {"action": ...}
+    answer_format: str = "text"  # --answer-format: "json" and "schema" ask for {"action": ...}
     words: bool = True  # --observation-text words: observations described (describe.py)
 
     @classmethod
@@ -78,7 +78,7 @@ def system_prompt(game: Game) -> str:
     answer = (
         'Answer with a JSON object {"action": "<action>"} whose action is exactly one legal'
         " action, written as it appears in the list."
-        if game.answer_format == "json"
+        if game.answer_format in ("json", "schema")
         else "Answer with exactly one legal action, written as it appears in the list, and"
         " nothing else (or, after any reasoning, end with a line `ACTION: <action>`)."
     )

@@ -71,7 +71,9 @@ def _torch_load(source: Any, where: str, trust: bool) -> Any:
                 f" loaded: {first[:160]}); set trust = true in the player's settings only"
                 " if you trust who made it"
             ) from None
-        raise PolicyError(f"{where} is not a PyTorch checkpoint this worker reads: {first}")
+        raise PolicyError(
+            f"{where} is not a PyTorch checkpoint this worker reads: {first}"
+        ) from None
 
 
 def _arrays(state: Mapping[str, Any]) -> dict[str, np.ndarray]:

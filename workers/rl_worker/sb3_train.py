@@ -52,7 +52,8 @@ def make_env(task: str) -> gym.Env:
         env = make(task)
     except Exception as exc:  # gymnasium raises several kinds for an unknown or broken id
         raise TrainError(f"cannot make {task!r}: {exc}") from None
-    if isinstance(env.observation_space, gym.spaces.Dict) and "image" in env.observation_space.spaces:
+    space = env.observation_space
+    if isinstance(space, gym.spaces.Dict) and "image" in space.spaces:
         from minigrid.wrappers import ImgObsWrapper
 
         env = ImgObsWrapper(env)
@@ -99,7 +100,7 @@ def train(
             self.started = time.time()
 
         def _on_step(self) -> bool:
-            for info, done in zip(self.locals["infos"], self.locals["dones"]):
+            for info, done in zip(self.locals["infos"], self.locals["dones"], strict=True):
                 episode = info.get("episode")
                 if done and episode is not None:
                     now = time.time()
