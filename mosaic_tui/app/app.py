@@ -36,7 +36,6 @@ from mosaic_tui.app.layout import (
     SIDEBAR_FROM,
     best_columns,
     clean,
-    fit_status,
     operator_name,
     pace_text,
     pane_status,
@@ -382,8 +381,7 @@ class MosaicApp(OperatorActions, App[None]):
             waiting=list(view.waiting) if view.waiting is not None else None,
             decisions=view.decisions,
         )
-        room = pane.size.width - 4  # borders and padding
-        pane.show_status(fit_status(status, room) if room > 0 else status)
+        pane.show_status(status)  # the pane cuts it to its width
 
     def _refresh_session(self) -> None:
         mode = "running" if self.session.running else "paused"

@@ -50,10 +50,10 @@ def pane_status(
 
     `holder` names the human who has the keyboard when several humans share it; `waiting`
     (simultaneous games) the other players the coming step still waits for; `decisions` its
-    LLM players' answers, first, so a narrow pane drops it first (fit_status)."""
+    LLM players' answers, after the progress, which a narrow pane drops first (fit_status)."""
     status = f"ep {episode + 1} · t {step} · R {ret:.2f}"
     if decisions:
-        status = f"{decisions} · {status}"
+        status += f" · {decisions}"
     if human:  # a human sets the pace: say whose move it is, not a frame rate
         if awaiting_key:
             status += f" · {holder}'s move" if holder else " · your move"

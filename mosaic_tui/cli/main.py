@@ -103,7 +103,7 @@ def parser() -> argparse.ArgumentParser:
     train.add_argument("--steps", type=int, default=50_000, help="environment steps (default"
                        " 50000)")
     train.add_argument("-o", "--output", type=Path, required=True,
-                       help="policy.zip (SB3) or policy.npz (no PyTorch needed to play it)")
+                       help="policy.zip (SB3), policy.npz (plays without PyTorch) or policy.onnx")
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--db", type=Path, default=None,
                        help="SQLite file for the learning curve (default: the user data dir)")

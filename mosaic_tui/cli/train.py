@@ -32,8 +32,9 @@ def train_command(
     if steps < 1:
         err.print("[red]error:[/] --steps must be at least 1")
         return 2
-    if output.suffix not in (".zip", ".npz"):
-        err.print(f"[red]error:[/] -o {escape(str(output))}: write a .zip (SB3) or a .npz")
+    if output.suffix not in (".zip", ".npz", ".onnx"):
+        err.print(f"[red]error:[/] -o {escape(str(output))}: write a .zip (SB3), a .npz or an"
+                  " .onnx")
         return 2
     argv = [sys.executable, "-m", "rl_worker.train", algo, task, "-o", str(output)]
     argv += ["--steps", str(steps), "--seed", str(seed), "--events"]

@@ -36,8 +36,8 @@ class DecisionStats:
             self.tokens += int(value) if isinstance(value, int) else 0
 
     def short(self) -> str:
-        """One status part: `LLM 12 answers, 1 invalid, 0.9 s`."""
-        text = f"LLM {self.decisions} answers, {self.invalid} invalid"
+        """One status part, short enough for a narrow pane: `LLM 11/12 ok 0.9s`."""
+        text = f"LLM {self.decisions - self.invalid}/{self.decisions} ok"
         if self.fallbacks:
-            text += f" ({self.fallbacks} fallback)"
-        return text + f", {self.mean_latency_ms / 1000:.1f} s"
+            text += f" {self.fallbacks} fallback"
+        return text + f" {self.mean_latency_ms / 1000:.1f}s"

@@ -32,6 +32,6 @@ def test_train_without_the_rl_extra_names_the_install(tmp_path: Path) -> None:
 
 def test_train_refuses_a_bad_output_and_bad_steps_before_starting(tmp_path: Path) -> None:
     result = cli("train", "CartPole-v1", "-o", str(tmp_path / "p.pkl"), tmp_path=tmp_path)
-    assert result.returncode == 2 and "write a .zip (SB3) or a .npz" in result.stderr
+    assert result.returncode == 2 and "write a .zip (SB3), a .npz or an" in result.stderr
     result = cli("train", "CartPole-v1", "--steps", "0", "-o", "p.zip", tmp_path=tmp_path)
     assert result.returncode == 2 and "--steps must be at least 1" in result.stderr

@@ -179,3 +179,13 @@ def test_a_minigrid_image_mlp_moves_channels_first_and_scales(tmp_path: Path) ->
         policy.scores(np.zeros(12))
     with pytest.raises(PolicyError, match=r"takes 12 observation numbers; the env gives"):
         policy.scores({"image": np.zeros((3, 3, 3), np.uint8)})
+
+
+def test_an_onnx_file_without_onnxruntime_names_the_extra(tmp_path: Path, monkeypatch) -> None:
+    from rl_worker.checkpoints import load_policy
+
+    path = tmp_path / "policy.onnx"
+    path.write_bytes(b"\x08\x08")
+    monkeypatch.setitem(__import__("sys").modules, "onnxruntime", None)
+    with pytest.raises(PolicyError, match=r"needs onnxruntime: pip install 'mosaic-tui\[onnx\]'"):
+        load_policy(path)

@@ -37,7 +37,11 @@ def is_torch_file(path: str | Path) -> bool:
 
 
 def load_policy(path: str | Path, trust: bool = False) -> Policy:
-    """Any policy file this worker plays: `.npz`, SB3 `.zip`, CleanRL checkpoint."""
+    """Any policy file this worker plays: `.npz`, SB3 `.zip`, CleanRL checkpoint, `.onnx`."""
+    if Path(path).suffix == ".onnx" and Path(path).is_file():
+        from rl_worker.onnx_policy import load_onnx
+
+        return load_onnx(path)
     if not Path(path).is_file() or not is_torch_file(path):
         return load(path)  # names a missing file, or what is wrong with the .npz
     return load_torch_policy(path, trust)

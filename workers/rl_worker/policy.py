@@ -18,6 +18,7 @@ CleanRL) are read into the same `Policy` by rl_worker/checkpoints.py, convolutio
 from __future__ import annotations
 
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -54,6 +55,8 @@ class Policy:
     # Convolutions before the layers (out, in, k, k) with "same" padding, each followed by a
     # ReLU, their output flattened: the reference's CleanRL MiniGrid agent.
     convs: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)
+    # Scores computed elsewhere from the features (an ONNX model run by onnxruntime)
+    scorer: Callable[[np.ndarray], np.ndarray] | None = None
 
     def scores(self, observation: Any) -> np.ndarray:
         """Action values (qtable) or logits (mlp) for one observation."""
@@ -62,6 +65,8 @@ class Policy:
             state = _state(observation, self.n_inputs, self.path)
             return self.q[state]
         x = self.features(observation)
+        if self.scorer is not None:
+            return self.scorer(x)
         act = ACTIVATIONS[self.activation]
         for i, (w, b) in enumerate(self.layers):
             x = x @ w + b

@@ -141,7 +141,11 @@ def train(
         )
         note = f"mosaic-tui train {task} --algo {algo} --steps {steps} --seed {seed};"
         note += f" greedy mean return {mean:g}, {evaluated_on(task)}"
-        if output.suffix == ".npz":
+        if output.suffix == ".onnx":
+            from rl_worker.onnx_policy import save_onnx
+
+            save_onnx(output, policy.layers, task, policy.activation, note, policy.preprocess)
+        elif output.suffix == ".npz":
             save_mlp(
                 output,
                 policy.layers,

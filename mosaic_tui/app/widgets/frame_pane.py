@@ -21,6 +21,7 @@ from textual.message import Message
 from textual.suggester import SuggestFromList
 from textual.widgets import Input, Static
 
+from mosaic_tui.app.layout import fit_status
 from mosaic_tui.app.messages import BoardReady, FrameReady
 from mosaic_tui.app.view import OperatorView
 from mosaic_tui.app.widgets.frame_view import FrameView
@@ -274,9 +275,17 @@ class FramePane(Vertical, can_focus=True):
         self.view.show(frame.to_array())
 
     def show_status(self, text: str) -> None:
+        """The status line, cut to the pane's width (and cut again when the pane resizes)."""
+        self._status_text = text
+        room = self.size.width - 4  # borders and padding
+        fitted = fit_status(text, room) if room > 0 else text
         status = self.query_one("#status", Static)
-        if str(status.content) != text:
-            status.update(text)
+        if str(status.content) != fitted:
+            status.update(fitted)
+
+    def on_resize(self) -> None:
+        if getattr(self, "_status_text", None):
+            self.show_status(self._status_text)
 
     def show_legend(self, text: str) -> None:
         legend = self.query_one("#legend", Static)
