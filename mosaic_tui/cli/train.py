@@ -28,7 +28,7 @@ from mosaic_tui.telemetry.store import TelemetryStore
 def train_command(
     task: str, algo: str, steps: int, output: Path, seed: int, db: Path | None
 ) -> int:
-    err = Console(stderr=True)
+    err = Console(stderr=True, soft_wrap=True)  # a message is never broken mid-sentence
     if steps < 1:
         err.print("[red]error:[/] --steps must be at least 1")
         return 2

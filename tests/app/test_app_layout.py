@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mosaic_tui.app.layout import best_columns, describe
+from mosaic_tui.app.layout import best_columns, describe, fit_status, pane_status
 from mosaic_tui.core import OperatorConfig, WorkerAssignment
 from mosaic_tui.envs import keymaps
 
@@ -73,3 +73,19 @@ def test_status_lines_drop_progress_before_whose_move_it_is() -> None:
     assert fit_status(line, 20) == "R 0.50 · your move"
     assert fit_status(line, 9) == "your move"
     assert fit_status(line, 5) == "your…"
+
+
+def test_an_llm_players_answers_sit_after_the_progress_and_go_before_the_rate() -> None:
+    from mosaic_tui.app.view import decisions_text
+    from mosaic_tui.core.decisions import DecisionStats
+
+    one, two = DecisionStats(), DecisionStats()
+    one.add({"replies": 1, "valid": True, "latency_ms": 800.0})
+    two.add({"replies": 3, "valid": False, "fallback": "random_legal", "latency_ms": 1600.0})
+    text = decisions_text({"player_1": one, "player_2": two})  # both LLM seats together
+    assert text == "LLM 1/2 ok 1 fallback 1.2s"
+    assert decisions_text({}) == ""
+    status = pane_status(0, 3, 0.5, "running", 4.0, human=False, awaiting_key=False,
+                         decisions=text)  # fmt: skip
+    assert status == "ep 1 · t 3 · R 0.50 · LLM 1/2 ok 1 fallback 1.2s · 4 fps"
+    assert fit_status(status, 40) == "LLM 1/2 ok 1 fallback 1.2s · 4 fps"  # progress goes first

@@ -123,7 +123,7 @@ def test_an_rl_player_script_without_its_policy_is_refused_before_anything_runs(
 def test_policy_paths_are_read_from_the_files_folder(tmp_path, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)  # anywhere but the examples
     spec = load(ROOT / "examples" / "rl_policies.toml")
-    paths = [op.workers["agent"].settings.get("policy_path") for op in spec.operators]
+    paths = [w.settings.get("policy_path") for op in spec.operators for w in op.workers.values()]
     shipped = str((ROOT / "examples" / "policies" / "frozenlake_qtable.npz").resolve())
     assert paths[0] == shipped and all(p is None or Path(p).is_absolute() for p in paths)
 
