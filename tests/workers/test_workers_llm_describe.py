@@ -95,3 +95,21 @@ def test_raw_observations_on_request() -> None:
     game = Game("MiniGrid-Empty-5x5-v0", "agent", ["left"], words=False)
     prompt = turn_prompt(game, SelectAction(observation=pack(obs)), {"left": 0})
     assert "Mission:" not in prompt and "array of shape [7, 7, 3]" in prompt
+
+
+def test_multigrid_players_are_named_by_team_and_its_own_objects_by_name() -> None:
+    image = np.zeros((3, 3, 3), dtype=np.uint8)
+    image[:, :, 0] = 1  # empty
+    image[1, 0] = (10, 1, 0)  # a green agent 2 steps forward
+    image[0, 1] = (11, 2, 0)  # mosaic-multigrid's goal for the ball, 1 forward and 1 left
+    obs = {"image": image, "direction": 3, "mission": "maximize reward"}
+    lines = describe_observation("MosaicMultiGrid-S-2v2-IndAgObs-v1", obs, None, "green")
+    assert lines == [
+        "Mission: maximize reward.",
+        "You face north.",
+        "Right in front of you: nothing.",
+        "You see a goal for the ball 1 step forward and 1 step left; a green player of your team"
+        " 2 steps forward.",
+    ]
+    other = describe_observation("MultiGrid-Empty-8x8-v0", obs, None, "blue")  # ini's too
+    assert other is not None and "a green player of the other team 2 steps forward" in other[-1]

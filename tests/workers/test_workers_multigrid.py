@@ -57,3 +57,25 @@ def test_a_bad_view_size_is_refused_with_the_rule(spawn) -> None:
     client = spawn("env_worker", "--env-id", SOCCER, "--env-settings", '{"view_size": 4}')
     error = client.read_type("error", timeout=60)
     assert error["fatal"] and "view_size = 4" in error["message"] and "odd" in error["message"]
+
+
+def test_an_llm_player_is_told_the_other_players_by_team() -> None:
+    """A MultiGrid view in words: MiniGrid's codes, and the other agents by team colour."""
+    import gymnasium as gym
+    import numpy as np
+    from llm_worker.describe import describe_observation
+
+    task = "MosaicMultiGrid-S-2v2-IndAgObs-v1"
+    env = gym.make(task)
+    obs, _ = env.reset(seed=6)
+    rng = np.random.default_rng(6)
+    for _ in range(39):  # random moves until agent 2 sees a teammate and the ball
+        obs, *_ = env.step({a: int(rng.integers(0, 7)) for a in obs})
+    assert describe_observation(task, obs[2], None, "blue") == [
+        "You face east.",
+        "Right in front of you: nothing.",
+        "You see a blue player of your team 1 step forward and 1 step left; a red ball 2 steps"
+        " forward and 1 step right.",
+    ]
+    seen = describe_observation(task, obs[2], None, "green")  # the same view from the other side
+    assert seen is not None and "a blue player of the other team" in seen[2]

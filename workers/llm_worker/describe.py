@@ -5,7 +5,9 @@ agent's heading and the mission: as numbers, or as `array of shape [7, 7, 3]`, a
 model is blind. Here it reads like "a red ball 2 steps forward and 1 step left", "a closed
 yellow door right ahead", "a wall 3 steps right", with what the agent carries. Toy text's state
 number becomes a position with what is around it (FrozenLake's holes, CliffWalking's cliff,
-Taxi's passenger); classic control's numbers get their names. Anything else is left to
+Taxi's passenger); classic control's numbers get their names. MultiGrid (MOSAIC's and ini's)
+share MiniGrid's codes, plus their own goals and zones, and show the other agents: each by
+its team colour, said to be on your team or the other. Anything else is left to
 `prompt.describe`.
 """
 
@@ -30,13 +32,16 @@ NAMED = {
     ),
 }
 _BACKGROUND = {"unseen", "empty", "floor", "wall"}
+#: Object codes MultiGrid adds to MiniGrid's 0-10 (mosaic-multigrid's Type enum, in order).
+_MULTIGRID_OBJECTS = {11: "goal for the ball", 12: "switch", 13: "end zone"}
+_GRIDS = ("MiniGrid-", "BabyAI-", "MosaicMultiGrid-", "MultiGrid-")
 
 
 def describe_observation(
-    game: str, observation: Any, settings: dict[str, Any] | None = None
+    game: str, observation: Any, settings: dict[str, Any] | None = None, team: str | None = None
 ) -> list[str] | None:
     """Lines of text for this observation, or None if the game has no description here.
-    `settings` are the env's (a FrozenLake map)."""
+    `settings` are the env's (a FrozenLake map); `team` the player's (a MultiGrid colour)."""
     state = _state_number(observation)
     if state is not None and game.startswith("FrozenLake"):
         return frozen_lake(state, settings or {})
@@ -44,10 +49,11 @@ def describe_observation(
         return cliff_walking(state)
     if state is not None and game.startswith("Taxi"):
         return taxi(state)
-    if isinstance(observation, dict) and game.startswith(("MiniGrid-", "BabyAI-")):
+    if isinstance(observation, dict) and game.startswith(_GRIDS):
         image = observation.get("image")
         if isinstance(image, np.ndarray) and image.ndim == 3 and image.shape[2] == 3:
-            return gridworld(image, observation.get("direction"), observation.get("mission"))
+            mission = observation.get("mission")
+            return gridworld(image, observation.get("direction"), mission, team)
     for prefix, names in NAMED.items():
         if game.startswith(prefix):
             values = np.asarray(observation, dtype=np.float64).ravel()
@@ -56,11 +62,15 @@ def describe_observation(
     return None
 
 
-def gridworld(image: np.ndarray, direction: Any, mission: Any) -> list[str]:
+def gridworld(
+    image: np.ndarray, direction: Any, mission: Any, team: str | None = None
+) -> list[str]:
     """MiniGrid's egocentric view in words. The view is image[x][y]; the agent stands at the
     bottom middle (x = width // 2, y = height - 1) looking up the grid."""
-    from minigrid.core.constants import IDX_TO_COLOR, IDX_TO_OBJECT, STATE_TO_IDX
+    from minigrid.core.constants import IDX_TO_COLOR, STATE_TO_IDX
+    from minigrid.core.constants import IDX_TO_OBJECT as MINIGRID_OBJECTS
 
+    IDX_TO_OBJECT = {**MINIGRID_OBJECTS, **_MULTIGRID_OBJECTS}  # noqa: N806
     states = {index: name for name, index in STATE_TO_IDX.items()}
     width, height = image.shape[:2]
     me_x, me_y = width // 2, height - 1
@@ -72,6 +82,9 @@ def gridworld(image: np.ndarray, direction: Any, mission: Any) -> list[str]:
             return f"{states.get(int(image[x, y, 2]), '')} {colour} door".strip()
         if kind in ("key", "ball", "box"):
             return f"{colour} {kind}"
+        if kind == "agent":  # another player (MultiGrid): by its team colour
+            side = "" if not team else " of your team" if colour == team else " of the other team"
+            return f"{colour} player{side}"
         return kind
 
     def where(x: int, y: int) -> str:

@@ -153,7 +153,9 @@ def turn_prompt(game: Game, cmd: SelectAction, legal: dict[str, int]) -> str:
                 f"observation is not a valid packed value ({type(exc).__name__}: {exc})"[:300]
             ) from None
         described = (
-            describe_observation(game.name, observation, game.settings) if game.words else None
+            describe_observation(game.name, observation, game.settings, game.team)
+            if game.words
+            else None
         )
         if described:
             lines += ["Observation:", *described]
