@@ -225,7 +225,7 @@ RL_WORKER: tuple[Setting, ...] = (
         "--policy-path",
         str,
         required=True,
-        help="the trained policy file (.npz, SB3 .zip, CleanRL checkpoint)",
+        help="the trained policy file (.npz, SB3 .zip, CleanRL checkpoint, .onnx)",
         detail="a NumPy .npz (kind qtable or mlp), read without unpickling; PyTorch files"
         " (the rl extra) are read weights-only",
     ),

@@ -198,8 +198,9 @@ CATALOG: dict[str, WorkerDefinition] = {
         ),
         WorkerDefinition(
             "rl_worker",
-            "RL policy (trained, .npz)",
-            "Plays a trained policy: a Q-table or an MLP in a NumPy .npz, greedy or sampled;"
+            "RL policy (trained)",
+            "Plays a trained policy (a NumPy .npz Q-table or MLP; with extras a"
+            " stable-baselines3 .zip, a CleanRL checkpoint or an ONNX model), greedy or sampled;"
             " a policy that does not fit the player is refused, naming both sides.",
             module="rl_worker",
             role="decision",
