@@ -50,7 +50,8 @@ def pane_status(
 
     `holder` names the human who has the keyboard when several humans share it; `waiting`
     (simultaneous games) the other players the coming step still waits for; `decisions` its
-    LLM players' answers, after the progress, which a narrow pane drops first (fit_status)."""
+    LLM players' answers, after the progress: a narrow pane drops the progress first, then
+    the answers, and keeps the rate or whose move it is (fit_status)."""
     status = f"ep {episode + 1} · t {step} · R {ret:.2f}"
     if decisions:
         status += f" · {decisions}"

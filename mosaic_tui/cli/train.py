@@ -22,6 +22,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from mosaic_tui.telemetry.paths import default_db_path
 from mosaic_tui.telemetry.rows import EpisodeRow, RunRow, SessionRow
+from mosaic_tui.telemetry.schema import TelemetryError
 from mosaic_tui.telemetry.store import TelemetryStore
 
 
@@ -53,41 +54,60 @@ def train_command(
         transient=False,
     )
     bar = progress.add_task("train", total=steps, curve="", start=False)
+    status, error = "failed", "the trainer stopped before its end"
     try:
         for line in trainer.stdout:
             event = _event(line)
             kind = event.get("type")
             if kind == "error":
                 err.print(f"[red]error:[/] {escape(str(event.get('message')))}")
-            elif kind == "started":
+            elif kind == "started" and recorder is None:
                 recorder = _Curve.begin(db, task, algo, steps, seed, output)
                 progress.start()
                 progress.start_task(bar)
             elif kind == "episode" and recorder is not None:
-                recorder.add(event)
-                progress.update(bar, curve=recorder.describe())
-            elif kind == "progress":
-                progress.update(bar, completed=min(int(event.get("timesteps", 0)), steps))
+                if recorder.add(event):
+                    progress.update(bar, curve=recorder.describe())
+                else:
+                    shown = escape(str(event)[:200])
+                    err.print(f"[yellow]not recorded, malformed episode event:[/] {shown}")
+            elif kind == "progress" and isinstance(event.get("timesteps"), int):
+                progress.update(bar, completed=min(event["timesteps"], steps))
             elif kind == "done":
                 done = event
+        code = trainer.wait()
+        if done is not None and code == 0:
+            status, error = "finished", None
+        else:
+            error = f"the trainer exited with code {code}"
     except KeyboardInterrupt:
-        trainer.terminate()
-        if recorder is not None:
-            recorder.end("stopped", "interrupted")
+        status, error = "stopped", "interrupted"
         raise
+    except TelemetryError as exc:  # the curve cannot be recorded: stop, say why
+        error = str(exc)
+        err.print(f"[red]error:[/] {escape(str(exc))}")
+        return 2
     finally:
         progress.stop()
-    code = trainer.wait()
+        if trainer.poll() is None:
+            trainer.terminate()
+            try:
+                trainer.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                trainer.kill()
+                trainer.wait()
+        if recorder is not None:
+            recorder.end(status, error)
     if recorder is None:  # it stopped before training (a missing extra, an unknown task)
-        return code or 2
-    if done is None or code != 0:
-        recorder.end("failed", f"the trainer exited with code {code}")
-        err.print(f"[red]error:[/] training stopped (exit code {code}); the curve so far is in"
+        return trainer.returncode or 2
+    if status != "finished" or done is None:
+        err.print(f"[red]error:[/] training stopped ({error}); the curve so far is in"
                   f" session {recorder.session_id}")
-        return code or 1
-    recorder.end("finished")
-    print(f"{output}: greedy mean return {float(done['mean_return']):g} on"
-          f" {done.get('on', 'seeds 0-9')} (played by the RL player's code)")
+        return trainer.returncode or 1
+    mean = done.get("mean_return")
+    shown = f"{float(mean):g}" if isinstance(mean, (int, float)) else "unknown"
+    print(f"{output}: greedy mean return {shown} on {done.get('on', 'seeds 0-9')} (played by"
+          " the RL player's code)")
     print(f"learning curve: {recorder.count} episodes in session {recorder.session_id}"
           f" (mosaic-tui export {recorder.session_id} --table episodes)", file=sys.stderr)
     return 0
@@ -125,11 +145,12 @@ class _Curve:
         )  # fmt: skip
         return cls(store, session_id, run_id)
 
-    def add(self, event: dict[str, Any]) -> None:
-        self.store.record_episode(
-            EpisodeRow(
+    def add(self, event: dict[str, Any]) -> bool:
+        """Record one training episode; False (nothing recorded) for a malformed event."""
+        try:
+            row = EpisodeRow(
                 self.run_id,
-                int(event["index"]),
+                self.count,  # in order of arrival: the curve's own index
                 None,
                 float(event["total_reward"]),
                 int(event["length"]),
@@ -137,16 +158,20 @@ class _Curve:
                 bool(event["truncated"]),
                 float(event["started_at"]),
                 float(event["ended_at"]),
-            ),
-            [],
-        )
+            )
+        except (KeyError, TypeError, ValueError):
+            return False
+        self.store.record_episode(row, [])
         self.count += 1
-        self.recent = (self.recent + [float(event["total_reward"])])[-20:]
+        self.recent = (self.recent + [row.total_reward])[-20:]
+        return True
 
     def describe(self) -> str:
         mean = sum(self.recent) / len(self.recent)
         return f"episodes {self.count}, mean return (last {len(self.recent)}) {mean:.3g}"
 
     def end(self, status: str, error: str | None = None) -> None:
-        self.store.end_run(self.run_id, status, error)
-        self.store.close()
+        try:
+            self.store.end_run(self.run_id, status, error)
+        finally:
+            self.store.close()

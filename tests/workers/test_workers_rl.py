@@ -189,3 +189,47 @@ def test_an_onnx_file_without_onnxruntime_names_the_extra(tmp_path: Path, monkey
     monkeypatch.setitem(__import__("sys").modules, "onnxruntime", None)
     with pytest.raises(PolicyError, match=r"needs onnxruntime: pip install 'mosaic-tui\[onnx\]'"):
         load_policy(path)
+
+
+def test_a_game_id_is_told_from_a_game_that_cannot_be_trained_here() -> None:
+    import importlib.util
+
+    from rl_worker.games import AgainstRandom, GameError, is_game
+
+    assert is_game("tictactoe_v3") and not is_game("CartPole-v1") and not is_game("nope_v1")
+    if importlib.util.find_spec("rlcard") is None:
+        with pytest.raises(GameError, match="leduc_holdem_v4 needs rlcard"):
+            is_game("leduc_holdem_v4")
+    with pytest.raises(GameError, match="rps_v2 gives no action mask"):
+        AgainstRandom("rps_v2")
+
+
+def test_a_game_against_random_pays_the_learner_its_own_result() -> None:
+    from rl_worker.games import AgainstRandom
+
+    lines = [[(r, c) for c in range(3)] for r in range(3)]
+    lines += [[(r, c) for r in range(3)] for c in range(3)]
+    lines += [[(i, i) for i in range(3)], [(i, 2 - i) for i in range(3)]]
+
+    def judged(board: np.ndarray) -> float:  # from the learner's side: plane 0 is its marks
+        mine = any(all(board[r, c, 0] for r, c in line) for line in lines)
+        theirs = any(all(board[r, c, 1] for r, c in line) for line in lines)
+        return 1.0 if mine else -1.0 if theirs else 0.0
+
+    env = AgainstRandom("tictactoe_v3")
+    seats, totals = set(), set()
+    for seed in range(40):
+        obs, info = env.reset(seed=seed)
+        done, total = False, 0.0
+        while not done:
+            obs, reward, done, _, info = env.step(int(np.flatnonzero(info["action_mask"])[0]))
+            total += reward
+        assert total == judged(obs)  # the board's verdict for the learner's seat
+        seats.add(env.seat)
+        totals.add(total)
+    assert seats == {"player_1", "player_2"} and totals >= {1.0, -1.0}
+    while env.seat != "player_2":  # the opponent moves first: its cell is taken
+        obs, info = env.reset(seed=5)
+    taken = int(np.flatnonzero(np.asarray(info["action_mask"]) == 0)[0])
+    _, reward, done, _, _ = env.step(taken)
+    assert (reward, done) == (-1.0, True)  # an illegal move loses at once

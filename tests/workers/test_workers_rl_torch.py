@@ -216,3 +216,46 @@ def test_mosaic_tui_train_records_the_learning_curve(tmp_path: Path) -> None:
     )  # fmt: skip
     assert unknown.returncode == 2 and "cannot make 'Nope-v0'" in unknown.stderr
     assert unknown.stderr.count("cannot make") == 1  # said once, by the command
+
+
+class BigImage(gym.Env):  # type: ignore[type-arg]
+    """An image of more than 1000 numbers: NumPy prints SB3's saved bounds shortened."""
+
+    observation_space = gym.spaces.Box(0, 255, (20, 20, 3), np.uint8)
+    action_space = gym.spaces.Discrete(3)
+
+    def reset(self, *, seed=None, options=None):  # type: ignore[no-untyped-def]
+        super().reset(seed=seed)
+        return self.observation_space.sample(), {}
+
+    def step(self, action):  # type: ignore[no-untyped-def]
+        return self.observation_space.sample(), 0.0, True, False, {}
+
+
+def test_a_large_image_policy_is_still_seen_as_one(tmp_path: Path) -> None:
+    model = sb3.PPO("MlpPolicy", BigImage(), seed=1, device="cpu", n_steps=64, batch_size=32)
+    model.save(tmp_path / "big.zip")
+    policy = load_policy(tmp_path / "big.zip")
+    assert policy.preprocess == "minigrid_image"  # transposed and divided by 255, as SB3 does
+    image = np.random.default_rng(0).integers(0, 256, (20, 20, 3), dtype=np.uint8)
+    np.testing.assert_allclose(policy.scores(image), sb3_scores(model, image), rtol=1e-4,
+                               atol=1e-6)  # fmt: skip
+
+
+def test_a_checkpoint_of_unknown_layers_is_refused_not_crashed_on(tmp_path: Path) -> None:
+    no_bias = {"actor.0.weight": torch.zeros(4, 8), "actor.2.weight": torch.zeros(2, 4),
+               "actor.2.bias": torch.zeros(2)}  # fmt: skip
+    torch.save(no_bias, tmp_path / "a.pt")
+    with pytest.raises(PolicyError, match=r"layer actor\.0 has no bias"):
+        load_policy(tmp_path / "a.pt")
+    linear_in_cnn = {"cnn.network.0.weight": torch.zeros(4, 8), "cnn.network.0.bias":
+                     torch.zeros(4), "actor.0.weight": torch.zeros(2, 4),
+                     "actor.0.bias": torch.zeros(2)}  # fmt: skip
+    torch.save(linear_in_cnn, tmp_path / "b.pt")
+    with pytest.raises(PolicyError, match=r"cnn\.network\.0 has weights of shape \[4, 8\]"):
+        load_policy(tmp_path / "b.pt")
+    gap = {"actor.0.weight": torch.zeros(4, 8), "actor.0.bias": torch.zeros(4),
+           "actor.2.weight": torch.zeros(2, 5), "actor.2.bias": torch.zeros(2)}  # fmt: skip
+    torch.save(gap, tmp_path / "c.pt")
+    with pytest.raises(PolicyError, match="takes 5 inputs; the layer before gives 4"):
+        load_policy(tmp_path / "c.pt")

@@ -78,6 +78,8 @@ class StructuredOutput:
         chunks = []
         while True:
             message = await receive()
+            if message.get("type") == "http.disconnect":
+                return  # the client went away mid-request: nothing to answer
             chunks.append(message.get("body", b""))
             if not message.get("more_body"):
                 break

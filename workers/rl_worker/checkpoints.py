@@ -88,11 +88,30 @@ def _arrays(state: Mapping[str, Any]) -> dict[str, np.ndarray]:
     }
 
 
-def _indexed(weights: dict[str, np.ndarray], prefix: str) -> list[tuple[np.ndarray, np.ndarray]]:
-    """`prefix.{i}.weight`/`.bias` pairs in order of i (an nn.Sequential's layers)."""
+def _indexed(
+    weights: dict[str, np.ndarray], prefix: str, where: str, ndim: int = 2
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """`prefix.{i}.weight`/`.bias` pairs in order of i (an nn.Sequential's layers), checked:
+    each has a bias, `ndim` dimensions (2: Linear; 4: a square Conv2d), and takes what the one
+    before gives."""
     pattern = re.compile(re.escape(prefix) + r"\.(\d+)\.weight$")
     found = sorted(int(m.group(1)) for k in weights if (m := pattern.match(k)))
-    return [(weights[f"{prefix}.{i}.weight"], weights[f"{prefix}.{i}.bias"]) for i in found]
+    layers = []
+    for i in found:
+        w, b = weights[f"{prefix}.{i}.weight"], weights.get(f"{prefix}.{i}.bias")
+        name = f"{prefix}.{i}"
+        if b is None or b.shape != (w.shape[0],):
+            raise PolicyError(f"{where}: layer {name} has no bias of {w.shape[0]} (a layer"
+                              " without one is not a CleanRL or SB3 layer this worker knows)")
+        if w.ndim != ndim or (ndim == 4 and (w.shape[2] != w.shape[3] or w.shape[2] % 2 == 0)):
+            kind = "a Linear layer" if ndim == 2 else "an odd square convolution"
+            raise PolicyError(f"{where}: layer {name} has weights of shape {list(w.shape)},"
+                              f" not {kind}")
+        if layers and layers[-1][0].shape[0] != w.shape[1]:
+            raise PolicyError(f"{where}: layer {name} takes {w.shape[1]} inputs; the layer"
+                              f" before gives {layers[-1][0].shape[0]}")
+        layers.append((w, b))
+    return layers
 
 
 def _linear(layers: list[tuple[np.ndarray, np.ndarray]]) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -107,14 +126,14 @@ def _cleanrl(checkpoint: Any, where: str) -> Policy:
     if not isinstance(state, Mapping):
         raise PolicyError(f"{where}: a CleanRL checkpoint is a dict of weights; this is not one")
     weights = _arrays(state)
-    actor = _linear(_indexed(weights, "actor"))
+    actor = _linear(_indexed(weights, "actor", where))
     if not actor:
         keys = ", ".join(list(weights)[:6]) or "none"
         raise PolicyError(
             f"{where}: no actor layers (`actor.0.weight`, ...) in this checkpoint (keys: {keys});"
             " it is not a CleanRL PPO agent"
         )
-    convs = _indexed(weights, "cnn.network")  # the reference's MinigridAgent: 3x3 convs, ReLU
+    convs = _indexed(weights, "cnn.network", where, ndim=4)  # MinigridAgent: 3x3 convs, ReLU
     task = None
     if isinstance(checkpoint, Mapping) and isinstance(checkpoint.get("args"), Mapping):
         task = checkpoint["args"].get("env_id")
@@ -151,15 +170,18 @@ def _sb3(archive: zipfile.ZipFile, where: str, trust: bool) -> Policy:
     weights = _arrays(state)
     if any(k.startswith("features_extractor.") for k in weights):
         raise PolicyError(
-            f"{where} uses a convolutional features extractor (CnnPolicy); this worker plays"
-            " SB3 MlpPolicy files"
+            f"{where} uses a features extractor with weights (CnnPolicy or MultiInputPolicy);"
+            " this worker plays SB3 MlpPolicy files"
         )
     if "action_net.weight" in weights:  # PPO, A2C: ActorCriticPolicy, Tanh unless told
-        layers = _indexed(weights, "mlp_extractor.policy_net")
-        layers.append((weights["action_net.weight"], weights["action_net.bias"]))
+        layers = _indexed(weights, "mlp_extractor.policy_net", where)
+        head = (weights["action_net.weight"], weights.get("action_net.bias"))
+        if head[1] is None or (layers and layers[-1][0].shape[0] != head[0].shape[1]):
+            raise PolicyError(f"{where}: its action_net does not follow its policy network")
+        layers.append(head)  # type: ignore[arg-type]
         activation = activation or "tanh"
-    elif _indexed(weights, "q_net.q_net"):  # DQN: QNetwork, ReLU unless told
-        layers = _indexed(weights, "q_net.q_net")
+    elif _indexed(weights, "q_net.q_net", where):  # DQN: QNetwork, ReLU unless told
+        layers = _indexed(weights, "q_net.q_net", where)
         activation = activation or "relu"
     else:
         keys = ", ".join(list(weights)[:6]) or "none"
@@ -184,8 +206,10 @@ def _sb3_image(space: Any) -> bool:
     if not isinstance(space, dict) or "Box" not in str(space.get(":type:", "")):
         return False
     shape = space.get("_shape") or []
-    lows = set(re.findall(r"-?[\d.]+", str(space.get("low", ""))))
-    highs = set(re.findall(r"-?[\d.]+", str(space.get("high", ""))))
+    # SB3 keeps low and high as NumPy prints them: shortened with `...` past 1000 numbers
+    number = r"-?\d+(?:\.\d+)?"
+    lows = set(re.findall(number, str(space.get("low_repr") or space.get("low", ""))))
+    highs = set(re.findall(number, str(space.get("high_repr") or space.get("high", ""))))
     return (
         len(shape) == 3
         and shape[0] in (1, 3, 4)

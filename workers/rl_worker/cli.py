@@ -146,6 +146,10 @@ def main(argv: list[str] | None = None) -> int:
     except PolicyError as exc:
         channel.send(Error(message=str(exc), code="start_failed", fatal=True))
         return 2
+    except Exception as exc:  # a file the checks above did not foresee: say so, do not crash
+        message = f"{args.policy_path}: cannot read this policy ({type(exc).__name__}: {exc})"
+        channel.send(Error(message=message[:400], code="start_failed", fatal=True))
+        return 2
     print(
         f"{WORKER_NAME}: {policy.kind} policy {policy.path}: {policy.n_inputs} inputs,"
         f" {policy.n_actions} actions, trained on {policy.task or 'an unnamed task'}"

@@ -18,12 +18,20 @@ import gymnasium as gym
 import numpy as np
 
 
+class GameError(ValueError):
+    """A PettingZoo classic game that cannot be trained here; the message says why."""
+
+
 def is_game(task: str) -> bool:
+    """A PettingZoo classic game id (GameError when it is one whose dependency is missing)."""
+    module = f"pettingzoo.classic.{task}"
     try:
-        importlib.import_module(f"pettingzoo.classic.{task}")
-    except ImportError:
-        return False
-    return True
+        game = importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        if exc.name is not None and module.startswith(exc.name):
+            return False  # no such game (or no PettingZoo): not a game id
+        raise GameError(f"{task} needs {exc.name}, which is not installed") from None
+    return callable(getattr(game, "env", None))
 
 
 class AgainstRandom(gym.Env):  # type: ignore[type-arg]
@@ -31,7 +39,15 @@ class AgainstRandom(gym.Env):  # type: ignore[type-arg]
         self.game = importlib.import_module(f"pettingzoo.classic.{task}").env()
         self.game.reset(seed=0)
         first = self.game.possible_agents[0]
-        space = self.game.observation_space(first)["observation"]
+        seen = self.game.observation_space(first)
+        if not isinstance(seen, gym.spaces.Dict) or not {"observation", "action_mask"} <= set(
+            seen.spaces
+        ):
+            raise GameError(
+                f"{task} gives no action mask with its observation; training here takes turn-"
+                "based games that do (tictactoe_v3, connect_four_v3, ...)"
+            )
+        space = seen["observation"]
         self.observation_space = gym.spaces.Box(0.0, 1.0, space.shape, np.float32)
         self.action_space = self.game.action_space(first)
         self.episodes = 0

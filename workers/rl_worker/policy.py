@@ -101,7 +101,7 @@ class Policy:
             x[_state(observation, self.n_inputs, self.path)] = 1.0
             return x
         else:
-            x = _flat(observation, None, self.path)
+            x = _flat(observation, None if self.convs else self.n_inputs, self.path)
         for w, b in self.convs:
             x = np.maximum(_conv_same(x, w, b, self.path), 0.0)
         x = x.ravel()

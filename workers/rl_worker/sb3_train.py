@@ -12,7 +12,6 @@ seeds 0-9 (a game: 100 games against random moves) by rl_worker's own NumPy code
 from __future__ import annotations
 
 import json
-import tempfile
 import time
 import zipfile
 from collections.abc import Callable
@@ -24,8 +23,8 @@ import gymnasium as gym
 import numpy as np
 
 from rl_worker.checkpoints import INSTALL, load_torch_policy
-from rl_worker.games import is_game
-from rl_worker.policy import save_mlp
+from rl_worker.games import GameError, is_game
+from rl_worker.policy import PolicyError, save_mlp
 from rl_worker.train import evaluate, make
 
 ALGORITHMS = ("ppo", "a2c", "dqn")
@@ -50,6 +49,8 @@ class TrainedEpisode:
 def make_env(task: str) -> gym.Env:
     try:
         env = make(task)
+    except GameError as exc:
+        raise TrainError(str(exc)) from None
     except Exception as exc:  # gymnasium raises several kinds for an unknown or broken id
         raise TrainError(f"cannot make {task!r}: {exc}") from None
     space = env.observation_space
@@ -63,12 +64,20 @@ def make_env(task: str) -> gym.Env:
     return env
 
 
-def check(task: str, algo: str) -> None:
-    """TrainError now, before any progress is shown, for what would stop training at once."""
+def check(task: str, algo: str, output: Path | None = None) -> None:
+    """TrainError now, before any progress is shown, for what would stop training at once or
+    lose it at the end (a missing package to write the output)."""
     try:
         import stable_baselines3  # noqa: F401
     except ImportError:
         raise TrainError(f"training needs stable-baselines3 and PyTorch: {INSTALL}") from None
+    if output is not None and Path(output).suffix == ".onnx":
+        try:
+            import onnx  # noqa: F401
+        except ImportError:
+            raise TrainError(
+                "writing an .onnx needs onnx: pip install 'mosaic-tui[onnx]'"
+            ) from None
     if algo not in ALGORITHMS:
         raise TrainError(f"--algo {algo!r} is not one of {', '.join(ALGORITHMS)}")
     make_env(task).close()
@@ -84,7 +93,7 @@ def train(
     on_progress: Callable[[int], None] = lambda n: None,
 ) -> float:
     """Train, write `output`, and return the greedy mean return (on `evaluated_on(task)`)."""
-    check(task, algo)
+    check(task, algo, output)
     import stable_baselines3 as sb3
     import torch
     from stable_baselines3.common.callbacks import BaseCallback
@@ -127,10 +136,10 @@ def train(
     env.close()
     output = Path(output)
     output.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory() as tmp:
-        saved = Path(tmp) / "policy.zip"
-        model.save(saved)
-        _stamp(saved, task, algo)
+    saved = output if output.suffix == ".zip" else output.with_name(output.stem + ".sb3.zip")
+    model.save(saved)  # kept first: nothing after this can lose the training
+    _stamp(saved, task, algo)
+    try:
         policy = load_torch_policy(saved)
         rng = np.random.default_rng(0)
         mean = evaluate(
@@ -154,8 +163,10 @@ def train(
                 note,
                 preprocess=policy.preprocess,
             )
-        else:
-            output.write_bytes(saved.read_bytes())
+    except PolicyError as exc:
+        raise TrainError(f"{exc}; the trained model is kept in {saved}") from None
+    if saved != output:
+        saved.unlink()
     return mean
 
 

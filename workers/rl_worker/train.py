@@ -171,7 +171,7 @@ def _sb3(args: argparse.Namespace) -> int:
             emit("progress", timesteps=timesteps)
 
     try:
-        check(args.task, args.method)
+        check(args.task, args.method, args.output)
         emit("started", task=args.task, algo=args.method, steps=args.steps, seed=args.seed)
         mean = train(
             args.task,
