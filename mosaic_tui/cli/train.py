@@ -44,9 +44,11 @@ def train_command(
     assert trainer.stdout is not None
     recorder: _Curve | None = None
     done: dict[str, Any] | None = None
+    err.print(f"training {escape(algo.upper())} on {escape(task)} (PyTorch loads in a few"
+              " seconds)")
     progress = Progress(
         TextColumn(f"{escape(algo.upper())} {escape(task)}"),
-        BarColumn(),
+        BarColumn(bar_width=16),
         MofNCompleteColumn(),
         TextColumn("{task.fields[curve]}"),
         TimeElapsedColumn(),
@@ -168,7 +170,7 @@ class _Curve:
 
     def describe(self) -> str:
         mean = sum(self.recent) / len(self.recent)
-        return f"episodes {self.count}, mean return (last {len(self.recent)}) {mean:.3g}"
+        return f"{self.count} episodes, last {len(self.recent)}: {mean:.3g}"
 
     def end(self, status: str, error: str | None = None) -> None:
         try:
