@@ -94,6 +94,17 @@ def parser() -> argparse.ArgumentParser:
     convert.add_argument(
         "-o", "--output", type=Path, default=None, help="TOML file to write (default: stdout)"
     )
+    report = sub.add_parser(
+        "report", help="per operator and player: returns with 95% intervals, paired differences"
+    )
+    report.add_argument("session", nargs="?", default=None, metavar="SESSION",
+                        help="session id (default: the latest one with a recorded episode)")
+    report.add_argument("--db", type=Path, default=None,
+                        help="SQLite file (default: the user data dir)")
+    report.add_argument("--format", choices=("table", "markdown", "csv", "json"),
+                        default="table")
+    report.add_argument("-o", "--output", type=Path, default=None,
+                        help="file to write (default: stdout)")
     train = sub.add_parser(
         "train",
         help="train a policy the RL player loads, with stable-baselines3 (the rl extra)",
@@ -148,7 +159,7 @@ def _app_options(p: argparse.ArgumentParser) -> None:
 
 COMMANDS = (
     "run", "smoke", "envs", "workers", "app", "sessions", "export", "check-worker", "convert",
-    "train", "llm",
+    "train", "llm", "report",
 )
 
 
@@ -181,6 +192,10 @@ def main(argv: list[str] | None = None) -> int:
 
             argv = [sys.executable, "-m", "llm_worker.serve", *args.rest]
             os.execv(sys.executable, argv)
+        if args.command == "report":
+            from mosaic_tui.cli.report import report_command
+
+            return report_command(args.session, args.db, args.format, args.output)
         if args.command == "train":
             from mosaic_tui.cli.train import train_command
 

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from mosaic_tui.core import OperatorConfig, RunIds
 from mosaic_tui.core.decisions import DecisionStats
+from mosaic_tui.experiments.provenance import session_meta
 from mosaic_tui.experiments.spec import ExperimentSpec
 from mosaic_tui.runtime import EpisodeEnded, Listener, OperatorRunner, StepTaken, WorkerError
 from mosaic_tui.runtime.launcher import LaunchError
@@ -80,8 +81,7 @@ async def run_experiment(
 ) -> ExperimentResult:
     """Run every operator of `spec` for its episodes and seeds; record into `store`."""
     session_id = new_session_id()
-    about = {"experiment": spec.name, "source": spec.source}
-    row = SessionRow(session_id, time.time(), "run", about)
+    row = SessionRow(session_id, time.time(), "run", session_meta(spec))
     try:
         with store.busy_timeout(lock_limit):  # nothing runs yet: waiting here blocks no one
             store.begin_session(row)

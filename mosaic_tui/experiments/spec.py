@@ -6,8 +6,10 @@ and what would be valid, before any worker starts. Unknown keys are errors, not 
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import functools
+import hashlib
 import re
 import sys
 from dataclasses import dataclass
@@ -97,6 +99,7 @@ class ExperimentSpec:
     operators: tuple[OperatorConfig, ...]
     source: str | None = None
     auto_run: bool | None = None  # the app starts running (None: its own default)
+    digest: str | None = None  # the file's SHA-256, recorded with each session it runs
 
     def seed_for(self, episode: int) -> int:
         return self.seeds[episode]
@@ -124,7 +127,12 @@ def load(path: str | Path) -> ExperimentSpec:
         raise ExperimentError("", _TOO_DEEP, str(path)) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ExperimentError("", f"cannot read the file: {exc}", str(path)) from None
-    return parse(data, source=str(path), default_name=path.stem, folder=path.parent)
+    spec = parse(data, source=str(path), default_name=path.stem, folder=path.parent)
+    try:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:  # read a moment ago; gone now: the session says it does not know
+        digest = None
+    return dataclasses.replace(spec, digest=digest)
 
 
 _TOO_DEEP = (

@@ -283,6 +283,28 @@ class TelemetryStore:
         )
         return [SessionRow(sid, ts, src, _loads(meta)) for sid, ts, src, meta in rows]
 
+    def session(self, session_id: str) -> SessionRow | None:
+        row = (
+            self._connection()
+            .execute(
+                "SELECT session_id, started_at, source, meta FROM sessions WHERE session_id = ?",
+                (session_id,),
+            )
+            .fetchone()
+        )
+        return None if row is None else SessionRow(row[0], row[1], row[2], _loads(row[3]))
+
+    def iter_episode_stats(self, run_id: str) -> Iterator[tuple[Any, ...]]:
+        """(seed, total_reward, length, success, rewards, started_at, ended_at) per episode,
+        in order, streamed (a report over millions of episodes holds one at a time)."""
+        rows = self._connection().execute(
+            "SELECT seed, total_reward, length, success, rewards, started_at, ended_at"
+            " FROM episodes WHERE run_id = ? ORDER BY episode_index",
+            (run_id,),
+        )
+        for seed, total, length, success, rewards, began, ended in rows:
+            yield seed, total, length, _opt_bool(success), _loads(rewards), began, ended
+
     def session_overview(self, limit: int | None = None) -> list[SessionOverview]:
         """Sessions newest first, each with its runs' count, episodes and statuses."""
         sql = (
