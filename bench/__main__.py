@@ -12,6 +12,7 @@ from bench import (
     memory,
     reference,
     render,
+    report,
     simultaneous,
     turns,
     wire,
@@ -28,6 +29,7 @@ BENCHES = {
     "reference": reference,
     "decisions": decisions,
     "llm": llm,
+    "report": report,
 }
 
 

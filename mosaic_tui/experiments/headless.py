@@ -29,7 +29,6 @@ from mosaic_tui.runtime import EpisodeEnded, Listener, OperatorRunner, StepTaken
 from mosaic_tui.runtime.launcher import LaunchError
 from mosaic_tui.telemetry import RunSummary, SessionRow, TelemetryError, TelemetryStore
 from mosaic_tui.telemetry.recorder import DEFAULT_LOCK_LIMIT, Recorder
-from mosaic_tui.telemetry.summary import summarize_decisions
 from mosaic_tui.telemetry.text import redact_text
 
 FINISHED, INTERRUPTED, ERROR = "finished", "interrupted", "error"
@@ -165,7 +164,7 @@ async def run_experiment(
     for outcome in result.outcomes:
         with contextlib.suppress(Exception):  # a locked database: the table shows what it can
             outcome.summary = store.summary(outcome.run_id)
-            outcome.decisions = summarize_decisions(store.decision_records(outcome.run_id))
+            outcome.decisions = store.decision_stats(outcome.run_id)
     return result
 
 

@@ -10,7 +10,6 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from mosaic_tui.core.decisions import DecisionStats
 from mosaic_tui.telemetry.rows import EpisodeRow
 
 
@@ -70,15 +69,3 @@ def summarize_rows(run_id: str, rows: Iterable[EpisodeStats]) -> RunSummary:
         total_steps=steps,
         player_returns={a: s / c for a, (s, c) in players.items()} or None,
     )
-
-
-def summarize_decisions(
-    records: Iterable[tuple[str, dict[str, object]]],
-) -> dict[str, DecisionStats]:
-    """Per agent, from (agent, decision record) pairs: a model's answers (records that count
-    `replies`); an RL player's recorded probabilities are not answers and are left out."""
-    stats: dict[str, DecisionStats] = {}
-    for agent, record in records:
-        if "replies" in record:
-            stats.setdefault(agent, DecisionStats()).add(record)
-    return stats

@@ -22,7 +22,6 @@ pytest.importorskip("llama_cpp.server.app")  # the extra; with it, a missing mod
 
 from mosaic_tui.experiments import parse, run_experiment  # noqa: E402
 from mosaic_tui.telemetry import TelemetryStore  # noqa: E402
-from mosaic_tui.telemetry.summary import summarize_decisions  # noqa: E402
 
 pytestmark = pytest.mark.subprocess
 
@@ -77,7 +76,7 @@ def test_a_local_model_plays_minigrid_and_tictactoe(server: str, tmp_path: Path)
         assert not result.failed, [o.error for o in result.outcomes if o.error]
         rates = {}
         for outcome in result.outcomes:
-            stats = summarize_decisions(store.decision_records(outcome.run_id))
+            stats = store.decision_stats(outcome.run_id)
             (player,) = stats.values()
             assert player.decisions >= 1
             rates[outcome.config.operator_id] = 1 - player.invalid_rate
