@@ -94,6 +94,14 @@ def parser() -> argparse.ArgumentParser:
     convert.add_argument(
         "-o", "--output", type=Path, default=None, help="TOML file to write (default: stdout)"
     )
+    check = sub.add_parser(
+        "check", help="run an experiment twice (or against a session): does every step match?"
+    )
+    check.add_argument("file", type=Path, help="experiment file (TOML or a MOSAIC script)")
+    check.add_argument("--against", default=None, metavar="SESSION",
+                       help="compare one new run with this recorded session")
+    check.add_argument("--db", type=Path, default=None,
+                       help="SQLite file both runs are recorded in (default: the user data dir)")
     report = sub.add_parser(
         "report", help="per operator and player: returns with 95% intervals, paired differences"
     )
@@ -159,7 +167,7 @@ def _app_options(p: argparse.ArgumentParser) -> None:
 
 COMMANDS = (
     "run", "smoke", "envs", "workers", "app", "sessions", "export", "check-worker", "convert",
-    "train", "llm", "report",
+    "train", "llm", "report", "check",
 )
 
 
@@ -192,6 +200,10 @@ def main(argv: list[str] | None = None) -> int:
 
             argv = [sys.executable, "-m", "llm_worker.serve", *args.rest]
             os.execv(sys.executable, argv)
+        if args.command == "check":
+            from mosaic_tui.cli.check import check_command
+
+            return check_command(args.file, args.db, args.against)
         if args.command == "report":
             from mosaic_tui.cli.report import report_command
 

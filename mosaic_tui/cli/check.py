@@ -1,0 +1,77 @@
+"""`mosaic-tui check FILE`: run an experiment twice (or once, against a recorded session) and
+say whether every step matched, naming the first operator, episode and step that did not.
+
+Both runs are recorded like any `mosaic-tui run` (in the `--db` given, else in the default
+database), so the two sessions can be reported and exported afterwards. Exit 0: every step
+matched; 1: something differs; 2: the check could not run.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.console import Console
+
+from mosaic_tui.cli.run import execute
+from mosaic_tui.cli.text import safe
+from mosaic_tui.experiments import ExperimentError, load
+from mosaic_tui.experiments.determinism import compare_sessions, provenance_changes
+from mosaic_tui.telemetry import TelemetryError, TelemetryStore, default_db_path
+
+console = Console(highlight=False, soft_wrap=True)
+errors = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def check_command(path: Path, db: Path | None, against: str | None) -> int:
+    try:
+        spec = load(path)
+    except ExperimentError as exc:
+        errors.print(f"error: {safe(exc)}")
+        return 2
+    db = db or default_db_path()
+    if against is not None:
+        try:
+            with TelemetryStore.open(db) as store:
+                recorded = store.session(against)
+        except TelemetryError as exc:
+            errors.print(f"error: {safe(exc)}")
+            return 2
+        if recorded is None:
+            errors.print(f"error: no session {safe(against)!r} in {safe(db)}; `mosaic-tui"
+                         " sessions` lists them")  # fmt: skip
+            return 2
+    sessions = [against] if against else []
+    while len(sessions) < 2:
+        console.print(f"run {len(sessions) + 1} of 2" if not against else "the new run")
+        with TelemetryStore.open(db) as store:
+            before = store.latest_session_id()
+        code = execute(spec, db=db, log_dir=None)
+        with TelemetryStore.open(db) as store:
+            after = store.latest_session_id()
+        if after is None or after == before:
+            errors.print("error: the run recorded no session; see the messages above")
+            return 2
+        if code not in (0, 1):  # interrupted: nothing to compare
+            return code
+        sessions.append(after)
+    with TelemetryStore.open(db) as store:
+        differences, alone = compare_sessions(store, sessions[0], sessions[1])
+        first, second = store.session(sessions[0]), store.session(sessions[1])
+    changes = provenance_changes(first.meta or {}, second.meta or {}) if first and second else []
+    console.print(f"compared session {safe(sessions[0])} with {safe(sessions[1])}")
+    for change in changes:
+        console.print(f"  note: {safe(change)}")
+    for op_id in alone:
+        console.print(f"  {safe(op_id)}: in one session only, not compared")
+    if not differences:
+        console.print("every step matches: the experiment is reproducible under its seeds")
+        return 0
+    for d in differences:
+        where = "" if d.episode is None else f" episode {d.episode}" + (
+            f" step {d.step}" if d.step is not None else "")  # fmt: skip
+        console.print(f"DIFFERS {safe(d.operator_id)}{where}: {safe(d.what)}")
+    console.print(
+        "not reproducible: a player or env that is not seeded (an LLM, a command worker that"
+        " draws its own randomness), or a changed file or package, makes runs part"
+    )
+    return 1
