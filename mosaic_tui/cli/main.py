@@ -34,6 +34,12 @@ def parser() -> argparse.ArgumentParser:
         help="where worker logs go (default: the user state dir)",
     )
     run.add_argument(
+        "--resume",
+        default=None,
+        metavar="SESSION",
+        help="continue an interrupted session of this same file: only the episodes it lacks",
+    )
+    run.add_argument(
         "--no-stream",
         action="store_true",
         help="one request per step even when the worker could stream episodes",
@@ -194,6 +200,7 @@ def main(argv: list[str] | None = None) -> int:
                 log_dir=args.log_dir,
                 stream=not args.no_stream,
                 db_wait=args.db_wait,
+                resume=args.resume,
             )
         if args.command == "llm":  # a program of its own (llm_worker.serve), not imported
             import os

@@ -38,6 +38,7 @@ def run_command(
     log_dir: Path | None,
     stream: bool = True,
     db_wait: float = DEFAULT_LOCK_LIMIT,
+    resume: str | None = None,
 ) -> int:
     if not db_wait >= 0:
         errors.print(f"[red]error:[/] --db-wait must be >= 0 seconds, got {db_wait:g}")
@@ -47,7 +48,7 @@ def run_command(
     except ExperimentError as exc:
         errors.print(f"[red]error:[/] {safe(exc)}", highlight=False, soft_wrap=True)
         return 2
-    return execute(spec, db=db, log_dir=log_dir, stream=stream, db_wait=db_wait)
+    return execute(spec, db=db, log_dir=log_dir, stream=stream, db_wait=db_wait, resume=resume)
 
 
 def execute(
@@ -57,6 +58,7 @@ def execute(
     log_dir: Path | None,
     stream: bool = True,
     db_wait: float = DEFAULT_LOCK_LIMIT,
+    resume: str | None = None,
 ) -> int:
     db = db or default_db_path()
     log_dir = log_dir or default_log_dir()
@@ -82,7 +84,10 @@ def execute(
 
         def started(outcome: OperatorOutcome) -> None:
             tasks[outcome.run_id] = progress.add_task(
-                safe(outcome.config.operator_id), total=spec.episodes, note=""
+                safe(outcome.config.operator_id),
+                total=spec.episodes,
+                completed=outcome.episodes,  # a resumed run's recorded ones
+                note="",
             )
 
         def on_event(event: RunnerEvent) -> None:
@@ -111,6 +116,7 @@ def execute(
                     on_start=started,
                     stop=stop,
                     lock_limit=db_wait,
+                    resume=resume,
                 )
             finally:
                 for sig in STOP_SIGNALS:

@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from mosaic_tui.core import OperatorConfig, RunIds
 from mosaic_tui.core.decisions import DecisionStats
@@ -77,13 +78,20 @@ async def run_experiment(
     on_start: Callable[[OperatorOutcome], None] | None = None,
     stop: asyncio.Event | None = None,
     lock_limit: float = DEFAULT_LOCK_LIMIT,
+    resume: str | None = None,
 ) -> ExperimentResult:
-    """Run every operator of `spec` for its episodes and seeds; record into `store`."""
-    session_id = new_session_id()
+    """Run every operator of `spec` for its episodes and seeds; record into `store`.
+    `resume`: a session of this same file to continue: each operator plays only the episodes
+    its run there lacks (the one cut short is played again from its seed), into that run."""
+    session_id = resume or new_session_id()
     row = SessionRow(session_id, time.time(), "run", session_meta(spec))
+    recorded: dict[str, Any] = {}
     try:
         with store.busy_timeout(lock_limit):  # nothing runs yet: waiting here blocks no one
-            store.begin_session(row)
+            if resume is None:
+                store.begin_session(row)
+            else:
+                recorded = resumable(store, resume, spec)
     except sqlite3.OperationalError as exc:
         raise TelemetryError(
             f"cannot start recording in {store.path}: {exc} (another program holds it for"
@@ -95,10 +103,14 @@ async def run_experiment(
     result = ExperimentResult(session_id, [])
     runners: dict[str, OperatorRunner] = {}
     by_run: dict[str, OperatorOutcome] = {}
+    done: dict[str, int] = {}  # run id -> episodes it already has (a resumed run)
     for config in spec.operators:
-        config = config.with_run_id(run_ids.new(config.operator_id))
+        run = recorded.get(config.operator_id)
+        config = config.with_run_id(run.run_id if run else run_ids.new(config.operator_id))
         assert config.run_id is not None
         outcome = OperatorOutcome(config, config.run_id)
+        if run is not None:
+            done[outcome.run_id] = outcome.episodes = store.reopen_run(run.run_id)
         result.outcomes.append(outcome)
         by_run[outcome.run_id] = outcome
 
@@ -116,7 +128,12 @@ async def run_experiment(
 
     async def one(outcome: OperatorOutcome) -> None:
         config = outcome.config
-        recorder.begin(config, outcome.run_id)
+        first = done.get(outcome.run_id)
+        if first is None:
+            recorder.begin(config, outcome.run_id)
+        else:
+            recorder.resume(outcome.run_id, first)
+        seeds = spec.seeds[first or 0 :]
         runner = None
         began = time.perf_counter()
         try:
@@ -130,9 +147,11 @@ async def run_experiment(
                 on_start(outcome)
             if result.interrupted or outcome.error is not None:  # e.g. could not record it
                 return
+            if not seeds:  # a resumed run that had them all
+                return
             await runner.start()
             began = time.perf_counter()
-            await runner.run_episodes(spec.seeds, stream=stream, collect=False)
+            await runner.run_episodes(seeds, stream=stream, collect=False)
         except (WorkerError, LaunchError) as exc:
             if not result.interrupted and outcome.error is None:
                 outcome.error = redact_text(str(exc))
@@ -166,6 +185,24 @@ async def run_experiment(
             outcome.summary = store.summary(outcome.run_id)
             outcome.decisions = store.decision_stats(outcome.run_id)
     return result
+
+
+def resumable(store: TelemetryStore, session_id: str, spec: ExperimentSpec) -> dict[str, Any]:
+    """The runs of `session_id` by operator id, if it is a run of this same experiment file;
+    TelemetryError saying why not otherwise."""
+    session = store.session(session_id)
+    if session is None:
+        raise TelemetryError(f"no session {session_id!r} to resume; `mosaic-tui sessions` lists"
+                             " them")  # fmt: skip
+    meta = session.meta or {}
+    if session.source != "run":
+        raise TelemetryError(f"session {session_id} is not a `mosaic-tui run` ({session.source})")
+    if meta.get("file_sha256") != spec.digest or meta.get("seeds") != session_meta(spec)["seeds"]:
+        raise TelemetryError(
+            f"session {session_id} was made by another file or a changed one"
+            f" ({meta.get('source')}); resuming would mix two experiments: run it anew"
+        )
+    return {run.operator_id: run for run in store.runs(session_id)}
 
 
 def _status(outcome: OperatorOutcome, episodes: int, interrupted: bool) -> str:

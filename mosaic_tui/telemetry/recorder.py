@@ -63,6 +63,7 @@ class Recorder:
         self.session_id = session_id
         self.lock_limit = lock_limit
         self._steps: dict[str, list[StepRow]] = {}
+        self._first: dict[str, int] = {}  # run id -> its first episode's index (a resumed run)
         self._ended: dict[str, tuple[str, str | None]] = {}  # run id -> last status queued
         self.failures: dict[str, str] = {}  # run id -> why its recording stopped
         #: Called on the event loop with (run_id, message) once, when a run's recording fails
@@ -96,6 +97,12 @@ class Recorder:
         self._steps[run_id] = []
         self._write(run_id, "the run", lambda store: store.begin_run(row))
 
+    def resume(self, run_id: str, first_episode: int) -> None:
+        """Record into an existing run (`run --resume`): its episode `i` is stored as
+        `first_episode + i`, after the ones it already has."""
+        self._first[run_id] = first_episode
+        self._steps[run_id] = []
+
     def end(self, run_id: str, status: str, error: str | None = None) -> None:
         """Mark a run ended, after every episode queued before this call (a runner stopped
         twice, by quitting and then by unmounting, is not written twice)."""
@@ -108,12 +115,13 @@ class Recorder:
         if event.run_id in self.failures:
             return
         steps = self._steps.setdefault(event.run_id, [])
+        episode = getattr(event, "episode", 0) + self._first.get(event.run_id, 0)
         if isinstance(event, StepTaken) and event.actions:  # simultaneous: a row per agent
             rewards = event.rewards or {}
             decisions = event.decisions or {}
             steps.extend(
                 StepRow(
-                    event.episode,
+                    episode,
                     event.step_index,
                     agent,
                     action if isinstance(action, int) else None,
@@ -128,7 +136,7 @@ class Recorder:
             action = event.action if isinstance(event.action, int) else None
             steps.append(
                 StepRow(
-                    event.episode,
+                    episode,
                     event.step_index,
                     event.agent,
                     action,
@@ -144,7 +152,7 @@ class Recorder:
             self._steps[event.run_id] = []  # a new list: the writer owns `steps` from here
             row = EpisodeRow(
                 event.run_id,
-                event.episode,
+                episode,
                 event.seed,
                 event.total_reward,
                 event.length,
@@ -157,7 +165,7 @@ class Recorder:
             )
             self._write(
                 event.run_id,
-                f"episode {event.episode}",
+                f"episode {episode}",
                 lambda store: store.record_episode(row, steps),
             )
         elif isinstance(event, StateChanged) and event.state in ("stopped", "error"):

@@ -274,6 +274,27 @@ class TelemetryStore:
             if cur.rowcount == 0:
                 raise TelemetryError(f"cannot end unknown run {run_id!r}")
 
+    def reopen_run(self, run_id: str) -> int:
+        """Mark a run running again (`run --resume`); return how many episodes it has, which
+        must be episodes 0 to n-1 (they are committed in order, one at a time)."""
+        with self._transaction() as conn:
+            count, last = conn.execute(
+                "SELECT COUNT(*), MAX(episode_index) FROM episodes WHERE run_id = ?", (run_id,)
+            ).fetchone()
+            if count and last != count - 1:
+                raise TelemetryError(
+                    f"run {run_id!r} has {count} episodes but the last is {last}: it cannot"
+                    " be continued in order"
+                )
+            cur = conn.execute(
+                "UPDATE runs SET ended_at = NULL, status = 'running', error = NULL"
+                " WHERE run_id = ?",
+                (run_id,),
+            )
+            if cur.rowcount == 0:
+                raise TelemetryError(f"cannot resume unknown run {run_id!r}")
+        return int(count)
+
     # ----------------------------------------------------------------- queries
 
     def sessions(self) -> list[SessionRow]:
