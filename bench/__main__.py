@@ -12,6 +12,7 @@ from bench import (
     memory,
     reference,
     render,
+    replay,
     report,
     simultaneous,
     turns,
@@ -30,6 +31,7 @@ BENCHES = {
     "decisions": decisions,
     "llm": llm,
     "report": report,
+    "replay": replay,
 }
 
 

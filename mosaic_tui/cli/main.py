@@ -108,6 +108,15 @@ def parser() -> argparse.ArgumentParser:
                        help="compare one new run with this recorded session")
     check.add_argument("--db", type=Path, default=None,
                        help="SQLite file both runs are recorded in (default: the user data dir)")
+    gif = sub.add_parser("gif", help="replay a recorded episode from its seed into a GIF")
+    gif.add_argument("session", metavar="SESSION", help="session id (`mosaic-tui sessions`)")
+    gif.add_argument("operator", metavar="OPERATOR", help="the operator's id in that session")
+    gif.add_argument("episode", type=int, metavar="EPISODE", help="episode index, from 0")
+    gif.add_argument("-o", "--output", type=Path, required=True, help="the .gif to write")
+    gif.add_argument("--size", default=None, metavar="WxH",
+                     help="fit frames into this box (default: the env's own resolution)")
+    gif.add_argument("--fps", type=float, default=8.0, help="frames a second (default 8)")
+    gif.add_argument("--db", type=Path, default=None, help="SQLite file (default: user data dir)")
     report = sub.add_parser(
         "report", help="per operator and player: returns with 95% intervals, paired differences"
     )
@@ -173,7 +182,7 @@ def _app_options(p: argparse.ArgumentParser) -> None:
 
 COMMANDS = (
     "run", "smoke", "envs", "workers", "app", "sessions", "export", "check-worker", "convert",
-    "train", "llm", "report", "check",
+    "train", "llm", "report", "check", "gif",
 )
 
 
@@ -207,6 +216,16 @@ def main(argv: list[str] | None = None) -> int:
 
             argv = [sys.executable, "-m", "llm_worker.serve", *args.rest]
             os.execv(sys.executable, argv)
+        if args.command == "gif":
+            from mosaic_tui.cli.gif import gif_command, parse_size
+
+            size = parse_size(args.size) if args.size else None
+            if args.size and size is None:
+                print(f"error: --size {args.size!r}: give WIDTHxHEIGHT, e.g. 256x256",
+                      file=sys.stderr)
+                return 2
+            return gif_command(args.session, args.operator, args.episode, args.output,
+                               db=args.db, size=size, fps=args.fps)
         if args.command == "check":
             from mosaic_tui.cli.check import check_command
 

@@ -71,7 +71,11 @@ class Run(Command):
 
     Seeds are a schedule: episode i uses `seed + i`, so ten million episodes cost two numbers
     on the wire. `seeds` is an explicit (short) list that wins over `seed`; the app sends long
-    lists in chunks, and the older list-only form still decodes."""
+    lists in chunks, and the older list-only form still decodes.
+
+    `actions` replays a recorded episode (one; `episodes` must be 1): step i takes
+    `actions[i]` (a simultaneous game's: {agent: action}), each checked as `step` checks it,
+    instead of the worker's policy; the run ends when the episode does or the actions run out."""
 
     kind: ClassVar[str] = "run"
     episodes: int = 1
@@ -79,6 +83,7 @@ class Run(Command):
     seed: int | None = None
     max_steps: int | None = None
     frame: FrameRequest | None = None
+    actions: list[Any] | None = None
     req: int | None = None
 
 

@@ -4,10 +4,11 @@ per step, while `ping` and `stop` are still answered between steps. Functions ov
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from env_worker.episode import Stopping
-from mosaic_tui.protocol import Ping, Pong, ProtocolError, Run, RunEnd, Stop, Stopped
+from env_worker.episode import Episode, Stopping
+from env_worker.stepping import Refused
+from mosaic_tui.protocol import Ping, Pong, ProtocolError, Run, RunEnd, Step, Stop, Stopped
 
 if TYPE_CHECKING:
     from env_worker.runtime import EnvRuntime
@@ -16,6 +17,10 @@ if TYPE_CHECKING:
 def run(runtime: EnvRuntime, cmd: Run) -> None:
     if cmd.episodes < 1:
         runtime.fail("run needs episodes >= 1", "bad_command", "run", cmd.req)
+        return
+    if cmd.actions is not None and (cmd.episodes != 1 or not isinstance(cmd.actions, list)):
+        runtime.fail("a run with actions replays one episode: episodes must be 1",
+                     "bad_command", "run", cmd.req)  # fmt: skip
         return
     if cmd.seeds is not None and len(cmd.seeds) < cmd.episodes:
         runtime.fail(
@@ -46,9 +51,31 @@ def run(runtime: EnvRuntime, cmd: Run) -> None:
                 if stop is not None:
                     runtime.channel.send(Stopped(req=stop.req))
                 raise Stopping
-            runtime.advance(ep, runtime.stepper.own(ep), cmd.req, frame=cmd.frame is not None)
+            if cmd.actions is None:
+                action = runtime.stepper.own(ep)
+            elif steps >= len(cmd.actions):
+                break  # the recording ends here (the env goes on: the replay says so)
+            else:
+                try:
+                    action = recorded(runtime, ep, cmd.actions[steps])
+                except Refused as refused:
+                    runtime.fail(f"replayed step {steps + 1}: {refused}", refused.code, "run",
+                                 cmd.req)  # fmt: skip
+                    runtime.channel.send(RunEnd(episodes=i, steps=steps, interrupted=True,
+                                                req=cmd.req))  # fmt: skip
+                    return
+            runtime.advance(ep, action, cmd.req, frame=cmd.frame is not None)
             steps += 1
     runtime.channel.send(RunEnd(episodes=cmd.episodes, steps=steps, req=cmd.req))
+
+
+def recorded(runtime: EnvRuntime, ep: Episode, action: Any) -> Any:
+    """A recorded action, checked as a `step` of it would be (Refused if it is not legal)."""
+    if isinstance(action, dict):
+        if bad := runtime.unknown_agents(action):
+            raise Refused(bad, "unknown_agent")
+        return runtime.stepper.actions(ep, Step(actions=action))
+    return runtime.stepper.actions(ep, Step(action=action))
 
 
 def stop_requested(runtime: EnvRuntime) -> Stop | None | bool:

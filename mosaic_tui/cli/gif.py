@@ -1,0 +1,112 @@
+"""`mosaic-tui gif SESSION OPERATOR EPISODE -o out.gif`: a recorded episode replayed from its seed
+and actions (runtime/replay.py) and written as an animated GIF with Pillow, at the env's own
+resolution (or fitted into `--size`), `--fps` frames a second."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+from rich.console import Console
+
+from mosaic_tui.cli.text import safe
+from mosaic_tui.core import OperatorConfig
+from mosaic_tui.protocol import FrameRequest
+from mosaic_tui.runtime.process import WorkerError
+from mosaic_tui.runtime.replay import EpisodeReplay, recorded_steps
+from mosaic_tui.telemetry import TelemetryError, TelemetryStore, default_db_path
+
+errors = Console(stderr=True, highlight=False, soft_wrap=True)
+NATIVE = 4096  # a box no env frame fills: frames come at their own size (never upscaled)
+
+
+def gif_command(
+    session: str,
+    operator: str,
+    episode: int,
+    output: Path,
+    *,
+    db: Path | None = None,
+    size: tuple[int, int] | None = None,
+    fps: float = 8.0,
+) -> int:
+    if output.suffix.lower() != ".gif":
+        errors.print(f"error: -o {safe(output)}: the file must end in .gif")
+        return 2
+    if not 0 < fps <= 50:
+        errors.print(f"error: --fps {fps:g}: give 1 to 50 frames a second")
+        return 2
+    path = db or default_db_path()
+    try:
+        with TelemetryStore.open(path) as store:
+            runs = [r for r in store.runs(session) if r.operator_id == operator]
+            if not runs:
+                known = sorted({r.operator_id for r in store.runs(session)})
+                errors.print(
+                    f"error: session {safe(session)!r} has no operator {safe(operator)!r}"
+                    f" (it has: {safe(', '.join(known)) or 'none; is the session id right?'})"
+                )
+                return 2
+            run = runs[-1]  # an operator edited and restarted: its latest run
+            episodes = store.episodes(run.run_id)
+            chosen = next((e for e in episodes if e.episode_index == episode), None)
+            if chosen is None:
+                errors.print(f"error: {safe(operator)} recorded episodes 0 to"
+                             f" {len(episodes) - 1}; there is no episode {episode}")  # fmt: skip
+                return 2
+            table = [row for row in store.step_table(run.run_id) if row[0] == episode]
+    except TelemetryError as exc:
+        errors.print(f"error: {safe(exc)}")
+        return 2
+    config = OperatorConfig.from_dict(run.config)
+    box = FrameRequest(*(size or (NATIVE, NATIVE)))
+    began = time.perf_counter()
+    try:
+        frames, mismatch = asyncio.run(_frames(config, chosen.seed, recorded_steps(table), box))
+    except WorkerError as exc:
+        errors.print(f"error: the replay's env worker failed: {safe(exc)}")
+        return 1
+    if not frames:
+        errors.print(f"error: {safe(config.task)} sent no frames to draw (does it render?)")
+        return 1
+    images = [_image(frame) for frame in frames]
+    try:
+        images[0].save(output, save_all=True, append_images=images[1:], loop=0,
+                       duration=round(1000 / fps), optimize=False)  # fmt: skip
+    except OSError as exc:
+        errors.print(f"error: cannot write {safe(output)}: {exc.strerror or exc}")
+        return 1
+    width, height = images[0].size
+    errors.print(
+        f"wrote {safe(output)}: {len(images)} frames of {width}x{height} at {fps:g} fps"
+        f" ({time.perf_counter() - began:.1f} s)"
+    )
+    if mismatch is not None:
+        errors.print(f"warning: the replay differs from the recording at {safe(mismatch)}: the"
+                     " env is not deterministic under this seed (or changed since)")  # fmt: skip
+    return 0
+
+
+def parse_size(text: str) -> tuple[int, int] | None:
+    try:
+        width, height = (int(part) for part in text.lower().split("x"))
+    except ValueError:
+        return None
+    return (width, height) if width > 0 and height > 0 else None
+
+
+async def _frames(config, seed, steps, box):  # type: ignore[no-untyped-def]
+    frames, mismatch = [], None
+    async for replayed in EpisodeReplay(config, seed, steps, box).play():
+        if replayed.frame is not None:
+            frames.append(replayed.frame)
+        if replayed.mismatch and mismatch is None:
+            mismatch = f"step {replayed.step_index} ({replayed.mismatch})"
+    return frames, mismatch
+
+
+def _image(frame):  # type: ignore[no-untyped-def]
+    from PIL import Image
+
+    return Image.fromarray(frame.to_array(), "RGB")
