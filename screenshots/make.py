@@ -176,6 +176,39 @@ async def main() -> None:
         await pilot.pause(0.2)
 
     await shoot("too-small", MosaicApp([], log_dir=tmp), (56, 14), nothing)
+    await results(tmp)
+
+
+async def results(tmp: Path) -> None:
+    """The results screen on a recorded session: two FrozenLake players on the same seeds."""
+    if ONLY and not ONLY & {"results-120x40", "results-plots-120x40"}:
+        return
+    from mosaic_tui.experiments import parse, run_experiment
+    from mosaic_tui.telemetry import TelemetryStore
+
+    db = tmp / "results.sqlite"
+    policy = str(HERE.parent / "examples/policies/frozenlake_qtable.npz")
+    lake = {"env_name": "toytext", "task": "FrozenLake-v1"}
+    spec = parse({"name": "policy vs random", "execution": {"episodes": 30, "seed": 0},
+                  "operators": [
+                      {"id": "q_table", **lake,
+                       "workers": {"agent": {"type": "rl", "policy_path": policy}}},
+                      {"id": "random", **lake,
+                       "workers": {"agent": {"type": "baseline"}}}]})  # fmt: skip
+    with TelemetryStore.open(db) as store:
+        await run_experiment(spec, store, log_dir=tmp)
+
+    async def report(pilot) -> None:
+        await pilot.press("v")
+        await settle(pilot, lambda: getattr(pilot.app.screen, "report", None) is not None)
+
+    async def plots(pilot) -> None:
+        await report(pilot)
+        await pilot.press("tab", "end")
+
+    await shoot("results-120x40", MosaicApp([], log_dir=tmp, results_db=db), (120, 40), report)
+    await shoot("results-plots-120x40", MosaicApp([], log_dir=tmp, results_db=db), (120, 40),
+                plots)  # fmt: skip
 
 
 async def episode_end(tmp: Path) -> None:

@@ -109,6 +109,8 @@ class MosaicApp(OperatorActions, App[None]):
         Binding("x", "remove", "Remove", tooltip="Stop and remove the selected operator"),
         Binding("m", "toggle_colors", "Colours", tooltip="Frames in 256 colours or truecolor"),
         Binding("b", "toggle_sidebar", "List", tooltip="Show or hide the operator list"),
+        Binding("v", "results", "Results",
+                tooltip="Recorded sessions: their reports and plots"),  # fmt: skip
         Binding("escape", "focus_list", "Operators", show=False),
         Binding("q", "quit", "Quit", tooltip="Stop every worker and quit"),
         # q is a letter in a human's pane: ctrl+q quits from anywhere, shown where q is not.
@@ -126,6 +128,7 @@ class MosaicApp(OperatorActions, App[None]):
         colors: str = "truecolor",
         recorder: Recorder | None = None,
         fixed_seed: bool = False,
+        results_db: Path | None = None,
     ) -> None:
         super().__init__()
         self.initial = list(configs)
@@ -133,6 +136,10 @@ class MosaicApp(OperatorActions, App[None]):
         self.session.fixed = fixed_seed  # every episode on `seed` ("fixed" environments)
         self.session.listeners.append(self._on_runner_event)
         self.recorder = recorder
+        #: the database the results screen reads: the one being recorded into, else the given
+        self.results_db = (
+            Path(str(recorder.store.path)) if recorder is not None else results_db
+        )
         if recorder is not None:
             self.session.on_new_run = _recording(recorder)
             recorder.on_failure = self._not_recorded
@@ -498,6 +505,11 @@ class MosaicApp(OperatorActions, App[None]):
         for pane in self.query(FramePane):
             pane.set_colors(self.frame_colors)
         self.refresh_status()
+
+    def action_results(self) -> None:
+        from mosaic_tui.app.screens.results import ResultsScreen
+
+        self.push_screen(ResultsScreen(self.results_db))
 
     def action_toggle_sidebar(self) -> None:
         self.sidebar_choice = not self.query_one("#sidebar").display

@@ -85,6 +85,7 @@ def app_command(args: argparse.Namespace) -> int:
         log_dir=default_log_dir(),
         colors=color_mode(args.colors),
         recorder=recorder,
+        results_db=args.db or default_db_path(),
     )
     try:
         app.run()

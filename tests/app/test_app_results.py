@@ -1,0 +1,57 @@
+"""The results screen (key v): sessions listed, the chosen one's report and plots, read from
+the store in a thread; back with escape."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.widgets import OptionList, Static
+from textual_plotext import PlotextPlot
+
+from mosaic_tui.app.app import MosaicApp
+from mosaic_tui.app.screens.results import ResultsScreen
+from mosaic_tui.experiments import parse, run_experiment
+from mosaic_tui.telemetry import TelemetryStore
+
+
+async def recorded(tmp_path: Path) -> Path:
+    db = tmp_path / "runs.sqlite"
+    spec = parse({"name": "two lakes", "execution": {"episodes": 5, "seeds": [1, 2, 3, 4, 5]},
+                  "operators": [
+                      {"id": f"lake_{b}", "env_name": "toytext", "task": "FrozenLake-v1",
+                       "workers": {"agent": {"type": "baseline", "behavior": b}}}
+                      for b in ("random", "cycling")]})  # fmt: skip
+    with TelemetryStore.open(db) as store:
+        await run_experiment(spec, store, log_dir=tmp_path)
+    return db
+
+
+async def test_results_show_a_sessions_report_and_plots(tmp_path: Path, wait_until) -> None:
+    db = await recorded(tmp_path)
+    app = MosaicApp([], log_dir=tmp_path, autorun=False, results_db=db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("v")
+        await wait_until(pilot, lambda: isinstance(app.screen, ResultsScreen))
+        screen = app.screen
+        report = screen.query_one("#results-report", Static)
+        await wait_until(pilot, lambda: screen.report is not None)
+        assert screen.query_one("#results-sessions", OptionList).option_count == 1
+        ops = [op.operator_id for op in screen.report.operators]
+        assert ops == ["lake_random", "lake_cycling"]
+        assert screen.report.differences[0].difference.n == 5  # same seeds: paired
+        assert all(plot.display for plot in screen.query(PlotextPlot))
+        assert report.content is not None
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: not isinstance(app.screen, ResultsScreen))
+        await pilot.press("q")
+
+
+async def test_results_without_a_database_say_so(tmp_path: Path, wait_until) -> None:
+    app = MosaicApp([], log_dir=tmp_path, autorun=False, results_db=tmp_path / "none.sqlite")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("v")
+        await wait_until(pilot, lambda: isinstance(app.screen, ResultsScreen))
+        report = app.screen.query_one("#results-report", Static)
+        await wait_until(pilot, lambda: "nothing is recorded yet" in str(report.content))
+        await pilot.press("escape")
+        await pilot.press("q")
