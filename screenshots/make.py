@@ -181,7 +181,8 @@ async def main() -> None:
 
 async def results(tmp: Path) -> None:
     """The results screen on a recorded session: two FrozenLake players on the same seeds."""
-    if ONLY and not ONLY & {"results-120x40", "results-plots-120x40"}:
+    scenes = {"results-120x40", "results-plots-120x40", "replay-120x40", "frozenlake-q_table.gif"}
+    if ONLY and not ONLY & scenes:
         return
     from mosaic_tui.experiments import parse, run_experiment
     from mosaic_tui.telemetry import TelemetryStore
@@ -196,7 +197,15 @@ async def results(tmp: Path) -> None:
                       {"id": "random", **lake,
                        "workers": {"agent": {"type": "baseline"}}}]})  # fmt: skip
     with TelemetryStore.open(db) as store:
-        await run_experiment(spec, store, log_dir=tmp)
+        result = await run_experiment(spec, store, log_dir=tmp)
+    if not ONLY or "frozenlake-q_table.gif" in ONLY:  # the GIF, by the command users run
+        import subprocess
+
+        gif = HERE / "frozenlake-q_table.gif"
+        subprocess.run([sys.executable, "-m", "mosaic_tui.cli", "gif", result.session_id,
+                        "q_table", "0", "-o", str(gif), "--fps", "4", "--db", str(db)],
+                       check=True)  # fmt: skip
+        print(f"screenshots/{gif.name}")
 
     async def report(pilot) -> None:
         await pilot.press("v")
@@ -206,7 +215,16 @@ async def results(tmp: Path) -> None:
         await report(pilot)
         await pilot.press("tab", "end")
 
+    async def replay(pilot) -> None:
+        await report(pilot)
+        await pilot.press("p")
+        await settle(pilot, lambda: getattr(pilot.app.screen, "frames", None) and not getattr(
+            pilot.app.screen, "loading", True))  # fmt: skip
+        await pilot.pause(1.0)  # a few steps in
+        await pilot.press("space")
+
     await shoot("results-120x40", MosaicApp([], log_dir=tmp, results_db=db), (120, 40), report)
+    await shoot("replay-120x40", MosaicApp([], log_dir=tmp, results_db=db), (120, 40), replay)
     await shoot("results-plots-120x40", MosaicApp([], log_dir=tmp, results_db=db), (120, 40),
                 plots)  # fmt: skip
 

@@ -55,3 +55,37 @@ async def test_results_without_a_database_say_so(tmp_path: Path, wait_until) -> 
         await wait_until(pilot, lambda: "nothing is recorded yet" in str(report.content))
         await pilot.press("escape")
         await pilot.press("q")
+
+
+async def test_an_episode_replays_in_a_pane(tmp_path: Path, wait_until) -> None:
+    from mosaic_tui.app.screens.replay import ReplayScreen
+
+    db = await recorded(tmp_path)
+    app = MosaicApp([], log_dir=tmp_path, autorun=False, results_db=db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("v")
+        await wait_until(pilot, lambda: getattr(app.screen, "report", None) is not None)
+        await pilot.press("p")
+        await wait_until(pilot, lambda: isinstance(app.screen, ReplayScreen))
+        replay = app.screen
+        await wait_until(pilot, lambda: not replay.loading and replay.frames, timeout=30)
+        assert len(replay.frames) == replay.total + 1  # the reset and every recorded step
+        status = replay.query_one("#replay-status", Static)
+        await wait_until(pilot, lambda: "matches the recording" in str(status.content))
+        await pilot.press("space")  # pause where it is
+        at = replay.at
+        await pilot.press("left")
+        assert replay.at == max(at - 1, 0) and not replay.playing
+        await pilot.press("right")
+        assert replay.at == min(at, len(replay.frames) - 1)
+        await pilot.press("right_square_bracket")  # the next episode
+        await wait_until(pilot, lambda: replay.episode == 1 and not replay.loading
+                         and replay.frames)  # fmt: skip
+        await pilot.press("o")  # the other operator
+        await wait_until(pilot, lambda: replay.operator == "lake_cycling"
+                         and not replay.loading and replay.frames)  # fmt: skip
+        assert replay.mismatch is None and replay.problem is None
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(app.screen, ResultsScreen))
+        await pilot.press("escape")
+        await pilot.press("q")

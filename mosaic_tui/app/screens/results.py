@@ -31,6 +31,7 @@ class ResultsScreen(Screen):  # type: ignore[type-arg]
     BINDINGS = [
         Binding("escape,v", "app.pop_screen", "Back", tooltip="Back to the operators"),
         Binding("ctrl+r", "reload", "Reload", tooltip="Read the sessions again"),
+        Binding("p", "replay", "Replay", tooltip="Replay this session's episodes in a pane"),
     ]
 
     def __init__(self, db: Path | None) -> None:
@@ -39,7 +40,8 @@ class ResultsScreen(Screen):  # type: ignore[type-arg]
         self.report: SessionReport | None = None
 
     def compose(self) -> ComposeResult:
-        yield Static("Results: recorded sessions (enter shows one)", id="results-title")
+        yield Static("Results: recorded sessions (p replays the chosen one's episodes)",
+                     id="results-title")
         yield OptionList(id="results-sessions")
         with VerticalScroll(id="results-body"):
             yield Static("", id="results-report")
@@ -54,6 +56,16 @@ class ResultsScreen(Screen):  # type: ignore[type-arg]
 
     def action_reload(self) -> None:
         self.load_sessions()
+
+    def action_replay(self) -> None:
+        from mosaic_tui.app.screens.replay import ReplayScreen
+
+        report = self.report
+        operators = [op.operator_id for op in report.operators if op.episodes] if report else []
+        if report is None or self.db is None or not operators:
+            self.notify("choose a session with recorded episodes first", timeout=4)
+            return
+        self.app.push_screen(ReplayScreen(self.db, report.session_id, operators))
 
     @work(thread=True, exclusive=True, group="sessions")
     def load_sessions(self) -> None:
