@@ -58,7 +58,8 @@ SAMPLES = [
     Reset(seed=3, max_steps=50, frame=REQ, observe=True, auto_reset=False, req=1),
     Step(action=2, actions={"agent_0": 1, "agent_1": 0}, frame=FrameRequest(10, 10), req=2),
     Run(
-        episodes=4, seeds=[1, 2, 3, 4], seed=9, max_steps=7, frame=FrameRequest(8, 6, "raw"), req=3
+        episodes=4, seeds=[1, 2, 3, 4], seed=9, max_steps=7, frame=FrameRequest(8, 6, "raw"),
+        actions=[2, 0, {"agent_0": 1}], req=3,
     ),
     Stop(req=4),
     Ping(req=5),

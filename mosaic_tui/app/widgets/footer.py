@@ -24,6 +24,7 @@ PRIORITY = (
     "slower",
     "reset_all",
     "duplicate",
+    "results",
     "toggle_sidebar",
     "toggle_colors",
 )
