@@ -107,6 +107,19 @@ def _markdown(report: SessionReport) -> str:
         out += [f"| {_md(d.first)} | {_md(d.second)} | {_md(d.task)} | {d.difference.n} |"
                 f" {interval_text(d.difference)} | {verdict(d.difference)} |"
                 for d in report.differences]  # fmt: skip
+    found = report.standings
+    if found is not None:
+        out += ["", "## Wins/draws/losses (row against column, both sides)", "",
+                "| | " + " | ".join(_md(p) for p in found.players) + " |",
+                "| --- |" + " :---: |" * len(found.players)]  # fmt: skip
+        for row in found.players:
+            cells = ["-" if col == row else "{0.wins}/{0.draws}/{0.losses}".format(
+                found.matrix[row][col]) for col in found.players]  # fmt: skip
+            out.append(f"| {_md(row)} | " + " | ".join(cells) + " |")
+        out += ["", "## Ratings (OpenSkill Plackett-Luce)", "",
+                "| # | player | mu ± sigma | mu - 3 sigma |", "| ---: | --- | ---: | ---: |"]
+        out += [f"| {i} | {_md(r.player)} | {r.mu:.1f} ± {r.sigma:.1f} | {r.ordinal:.1f} |"
+                for i, r in enumerate(found.ratings, start=1)]  # fmt: skip
     out += ["", f"_{report.method}_", ""]
     return "\n".join(out)
 
@@ -136,6 +149,11 @@ def _csv(report: SessionReport) -> str:
     for d in report.differences:
         writer.writerow({**base, "kind": "difference", "operator": f"{d.first} - {d.second}",
                          "task": d.task, **_numbers(d.difference)})  # fmt: skip
+    if report.standings is not None:  # a tournament: mean = mu, the ends mu -/+ 3 sigma
+        for r in report.standings.ratings:
+            played = sum(x.games for x in report.standings.matrix[r.player].values())
+            writer.writerow({**base, "kind": "rating", "operator": r.player, "episodes": played,
+                             "mean": r.mu, "ci_low": r.ordinal, "ci_high": r.mu + 3 * r.sigma})
     return buffer.getvalue()
 
 

@@ -146,6 +146,13 @@ def execute(
                 highlight=False,
                 soft_wrap=True,
             )
+    if spec.tournament is not None:  # who beat whom, and the ratings
+        from mosaic_tui.render.report import standings_tables
+        from mosaic_tui.telemetry.standings import standings
+
+        with TelemetryStore.open(db) as reader:
+            found = standings(reader, result.session_id, spec.tournament)
+        console.print(standings_tables(found))
     for outcome in result.failed:
         errors.print(
             f"[red]{safe(outcome.config.operator_id)} failed:[/] {safe(outcome.error)}",

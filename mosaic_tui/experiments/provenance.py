@@ -43,4 +43,5 @@ def session_meta(spec: ExperimentSpec) -> dict[str, Any]:
         "episodes": spec.episodes,
         "seeds": seeds,
         "versions": versions(),
+        **({"tournament": spec.tournament} if spec.tournament else {}),
     }

@@ -100,6 +100,7 @@ class ExperimentSpec:
     source: str | None = None
     auto_run: bool | None = None  # the app starts running (None: its own default)
     digest: str | None = None  # the file's SHA-256, recorded with each session it runs
+    tournament: dict[str, Any] | None = None  # a tournament file's players and seats
 
     def seed_for(self, episode: int) -> int:
         return self.seeds[episode]
@@ -150,8 +151,16 @@ def parse(
 ) -> ExperimentSpec:
     """`folder`: where relative paths in the file (policies) are read from; default the
     working directory."""
+    from mosaic_tui.experiments.tournament import TournamentError, expand, is_tournament
+
     try:
+        if is_tournament(data):
+            experiment, about = expand(data)
+            spec = _parse(experiment, default_name, folder or Path.cwd())
+            return dataclasses.replace(spec, tournament=about)
         return _parse(data, default_name, folder or Path.cwd())
+    except TournamentError as exc:
+        raise ExperimentError(exc.where, exc.message, source) from None
     except ExperimentError as exc:
         raise ExperimentError(exc.where, exc.message, source) from None
     except RecursionError:

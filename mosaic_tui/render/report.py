@@ -13,6 +13,7 @@ from rich.table import Table
 
 from mosaic_tui.render.text import safe
 from mosaic_tui.telemetry.report import Interval, SessionReport
+from mosaic_tui.telemetry.standings import Standings
 
 
 def interval_text(value: Interval, digits: int = 3) -> str:
@@ -122,7 +123,39 @@ def report_tables(report: SessionReport, width: int) -> Group:
             table.add_row(safe(d.first), safe(d.second), safe(d.task), str(d.difference.n),
                           interval_text(d.difference), verdict(d.difference))  # fmt: skip
         parts.append(table)
+    if report.standings is not None:
+        parts.append(standings_tables(report.standings))
     parts.append(report.method)
+    return Group(*parts)
+
+
+def standings_tables(found: Standings) -> Group:
+    """A tournament's win/draw/loss matrix (row against column, both sides) and ratings."""
+    matrix = Table(title="Wins/draws/losses (row against column, both sides)",
+                   header_style="bold", title_justify="left", box=box.SIMPLE_HEAD)  # fmt: skip
+    matrix.add_column("")
+    for name in found.players:
+        matrix.add_column(safe(name), justify="center")
+    for row in found.players:
+        cells = [
+            "-" if col == row else "{0.wins}/{0.draws}/{0.losses}".format(found.matrix[row][col])
+            for col in found.players
+        ]
+        matrix.add_row(safe(row), *cells)
+    ratings = Table(title="Ratings (OpenSkill Plackett-Luce: mu ± sigma, ranked by mu - 3 sigma)",
+                    header_style="bold", title_justify="left", box=box.SIMPLE_HEAD)  # fmt: skip
+    for name, justify in (("#", "right"), ("player", "left"), ("rating", "right"),
+                          ("mu - 3 sigma", "right"), ("won", "right")):  # fmt: skip
+        ratings.add_column(name, justify=justify)  # type: ignore[arg-type]
+    for place, rating in enumerate(found.ratings, start=1):
+        records = found.matrix[rating.player].values()
+        won = sum(r.wins for r in records)
+        games = sum(r.games for r in records)
+        ratings.add_row(str(place), safe(rating.player), f"{rating.mu:.1f} ± {rating.sigma:.1f}",
+                        f"{rating.ordinal:.1f}", f"{won}/{games}")  # fmt: skip
+    parts: list[Any] = [matrix, ratings]
+    if found.unfinished:
+        parts.append("unfinished: " + safe("; ".join(found.unfinished)))
     return Group(*parts)
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mosaic_tui.telemetry.schema import TelemetryError, format_ids
+from mosaic_tui.telemetry.standings import Standings, standings
 from mosaic_tui.telemetry.store import TelemetryStore
 
 METHOD = "Student t 95% intervals; paired differences by seed (episode i of each, same seed)"
@@ -98,6 +99,7 @@ class SessionReport:
     operators: list[OperatorReport]
     differences: list[PairedDifference]
     method: str = METHOD
+    standings: Standings | None = None  # a tournament's matrix and ratings
 
 
 def build_report(store: TelemetryStore, session_id: str) -> SessionReport:
@@ -107,13 +109,16 @@ def build_report(store: TelemetryStore, session_id: str) -> SessionReport:
         known = [s.session_id for s in store.session_overview(limit=5)]
         raise TelemetryError(f"no session {session_id!r}; recent ones: {format_ids(known)}")
     operators = [_operator(store, run) for run in store.runs(session_id)]
+    meta = dict(session.meta or {})
+    about = meta.get("tournament")
     return SessionReport(
         session.session_id,
         session.started_at,
         session.source,
-        dict(session.meta or {}),
+        meta,
         operators,
         paired_differences(operators),
+        standings=standings(store, session_id, about) if isinstance(about, dict) else None,
     )
 
 
