@@ -21,6 +21,19 @@ def export_command(args: argparse.Namespace) -> int:
     if len(set(named)) > 1 or (named and getattr(args, "latest_finished", False)):
         print("error: name one session (SESSION, --session or --latest-finished)", file=sys.stderr)
         return 2
+    if args.format == "minari":
+        from mosaic_tui.cli.minari_export import export_command_minari
+
+        try:
+            with TelemetryStore.open(db) as store:
+                session = named[0] if named else store.latest_finished_session_id()
+        except TelemetryError as exc:
+            print(f"error: {plain(exc)}", file=sys.stderr)
+            return 2
+        if session is None:
+            print(f"error: no session in {plain(db)} has a recorded episode yet", file=sys.stderr)
+            return 2
+        return export_command_minari(db, session, args.operator, args.dataset_id)
     try:
         with TelemetryStore.open(db) as store:
             session = named[0] if named else None

@@ -91,7 +91,12 @@ def parser() -> argparse.ArgumentParser:
     )
     export.add_argument("--run", default=None, help="a single run id")
     export.add_argument("--table", choices=("steps", "episodes", "runs"), default="episodes")
-    export.add_argument("--format", choices=("csv", "jsonl"), default="csv")
+    export.add_argument("--format", choices=("csv", "jsonl", "minari"), default="csv",
+                        help="minari: replay the episodes into Minari datasets (minari extra)")
+    export.add_argument("--operator", default=None,
+                        help="minari: only this operator (default: every single-agent one)")
+    export.add_argument("--dataset-id", default=None,
+                        help="minari: the dataset's id (default mosaic/<task>-<operator>-v0)")
     export.add_argument("-o", "--output", type=Path, default=None, help="file (default: stdout)")
     convert = sub.add_parser(
         "convert", help="write a MOSAIC experiment script (FILE.py) as an experiment TOML file"
