@@ -45,8 +45,10 @@ def app_command(args: argparse.Namespace) -> int:
     from mosaic_tui.app.app import MosaicApp
     from mosaic_tui.app.demo import demo_operators
     from mosaic_tui.experiments import ExperimentError, load, new_session_id
+    from mosaic_tui.experiments.provenance import versions
 
     operators, seed, autorun, fixed = demo_operators(), 0, not args.paused, False
+    about: dict[str, object] = {"experiment": "demo"}
     if args.file is not None:
         try:
             spec = load(args.file)
@@ -56,6 +58,7 @@ def app_command(args: argparse.Namespace) -> int:
         operators, seed = list(spec.operators), spec.seeds[0]
         autorun = autorun and spec.auto_run is not False  # auto_run = false: start paused
         fixed = getattr(spec.seeds, "step", 1) == 0  # environment_mode = "fixed"
+        about = {"experiment": spec.name, "source": spec.source, "file_sha256": spec.digest}
     if args.seed is not None:
         seed = args.seed
 
@@ -74,7 +77,8 @@ def app_command(args: argparse.Namespace) -> int:
         import time
 
         session_id = new_session_id()
-        store.begin_session(SessionRow(session_id, time.time(), "app", {}))
+        about["versions"] = versions()  # how it was made (the seeds: each run's episodes)
+        store.begin_session(SessionRow(session_id, time.time(), "app", about))
         recorder = Recorder(store, session_id)
     app = MosaicApp(
         operators,
