@@ -72,12 +72,15 @@ async def test_an_episode_replays_in_a_pane(tmp_path: Path, wait_until) -> None:
         assert len(replay.frames) == replay.total + 1  # the reset and every recorded step
         status = replay.query_one("#replay-status", Static)
         await wait_until(pilot, lambda: "matches the recording" in str(status.content))
-        await pilot.press("space")  # pause where it is
+        await pilot.press("left")  # stepping pauses: from here on nothing moves by itself
         at = replay.at
-        await pilot.press("left")
-        assert replay.at == max(at - 1, 0) and not replay.playing
+        assert not replay.playing
         await pilot.press("right")
-        assert replay.at == min(at, len(replay.frames) - 1)
+        assert replay.at == min(at + 1, len(replay.frames) - 1) and not replay.playing
+        await pilot.press("left")
+        assert replay.at == max(min(at + 1, len(replay.frames) - 1) - 1, 0)
+        await pilot.press("space")  # paused at a step: play on (to the end, which stops it)
+        assert replay.playing or replay.at == len(replay.frames) - 1
         await pilot.press("right_square_bracket")  # the next episode
         await wait_until(pilot, lambda: replay.episode == 1 and not replay.loading
                          and replay.frames)  # fmt: skip
