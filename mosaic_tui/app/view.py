@@ -88,13 +88,7 @@ def view_of(runner: Any, *, awaiting: bool, error: bool = False) -> OperatorView
 
 def decisions_text(stats: Mapping[str, DecisionStats]) -> str:
     """Every LLM player of the operator together: how many answers, how many invalid."""
-    if not stats:
-        return ""
-    total = DecisionStats()
-    for one in stats.values():
-        for name in ("decisions", "invalid", "fallbacks", "latency_ms", "tokens"):
-            setattr(total, name, getattr(total, name) + getattr(one, name))
-    return total.short()
+    return DecisionStats.total(stats.values()).short() if stats else ""
 
 
 def keyboard_holder(runner: Any) -> str | None:

@@ -43,17 +43,13 @@ def check_command(path: Path, db: Path | None, against: str | None) -> int:
     sessions = [against] if against else []
     while len(sessions) < 2:
         console.print(f"run {len(sessions) + 1} of 2" if not against else "the new run")
-        with TelemetryStore.open(db) as store:
-            before = store.latest_session_id()
-        code = execute(spec, db=db, log_dir=None)
-        with TelemetryStore.open(db) as store:
-            after = store.latest_session_id()
-        if after is None or after == before:
-            errors.print("error: the run recorded no session; see the messages above")
-            return 2
+        made: list[str] = []
+        code = execute(spec, db=db, log_dir=None, on_session=made.append)
+        if not made:  # it could not start recording: the messages above say why
+            return code or 2
         if code not in (0, 1):  # interrupted: nothing to compare
             return code
-        sessions.append(after)
+        sessions.append(made[0])
     with TelemetryStore.open(db) as store:
         differences, alone = compare_sessions(store, sessions[0], sessions[1])
         first, second = store.session(sessions[0]), store.session(sessions[1])

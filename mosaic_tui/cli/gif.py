@@ -11,10 +11,10 @@ from pathlib import Path
 from rich.console import Console
 
 from mosaic_tui.cli.text import safe
-from mosaic_tui.core import OperatorConfig
+from mosaic_tui.experiments.recorded import NotRecorded, recorded_episode
 from mosaic_tui.protocol import FrameRequest
 from mosaic_tui.runtime.process import WorkerError
-from mosaic_tui.runtime.replay import EpisodeReplay, recorded_steps
+from mosaic_tui.runtime.replay import EpisodeReplay
 from mosaic_tui.telemetry import TelemetryError, TelemetryStore, default_db_path
 
 errors = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -40,30 +40,15 @@ def gif_command(
     path = db or default_db_path()
     try:
         with TelemetryStore.open(path) as store:
-            runs = [r for r in store.runs(session) if r.operator_id == operator]
-            if not runs:
-                known = sorted({r.operator_id for r in store.runs(session)})
-                errors.print(
-                    f"error: session {safe(session)!r} has no operator {safe(operator)!r}"
-                    f" (it has: {safe(', '.join(known)) or 'none; is the session id right?'})"
-                )
-                return 2
-            run = runs[-1]  # an operator edited and restarted: its latest run
-            episodes = store.episodes(run.run_id)
-            chosen = next((e for e in episodes if e.episode_index == episode), None)
-            if chosen is None:
-                errors.print(f"error: {safe(operator)} recorded episodes 0 to"
-                             f" {len(episodes) - 1}; there is no episode {episode}")  # fmt: skip
-                return 2
-            table = [row for row in store.step_table(run.run_id) if row[0] == episode]
-    except TelemetryError as exc:
-        errors.print(f"error: {safe(exc)}")
+            recorded = recorded_episode(store, session, operator, episode)
+    except (TelemetryError, NotRecorded) as exc:
+        errors.print(f"error: {safe(exc.args[0] if exc.args else exc)}")
         return 2
-    config = OperatorConfig.from_dict(run.config)
+    config = recorded.config
     box = FrameRequest(*(size or (NATIVE, NATIVE)))
     began = time.perf_counter()
     try:
-        frames, mismatch = asyncio.run(_frames(config, chosen.seed, recorded_steps(table), box))
+        frames, mismatch = asyncio.run(_frames(config, recorded.seed, recorded.steps, box))
     except WorkerError as exc:
         errors.print(f"error: the replay's env worker failed: {safe(exc)}")
         return 1

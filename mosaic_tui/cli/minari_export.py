@@ -20,7 +20,7 @@ from typing import Any
 import gymnasium as gym
 
 from mosaic_tui.core import OperatorConfig
-from mosaic_tui.runtime.replay import RecordedStep, recorded_steps
+from mosaic_tui.runtime.replay import RecordedStep, differs, recorded_steps
 from mosaic_tui.telemetry import TelemetryStore
 
 INSTALL = "pip install 'mosaic-tui[minari]'"
@@ -64,11 +64,10 @@ def export_minari(
         episodes = store.episodes(run.run_id)
         if not episodes:
             continue
-        table = store.step_table(run.run_id)
         env = DataCollector(_storable(config), record_infos=False, data_format="arrow")
         steps = 0
         for episode in episodes:
-            rows = [row for row in table if row[0] == episode.episode_index]
+            rows = store.step_table(run.run_id, episode.episode_index)
             steps += _replay(env, episode.seed, recorded_steps(rows), run.operator_id,
                              episode.episode_index)  # fmt: skip
         name = chosen_id or dataset_id(config.task, run.operator_id)
@@ -101,16 +100,14 @@ def _storable(config: OperatorConfig) -> Any:
 def _replay(env: Any, seed: int | None, steps: list[RecordedStep], op: str, index: int) -> int:
     env.reset(seed=seed)
     for step in steps:
-        (action,) = step.actions.values()
+        ((agent, action),) = step.actions.items()
         _, reward, terminated, truncated, _ = env.step(action)
-        (recorded,) = step.rewards.values()
-        ended, was = bool(terminated or truncated), step.terminated or step.truncated
-        if abs(float(reward) - recorded) > 1e-9 or ended != was:
+        mismatch = differs(step, {agent: float(reward)}, bool(terminated), bool(truncated))
+        if mismatch is not None:
             raise ExportError(
-                f"{op} episode {index} step {step.step_index}: the env gave reward {reward:g}"
-                f" and {'ended' if ended else 'went on'} (recorded: {recorded:g},"
-                f" {'ended' if was else 'went on'}); it is not deterministic under seed {seed},"
-                " so its observations cannot be rebuilt"
+                f"{op} episode {index} step {step.step_index}: {mismatch} (recorded, then"
+                f" replayed); the env is not deterministic under seed {seed}, so its"
+                " observations cannot be rebuilt"
             )
     return len(steps)
 

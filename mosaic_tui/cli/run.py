@@ -12,6 +12,7 @@ import asyncio
 import os
 import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -59,7 +60,9 @@ def execute(
     stream: bool = True,
     db_wait: float = DEFAULT_LOCK_LIMIT,
     resume: str | None = None,
+    on_session: Callable[[str], None] | None = None,
 ) -> int:
+    """Run `spec`, show its progress and summary; `on_session` is told the session's id."""
     db = db or default_db_path()
     log_dir = log_dir or default_log_dir()
     try:
@@ -136,6 +139,8 @@ def execute(
             if outcome.run_id in tasks and outcome.status != "finished":
                 note = "[red]failed[/]" if outcome.status == "error" else "[yellow]interrupted[/]"
                 progress.update(tasks[outcome.run_id], note=note)
+    if on_session is not None:
+        on_session(result.session_id)
     console.print(summary_table(result))
     for outcome in result.outcomes:  # LLM players: how often they answered, and at what cost
         for agent, d in (outcome.decisions or {}).items():

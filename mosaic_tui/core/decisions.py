@@ -3,6 +3,7 @@ status, the runner) and again from the store (the headless summary, telemetry/su
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 
@@ -34,6 +35,18 @@ class DecisionStats:
         for key in ("tokens_in", "tokens_out"):
             value = record.get(key)
             self.tokens += int(value) if isinstance(value, int) else 0
+
+    @classmethod
+    def total(cls, many: Iterable[DecisionStats]) -> DecisionStats:
+        """Several players' stats as one (an operator's LLM seats together)."""
+        found = cls()
+        for one in many:
+            found.decisions += one.decisions
+            found.invalid += one.invalid
+            found.fallbacks += one.fallbacks
+            found.latency_ms += one.latency_ms
+            found.tokens += one.tokens
+        return found
 
     def short(self) -> str:
         """One status part, short enough for a narrow pane: `LLM 11/12 ok 0.9s`."""

@@ -114,13 +114,20 @@ class EpisodeReplay:
     def _differs(self, recorded: RecordedStep, result: StepResult) -> str | None:
         again = result.rewards if result.rewards else {
             next(iter(recorded.rewards)): float(result.reward)}  # fmt: skip
-        parts = [
-            f"{agent}'s reward {recorded.rewards[agent]:g} then {float(again.get(agent, 0.0)):g}"
-            for agent in recorded.rewards
-            if abs(recorded.rewards[agent] - float(again.get(agent, 0.0))) > 1e-9
-        ]
-        if bool(result.terminated) != recorded.terminated:
-            parts.append(f"terminated {recorded.terminated} then {bool(result.terminated)}")
-        if bool(result.truncated) != recorded.truncated:
-            parts.append(f"truncated {recorded.truncated} then {bool(result.truncated)}")
-        return "; ".join(parts) or None
+        return differs(recorded, again, bool(result.terminated), bool(result.truncated))
+
+
+def differs(
+    recorded: RecordedStep, rewards: dict[str, float], terminated: bool, truncated: bool
+) -> str | None:
+    """How a step played again differs from its recording (rewards, ending), or None."""
+    parts = [
+        f"{agent}'s reward {recorded.rewards[agent]:g} then {float(rewards.get(agent, 0.0)):g}"
+        for agent in recorded.rewards
+        if abs(recorded.rewards[agent] - float(rewards.get(agent, 0.0))) > 1e-9
+    ]
+    if terminated != recorded.terminated:
+        parts.append(f"terminated {recorded.terminated} then {terminated}")
+    if truncated != recorded.truncated:
+        parts.append(f"truncated {recorded.truncated} then {truncated}")
+    return "; ".join(parts) or None

@@ -424,12 +424,16 @@ class TelemetryStore:
         """A run's steps (optionally of one episode) ordered by episode, step, agent."""
         return list(self.iter_steps(run_id, episode_index))
 
-    def step_table(self, run_id: str) -> list[StepTuple]:
-        """Steps as plain tuples, to compare two runs (e.g. same seed, same actions)."""
+    def step_table(self, run_id: str, episode_index: int | None = None) -> list[StepTuple]:
+        """Steps as plain tuples, to compare two runs (e.g. same seed, same actions), or to
+        replay one episode (`episode_index`: read by the key, not the whole run)."""
+        where, params = "run_id = ?", (run_id,)
+        if episode_index is not None:
+            where, params = "run_id = ? AND episode_index = ?", (run_id, episode_index)
         rows = self._connection().execute(
             "SELECT episode_index, step_index, agent, action, reward, terminated, truncated "
-            "FROM steps WHERE run_id = ? ORDER BY episode_index, step_index, agent",
-            (run_id,),
+            f"FROM steps WHERE {where} ORDER BY episode_index, step_index, agent",
+            params,
         )
         return [(e, s, a, act, rew, bool(te), bool(tr)) for e, s, a, act, rew, te, tr in rows]
 

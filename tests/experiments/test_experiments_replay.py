@@ -39,7 +39,7 @@ def replay(db: Path, session: str, operator: str, episode: int) -> list:
     with TelemetryStore.open(db) as store:
         (run,) = [r for r in store.runs(session) if r.operator_id == operator]
         seed = store.episodes(run.run_id)[episode].seed
-        rows = [row for row in store.step_table(run.run_id) if row[0] == episode]
+        rows = store.step_table(run.run_id, episode)
     config = OperatorConfig.from_dict(run.config)
 
     async def play() -> list:

@@ -16,11 +16,11 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from mosaic_tui.app.widgets.frame_view import FrameView
-from mosaic_tui.core import OperatorConfig
+from mosaic_tui.experiments.recorded import NotRecorded, recorded_episode
 from mosaic_tui.protocol import Frame, FrameRequest
 from mosaic_tui.render.text import safe
 from mosaic_tui.runtime.process import WorkerError
-from mosaic_tui.runtime.replay import EpisodeReplay, recorded_steps
+from mosaic_tui.runtime.replay import EpisodeReplay
 from mosaic_tui.telemetry import TelemetryError, TelemetryStore
 
 SPEEDS = (1.0, 2.0, 4.0, 8.0, 15.0, 30.0, 60.0)  # frames a second
@@ -80,20 +80,18 @@ class ReplayScreen(Screen):  # type: ignore[type-arg]
         self._draw()
         try:
             with TelemetryStore.open(self.db) as store:
-                runs = [r for r in store.runs(self.session_id) if r.operator_id == self.operator]
-                run = runs[-1]
-                episodes = store.episodes(run.run_id)
-                if not 0 <= self.episode < len(episodes):
-                    self.episode = max(0, min(self.episode, len(episodes) - 1))
-                if not episodes:
-                    raise TelemetryError(f"{self.operator} recorded no episode")
-                chosen = episodes[self.episode]
-                rows = [r for r in store.step_table(run.run_id) if r[0] == self.episode]
-            config = OperatorConfig.from_dict(run.config)
+                try:
+                    chosen = recorded_episode(store, self.session_id, self.operator, self.episode)
+                except NotRecorded:  # past the last episode: stay on the last
+                    last = max(0, len(store.episodes(self._run_id(store))) - 1)
+                    if last == self.episode:
+                        raise
+                    self.episode = last
+                    chosen = recorded_episode(store, self.session_id, self.operator, last)
             self.total, self.seed = chosen.length, chosen.seed
             width, height = self.query_one(FrameView).size
             box = FrameRequest(max(width, 8), max(height * 2, 8))
-            async for replayed in EpisodeReplay(config, chosen.seed, recorded_steps(rows),
+            async for replayed in EpisodeReplay(chosen.config, chosen.seed, chosen.steps,
                                                 box).play():  # fmt: skip
                 if replayed.frame is not None:
                     self.frames.append(replayed.frame)
@@ -102,11 +100,15 @@ class ReplayScreen(Screen):  # type: ignore[type-arg]
                     self.mismatch = f"step {replayed.step_index}: {replayed.mismatch}"
                 if len(self.frames) == 1:
                     self._show()
-        except (TelemetryError, WorkerError, ValueError, KeyError) as exc:
-            self.problem = str(exc)
+        except (TelemetryError, NotRecorded, WorkerError, ValueError, KeyError) as exc:
+            self.problem = str(exc.args[0] if exc.args else exc)
         finally:
             self.loading = False
             self._draw()
+
+    def _run_id(self, store: TelemetryStore) -> str:
+        runs = [r for r in store.runs(self.session_id) if r.operator_id == self.operator]
+        return runs[-1].run_id
 
     # ------------------------------------------------------------------ playing
 
