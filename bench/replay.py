@@ -2,10 +2,12 @@
 re-simulated through the env worker from its seed and actions, and a 200-step one as a GIF.
 
 Replay: steps a second through the env worker subprocess, no frames (headless
-re-simulation), from the reset's answer to the last step's (starting and stopping the worker,
-~0.6 s together, are not re-simulation); baseline in the same run: the same env stepped with
-the same actions in this process by Gymnasium alone. GIF: `mosaic-tui gif`'s work (replay at
-the env's resolution, then Pillow), baseline: Pillow writing those frames alone. Targets:
+re-simulation, which builds no agent views: env_worker/unobserved.py), from the reset's answer
+to the last step's (starting and stopping the worker, ~0.6 s together, are not re-simulation);
+baseline in the same run: the same env stepped with the same actions in this process by
+Gymnasium alone, building its views as a plain `step` does (and, printed beside it, without
+them). GIF: `mosaic-tui gif`'s work (replay at the env's resolution, palettes, Pillow's
+write), baseline: Pillow quantising and writing those frames alone, after the fact. Targets:
 >= 5,000 steps/s; GIF <= 3 s.
 """
 
@@ -48,39 +50,55 @@ async def _replay(config, seed, rows, frame):  # type: ignore[no-untyped-def]
     return last - began, frames
 
 
-def run(quick: bool = False) -> list[str]:
+def _direct(seed: int | None, rows: list, length: int, views: bool) -> float:
+    """Gymnasium alone on the recorded actions, in seconds; `views=False` skips MiniGrid's."""
     import gymnasium as gym
     import minigrid  # noqa: F401
+
+    env = gym.make(TASK, max_steps=length)
+    obs, _ = env.reset(seed=seed)
+    if not views:
+        env.unwrapped.gen_obs = lambda: obs
+    began = time.perf_counter()
+    for row in rows:
+        env.step(row[3])
+    return time.perf_counter() - began
+
+
+def run(quick: bool = False) -> list[str]:
     from PIL import Image
 
+    from mosaic_tui.cli.gif import gif_images
     from mosaic_tui.protocol import FrameRequest
+    from mosaic_tui.runtime.replay import recorded_steps
 
     length = 100 if quick else 500
     with tempfile.TemporaryDirectory() as tmp:
         config, seed, rows = _record(Path(tmp) / "r.sqlite", length)
         replay_s, _ = asyncio.run(_replay(config, seed, rows, None))
-        env = gym.make(TASK, max_steps=length)
-        env.reset(seed=seed)
-        began = time.perf_counter()
-        for row in rows:
-            env.step(row[3])
-        direct_s = time.perf_counter() - began
+        direct_s = _direct(seed, rows, length, views=True)
+        blind_s = _direct(seed, rows, length, views=False)
         gif_rows = [row for row in rows if row[1] <= 200]
         began = time.perf_counter()
-        _, frames = asyncio.run(_replay(config, seed, gif_rows, FrameRequest(4096, 4096)))
-        images = [Image.fromarray(f.to_array(), "RGB") for f in frames if f is not None]
-        pillow = time.perf_counter()
+        steps = recorded_steps(gif_rows)
+        images, _ = asyncio.run(gif_images(config, seed, steps, FrameRequest(4096, 4096)))
         images[0].save(Path(tmp) / "e.gif", save_all=True, append_images=images[1:], loop=0,
                        duration=125)  # fmt: skip
-        done = time.perf_counter()
+        gif_s = time.perf_counter() - began
+        _, frames = asyncio.run(_replay(config, seed, gif_rows, FrameRequest(4096, 4096)))
+        rgb = [Image.fromarray(f.to_array(), "RGB") for f in frames if f is not None]
+        began = time.perf_counter()
+        rgb[0].save(Path(tmp) / "p.gif", save_all=True, append_images=rgb[1:], loop=0,
+                    duration=125)  # fmt: skip
+        pillow_s = time.perf_counter() - began
     n = len(rows)
-    replay_rate, direct_rate = n / replay_s, n / direct_s
-    gif_s, pillow_s = done - began, done - pillow
+    replay_rate, direct_rate, blind_rate = n / replay_s, n / direct_s, n / blind_s
     print(
         f"replay: {n} steps of {TASK} re-simulated through the env worker at"
-        f" {replay_rate:,.0f} steps/s (Gymnasium alone {direct_rate:,.0f}); GIF of"
-        f" {len(images)} frames {images[0].size[0]}x{images[0].size[1]} in {gif_s:.2f} s"
-        f" (Pillow's part {pillow_s:.2f} s)"
+        f" {replay_rate:,.0f} steps/s (Gymnasium alone {direct_rate:,.0f}, or"
+        f" {blind_rate:,.0f} without building views); GIF of {len(images)} frames"
+        f" {images[0].size[0]}x{images[0].size[1]} in {gif_s:.2f} s (Pillow alone on those"
+        f" frames {pillow_s:.2f} s)"
     )
     return [
         f"{'replay, steps/s (MiniGrid, 500 steps)':<44} {replay_rate:>12,.0f} {direct_rate:>12,.0f}"

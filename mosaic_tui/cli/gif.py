@@ -48,14 +48,13 @@ def gif_command(
     box = FrameRequest(*(size or (NATIVE, NATIVE)))
     began = time.perf_counter()
     try:
-        frames, mismatch = asyncio.run(_frames(config, recorded.seed, recorded.steps, box))
+        images, mismatch = asyncio.run(gif_images(config, recorded.seed, recorded.steps, box))
     except WorkerError as exc:
         errors.print(f"error: the replay's env worker failed: {safe(exc)}")
         return 1
-    if not frames:
+    if not images:
         errors.print(f"error: {safe(config.task)} sent no frames to draw (does it render?)")
         return 1
-    images = [_image(frame) for frame in frames]
     try:
         images[0].save(output, save_all=True, append_images=images[1:], loop=0,
                        duration=round(1000 / fps), optimize=False)  # fmt: skip
@@ -81,17 +80,18 @@ def parse_size(text: str) -> tuple[int, int] | None:
     return (width, height) if width > 0 and height > 0 else None
 
 
-async def _frames(config, seed, steps, box):  # type: ignore[no-untyped-def]
-    frames, mismatch = [], None
-    async for replayed in EpisodeReplay(config, seed, steps, box).play():
-        if replayed.frame is not None:
-            frames.append(replayed.frame)
-        if replayed.mismatch and mismatch is None:
-            mismatch = f"step {replayed.step_index} ({replayed.mismatch})"
-    return frames, mismatch
+async def gif_images(config, seed, steps, box):  # type: ignore[no-untyped-def]
+    """The replay's frames as GIF-ready palette images, and where it first differed.
 
-
-def _image(frame):  # type: ignore[no-untyped-def]
+    Each frame is given its palette as it arrives, while the worker renders the next one (the
+    two take about as long), rather than by Pillow's `save` after the last."""
     from PIL import Image
 
-    return Image.fromarray(frame.to_array(), "RGB")
+    images, mismatch = [], None
+    async for replayed in EpisodeReplay(config, seed, steps, box).play():
+        if replayed.frame is not None:
+            rgb = Image.fromarray(replayed.frame.to_array(), "RGB")
+            images.append(rgb.convert("P", palette=Image.Palette.ADAPTIVE))  # as save would
+        if replayed.mismatch and mismatch is None:
+            mismatch = f"step {replayed.step_index} ({replayed.mismatch})"
+    return images, mismatch

@@ -4,10 +4,12 @@ per step, while `ping` and `stop` are still answered between steps. Functions ov
 
 from __future__ import annotations
 
+import contextlib
 from typing import TYPE_CHECKING, Any
 
 from env_worker.episode import Episode, Stopping
 from env_worker.stepping import Refused
+from env_worker.unobserved import unobserved
 from mosaic_tui.protocol import Ping, Pong, ProtocolError, Run, RunEnd, Step, Stop, Stopped
 
 if TYPE_CHECKING:
@@ -31,6 +33,8 @@ def run(runtime: EnvRuntime, cmd: Run) -> None:
         )
         return
     steps = 0
+    # A replay with no frames needs rewards and endings only: no views are built (unobserved.py)
+    blind = cmd.actions is not None and cmd.frame is None
     for i in range(cmd.episodes):
         seed = (
             cmd.seeds[i]
@@ -42,31 +46,40 @@ def run(runtime: EnvRuntime, cmd: Run) -> None:
         )
         ep = runtime.episode
         assert ep is not None
-        while not ep.done:
-            stop = stop_requested(runtime)
-            if stop is not False:
-                runtime.channel.send(
-                    RunEnd(episodes=i, steps=steps, interrupted=True, req=cmd.req)
-                )
-                if stop is not None:
-                    runtime.channel.send(Stopped(req=stop.req))
-                raise Stopping
-            if cmd.actions is None:
-                action = runtime.stepper.own(ep)
-            elif steps >= len(cmd.actions):
-                break  # the recording ends here (the env goes on: the replay says so)
-            else:
-                try:
-                    action = recorded(runtime, ep, cmd.actions[steps])
-                except Refused as refused:
-                    runtime.fail(f"replayed step {steps + 1}: {refused}", refused.code, "run",
-                                 cmd.req)  # fmt: skip
-                    runtime.channel.send(RunEnd(episodes=i, steps=steps, interrupted=True,
-                                                req=cmd.req))  # fmt: skip
-                    return
-            runtime.advance(ep, action, cmd.req, frame=cmd.frame is not None)
-            steps += 1
+        with unobserved(runtime.env) if blind else contextlib.nullcontext():
+            steps = _play(runtime, cmd, ep, i, steps)
+        if steps < 0:
+            return
     runtime.channel.send(RunEnd(episodes=cmd.episodes, steps=steps, req=cmd.req))
+
+
+def _play(runtime: EnvRuntime, cmd: Run, ep: Episode, i: int, steps: int) -> int:
+    """Play episode `i` of a run to its end; the run's step count after it, or -1 if refused."""
+    while not ep.done:
+        stop = stop_requested(runtime)
+        if stop is not False:
+            runtime.channel.send(
+                RunEnd(episodes=i, steps=steps, interrupted=True, req=cmd.req)
+            )
+            if stop is not None:
+                runtime.channel.send(Stopped(req=stop.req))
+            raise Stopping
+        if cmd.actions is None:
+            action = runtime.stepper.own(ep)
+        elif steps >= len(cmd.actions):
+            break  # the recording ends here (the env goes on: the replay says so)
+        else:
+            try:
+                action = recorded(runtime, ep, cmd.actions[steps])
+            except Refused as refused:
+                runtime.fail(f"replayed step {steps + 1}: {refused}", refused.code, "run",
+                             cmd.req)  # fmt: skip
+                runtime.channel.send(RunEnd(episodes=i, steps=steps, interrupted=True,
+                                            req=cmd.req))  # fmt: skip
+                return -1
+        runtime.advance(ep, action, cmd.req, frame=cmd.frame is not None)
+        steps += 1
+    return steps
 
 
 def recorded(runtime: EnvRuntime, ep: Episode, action: Any) -> Any:
