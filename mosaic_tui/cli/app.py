@@ -46,6 +46,7 @@ def app_command(args: argparse.Namespace) -> int:
     from mosaic_tui.app.demo import demo_operators
     from mosaic_tui.experiments import ExperimentError, load, new_session_id
     from mosaic_tui.experiments.provenance import versions
+    from mosaic_tui.runtime.remote import use_hosts
 
     operators, seed, autorun, fixed = demo_operators(), 0, not args.paused, False
     about: dict[str, object] = {"experiment": "demo"}
@@ -56,6 +57,7 @@ def app_command(args: argparse.Namespace) -> int:
             print(f"error: {exc}", file=sys.stderr)
             return 2
         operators, seed = list(spec.operators), spec.seeds[0]
+        use_hosts(spec.hosts)  # how to reach the file's hosts, for the whole app session
         autorun = autorun and spec.auto_run is not False  # auto_run = false: start paused
         fixed = getattr(spec.seeds, "step", 1) == 0  # environment_mode = "fixed"
         about = {"experiment": spec.name, "source": spec.source, "file_sha256": spec.digest}

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from mosaic_tui.core.hosts import check_host
 from mosaic_tui.core.secrets import REDACTED, is_secret_key, redact_secrets
 
 __all__ = [
@@ -35,6 +36,8 @@ class WorkerAssignment:
     worker_id: str
     worker_type: str
     settings: dict[str, Any] = field(default_factory=dict)
+    # where its worker runs: an ssh destination; "" this machine; None as its operator says
+    host: str | None = None
 
     def __post_init__(self) -> None:
         if self.worker_type not in WORKER_TYPES:
@@ -51,11 +54,17 @@ class WorkerAssignment:
         if not isinstance(self.settings, Mapping):
             raise TypeError(f"settings must be a mapping, got {type(self.settings).__name__}")
         self.settings = dict(self.settings)
+        if self.host is not None:
+            self.host = check_host(self.host)
+            if self.host and self.is_human:
+                raise ValueError("a human player plays at this keyboard: it takes no host")
 
     def __repr__(self) -> str:
         return (
             f"WorkerAssignment(worker_id={self.worker_id!r}, worker_type={self.worker_type!r}, "
-            f"settings={redact_secrets(self.settings)!r})"
+            f"settings={redact_secrets(self.settings)!r}"
+            + ("" if self.host is None else f", host={self.host!r}")
+            + ")"
         )
 
     @property
@@ -69,23 +78,24 @@ class WorkerAssignment:
 
     def copy(self) -> WorkerAssignment:
         """Independent copy, so editing one operator's settings never leaks into another."""
-        return WorkerAssignment(self.worker_id, self.worker_type, _copy.deepcopy(self.settings))
+        return WorkerAssignment(
+            self.worker_id, self.worker_type, _copy.deepcopy(self.settings), self.host
+        )
 
     def to_dict(self, *, redact: bool = False) -> dict[str, Any]:
         """Plain-data form; pass ``redact=True`` before writing it anywhere persistent."""
         settings = redact_secrets(self.settings) if redact else _copy.deepcopy(self.settings)
-        return {
-            "worker_id": self.worker_id,
-            "worker_type": self.worker_type,
-            "settings": settings,
-        }
+        data = {"worker_id": self.worker_id, "worker_type": self.worker_type, "settings": settings}
+        if self.host is not None:
+            data["host"] = self.host
+        return data
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> WorkerAssignment:
         """Inverse of :meth:`to_dict`; unknown keys are rejected rather than silently ignored."""
         if not isinstance(data, Mapping):
             raise TypeError(f"worker assignment must be a mapping, got {type(data).__name__}")
-        unknown = set(data) - {"worker_id", "worker_type", "settings"}
+        unknown = set(data) - {"worker_id", "worker_type", "settings", "host"}
         if unknown:
             raise ValueError(f"unknown worker assignment keys: {', '.join(sorted(unknown))}")
         missing = [k for k in ("worker_type",) if k not in data]
@@ -97,4 +107,5 @@ class WorkerAssignment:
             worker_id=data.get("worker_id", ""),
             worker_type=data["worker_type"],
             settings=_copy.deepcopy(dict(data.get("settings") or {})),
+            host=data.get("host"),
         )

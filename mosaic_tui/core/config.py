@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mosaic_tui.core.assignment import WorkerAssignment, redact_secrets
+from mosaic_tui.core.hosts import check_host
 from mosaic_tui.protocol.dialect import DIALECTS
 from mosaic_tui.protocol.stepping import EXECUTION_MODES, SteppingParadigm
 from mosaic_tui.protocol.worker_settings import COORDINATION_LEVELS  # the LLM worker's levels
@@ -92,6 +93,9 @@ class OperatorConfig:
     # speak to it: "auto" (its first line says), "mosaic" (the reference's), "mosaic-tui".
     env_command: str | None = None
     env_dialect: str = "auto"
+    # Where the env worker runs, and the players that name no host of their own: an ssh
+    # destination (core/hosts.py); "" or None: this machine.
+    host: str | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.operator_id, str) or not self.operator_id.strip():
@@ -132,6 +136,8 @@ class OperatorConfig:
                 f"env_dialect must be one of {', '.join(DIALECTS)}, got {self.env_dialect!r}"
             )
         self.env_settings = dict(self.env_settings)
+        if self.host is not None:
+            self.host = check_host(self.host) or None
         if not isinstance(self.workers, Mapping):
             raise TypeError("workers must be a mapping of player id to WorkerAssignment")
         if not self.workers:
@@ -203,6 +209,11 @@ class OperatorConfig:
 
     def has_human_agents(self) -> bool:
         return any(wa.is_human for wa in self.workers.values())
+
+    def host_of(self, player_id: str) -> str | None:
+        """Where this player's worker runs: its own host, else the operator's; None: here."""
+        own = self.workers[player_id].host
+        return (self.host if own is None else own) or None
 
     def language_model_players(self) -> list[str]:
         """The players a language model decides for: the ones `coordination_level` is for."""

@@ -28,6 +28,7 @@ from mosaic_tui.experiments.provenance import session_meta
 from mosaic_tui.experiments.spec import ExperimentSpec
 from mosaic_tui.runtime import EpisodeEnded, Listener, OperatorRunner, StepTaken, WorkerError
 from mosaic_tui.runtime.launcher import LaunchError
+from mosaic_tui.runtime.remote import use_hosts
 from mosaic_tui.telemetry import RunSummary, SessionRow, TelemetryError, TelemetryStore
 from mosaic_tui.telemetry.recorder import DEFAULT_LOCK_LIMIT, Recorder
 from mosaic_tui.telemetry.text import redact_text
@@ -83,6 +84,7 @@ async def run_experiment(
     """Run every operator of `spec` for its episodes and seeds; record into `store`.
     `resume`: a session of this same file to continue: each operator plays only the episodes
     its run there lacks (the one cut short is played again from its seed), into that run."""
+    use_hosts(spec.hosts)  # the file's [hosts] tables: how to reach and run on each host
     session_id = resume or new_session_id()
     row = SessionRow(session_id, time.time(), "run", session_meta(spec))
     recorded: dict[str, Any] = {}

@@ -12,6 +12,7 @@ import functools
 import hashlib
 import re
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,11 +24,13 @@ from mosaic_tui.core.config import (
     LANGUAGE_MODEL_TYPES,
     check_id,
 )
+from mosaic_tui.core.hosts import HostError, check_host
 from mosaic_tui.envs import FAMILIES, EnvError, agent_ids, check_task, env_settings, family
 from mosaic_tui.experiments.seeds import SeedSchedule
 from mosaic_tui.protocol.worker_settings import LLM_KEY_VARIABLES
 from mosaic_tui.runtime import command_line
 from mosaic_tui.runtime.launcher import CATALOG, LaunchError, worker
+from mosaic_tui.runtime.remote import Host, parse_hosts
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -49,7 +52,7 @@ KEY_VARIABLES = LLM_KEY_VARIABLES  # where the LLM worker reads its key
 MAX_EPISODES = 10_000_000
 #: Seeds are stored as SQLite integers (signed 64-bit).
 MAX_SEED = 2**63 - 1
-_TOP_KEYS = {"name", "description", "execution", "operators"}
+_TOP_KEYS = {"name", "description", "execution", "operators", "hosts"}
 _EXECUTION_KEYS = {"episodes", "seeds", "seed", "max_steps", "environment_mode", "auto_run"}
 #: "procedural": episode i gets the schedule's seed i; "fixed": every episode the first seed
 #: (the same layout each time: only the decision-makers vary), as the reference names them.
@@ -67,9 +70,10 @@ _OPERATOR_KEYS = {
     "coordination_level",
     "view_size",
     "env",
+    "host",
 }
 _ENV_KEYS = set(command_line.COMMAND_KEYS)  # [operators.env]: a program in place of ours
-_PLAYER_KEYS = {"type", "worker_type", "worker", "worker_id", "settings"}
+_PLAYER_KEYS = {"type", "worker_type", "worker", "worker_id", "settings", "host"}
 
 
 class ExperimentError(ValueError):
@@ -101,6 +105,7 @@ class ExperimentSpec:
     auto_run: bool | None = None  # the app starts running (None: its own default)
     digest: str | None = None  # the file's SHA-256, recorded with each session it runs
     tournament: dict[str, Any] | None = None  # a tournament file's players and seats
+    hosts: Mapping[str, Host] = dataclasses.field(default_factory=dict)  # [hosts.NAME] tables
 
     def seed_for(self, episode: int) -> int:
         return self.seeds[episode]
@@ -187,6 +192,10 @@ def _parse(data: dict[str, Any], default_name: str, folder: Path) -> ExperimentS
         raise ExperimentError("operators", "add at least one [[operators]] table")
     if len(raw_ops) > 64:
         raise ExperimentError("operators", f"{len(raw_ops)} operators; at most 64 run at once")
+    try:
+        hosts = parse_hosts(data.get("hosts", {}))
+    except HostError as exc:
+        raise ExperimentError("hosts", str(exc)) from None
     operators = tuple(_operator(op, i, max_steps, folder) for i, op in enumerate(raw_ops))
     ids = [op.operator_id for op in operators]
     dupes = sorted({i for i in ids if ids.count(i) > 1})
@@ -198,7 +207,9 @@ def _parse(data: dict[str, Any], default_name: str, folder: Path) -> ExperimentS
     auto_run = execution.get("auto_run")
     if auto_run is not None and not isinstance(auto_run, bool):
         raise ExperimentError("execution.auto_run", f"expected true or false, got {auto_run!r:.40}")
-    return ExperimentSpec(str(name), episodes, seeds, operators, auto_run=auto_run)
+    return ExperimentSpec(
+        str(name), episodes, seeds, operators, auto_run=auto_run, hosts=hosts
+    )
 
 
 def _seeds(execution: dict[str, Any], episodes: int) -> SeedSchedule:
@@ -274,8 +285,10 @@ def _operator(
             check_id("player id", agent)
         except ValueError as exc:
             raise ExperimentError(f"{where}.workers", str(exc)) from None
+    host = _host(op, where)
     workers = {
-        agent: _player(p, f"{where}.workers.{agent}", folder) for agent, p in workers_raw.items()
+        agent: _player(p, f"{where}.workers.{agent}", folder, bool(host))
+        for agent, p in workers_raw.items()
     }
     simultaneous_only = FAMILIES[op["env_name"]].kind == "parallel"
     mode = op.get("execution_mode", "parallel" if simultaneous_only else "aec")
@@ -302,7 +315,7 @@ def _operator(
             "; ".join(parts) + f" (its players: {', '.join(players)};"
             " give one workers.<player> table per player)",
         )
-    env_command, env_dialect = _env_command(op.get("env"), f"{where}.env")
+    env_command, env_dialect = _env_command(op.get("env"), f"{where}.env", bool(host))
     level = op.get("coordination_level", 1)  # a bad value is OperatorConfig's to refuse
     if (
         type(level) is int
@@ -329,6 +342,7 @@ def _operator(
             env_settings=env_table,
             env_command=env_command,
             env_dialect=env_dialect,
+            host=host or None,
             **{
                 k: op[k] for k in ("observation_mode", "coordination_level", "view_size") if k in op
             },
@@ -337,7 +351,17 @@ def _operator(
         raise ExperimentError(where, str(exc)) from None
 
 
-def _env_command(raw: Any, where: str) -> tuple[str | None, str]:
+def _host(table: dict[str, Any], where: str) -> str | None:
+    """A table's `host` checked ("" for this machine), None when it names none."""
+    if "host" not in table:
+        return None
+    try:
+        return check_host(table["host"])
+    except HostError as exc:
+        raise ExperimentError(f"{where}.host", str(exc)) from None
+
+
+def _env_command(raw: Any, where: str, remote: bool = False) -> tuple[str | None, str]:
     """`[operators.env]`: a command (and dialect) that owns the env in place of ours."""
     if raw is None:
         return None, "auto"
@@ -345,39 +369,45 @@ def _env_command(raw: Any, where: str) -> tuple[str | None, str]:
     _known_keys(env, _ENV_KEYS, where)
     if "command" not in env:
         raise ExperimentError(f"{where}.command", "required: the program that owns the env")
-    dialect = _checked_command(env, where)
+    dialect = _checked_command(env, where, remote)
     if "{player_id}" in env["command"]:
         raise ExperimentError(f"{where}.command", "{player_id} names a player; an env has none")
     return env["command"], dialect
 
 
-def _checked_command(table: dict[str, Any], where: str) -> str:
-    """A table's `command` and `dialect` checked (errors at their key); the dialect."""
+def _checked_command(table: dict[str, Any], where: str, remote: bool = False) -> str:
+    """A table's `command` and `dialect` checked (errors at their key); the dialect. A remote
+    command's program is not looked for here: it is on its host."""
     dialect = table.get("dialect", "auto")
     try:
-        command_line.check(table["command"], dialect)
+        command_line.check(table["command"], dialect, look=not remote)
     except command_line.CommandError as exc:
         key = "dialect" if str(exc).startswith("dialect") else "command"
         raise ExperimentError(f"{where}.{key}", str(exc)) from None
     return dialect
 
 
-def _command_player(player: dict[str, Any], kind: Any, where: str) -> WorkerAssignment:
+def _command_player(
+    player: dict[str, Any], kind: Any, where: str, host: str | None, remote: bool
+) -> WorkerAssignment:
     """A player whose decisions a program makes: `command = "..."` (and `dialect`)."""
     if kind == "human":
         raise ExperimentError(f"{where}.command", "a human player runs no program; remove it")
     if kind not in WORKER_TYPES:
         raise ExperimentError(f"{where}.type", f"{kind!r} is not one of {', '.join(WORKER_TYPES)}")
-    extra = sorted(set(player) - {"type", "worker_type", *command_line.COMMAND_KEYS})
+    extra = sorted(set(player) - {"type", "worker_type", "host", *command_line.COMMAND_KEYS})
     if extra:
         raise ExperimentError(
             f"{where}.{extra[0]}",
             "a command player takes its settings on its command line; remove this key"
             " or put it in the command",
         )
-    dialect = _checked_command(player, where)
+    dialect = _checked_command(player, where, remote)
     return WorkerAssignment(
-        command_line.COMMAND_WORKER, kind, {"command": player["command"], "dialect": dialect}
+        command_line.COMMAND_WORKER,
+        kind,
+        {"command": player["command"], "dialect": dialect},
+        host,
     )
 
 
@@ -418,11 +448,17 @@ def _task_players(task: str) -> tuple[str, ...]:
     return tuple(agent_ids(task))
 
 
-def _player(raw: Any, where: str, folder: Path) -> WorkerAssignment:
+def _player(raw: Any, where: str, folder: Path, remote_operator: bool) -> WorkerAssignment:
+    """One player; `remote_operator`: its operator names a host, which it runs on unless it
+    names one of its own ("local" for this machine)."""
     player = _table(raw, where)
     kind = player.get("type", player.get("worker_type"))
+    host = _host(player, where)
+    remote = bool(host) or (host is None and remote_operator)
+    if host and kind == "human":
+        raise ExperimentError(f"{where}.host", "a human player plays at this keyboard: remove it")
     if "command" in player:  # any program: its type is what it is, rl and vlm included
-        return _command_player(player, kind, where)
+        return _command_player(player, kind, where, host, remote)
     if kind in NOT_AVAILABLE_YET:
         raise ExperimentError(f"{where}.type", NOT_AVAILABLE_YET[kind])
     if kind not in WORKER_TYPES:
@@ -451,9 +487,9 @@ def _player(raw: Any, where: str, folder: Path) -> WorkerAssignment:
                 else f" (no {kind} worker is available in this version)"
             )
             raise ExperimentError(where, f"{exc}{hint}") from None
-    if "policy_path" in settings and isinstance(settings["policy_path"], str):
+    if "policy_path" in settings and isinstance(settings["policy_path"], str) and not remote:
         settings["policy_path"] = _policy(settings["policy_path"], f"{where}.policy_path", folder)
-    return WorkerAssignment(worker_id, kind, settings)
+    return WorkerAssignment(worker_id, kind, settings, None if kind == "human" else host)
 
 
 def _policy(text: str, where: str, folder: Path) -> str:

@@ -71,9 +71,11 @@ def env_process(
         argv = command_line.expand(config.env_command or "", values)
     except command_line.CommandError as exc:
         raise LaunchError(f"{config.operator_id}: env command: {exc}") from None
+    where = f"@{config.host}" if config.host else ""
     process = WorkerProcess(
         argv,
-        name=f"{command_line.label(argv)}[{config.task}]",
+        name=f"{command_line.label(argv)}[{config.task}]{where}",
+        host=config.host,
         log_path=log_path,
         env={**env, **worker("env_worker").base_env},
         spawn=spawn,

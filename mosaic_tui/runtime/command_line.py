@@ -60,13 +60,14 @@ def split(template: Any) -> list[str]:
     return words
 
 
-def check(template: Any, dialect: Any = "auto") -> None:
-    """Refuse a template or dialect that could never start, before anything runs."""
+def check(template: Any, dialect: Any = "auto", *, look: bool = True) -> None:
+    """Refuse a template or dialect that could never start, before anything runs; `look`:
+    the program must be here (not for a command run on another host)."""
     words = split(template)
     if dialect not in DIALECTS:
         raise CommandError(f"dialect {dialect!r} is not one of {', '.join(DIALECTS)}")
     program = words[0]
-    if "{" in program or program in _PYTHONS:
+    if not look or "{" in program or program in _PYTHONS:
         return
     if os.sep in program:
         if not os.access(program, os.X_OK):

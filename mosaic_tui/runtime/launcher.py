@@ -41,6 +41,14 @@ def boot_argv(module: str, python: str | None = None) -> list[str]:
     return [python or sys.executable, "-c", BOOT.format(module=module)]
 
 
+def boot_module(argv: list[str]) -> str | None:
+    """The module a `boot_argv` command line runs; None for any other command line."""
+    if len(argv) < 3 or argv[1] != "-c" or not argv[2].startswith(BOOT.split("{")[0]):
+        return None
+    module = argv[2].rsplit("run_module(", 1)[-1].split(",", 1)[0].strip("'\"")
+    return module if argv[2] == BOOT.format(module=module) else None
+
+
 class LaunchError(ValueError):
     """A worker or setting that cannot be launched; the message says what to change."""
 

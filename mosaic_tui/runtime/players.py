@@ -149,6 +149,7 @@ class WorkerPlayer(_Seat):
         timeout: float,
         spawn: Spawn | None = None,
         context: Context | None = None,
+        host: str | None = None,
     ) -> None:
         definition = worker(assignment.worker_id)
         if definition.role != "decision":
@@ -174,6 +175,8 @@ class WorkerPlayer(_Seat):
         else:
             argv, env = definition.command(run_id, assignment.settings, player_id=agent)
             name = f"{assignment.worker_id}[{agent}]"
+        if host:
+            name += f"@{host}"
         self.timeout = timeout
         self.last_record: dict[str, Any] | None = None  # the last decision's, for telemetry
         self.sees = assignment.worker_type == "vlm"  # shown the picture with each decision
@@ -185,6 +188,7 @@ class WorkerPlayer(_Seat):
             expects_init=definition.speaks_init,
             spawn=spawn,
             dialect=dialect,
+            host=host,
         )
 
     async def start(self, env: Init) -> None:
@@ -304,10 +308,12 @@ def make_players(
     spawn: Spawn | None = None,
     coordination_level: int = 1,
     context: Context | None = None,
+    host: str | None = None,
 ) -> dict[str, Player]:
     """A decision-maker per seat. The env worker's own baseline plays only if it can play
     every seat (all baselines, one behaviour, no other settings); otherwise none does.
-    LLM players get the operator's coordination level unless their own settings say one."""
+    LLM players get the operator's coordination level unless their own settings say one.
+    `host`: where players that name no host of their own run (None: here)."""
     every_seat = all(_env_can_play(a) for a in workers.values())
     behaviors = {a.settings.get("behavior", "random") for a in workers.values()}
     drive = self_drive and every_seat and len(behaviors) == 1
@@ -322,6 +328,7 @@ def make_players(
             timeout=timeout,
             spawn=spawn,
             context=context,
+            host=(host if assignment.host is None else assignment.host) or None,
         )
         for agent, assignment in workers.items()
     }
@@ -346,6 +353,7 @@ def make_player(
     timeout: float,
     spawn: Spawn | None = None,
     context: Context | None = None,
+    host: str | None = None,
 ) -> Player:
     """Choose how this player's decisions are made.
 
@@ -368,6 +376,7 @@ def make_player(
         timeout=timeout,
         spawn=spawn,
         context=context,
+        host=host,
     )
 
 

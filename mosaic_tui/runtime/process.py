@@ -46,7 +46,7 @@ from mosaic_tui.protocol.dialect import (
 )
 from mosaic_tui.protocol.frames import FrameRequest
 from mosaic_tui.protocol.stdio import PARENT_VARIABLE
-from mosaic_tui.runtime import decoding
+from mosaic_tui.runtime import decoding, remote
 from mosaic_tui.runtime import spawn as spawning
 from mosaic_tui.runtime.reaper import TAG_VARIABLE, kill_tagged
 from mosaic_tui.runtime.spawn import Spawn, WorkerHandle, killpg, signal_group
@@ -120,8 +120,10 @@ class WorkerProcess:
         spawn: Spawn | None = None,
         dialect: str = NATIVE,
         frame: FrameRequest | None = None,
+        host: str | None = None,
     ) -> None:
         self.argv = argv
+        self.host = host  # started there through ssh (runtime/remote.py); None: here
         self.spawn = spawn  # None: `spawn.default_spawn` when it starts
         self.name = name
         self.log_path = log_path
@@ -175,9 +177,11 @@ class WorkerProcess:
             )
             self._flush_soon()
         try:
-            self._proc = await (self.spawn or spawning.default_spawn)(self.argv, env)
+            self._proc = await self._spawner()(self.argv, env)
         except OSError as exc:
             raise self.error(f"could not start {self.name}: {exc}") from exc
+        except remote.HostError as exc:
+            raise self.error(f"could not start {self.name}: {exc}") from None
         _LIVE.add(self)
         self._tasks = [
             asyncio.create_task(self._read_stdout(), name=f"{self.name}-stdout"),
@@ -190,6 +194,11 @@ class WorkerProcess:
                 await self.stop(grace=0.2, term_grace=0.5)
                 raise
         return self.init
+
+    def _spawner(self) -> Spawn:
+        if self.host:
+            return remote.RemoteSpawn(remote.host(self.host))
+        return self.spawn or spawning.default_spawn
 
     async def _handshake(self, timeout: float) -> Init | None:
         if self.dialect != NATIVE:  # it may send ~1 MB frames: their decoder gets ready
@@ -492,6 +501,8 @@ class WorkerProcess:
         code = self.returncode
         if code is None:
             return "still running"
+        if self.host and (over_ssh := remote.exit_text(self.host, code)):
+            return over_ssh
         if code < 0:
             try:
                 return f"killed by {signal.Signals(-code).name}"

@@ -104,6 +104,7 @@ class OperatorRunner:
             spawn=spawn,
             coordination_level=config.coordination_level,
             context=self.commands,
+            host=config.host,
         )
         self.mapping = seating(config, self.players)  # who decides for each agent
         behavior = next(iter(config.workers.values())).settings.get("behavior", "random")
@@ -180,12 +181,14 @@ class OperatorRunner:
         if self.self_driving:
             settings["policy"] = behavior
         argv, env = definition.command(self.run_id, settings, env_id=self.config.task)
+        host = self.config.host
         process = WorkerProcess(
             argv,
-            name=f"env_worker[{self.config.task}]",
+            name=f"env_worker[{self.config.task}]" + (f"@{host}" if host else ""),
             log_path=self._log_path("env"),
             env=env,
             spawn=self.spawn,
+            host=host,
         )
         process.on_progress = self.notice
         return process

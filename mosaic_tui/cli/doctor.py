@@ -1,0 +1,86 @@
+"""`mosaic-tui doctor HOST [--family NAME]`: can workers run on HOST, and what to install there
+if not. Exit 0 when they can (and every family asked for is installed), 1 when something is
+missing, 2 when the host cannot be reached."""
+
+from __future__ import annotations
+
+import asyncio
+from importlib.metadata import PackageNotFoundError, version
+
+from rich.console import Console
+
+from mosaic_tui.cli.text import safe
+from mosaic_tui.core.hosts import HostError, check_host
+from mosaic_tui.protocol import PROTOCOL_VERSION
+from mosaic_tui.runtime import remote
+from mosaic_tui.runtime.host_check import HostUnreachable, probe, round_trip
+
+out = Console(highlight=False, soft_wrap=True)
+errors = Console(stderr=True, highlight=False, soft_wrap=True)
+OK, MISSING = "[green]ok[/]", "[red]missing[/]"
+
+
+def doctor_command(name: str, families: list[str] | None = None) -> int:
+    try:
+        if not check_host(name):
+            errors.print("error: doctor checks another host; this machine: mosaic-tui smoke")
+            return 2
+        host = remote.host(name)
+        report = asyncio.run(probe(name))
+    except (HostError, HostUnreachable) as exc:
+        errors.print(f"error: {safe(exc)}")
+        return 2
+    here = _version()
+    out.print(f"[b]{safe(name)}[/] ({safe(report.hostname)}), reached in"
+              f" {report.connect_ms:.0f} ms with {safe(host.ssh)}")  # fmt: skip
+    out.print(f"  python {safe(report.python)} at {safe(report.executable)}")
+    missing: list[str] = []
+    if report.mosaic_tui is None:
+        missing.append(f"mosaic-tui: pip install 'mosaic-tui=={here}' with {report.executable}")
+        out.print(f"  mosaic-tui {MISSING}")
+    else:
+        same = report.mosaic_tui == here
+        note = "same as here" if same else f"[yellow]here {safe(here)}[/]"
+        out.print(f"  mosaic-tui {safe(report.mosaic_tui)} ({note}),"
+                  f" protocol {report.protocol} (here {PROTOCOL_VERSION})")  # fmt: skip
+        if report.protocol != PROTOCOL_VERSION:
+            missing.append(f"the same protocol: pip install 'mosaic-tui=={here}' there")
+    if report.problem:
+        out.print(f"  [yellow]{safe(report.problem)}[/]")
+    workers = ", ".join(f"{w} {OK if ok else MISSING}" for w, ok in report.workers.items())
+    out.print(f"  workers: {workers}")
+    if not all(report.workers.values()) and report.mosaic_tui is not None:
+        missing.append(f"the workers: pip install --force-reinstall 'mosaic-tui=={here}'")
+    for family in families or []:
+        if family not in report.families:
+            known = ", ".join(report.families) or "none (mosaic-tui is missing)"
+            missing.append(f"family {family}: {name} knows no such family (it has: {known})")
+        elif not report.families[family][0]:
+            missing.append(f"family {family}: {report.families[family][1]}")
+    if report.families:
+        listed = ", ".join(
+            f"{safe(f)} {OK if ok else '[dim]not installed[/]'}"
+            for f, (ok, _) in report.families.items()
+        )
+        out.print(f"  families: {listed}")
+    if report.workers.get("env_worker"):
+        failed, ms = asyncio.run(round_trip(name))
+        if failed is None:
+            out.print(f"  env worker started and reset there in {ms:.0f} ms: {OK}")
+        else:
+            out.print(f"  env worker round trip: [red]{safe(failed)}[/]")
+            missing.append("a working env worker (see its error above)")
+    if missing:
+        out.print(f"[red]{safe(name)} is not ready:[/]")
+        for item in missing:
+            out.print(f"  - {safe(item)}")
+        return 1
+    out.print(f"[green]{safe(name)} is ready[/] to run workers (host = {safe(name)!r})")
+    return 0
+
+
+def _version() -> str:
+    try:
+        return version("mosaic-tui")
+    except PackageNotFoundError:
+        return "unknown"
