@@ -12,46 +12,25 @@ because Textual does not diff frames itself: the widget refreshes just those lin
 
 from __future__ import annotations
 
+from functools import partial
+from itertools import repeat
 from typing import Literal, get_args
 
 import numpy as np
-from rich.color import Color, ColorType
-from rich.color_triplet import ColorTriplet
 from rich.segment import Segment
-from rich.style import Style
 from textual.strip import Strip
 
-from mosaic_tui.protocol.frames import area_downsample, fit_size
+from mosaic_tui.render.fit import Fit, fit_cells
 from mosaic_tui.render.palette import quantize_xterm256
+from mosaic_tui.render.styles import BOTTOM_BITS, BOTTOM_MASK, STYLE_CACHE_LIMIT, StyleCache
+
+__all__ = ["COLOR_MODES", "STYLE_CACHE_LIMIT", "ColorMode", "HalfBlockRenderer", "fit_cells"]
 
 ColorMode = Literal["truecolor", "256"]
 COLOR_MODES: tuple[str, ...] = get_args(ColorMode)
 
 UPPER_HALF = "\u2580"  # ▀
-STYLE_CACHE_LIMIT = 4096
-"""Colour pairs kept; photographic frames can mint many, pixel art a few dozen."""
-
-_BOTTOM_BITS = 24  # a packed colour (0xRRGGBB or a palette index) fits in 24 bits
-_BOTTOM_MASK = (1 << _BOTTOM_BITS) - 1
-
-
-def fit_cells(frame_w: int, frame_h: int, cols: int, rows: int) -> tuple[int, int]:
-    """Pixel size (w, h) the frame is drawn at inside cols x rows cells (1 px wide, 2 px tall).
-
-    Aspect is kept. Too-big frames are area-averaged down (`fit_size`). Smaller frames are
-    upscaled by the largest whole factor that fits, nearest neighbour, so pixel art stays
-    crisp; a fractional factor would make some source pixels wider than others.
-    A box with no cells gives (0, 0).
-    """
-    if frame_w < 1 or frame_h < 1:
-        raise ValueError(f"frame size must be positive, got {frame_w}x{frame_h}")
-    if cols < 1 or rows < 1:
-        return 0, 0
-    box_w, box_h = cols, 2 * rows
-    if frame_w <= box_w and frame_h <= box_h:
-        k = min(box_w // frame_w, box_h // frame_h)
-        return frame_w * k, frame_h * k
-    return fit_size(frame_w, frame_h, box_w, box_h)
+_new_segment = partial(tuple.__new__, Segment)  # Segment(text, style, None), made from C
 
 
 def _check_frame(rgb: np.ndarray) -> None:
@@ -75,11 +54,14 @@ class HalfBlockRenderer:
     ) -> None:
         self._colors: ColorMode = _check_mode(colors)
         self._background = _check_rgb(background)
-        self._styles: dict[int, tuple[str, Style]] = {}
+        self._styles = StyleCache(self._colors)
         self.strips = []
         self.spans: dict[int, list[tuple[int, int]]] = {}  # row -> changed [first, end)s
         self._keys: np.ndarray | None = None  # last update's (rows, cols) pair keys
-        self._frame: np.ndarray | None = None  # last update's input, for the no-change path
+        self._frame: np.ndarray | None = None  # last update's input, to find changed rows
+        self._fit: Fit | None = None  # geometry of the last frame size and box
+        self._texts: list[str] = []  # a run's text by index: ▀ * n, then " " * n
+        self._bg = self._code(self._background)
 
     @property
     def colors(self) -> ColorMode:
@@ -91,6 +73,7 @@ class HalfBlockRenderer:
         mode = _check_mode(mode)
         if mode != self._colors:
             self._colors = mode
+            self._styles = StyleCache(mode)
             self._reset()
 
     @property
@@ -106,14 +89,17 @@ class HalfBlockRenderer:
             self._reset()
 
     def _reset(self) -> None:
-        self._styles.clear()
+        self._bg = self._code(self._background)
         self._keys = None
         self._frame = None
 
     def render(self, rgb: np.ndarray, cols: int, rows: int) -> list[Strip]:
         """Exactly `rows` strips of exactly `cols` cells: the frame fitted and centred,
-        the margin filled with the background colour. Stateless apart from the style cache."""
-        return self._build(self._pair_keys(rgb, cols, rows))
+        the margin filled with the background colour. Stateless apart from the caches."""
+        _check_frame(rgb)
+        cols, rows = max(cols, 0), max(rows, 0)
+        fit = self._fit_for(rgb, cols, rows)
+        return self._build(self._cell_keys(fit, rgb, np.arange(rows)))
 
     def update(self, rgb: np.ndarray, cols: int, rows: int) -> list[int]:
         """Render into `self.strips` and return the indices of rows that changed.
@@ -124,132 +110,132 @@ class HalfBlockRenderer:
         `self.spans[y]` lists the (first, end) column stretches that changed in row y, so a
         widget can repaint just those: most bytes to a terminal are colour codes, and an
         unchanged cell costs more to resend than a cursor jump over it.
+
+        Only cell rows drawn from changed source rows are recomputed (the fitted picture is
+        row-local, `Fit`), so a step that moves one sprite costs about its share of rows.
         """
-        cols, rows = max(cols, 0), max(rows, 0)
         _check_frame(rgb)
-        same_box = self._keys is not None and self._keys.shape == (rows, cols)
-        last = self._frame
-        if same_box and last is not None and last.shape == rgb.shape and np.array_equal(last, rgb):
-            self.spans = {}
-            return []  # a paused env re-sends the same frame: skip even the downsample
-        keys = self._pair_keys(rgb, cols, rows)
-        if not same_box or self._keys is None:
-            self.strips[:] = self._build(keys)
+        cols, rows = max(cols, 0), max(rows, 0)
+        fit = self._fit_for(rgb, cols, rows)
+        old, last = self._keys, self._frame
+        if old is None or old.shape != (rows, cols):
+            self._keys = self._cell_keys(fit, rgb, np.arange(rows))
+            self.strips[:] = self._build(self._keys)
             changed = list(range(rows))
             self.spans = dict.fromkeys(changed, [(0, cols)])
         else:
-            diff = keys != self._keys
-            idx = np.flatnonzero(diff.any(axis=1))
-            for i, strip in zip(idx.tolist(), self._build(keys[idx]), strict=True):
-                self.strips[i] = strip
-            changed = idx.tolist()
-            self.spans = {y: _stretches(diff[y]) for y in changed}
-        self._keys = keys
-        self._frame = rgb.copy()
+            same_size = last is not None and last.shape == rgb.shape
+            cells = fit.touched(_changed_rows(last, rgb)) if same_size else np.arange(rows)
+            new = self._cell_keys(fit, rgb, cells)
+            diff = new != old[cells]
+            hit = diff.any(axis=1)
+            changed = cells[hit].tolist()
+            old[changed] = new[hit]
+            for y, strip in zip(changed, self._build(new[hit]), strict=True):
+                self.strips[y] = strip
+            self.spans = _stretches(diff[hit], changed)
+        if last is not None and last.shape == rgb.shape:
+            np.copyto(last, rgb)  # reuse the buffer: a fresh 200 KB copy a frame page-faults
+        else:
+            self._frame = rgb.copy()
         return changed
 
     # -- numpy side ---------------------------------------------------------------------------
 
+    def _fit_for(self, rgb: np.ndarray, cols: int, rows: int) -> Fit:
+        fit = self._fit
+        if fit is None or fit.key != (rgb.shape[0], rgb.shape[1], cols, rows):
+            fit = self._fit = Fit(rgb.shape[0], rgb.shape[1], cols, rows)
+        return fit
+
+    def _code(self, rgb: tuple[int, int, int]) -> int:
+        return int(self._pack(np.array([[rgb]], dtype=np.uint8))[0, 0])
+
     def _pack(self, rgb: np.ndarray) -> np.ndarray:
-        """(h, w, 3) uint8 -> (h, w) uint64 colour codes: 0xRRGGBB, or a palette index."""
+        """(..., 3) uint8 -> (...) uint64 colour codes: 0xRRGGBB, or a palette index."""
         if self._colors == "256":
             return quantize_xterm256(rgb).astype(np.uint64)
-        px = rgb.astype(np.uint64)
-        return (px[..., 0] << 16) | (px[..., 1] << 8) | px[..., 2]
+        px = rgb.astype(np.uint32)
+        return ((px[..., 0] << 16) | (px[..., 1] << 8) | px[..., 2]).astype(np.uint64)
 
-    def _pair_keys(self, rgb: np.ndarray, cols: int, rows: int) -> np.ndarray:
-        """(rows, cols) uint64: each cell's top colour code << 24 | bottom colour code."""
-        _check_frame(rgb)
-        cols, rows = max(cols, 0), max(rows, 0)
-        bg = int(self._pack(np.array([[self._background]], dtype=np.uint8))[0, 0])
-        canvas = np.full((2 * rows, cols), bg, dtype=np.uint64)
-        if rgb.shape[0] and rgb.shape[1]:
-            h, w = rgb.shape[:2]
-            fw, fh = fit_cells(w, h, cols, rows)
-            if fw and fh:
-                if fw > w:  # whole-factor nearest-neighbour upscale
-                    k = fw // w
-                    img = rgb[..., :3].repeat(k, axis=0).repeat(k, axis=1)
-                else:
-                    img = area_downsample(rgb, fw, fh)
-                x0 = (cols - fw) // 2
-                y0 = 2 * ((rows - (fh + 1) // 2) // 2)  # start on a cell boundary
-                canvas[y0 : y0 + fh, x0 : x0 + fw] = self._pack(img)
-        return (canvas[0::2] << _BOTTOM_BITS) | canvas[1::2]
+    def _cell_keys(self, fit: Fit, rgb: np.ndarray, cells: np.ndarray) -> np.ndarray:
+        """(len(cells), cols) uint64: each cell's top colour code << 24 | bottom colour code."""
+        canvas = np.full((len(cells), 2, fit.cols), self._bg, dtype=np.uint64)
+        if fit.w and len(cells):
+            js = 2 * cells[:, None] + np.arange(2) - fit.y0  # fitted pixel rows of each cell
+            inside = (js >= 0) & (js < fit.h)
+            if inside.any():
+                picture = canvas[..., fit.x0 : fit.x0 + fit.w]
+                picture[inside] = self._pack(fit.pixels(rgb, js[inside]))
+        return (canvas[:, 0] << BOTTOM_BITS) | canvas[:, 1]
 
     # -- Python side --------------------------------------------------------------------------
 
     def _build(self, keys: np.ndarray) -> list[Strip]:
-        """One Strip per row of pair keys, one Segment per run of equal neighbours."""
+        """One Strip per row of pair keys, one Segment per run of equal neighbours; identical
+        rows (common in gridworlds) are built once and share a Strip."""
         n_rows, cols = keys.shape
         if n_rows == 0 or cols == 0:
             return [Strip([], 0) for _ in range(n_rows)]
+        rows_bytes, width = keys.tobytes(), cols * keys.itemsize
+        first: dict[bytes, int] = {}
+        which = [
+            first.setdefault(rows_bytes[r * width : (r + 1) * width], len(first))
+            for r in range(n_rows)
+        ]
+        if len(first) < n_rows:
+            keys = keys[np.unique(which, return_index=True)[1]]
         flat = keys.ravel()
         starts = np.empty(flat.size, dtype=bool)
         starts[0] = True
         np.not_equal(flat[1:], flat[:-1], out=starts[1:])
         starts[::cols] = True  # runs never cross rows
         idx = np.flatnonzero(starts)
-        lengths = np.diff(idx, append=flat.size).tolist()
         run_keys = flat[idx]
-        bounds = np.searchsorted(idx, np.arange(n_rows + 1) * cols).tolist()
+        space = (run_keys >> BOTTOM_BITS) == (run_keys & BOTTOM_MASK)  # equal halves: " "
+        texts = self._run_texts(cols)
+        text_of = np.diff(idx, append=flat.size) + space * (cols + 1)
+        styles = self._styles.lookup(run_keys.tolist())
+        segments = list(
+            map(_new_segment, zip(map(texts.__getitem__, text_of.tolist()), styles, repeat(None)))
+        )
+        bounds = np.searchsorted(idx, np.arange(len(keys) + 1) * cols).tolist()
+        built = [Strip(segments[a:b], cols) for a, b in zip(bounds, bounds[1:], strict=False)]
+        return [built[i] for i in which]
 
-        styles = self._styles
-        pairs = np.unique(run_keys).tolist()
-        missing = [k for k in pairs if k not in styles]
-        if len(styles) + len(missing) > STYLE_CACHE_LIMIT:
-            styles.clear()  # a noisy frame may need more than the limit: it still gets them all
-            missing = pairs
-        colors: dict[int, Color] = {}  # a frame's pairs share few colours: build each once
-        for k in missing:
-            styles[k] = self._make_style(k, colors)
-
-        looks = [styles[k] for k in run_keys.tolist()]
-        rows_bytes = keys.tobytes()
-        width = cols * keys.itemsize
-        seen: dict[bytes, Strip] = {}  # identical rows (common in gridworlds) share a Strip
-        strips = []
-        for r in range(n_rows):
-            row = rows_bytes[r * width : (r + 1) * width]
-            strip = seen.get(row)
-            if strip is None:
-                a, b = bounds[r], bounds[r + 1]
-                segments = [
-                    Segment(ch * n, st)
-                    for (ch, st), n in zip(looks[a:b], lengths[a:b], strict=True)
-                ]
-                strip = seen[row] = Strip(segments, cols)
-            strips.append(strip)
-        return strips
-
-    def _make_style(self, key: int, colors: dict[int, Color]) -> tuple[str, Style]:
-        """The character and Style for a (top, bottom) pair; equal halves need only a bg."""
-        top, bottom = key >> _BOTTOM_BITS, key & _BOTTOM_MASK
-        make = Color.from_ansi if self._colors == "256" else _truecolor
-        for code in (top, bottom):
-            if code not in colors:
-                colors[code] = make(code)
-        top_c, bottom_c = colors[top], colors[bottom]
-        if top == bottom:
-            return " ", Style.from_color(bgcolor=bottom_c)
-        return UPPER_HALF, Style.from_color(top_c, bottom_c)
+    def _run_texts(self, cols: int) -> list[str]:
+        if len(self._texts) != 2 * (cols + 1):
+            self._texts = [UPPER_HALF * n for n in range(cols + 1)]
+            self._texts += [" " * n for n in range(cols + 1)]
+        return self._texts
 
 
-def _truecolor(code: int) -> Color:
-    """`Color.from_rgb` for a 0xRRGGBB code, built directly: the same value, 4x cheaper."""
-    r, g, b = code >> 16, (code >> 8) & 0xFF, code & 0xFF
-    return Color(f"#{code:06x}", ColorType.TRUECOLOR, triplet=ColorTriplet(r, g, b))
+def _changed_rows(last: np.ndarray, rgb: np.ndarray) -> np.ndarray:
+    """Bool per source row: does it differ from last frame's? Rows are compared as wide
+    integers (8 bytes at a time where the row length allows), so the temporaries stay small."""
+    h = rgb.shape[0]
+    a, b = last.reshape(h, -1), np.ascontiguousarray(rgb).reshape(h, -1)
+    for size in (8, 4, 2):
+        if a.shape[1] % size == 0:
+            a, b = a.view(f"u{size}"), b.view(f"u{size}")
+            break
+    return (a != b).any(axis=1)
 
 
-def _stretches(changed: np.ndarray, gap: int = 4) -> list[tuple[int, int]]:
-    """Runs of changed cells as [first, end) pairs; runs closer than `gap` are joined."""
-    cells = np.flatnonzero(changed)
-    if len(cells) == 0:
-        return []
-    breaks = np.flatnonzero(np.diff(cells) > gap)
-    starts = np.concatenate(([cells[0]], cells[breaks + 1]))
-    ends = np.concatenate((cells[breaks], [cells[-1]])) + 1
-    return list(zip(starts.tolist(), ends.tolist(), strict=True))
+def _stretches(
+    changed: np.ndarray, rows: list[int], gap: int = 4
+) -> dict[int, list[tuple[int, int]]]:
+    """Per row, runs of changed cells as [first, end) pairs; runs closer than `gap` joined."""
+    r, c = np.nonzero(changed)
+    spans: dict[int, list[tuple[int, int]]] = {y: [] for y in rows}
+    if not len(c):
+        return spans
+    cut = np.flatnonzero((np.diff(r) != 0) | (np.diff(c) > gap))
+    first = np.concatenate(([0], cut + 1))
+    last = np.concatenate((cut, [len(c) - 1]))
+    for i, a, b in zip(r[first].tolist(), c[first].tolist(), (c[last] + 1).tolist(), strict=True):
+        spans[rows[i]].append((a, b))
+    return spans
 
 
 def _check_mode(mode: str) -> ColorMode:
