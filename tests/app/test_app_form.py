@@ -72,3 +72,22 @@ async def test_a_name_the_config_refuses_is_shown_as_text_not_markup(
         assert isinstance(app.screen, ConfigureScreen)  # not saved
         text = str(screen.query_one("#problems", Static).render())
         assert "control characters" in text and "[b]me[/b]" in text
+
+
+async def test_hosts_typed_in_the_form_are_where_workers_run(tmp_path: Path, wait_until) -> None:
+    app = MosaicApp([], log_dir=tmp_path, autorun=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_form(pilot, wait_until)
+        host = screen.query_one("#host", Input)
+        host.value = "me@box; rm"
+        await pilot.press("ctrl+s")
+        await pilot.pause(0.2)
+        assert isinstance(app.screen, ConfigureScreen)  # not saved
+        assert "not an ssh destination" in str(screen.query_one("#problems", Static).render())
+        host.value = "me@box"
+        screen.query_one("#player-agent .host", Input).value = "local"
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: not isinstance(app.screen, ConfigureScreen))
+        (entry,) = app.session.operators.values()
+        assert entry.config.host == "me@box" and entry.config.host_of("agent") is None
+        assert entry.config.workers["agent"].host == ""  # local: this machine, said so

@@ -22,6 +22,7 @@ from textual.widgets import Button, Input, Label, Select, Static
 from mosaic_tui.app.widgets.player_row import PlayerRow
 from mosaic_tui.core import OperatorConfig
 from mosaic_tui.core.config import OBSERVATION_MODES
+from mosaic_tui.core.hosts import HostError, check_host
 from mosaic_tui.envs import (
     FAMILIES,
     env_settings,
@@ -67,6 +68,17 @@ class SettingsValidator(Validator):
         return self.success()
 
 
+class HostField(Validator):
+    """Where the env worker (and players naming no host) run: empty or an ssh destination."""
+
+    def validate(self, value: str) -> ValidationResult:
+        try:
+            check_host(value)
+        except HostError as exc:
+            return self.failure(f"Host: {exc}")
+        return self.success()
+
+
 class WholeNumber(Validator):
     """A whole number of at least `minimum`, or empty for the default; the message names the
     field as the form labels it."""
@@ -108,6 +120,7 @@ class ConfigureScreen(ModalScreen[OperatorConfig | None]):
                 yield Input(
                     cfg.display_name if cfg else "", placeholder="a name to recognise it", id="name"
                 )
+
             with Horizontal(classes="row"):
                 yield Label("Family", classes="label")
                 yield Select(families, value=family, allow_blank=False, id="family")
@@ -168,6 +181,14 @@ class ConfigureScreen(ModalScreen[OperatorConfig | None]):
                     placeholder="e.g. is_slippery=false, map_name=8x8",
                     validators=[SettingsValidator()],
                 )
+            with Horizontal(classes="row"):
+                yield Label("Host", classes="label")
+                yield Input(
+                    cfg.host or "" if cfg else "",
+                    placeholder="here; or user@box: the env and its players run there, over ssh",
+                    id="host",
+                    validators=[HostField()],
+                )
             yield Static("Players (from the environment)", classes="subtitle")
             yield Vertical(id="players")
             yield Static(
@@ -175,7 +196,8 @@ class ConfigureScreen(ModalScreen[OperatorConfig | None]):
                 " an OpenAI-compatible endpoint (python -m llm_worker.mock_server stands in for"
                 " one offline). Command runs any program as the player, with placeholders"
                 " {run_id} {task} {env_name} {seed} {player_id} {telemetry_dir}: a reference"
-                " worker, say (docs/protocol.md, section 6).",
+                " worker, say (docs/protocol.md, section 6). A player's own host (or local)"
+                " overrides the operator's.",
                 classes="note",
             )
             yield Static("", id="problems")
@@ -287,7 +309,11 @@ class ConfigureScreen(ModalScreen[OperatorConfig | None]):
             and all(getattr(w, "display", True) for w in i.ancestors_with_self)  # hidden: skip
             and not i.validate(i.value).is_valid
         ]
-        players = [p for row in self.query(PlayerRow) for p in row.problems()]
+        try:
+            host = check_host(self.query_one("#host", Input).value)
+        except HostError:
+            host = None  # marked on its own field, below
+        players = [p for row in self.query(PlayerRow) for p in row.problems(host or None)]
         if players and not invalid:
             problems.update("[red]Fix the players:[/] " + escape(". ".join(players)) + ".")
             return
@@ -349,4 +375,5 @@ class ConfigureScreen(ModalScreen[OperatorConfig | None]):
             max_steps=int(value("#max-steps")) if value("#max-steps") else None,
             seed=int(value("#seed")) if value("#seed") else None,
             env_settings=parse_settings(value("#env-settings")),
+            host=check_host(value("#host")) or None,
         )

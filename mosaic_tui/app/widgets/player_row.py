@@ -13,6 +13,7 @@ from textual.validation import Function, Regex
 from textual.widgets import Input, Label, Select
 
 from mosaic_tui.core import WorkerAssignment
+from mosaic_tui.core.hosts import HostError, check_host
 from mosaic_tui.protocol.worker_settings import BEHAVIORS as BEHAVIOR_NAMES
 from mosaic_tui.protocol.worker_settings import LLM_WORKER, default
 from mosaic_tui.runtime import command_line
@@ -66,6 +67,8 @@ class PlayerRow(Horizontal):
         chosen = settings.get("policy_path") if self.kind == "rl" else None
         self.policy = str(chosen or (self.policies[0] if self.policies else ""))
         self.dialect = str(settings.get("dialect", "auto")) if self.kind == "command" else "auto"
+        # where its worker runs: None as the operator says, "" this machine (core/hosts.py)
+        self.host = assignment.host if assignment else None
 
     def compose(self) -> ComposeResult:
         yield Label(f"{self.agent} ({self.team})" if self.team else self.agent, classes="label")
@@ -100,6 +103,12 @@ class PlayerRow(Horizontal):
             classes="command",
             validators=[Function(_usable_command, "")],
         )
+        yield Input(
+            "local" if self.host == "" else self.host or "",
+            placeholder="as operator",
+            classes="host",
+            validators=[Function(_usable_host, "a host is user@box, box or local")],
+        )
 
     def on_mount(self) -> None:
         self.show_fields(self.kind)
@@ -114,20 +123,34 @@ class PlayerRow(Horizontal):
             box.display = kind in ("llm", "vlm")
         self.query_one(".command", Input).display = kind == "command"
         self.query_one(".policy", Input).display = kind == "rl"
+        self.query_one(".host", Input).display = kind != "human"
 
-    def problems(self) -> list[str]:
-        """What must be fixed before Save: only the fields this player type uses count."""
+    def chosen_host(self) -> str | None:
+        """The host typed in this row: None (empty: the operator's), "" (local) or a host."""
+        text = self.query_one(".host", Input).value.strip()
+        return check_host(text) if text else None
+
+    def problems(self, operator_host: str | None = None) -> list[str]:
+        """What must be fixed before Save: only the fields this player type uses count.
+        Files and programs of a player on another host are on that host: not looked for."""
         kind = str(self.query_one(".type", Select).value)
+        if kind != "human":
+            try:
+                own = self.chosen_host()
+            except HostError as exc:
+                return [f"{self.agent}: {exc}"]
+            remote = bool(own if own is not None else operator_host)
         if kind == "rl":
             path = self.query_one(".policy", Input).value.strip()
             if not path:
                 return [f"{self.agent}: an RL player needs a policy file (.npz)"]
-            if not Path(path).expanduser().is_file():
+            if not remote and not Path(path).expanduser().is_file():
                 return [f"{self.agent}: no policy file {path!r}"]
             return []
         if kind == "command":
             try:
-                command_line.check(self.query_one(".command", Input).value, self.dialect)
+                command = self.query_one(".command", Input).value
+                command_line.check(command, self.dialect, look=not remote)
             except command_line.CommandError as exc:
                 return [f"{self.agent}: {exc}"]
             return []
@@ -144,12 +167,19 @@ class PlayerRow(Horizontal):
         kind = str(self.query_one(".type", Select).value)
         if kind == "human":
             return WorkerAssignment("human", "human", {})
+        chosen = self._assignment(kind)
+        chosen.host = self.chosen_host()
+        return chosen
+
+    def _assignment(self, kind: str) -> WorkerAssignment:
         if kind == "command":
             command = self.query_one(".command", Input).value.strip()
             settings = {"command": command, "dialect": self.dialect}
             return WorkerAssignment(command_line.COMMAND_WORKER, self.command_type, settings)
         if kind == "rl":
-            path = str(Path(self.query_one(".policy", Input).value.strip()).expanduser().resolve())
+            path = self.query_one(".policy", Input).value.strip()
+            if Path(path).expanduser().is_file():  # here: absolute, read from any folder
+                path = str(Path(path).expanduser().resolve())  # (a remote one stays as typed)
             return WorkerAssignment("rl_worker", "rl", {**self.kept, "policy_path": path})
         if kind in plugin_players():  # a plugin's player: its own command line, no settings
             return WorkerAssignment(kind, CATALOG[kind].worker_types[0], {})
@@ -165,6 +195,14 @@ class PlayerRow(Horizontal):
             )
         behavior = str(self.query_one(".behavior", Select).value)
         return WorkerAssignment("baseline_worker", "baseline", {"behavior": behavior})
+
+
+def _usable_host(text: str) -> bool:
+    try:
+        check_host(text)
+    except HostError:
+        return False
+    return True
 
 
 def _usable_command(text: str) -> bool:
