@@ -10,7 +10,9 @@ from bench import (
     headless,
     llm,
     memory,
+    ray,
     reference,
+    remote,
     render,
     replay,
     report,
@@ -32,6 +34,8 @@ BENCHES = {
     "llm": llm,
     "report": report,
     "replay": replay,
+    "ray": ray,
+    "remote": remote,
 }
 
 

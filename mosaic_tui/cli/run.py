@@ -9,6 +9,7 @@ A second signal while stopping kills the workers at once.
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import signal
 import sys
@@ -40,6 +41,8 @@ def run_command(
     stream: bool = True,
     db_wait: float = DEFAULT_LOCK_LIMIT,
     resume: str | None = None,
+    backend: str = "local",
+    address: str | None = None,
 ) -> int:
     if not db_wait >= 0:
         errors.print(f"[red]error:[/] --db-wait must be >= 0 seconds, got {db_wait:g}")
@@ -49,7 +52,11 @@ def run_command(
     except ExperimentError as exc:
         errors.print(f"[red]error:[/] {safe(exc)}", highlight=False, soft_wrap=True)
         return 2
-    return execute(spec, db=db, log_dir=log_dir, stream=stream, db_wait=db_wait, resume=resume)
+    if address is not None and backend != "ray":
+        errors.print("[red]error:[/] --address is for --backend ray (a Ray cluster's address)")
+        return 2
+    return execute(spec, db=db, log_dir=log_dir, stream=stream, db_wait=db_wait, resume=resume,
+                   backend=backend, address=address)  # fmt: skip
 
 
 def execute(
@@ -61,8 +68,22 @@ def execute(
     db_wait: float = DEFAULT_LOCK_LIMIT,
     resume: str | None = None,
     on_session: Callable[[str], None] | None = None,
+    backend: str = "local",
+    address: str | None = None,
 ) -> int:
-    """Run `spec`, show its progress and summary; `on_session` is told the session's id."""
+    """Run `spec`, show its progress and summary; `on_session` is told the session's id.
+    `backend="ray"` plays its episodes as Ray tasks (on the cluster at `address`, or a local
+    Ray started for the run)."""
+    play: Callable[..., Any] = run_experiment
+    if backend == "ray":
+        from mosaic_tui.experiments import ray_backend
+
+        try:
+            ray_backend.check(spec)
+        except ray_backend.RayBackendError as exc:
+            errors.print(f"[red]error:[/] {safe(exc)}", highlight=False, soft_wrap=True)
+            return 2
+        play = functools.partial(ray_backend.run_experiment_on_ray, address=address)
     db = db or default_db_path()
     log_dir = log_dir or default_log_dir()
     try:
@@ -110,7 +131,7 @@ def execute(
             for sig in STOP_SIGNALS:
                 loop.add_signal_handler(sig, on_signal, sig)
             try:
-                return await run_experiment(
+                return await play(
                     spec,
                     store,
                     log_dir=log_dir,

@@ -367,9 +367,7 @@ async def run_experiment_on_ray(
     began = time.perf_counter()
     try:
         cpus = max(1, int(ray.cluster_resources().get("CPU", 1)))
-        task = ray.remote(play_chunk).options(
-            num_returns="streaming", num_cpus=1, max_retries=0
-        )
+        task = ray.remote(play_chunk).options(num_returns="streaming", num_cpus=1, max_retries=0)
         folder = None if log_dir is None else str(log_dir)
         # every operator's chunks in order; submitted round robin so all of them start
         chunks: dict[str, list[tuple[int, Sequence[int]]]] = {}
@@ -445,6 +443,7 @@ async def run_experiment_on_ray(
                             cancel(outcome.run_id)
                         else:  # cancelled by the stop: nothing after the gap is written
                             broken = True
+                outcome.seconds = time.perf_counter() - began  # its own end, as local runs
                 missing = spec.episodes - outcome.episodes
                 if missing > 0 and not result.interrupted and outcome.error is None:
                     outcome.error = f"{missing} episodes did not come back from Ray"
@@ -466,10 +465,9 @@ async def run_experiment_on_ray(
                 with contextlib.suppress(asyncio.CancelledError):
                     await watcher
     finally:
-        seconds = time.perf_counter() - began
         await asyncio.to_thread(writer.close)
         for outcome in result.outcomes:
-            outcome.seconds = seconds
+            outcome.seconds = outcome.seconds or time.perf_counter() - began
             outcome.status = _status(outcome, spec.episodes, result.interrupted)
             recorder.end(outcome.run_id, outcome.status, outcome.error)
         await recorder.drain()
