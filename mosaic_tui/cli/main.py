@@ -53,6 +53,18 @@ def parser() -> argparse.ArgumentParser:
         f" stops with an error (default {DB_WAIT:g})",
     )
 
+    run.add_argument(
+        "--backend",
+        choices=("local", "ray"),
+        default="local",
+        help="where episodes are played: here (local), or as Ray tasks (ray; the ray extra)",
+    )
+    run.add_argument(
+        "--address",
+        default=None,
+        help="with --backend ray: the Ray cluster to join (default: a local Ray for the run)",
+    )
+
     smoke = sub.add_parser(
         "smoke", help="run each installed family for a few steps; non-zero on failure"
     )
@@ -215,6 +227,8 @@ def main(argv: list[str] | None = None) -> int:
                 stream=not args.no_stream,
                 db_wait=args.db_wait,
                 resume=args.resume,
+                backend=args.backend,
+                address=args.address,
             )
         if args.command == "llm":  # a program of its own (llm_worker.serve), not imported
             import os
