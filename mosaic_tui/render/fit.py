@@ -44,25 +44,33 @@ class Fit:
 
     def __init__(self, frame_h: int, frame_w: int, cols: int, rows: int) -> None:
         self.key = (frame_h, frame_w, cols, rows)
-        self.frame, self.cols = (frame_h, frame_w), cols
+        self.frame, self.cols, self.rows = (frame_h, frame_w), cols, rows
         self.w, self.h = fit_cells(frame_w, frame_h, cols, rows) if cols and rows else (0, 0)
         self.x0 = (cols - self.w) // 2
         self.y0 = 2 * ((rows - (self.h + 1) // 2) // 2)  # start on a cell boundary
         self.k = self.w // frame_w if self.w >= frame_w else 0  # whole upscale factor, or 0
         if not self.k and self.w:
-            self._ys, self._yn = _bins(frame_h, self.h)
-            self._xs, self._xn = _bins(frame_w, self.w)
-            nx = int(self._xn.max())
-            # column o of every bin, or the zero column past the end for bins with fewer
-            self._x_cols = [np.where(self._xn > o, self._xs + o, frame_w) for o in range(nx)]
-            most = int(self._yn.max()) * nx * 255
-            acc = np.uint16 if most <= np.iinfo(np.uint16).max else np.uint32
-            self._buffers = (
-                np.zeros((self.h, frame_w + 1, 3), acc),  # row sums (+ a zero column)
-                np.empty((self.h, frame_w, 3), np.uint8),  # source rows taken
-                np.empty((self.h, self.w, 3), acc),  # column sums
-                np.empty((self.h, self.w, 3), acc),  # one column of each bin
-            )
+            ys, self._yn = _bins(frame_h, self.h)
+            xs, self._xn = _bins(frame_w, self.w)
+            ny, nx = int(self._yn.max()), int(self._xn.max())
+            # source row o of each output row's bin; a shorter bin repeats its first row,
+            # which is subtracted again after the sum (so no padded copy of the frame)
+            o = np.arange(ny)
+            self._y_rows = np.where(o < self._yn[:, None], ys[:, None] + o, ys[:, None])
+            self._acc = np.uint16 if ny * nx * 255 <= np.iinfo(np.uint16).max else np.uint32
+            extra = (ny - self._yn).astype(self._acc)[:, None]
+            self._y_extra = extra if extra.any() else None
+            # source column o of every output column's bin, o-major (the sum then adds whole
+            # rows of the result); a shorter bin takes the zero column past the end instead
+            o = np.arange(nx)[:, None]
+            self._x_cols = np.where(o < self._xn, xs + o, frame_w).ravel()
+            # sum / count rounded half up as floor(sum * (1 / count) + 0.5 + eps): float32 is
+            # exact for 16-bit sums (error < 4e-5, every fraction is k / (2 count) >= 2e-3
+            # from the next integer); float64 for bigger bins
+            wide = self._acc == np.uint32
+            count = (self._yn[:, None] * self._xn[None, :])[..., None]
+            self._inv = (1.0 / count).astype(np.float64 if wide else np.float32)
+            self._half = np.float64(0.5 + 1e-9) if wide else np.float32(0.5 + 1e-3)
             # src[ry] belongs to output row _row_of[ry]: maps changed source rows to outputs
             self._row_of = np.repeat(np.arange(self.h), self._yn)
 
@@ -76,32 +84,23 @@ class Fit:
         return self._average(src, js)
 
     def _average(self, src: np.ndarray, js: np.ndarray) -> np.ndarray:
-        """Box averages of output rows `js`: row sums, then column sums, in reused buffers.
+        """Box averages of output rows `js`: sums of source rows, then of columns, exact.
 
-        Rows are taken in order of their bin height so each extra source row adds into a
-        prefix (a slice, not a mask); fresh ~100 KB temporaries per frame would cost more in
-        page faults than the arithmetic.
+        Each step is one numpy call over all rows at once (a take, then a sum over an axis
+        whose inner block is a whole row), so a few rows cost little more than their share.
         """
-        n = len(js)
-        order = np.argsort(-self._yn[js], kind="stable")
-        starts, counts = self._ys[js][order], self._yn[js][order]
-        acc, gather, out, part = (b[:n] for b in self._buffers)
-        sums = acc[:, :-1]  # the last column stays 0: bins short of a column add it
-        np.take(src, starts, axis=0, out=gather)
-        sums[...] = gather
-        for o in range(1, int(counts[0]) if n else 0):
-            m = int(np.count_nonzero(counts > o))
-            np.take(src, starts[:m] + o, axis=0, out=gather[:m])
-            sums[:m] += gather[:m]
-        np.take(acc, self._x_cols[0], axis=1, out=out)
-        for cols in self._x_cols[1:]:
-            out += np.take(acc, cols, axis=1, out=part)
-        # sum / count rounded half up; float64 is exact here, 1e-9 absorbs 1/count's error
-        inv = 1.0 / (counts[:, None, None] * self._xn[None, :, None])
-        shrunk = (out * inv + (0.5 + 1e-9)).astype(np.uint8)
-        back = np.empty_like(order)
-        back[order] = np.arange(n)
-        return shrunk[back]
+        n, (ny, w3) = len(js), (self._y_rows.shape[1], self.frame[1] * 3)
+        rows = np.take(src, self._y_rows[js].ravel(), axis=0).reshape(n, ny, w3)
+        acc = np.zeros((n, w3 + 3), self._acc)  # + a zero pixel for short column bins
+        sums = np.sum(rows, axis=1, dtype=self._acc, out=acc[:, :w3])
+        if self._y_extra is not None:
+            sums -= self._y_extra[js] * rows[:, 0]
+        nx = len(self._x_cols) // self.w
+        cols = np.take(acc.reshape(n, -1, 3), self._x_cols, axis=1).reshape(n, nx, self.w * 3)
+        total = cols.sum(axis=1, dtype=self._acc).reshape(n, self.w, 3)
+        mean = total * self._inv[js]
+        mean += self._half
+        return mean.astype(np.uint8)
 
     def touched(self, src_rows: np.ndarray) -> np.ndarray:
         """Sorted cell rows drawn from any of the changed source rows (a bool mask)."""
@@ -114,4 +113,6 @@ class Fit:
             js = ry
         else:
             js = self._row_of[ry]
-        return np.unique((js + self.y0) // 2)
+        cells = np.zeros(self.rows, dtype=bool)
+        cells[(js + self.y0) // 2] = True
+        return np.flatnonzero(cells)

@@ -12,25 +12,28 @@ because Textual does not diff frames itself: the widget refreshes just those lin
 
 from __future__ import annotations
 
-from functools import partial
-from itertools import repeat
 from typing import Literal, get_args
 
 import numpy as np
-from rich.segment import Segment
 from textual.strip import Strip
 
 from mosaic_tui.render.fit import Fit, fit_cells
 from mosaic_tui.render.palette import quantize_xterm256
-from mosaic_tui.render.styles import BOTTOM_BITS, BOTTOM_MASK, STYLE_CACHE_LIMIT, StyleCache
+from mosaic_tui.render.strips import UPPER_HALF, StripBuilder
+from mosaic_tui.render.styles import BOTTOM_BITS, STYLE_CACHE_LIMIT
 
-__all__ = ["COLOR_MODES", "STYLE_CACHE_LIMIT", "ColorMode", "HalfBlockRenderer", "fit_cells"]
+__all__ = [
+    "COLOR_MODES",
+    "STYLE_CACHE_LIMIT",
+    "UPPER_HALF",
+    "ColorMode",
+    "HalfBlockRenderer",
+    "fit_cells",
+]
 
 ColorMode = Literal["truecolor", "256"]
+_RGB_WEIGHTS = np.array([1 << 16, 1 << 8, 1], dtype=np.uint32)
 COLOR_MODES: tuple[str, ...] = get_args(ColorMode)
-
-UPPER_HALF = "\u2580"  # ▀
-_new_segment = partial(tuple.__new__, Segment)  # Segment(text, style, None), made from C
 
 
 def _check_frame(rgb: np.ndarray) -> None:
@@ -54,13 +57,12 @@ class HalfBlockRenderer:
     ) -> None:
         self._colors: ColorMode = _check_mode(colors)
         self._background = _check_rgb(background)
-        self._styles = StyleCache(self._colors)
+        self._strips = StripBuilder(self._colors)
         self.strips = []
         self.spans: dict[int, list[tuple[int, int]]] = {}  # row -> changed [first, end)s
         self._keys: np.ndarray | None = None  # last update's (rows, cols) pair keys
         self._frame: np.ndarray | None = None  # last update's input, to find changed rows
         self._fit: Fit | None = None  # geometry of the last frame size and box
-        self._texts: list[str] = []  # a run's text by index: ▀ * n, then " " * n
         self._bg = self._code(self._background)
 
     @property
@@ -73,7 +75,7 @@ class HalfBlockRenderer:
         mode = _check_mode(mode)
         if mode != self._colors:
             self._colors = mode
-            self._styles = StyleCache(mode)
+            self._strips = StripBuilder(mode)
             self._reset()
 
     @property
@@ -99,7 +101,7 @@ class HalfBlockRenderer:
         _check_frame(rgb)
         cols, rows = max(cols, 0), max(rows, 0)
         fit = self._fit_for(rgb, cols, rows)
-        return self._build(self._cell_keys(fit, rgb, np.arange(rows)))
+        return self._strips.build(self._cell_keys(fit, rgb, np.arange(rows)))
 
     def update(self, rgb: np.ndarray, cols: int, rows: int) -> list[int]:
         """Render into `self.strips` and return the indices of rows that changed.
@@ -118,24 +120,25 @@ class HalfBlockRenderer:
         cols, rows = max(cols, 0), max(rows, 0)
         fit = self._fit_for(rgb, cols, rows)
         old, last = self._keys, self._frame
+        same_size = last is not None and last.shape == rgb.shape
+        moved = _changed_rows(last, rgb) if same_size else None  # type: ignore[arg-type]
         if old is None or old.shape != (rows, cols):
             self._keys = self._cell_keys(fit, rgb, np.arange(rows))
-            self.strips[:] = self._build(self._keys)
+            self.strips[:] = self._strips.build(self._keys)
             changed = list(range(rows))
             self.spans = dict.fromkeys(changed, [(0, cols)])
         else:
-            same_size = last is not None and last.shape == rgb.shape
-            cells = fit.touched(_changed_rows(last, rgb)) if same_size else np.arange(rows)
+            cells = fit.touched(moved) if moved is not None else np.arange(rows)
             new = self._cell_keys(fit, rgb, cells)
             diff = new != old[cells]
             hit = diff.any(axis=1)
             changed = cells[hit].tolist()
             old[changed] = new[hit]
-            for y, strip in zip(changed, self._build(new[hit]), strict=True):
+            for y, strip in zip(changed, self._strips.build(new[hit]), strict=True):
                 self.strips[y] = strip
             self.spans = _stretches(diff[hit], changed)
-        if last is not None and last.shape == rgb.shape:
-            np.copyto(last, rgb)  # reuse the buffer: a fresh 200 KB copy a frame page-faults
+        if moved is not None:
+            last[moved] = rgb[moved]  # type: ignore[index]  # the rest are equal already
         else:
             self._frame = rgb.copy()
         return changed
@@ -152,11 +155,10 @@ class HalfBlockRenderer:
         return int(self._pack(np.array([[rgb]], dtype=np.uint8))[0, 0])
 
     def _pack(self, rgb: np.ndarray) -> np.ndarray:
-        """(..., 3) uint8 -> (...) uint64 colour codes: 0xRRGGBB, or a palette index."""
+        """(..., 3) uint8 -> (...) colour codes: 0xRRGGBB, or a palette index."""
         if self._colors == "256":
-            return quantize_xterm256(rgb).astype(np.uint64)
-        px = rgb.astype(np.uint32)
-        return ((px[..., 0] << 16) | (px[..., 1] << 8) | px[..., 2]).astype(np.uint64)
+            return quantize_xterm256(rgb)
+        return rgb.astype(np.uint32) @ _RGB_WEIGHTS  # one pass, not three strided ones
 
     def _cell_keys(self, fit: Fit, rgb: np.ndarray, cells: np.ndarray) -> np.ndarray:
         """(len(cells), cols) uint64: each cell's top colour code << 24 | bottom colour code."""
@@ -168,46 +170,6 @@ class HalfBlockRenderer:
                 picture = canvas[..., fit.x0 : fit.x0 + fit.w]
                 picture[inside] = self._pack(fit.pixels(rgb, js[inside]))
         return (canvas[:, 0] << BOTTOM_BITS) | canvas[:, 1]
-
-    # -- Python side --------------------------------------------------------------------------
-
-    def _build(self, keys: np.ndarray) -> list[Strip]:
-        """One Strip per row of pair keys, one Segment per run of equal neighbours; identical
-        rows (common in gridworlds) are built once and share a Strip."""
-        n_rows, cols = keys.shape
-        if n_rows == 0 or cols == 0:
-            return [Strip([], 0) for _ in range(n_rows)]
-        rows_bytes, width = keys.tobytes(), cols * keys.itemsize
-        first: dict[bytes, int] = {}
-        which = [
-            first.setdefault(rows_bytes[r * width : (r + 1) * width], len(first))
-            for r in range(n_rows)
-        ]
-        if len(first) < n_rows:
-            keys = keys[np.unique(which, return_index=True)[1]]
-        flat = keys.ravel()
-        starts = np.empty(flat.size, dtype=bool)
-        starts[0] = True
-        np.not_equal(flat[1:], flat[:-1], out=starts[1:])
-        starts[::cols] = True  # runs never cross rows
-        idx = np.flatnonzero(starts)
-        run_keys = flat[idx]
-        space = (run_keys >> BOTTOM_BITS) == (run_keys & BOTTOM_MASK)  # equal halves: " "
-        texts = self._run_texts(cols)
-        text_of = np.diff(idx, append=flat.size) + space * (cols + 1)
-        styles = self._styles.lookup(run_keys.tolist())
-        segments = list(
-            map(_new_segment, zip(map(texts.__getitem__, text_of.tolist()), styles, repeat(None)))
-        )
-        bounds = np.searchsorted(idx, np.arange(len(keys) + 1) * cols).tolist()
-        built = [Strip(segments[a:b], cols) for a, b in zip(bounds, bounds[1:], strict=False)]
-        return [built[i] for i in which]
-
-    def _run_texts(self, cols: int) -> list[str]:
-        if len(self._texts) != 2 * (cols + 1):
-            self._texts = [UPPER_HALF * n for n in range(cols + 1)]
-            self._texts += [" " * n for n in range(cols + 1)]
-        return self._texts
 
 
 def _changed_rows(last: np.ndarray, rgb: np.ndarray) -> np.ndarray:
@@ -226,15 +188,18 @@ def _stretches(
     changed: np.ndarray, rows: list[int], gap: int = 4
 ) -> dict[int, list[tuple[int, int]]]:
     """Per row, runs of changed cells as [first, end) pairs; runs closer than `gap` joined."""
-    r, c = np.nonzero(changed)
     spans: dict[int, list[tuple[int, int]]] = {y: [] for y in rows}
-    if not len(c):
+    cols = changed.shape[1]
+    cells = np.flatnonzero(changed)  # row-major: one pass over every row at once
+    if not len(cells):
         return spans
-    cut = np.flatnonzero((np.diff(r) != 0) | (np.diff(c) > gap))
-    first = np.concatenate(([0], cut + 1))
-    last = np.concatenate((cut, [len(c) - 1]))
-    for i, a, b in zip(r[first].tolist(), c[first].tolist(), (c[last] + 1).tolist(), strict=True):
-        spans[rows[i]].append((a, b))
+    cut = np.flatnonzero(
+        (cells[1:] - cells[:-1] > gap) | (cells[1:] // cols != cells[:-1] // cols)
+    ).tolist()
+    flat = cells.tolist()
+    for a, b in zip([0, *(i + 1 for i in cut)], [*cut, len(flat) - 1], strict=True):
+        row, first = divmod(flat[a], cols)
+        spans[rows[row]].append((first, flat[b] - row * cols + 1))
     return spans
 
 
