@@ -233,6 +233,7 @@ def run(quick: bool = False) -> list[str]:
         ),  # fmt: skip
         line("cold render, fresh renderer ms (vs pane's)", t["cold"], t["ours"], "(info)"),
         line("render pixel art 256-colour ms (vs truecolor)", t["ours256"], t["ours"], "(info)"),
+        line("render photo 256-colour ms (vs truecolor)", t["photo256"], t["photo"], "(info)"),
         line(
             f"warm update(), {len(changed_rows)}/{ROWS} rows ms (vs render)",
             t["update"],

@@ -48,7 +48,7 @@ class Fit:
         self.w, self.h = fit_cells(frame_w, frame_h, cols, rows) if cols and rows else (0, 0)
         self.x0 = (cols - self.w) // 2
         self.y0 = 2 * ((rows - (self.h + 1) // 2) // 2)  # start on a cell boundary
-        self.k = self.w // frame_w if self.w >= frame_w else 0  # whole upscale factor, or 0
+        self.k = self.w // frame_w if self.w > frame_w else 0  # whole upscale factor, or 0
         if not self.k and self.w:
             ys, self._yn = _bins(frame_h, self.h)
             xs, self._xn = _bins(frame_w, self.w)
@@ -64,6 +64,7 @@ class Fit:
             # rows of the result); a shorter bin takes the zero column past the end instead
             o = np.arange(nx)[:, None]
             self._x_cols = np.where(o < self._xn, xs + o, frame_w).ravel()
+            self._nx = nx
             # sum / count rounded half up as floor(sum * (1 / count) + 0.5 + eps): float32 is
             # exact for 16-bit sums (error < 4e-5, every fraction is k / (2 count) >= 2e-3
             # from the next integer); float64 for bigger bins
@@ -71,8 +72,18 @@ class Fit:
             count = (self._yn[:, None] * self._xn[None, :])[..., None]
             self._inv = (1.0 / count).astype(np.float64 if wide else np.float32)
             self._half = np.float64(0.5 + 1e-9) if wide else np.float32(0.5 + 1e-3)
-            # src[ry] belongs to output row _row_of[ry]: maps changed source rows to outputs
-            self._row_of = np.repeat(np.arange(self.h), self._yn)
+        # _feeds[source row, cell row]: the source row is part of that cell row's picture
+        self._feeds: np.ndarray | None = None
+        if self.w:
+            out = np.arange(self.h)  # output pixel row <- source row, for every pair
+            if self.k:
+                src = out // self.k
+            elif self.h == frame_h:
+                src = out
+            else:
+                src, out = np.arange(frame_h), np.repeat(out, self._yn)
+            self._feeds = np.zeros((frame_h, rows), dtype=bool)
+            self._feeds[src, (out + self.y0) // 2] = True
 
     def pixels(self, rgb: np.ndarray, js: np.ndarray) -> np.ndarray:
         """(len(js), w, 3) uint8: output pixel rows `js` (0 <= j < h) of the fitted frame."""
@@ -90,29 +101,19 @@ class Fit:
         whose inner block is a whole row), so a few rows cost little more than their share.
         """
         n, (ny, w3) = len(js), (self._y_rows.shape[1], self.frame[1] * 3)
-        rows = np.take(src, self._y_rows[js].ravel(), axis=0).reshape(n, ny, w3)
+        rows = src.take(self._y_rows[js].ravel(), axis=0).reshape(n, ny, w3)
         acc = np.zeros((n, w3 + 3), self._acc)  # + a zero pixel for short column bins
-        sums = np.sum(rows, axis=1, dtype=self._acc, out=acc[:, :w3])
+        sums = np.add.reduce(rows, axis=1, dtype=self._acc, out=acc[:, :w3])
         if self._y_extra is not None:
             sums -= self._y_extra[js] * rows[:, 0]
-        nx = len(self._x_cols) // self.w
-        cols = np.take(acc.reshape(n, -1, 3), self._x_cols, axis=1).reshape(n, nx, self.w * 3)
-        total = cols.sum(axis=1, dtype=self._acc).reshape(n, self.w, 3)
-        mean = total * self._inv[js]
+        cols = acc.reshape(n, -1, 3).take(self._x_cols, axis=1)
+        total = np.add.reduce(cols.reshape(n, self._nx, -1), axis=1, dtype=self._acc)
+        mean = total.reshape(n, self.w, 3) * self._inv[js]
         mean += self._half
         return mean.astype(np.uint8)
 
     def touched(self, src_rows: np.ndarray) -> np.ndarray:
         """Sorted cell rows drawn from any of the changed source rows (a bool mask)."""
-        ry = np.flatnonzero(src_rows)
-        if not self.w or not len(ry):
-            return ry[:0]
-        if self.k:
-            js = (ry[:, None] * self.k + np.arange(self.k)).ravel()
-        elif self.h == self.frame[0]:
-            js = ry
-        else:
-            js = self._row_of[ry]
-        cells = np.zeros(self.rows, dtype=bool)
-        cells[(js + self.y0) // 2] = True
-        return np.flatnonzero(cells)
+        if self._feeds is None:
+            return np.arange(0)
+        return np.flatnonzero(self._feeds[src_rows].any(axis=0))

@@ -161,14 +161,21 @@ class HalfBlockRenderer:
         return rgb.astype(np.uint32) @ _RGB_WEIGHTS  # one pass, not three strided ones
 
     def _cell_keys(self, fit: Fit, rgb: np.ndarray, cells: np.ndarray) -> np.ndarray:
-        """(len(cells), cols) uint64: each cell's top colour code << 24 | bottom colour code."""
+        """(len(cells), cols) uint64: each cell's top colour code << 24 | bottom colour code.
+        `cells` are sorted cell rows."""
+        keys = np.full((len(cells), fit.cols), self._bg << BOTTOM_BITS | self._bg, np.uint64)
+        if not fit.w or not len(cells):
+            return keys
+        top = 2 * cells - fit.y0  # the fitted pixel row in each cell's upper half
+        if top[0] >= 0 and top[-1] + 1 < fit.h:  # all inside the picture: no margin rows
+            px = self._pack(fit.pixels(rgb, np.stack((top, top + 1), axis=1).ravel()))
+            keys[:, fit.x0 : fit.x0 + fit.w] = px[0::2].astype(np.uint64) << BOTTOM_BITS | px[1::2]
+            return keys
         canvas = np.full((len(cells), 2, fit.cols), self._bg, dtype=np.uint64)
-        if fit.w and len(cells):
-            js = 2 * cells[:, None] + np.arange(2) - fit.y0  # fitted pixel rows of each cell
-            inside = (js >= 0) & (js < fit.h)
-            if inside.any():
-                picture = canvas[..., fit.x0 : fit.x0 + fit.w]
-                picture[inside] = self._pack(fit.pixels(rgb, js[inside]))
+        js = top[:, None] + np.arange(2)
+        inside = (js >= 0) & (js < fit.h)
+        if inside.any():
+            canvas[..., fit.x0 : fit.x0 + fit.w][inside] = self._pack(fit.pixels(rgb, js[inside]))
         return (canvas[:, 0] << BOTTOM_BITS) | canvas[:, 1]
 
 

@@ -136,6 +136,14 @@ def test_fit_rows_are_the_box_average_and_independent():
         assert np.array_equal(fit.pixels(frame, some), every[some])
 
 
+def test_fit_averages_rows_when_only_the_height_shrinks():
+    rng = np.random.default_rng(30)
+    frame = rng.integers(0, 256, (21, 10, 3), dtype=np.uint8)
+    fit = Fit(21, 10, 10, 10)  # 20 px tall: the width rounds back to the frame's 10
+    assert (fit.w, fit.h) == (10, 20)
+    assert np.array_equal(fit.pixels(frame, np.arange(20)), box_average(frame, 10, 20))
+
+
 def test_fit_rounds_half_up_exactly():
     frame = np.zeros((2, 4, 3), np.uint8)
     frame[:, :, 0] = [0, 1, 0, 1]  # red: each 2x2 block sums to 2, a mean of 0.5 -> 1
@@ -180,7 +188,9 @@ def test_update_equals_a_full_render(colors: str, box: tuple[int, int]):
 
 def test_update_of_noise_and_upscaled_frames_equals_a_full_render():
     rng = np.random.default_rng(27)
-    for shape, box in (((256, 256, 3), (80, 24)), ((10, 12, 3), (80, 24)), ((24, 40, 4), (40, 12))):
+    shapes = [(256, 256, 3), (10, 12, 3), (24, 40, 4), (100, 300, 3), (27, 80, 3)]
+    boxes = [(80, 24), (80, 24), (40, 12), (80, 24), (80, 24)]  # down, up, RGBA, letterboxed
+    for shape, box in zip(shapes, boxes, strict=True):
         renderer = HalfBlockRenderer()
         frame = rng.integers(0, 256, shape, dtype=np.uint8)
         renderer.update(frame, *box)
