@@ -86,7 +86,8 @@ class Fit:
             self._feeds[src, (out + self.y0) // 2] = True
 
     def pixels(self, rgb: np.ndarray, js: np.ndarray) -> np.ndarray:
-        """(len(js), w, 3) uint8: output pixel rows `js` (0 <= j < h) of the fitted frame."""
+        """(len(js), w, 3) uint8: output pixel rows `js` (sorted, distinct, 0 <= j < h) of
+        the fitted frame."""
         src = rgb[..., :3]
         if self.k:  # nearest-neighbour upscale by a whole factor
             return src[js // self.k].repeat(self.k, axis=1)
@@ -101,6 +102,8 @@ class Fit:
         whose inner block is a whole row), so a few rows cost little more than their share.
         """
         n, (ny, w3) = len(js), (self._y_rows.shape[1], self.frame[1] * 3)
+        if n and js[-1] - js[0] + 1 == n:  # a band of rows (the usual case): views, not copies
+            js = slice(int(js[0]), int(js[-1]) + 1)  # type: ignore[assignment]
         rows = src.take(self._y_rows[js].ravel(), axis=0).reshape(n, ny, w3)
         acc = np.zeros((n, w3 + 3), self._acc)  # + a zero pixel for short column bins
         sums = np.add.reduce(rows, axis=1, dtype=self._acc, out=acc[:, :w3])

@@ -32,7 +32,8 @@ __all__ = [
 ]
 
 ColorMode = Literal["truecolor", "256"]
-_RGB_WEIGHTS = np.array([1 << 16, 1 << 8, 1], dtype=np.uint32)
+_RGB_WEIGHTS = np.array([1 << 16, 1 << 8, 1], dtype=np.uint64)
+_HALVES = np.arange(2)  # a cell's upper and lower pixel row
 COLOR_MODES: tuple[str, ...] = get_args(ColorMode)
 
 
@@ -132,13 +133,17 @@ class HalfBlockRenderer:
             new = self._cell_keys(fit, rgb, cells)
             diff = new != old[cells]
             hit = diff.any(axis=1)
-            changed = cells[hit].tolist()
-            old[changed] = new[hit]
-            for y, strip in zip(changed, self._strips.build(new[hit]), strict=True):
+            if not hit.all():
+                cells, new, diff = cells[hit], new[hit], diff[hit]
+            changed = cells.tolist()
+            old[cells] = new
+            for y, strip in zip(changed, self._strips.build(new), strict=True):
                 self.strips[y] = strip
-            self.spans = _stretches(diff[hit], changed)
+            self.spans = _stretches(diff, changed)
         if moved is not None:
-            last[moved] = rgb[moved]  # type: ignore[index]  # the rest are equal already
+            band = np.flatnonzero(moved)  # the rows between are equal already: one memcpy
+            if len(band):
+                last[band[0] : band[-1] + 1] = rgb[band[0] : band[-1] + 1]  # type: ignore[index]
         else:
             self._frame = rgb.copy()
         return changed
@@ -157,8 +162,8 @@ class HalfBlockRenderer:
     def _pack(self, rgb: np.ndarray) -> np.ndarray:
         """(..., 3) uint8 -> (...) colour codes: 0xRRGGBB, or a palette index."""
         if self._colors == "256":
-            return quantize_xterm256(rgb)
-        return rgb.astype(np.uint32) @ _RGB_WEIGHTS  # one pass, not three strided ones
+            return quantize_xterm256(rgb).astype(np.uint64)
+        return rgb.astype(np.uint64) @ _RGB_WEIGHTS  # one pass, not three strided ones
 
     def _cell_keys(self, fit: Fit, rgb: np.ndarray, cells: np.ndarray) -> np.ndarray:
         """(len(cells), cols) uint64: each cell's top colour code << 24 | bottom colour code.
@@ -168,11 +173,11 @@ class HalfBlockRenderer:
             return keys
         top = 2 * cells - fit.y0  # the fitted pixel row in each cell's upper half
         if top[0] >= 0 and top[-1] + 1 < fit.h:  # all inside the picture: no margin rows
-            px = self._pack(fit.pixels(rgb, np.stack((top, top + 1), axis=1).ravel()))
-            keys[:, fit.x0 : fit.x0 + fit.w] = px[0::2].astype(np.uint64) << BOTTOM_BITS | px[1::2]
+            px = self._pack(fit.pixels(rgb, (top[:, None] + _HALVES).ravel()))
+            keys[:, fit.x0 : fit.x0 + fit.w] = px[0::2] << BOTTOM_BITS | px[1::2]
             return keys
         canvas = np.full((len(cells), 2, fit.cols), self._bg, dtype=np.uint64)
-        js = top[:, None] + np.arange(2)
+        js = top[:, None] + _HALVES
         inside = (js >= 0) & (js < fit.h)
         if inside.any():
             canvas[..., fit.x0 : fit.x0 + fit.w][inside] = self._pack(fit.pixels(rgb, js[inside]))
@@ -196,17 +201,18 @@ def _stretches(
 ) -> dict[int, list[tuple[int, int]]]:
     """Per row, runs of changed cells as [first, end) pairs; runs closer than `gap` joined."""
     spans: dict[int, list[tuple[int, int]]] = {y: [] for y in rows}
-    cols = changed.shape[1]
-    cells = np.flatnonzero(changed)  # row-major: one pass over every row at once
+    n, cols = changed.shape
+    width = cols + gap + 1  # rows apart by more than `gap`: no run joins across rows
+    padded = np.zeros((n, width), dtype=bool)
+    padded[:, :cols] = changed
+    cells = np.flatnonzero(padded)  # row-major: one pass over every row at once
     if not len(cells):
         return spans
-    cut = np.flatnonzero(
-        (cells[1:] - cells[:-1] > gap) | (cells[1:] // cols != cells[:-1] // cols)
-    ).tolist()
+    cut = np.flatnonzero(cells[1:] - cells[:-1] > gap).tolist()
     flat = cells.tolist()
     for a, b in zip([0, *(i + 1 for i in cut)], [*cut, len(flat) - 1], strict=True):
-        row, first = divmod(flat[a], cols)
-        spans[rows[row]].append((first, flat[b] - row * cols + 1))
+        row, first = divmod(flat[a], width)
+        spans[rows[row]].append((first, flat[b] - row * width + 1))
     return spans
 
 
