@@ -1,13 +1,15 @@
 """RGB frames -> Textual `Strip`s of half-block cells (`▀`: upper pixel fg, lower pixel bg).
 
 A terminal cell is about twice as tall as it is wide, so one cell carries two stacked pixels
-and the picture keeps its aspect. The work is split so Python touches runs, not pixels:
-numpy fits the frame to the cells, packs each cell's (top, bottom) colours into one integer
-and finds runs of equal neighbours; Python then emits one `Segment` per run. Rich `Style`
-objects are the expensive part, so they are cached per colour pair.
+and the picture keeps its aspect. Python touches runs, not pixels: `fit` computes the fitted
+picture (an exact box average when shrinking) in a few numpy calls, this module packs each
+cell's (top, bottom) colours into one integer key, and `strips` turns runs of equal keys
+into Segments whose Rich Styles are built in bulk and cached (`styles`).
 
-`update()` keeps the last strips and rebuilds only rows whose two pixel rows changed,
-because Textual does not diff frames itself: the widget refreshes just those lines.
+`update()` keeps the last frame, keys and strips: it recomputes only the cell rows fed by
+source rows that changed (the fitted picture is row-local, so this equals a full render) and
+rebuilds only rows whose keys changed, because Textual does not diff frames itself: the
+widget refreshes just those lines.
 """
 
 from __future__ import annotations
@@ -58,7 +60,7 @@ class HalfBlockRenderer:
     ) -> None:
         self._colors: ColorMode = _check_mode(colors)
         self._background = _check_rgb(background)
-        self._strips = StripBuilder(self._colors)
+        self._builder = StripBuilder(self._colors)
         self.strips = []
         self.spans: dict[int, list[tuple[int, int]]] = {}  # row -> changed [first, end)s
         self._keys: np.ndarray | None = None  # last update's (rows, cols) pair keys
@@ -76,12 +78,12 @@ class HalfBlockRenderer:
         mode = _check_mode(mode)
         if mode != self._colors:
             self._colors = mode
-            self._strips = StripBuilder(mode)
+            self._builder = StripBuilder(mode)
             self._reset()
 
     @property
     def background(self) -> tuple[int, int, int]:
-        """Colour of the margin around the fitted frame; setting it clears the caches."""
+        """Colour of the margin around the fitted frame; setting it redraws every row."""
         return self._background
 
     @background.setter
@@ -102,7 +104,7 @@ class HalfBlockRenderer:
         _check_frame(rgb)
         cols, rows = max(cols, 0), max(rows, 0)
         fit = self._fit_for(rgb, cols, rows)
-        return self._strips.build(self._cell_keys(fit, rgb, np.arange(rows)))
+        return self._builder.build(self._cell_keys(fit, rgb, np.arange(rows)))
 
     def update(self, rgb: np.ndarray, cols: int, rows: int) -> list[int]:
         """Render into `self.strips` and return the indices of rows that changed.
@@ -125,7 +127,7 @@ class HalfBlockRenderer:
         moved = _changed_rows(last, rgb) if same_size else None  # type: ignore[arg-type]
         if old is None or old.shape != (rows, cols):
             self._keys = self._cell_keys(fit, rgb, np.arange(rows))
-            self.strips[:] = self._strips.build(self._keys)
+            self.strips[:] = self._builder.build(self._keys)
             changed = list(range(rows))
             self.spans = dict.fromkeys(changed, [(0, cols)])
         else:
@@ -137,7 +139,7 @@ class HalfBlockRenderer:
                 cells, new, diff = cells[hit], new[hit], diff[hit]
             changed = cells.tolist()
             old[cells] = new
-            for y, strip in zip(changed, self._strips.build(new), strict=True):
+            for y, strip in zip(changed, self._builder.build(new), strict=True):
                 self.strips[y] = strip
             self.spans = _stretches(diff, changed)
         if moved is not None:

@@ -71,9 +71,6 @@ class StyleCache:
     def __len__(self) -> int:
         return len(self._styles)
 
-    def clear(self) -> None:
-        self._styles.clear()
-
     def lookup(self, keys: list[int]) -> list[Style]:
         """The Style of each key, in order, building the missing ones in one batch."""
         cache = self._styles

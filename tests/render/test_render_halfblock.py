@@ -192,7 +192,7 @@ def test_style_cache_is_bounded_and_survives_clearing():
     for _ in range(5):  # ~1,800 new pairs a frame: the limit is crossed on the third
         frame = rng.integers(0, 256, (60, 60, 3), dtype=np.uint8)
         assert renderer.render(frame, 60, 30) == HalfBlockRenderer().render(frame, 60, 30)
-        assert 0 < len(renderer._strips.styles) <= STYLE_CACHE_LIMIT
+        assert 0 < len(renderer._builder.styles) <= STYLE_CACHE_LIMIT
 
 
 # -- update() -----------------------------------------------------------------------------------

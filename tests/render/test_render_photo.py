@@ -101,7 +101,7 @@ def test_a_stream_of_new_colours_keeps_the_style_cache_bounded():
     for _ in range(8):  # ~3,800 new pairs a frame
         frame = rng.integers(0, 256, (120, 160, 3), dtype=np.uint8)
         assert renderer.render(frame, 160, 60) == HalfBlockRenderer().render(frame, 160, 60)
-        assert len(renderer._strips.styles) <= STYLE_CACHE_LIMIT
+        assert len(renderer._builder.styles) <= STYLE_CACHE_LIMIT
 
 
 def test_equal_rows_share_a_strip_and_cached_rows_render_the_same():
