@@ -46,6 +46,7 @@ def app_command(args: argparse.Namespace) -> int:
     from mosaic_tui.app.demo import demo_operators
     from mosaic_tui.experiments import ExperimentError, load, new_session_id
     from mosaic_tui.experiments.provenance import versions
+    from mosaic_tui.runtime import template
     from mosaic_tui.runtime.remote import use_hosts
 
     operators, seed, autorun, fixed = demo_operators(), 0, not args.paused, False
@@ -82,6 +83,7 @@ def app_command(args: argparse.Namespace) -> int:
         about["versions"] = versions()  # how it was made (the seeds: each run's episodes)
         store.begin_session(SessionRow(session_id, time.time(), "app", about))
         recorder = Recorder(store, session_id)
+    template.warm()  # workers are forked from it (runtime/template.py): started early
     app = MosaicApp(
         operators,
         seed=seed,

@@ -26,7 +26,14 @@ from mosaic_tui.core import OperatorConfig, RunIds
 from mosaic_tui.core.decisions import DecisionStats
 from mosaic_tui.experiments.provenance import session_meta
 from mosaic_tui.experiments.spec import ExperimentSpec
-from mosaic_tui.runtime import EpisodeEnded, Listener, OperatorRunner, StepTaken, WorkerError
+from mosaic_tui.runtime import (
+    EpisodeEnded,
+    Listener,
+    OperatorRunner,
+    StepTaken,
+    WorkerError,
+    template,
+)
 from mosaic_tui.runtime.launcher import LaunchError
 from mosaic_tui.runtime.remote import use_hosts
 from mosaic_tui.telemetry import RunSummary, SessionRow, TelemetryError, TelemetryStore
@@ -85,6 +92,7 @@ async def run_experiment(
     `resume`: a session of this same file to continue: each operator plays only the episodes
     its run there lacks (the one cut short is played again from its seed), into that run."""
     use_hosts(spec.hosts)  # the file's [hosts] tables: how to reach and run on each host
+    template.warm()  # workers are forked from it once its imports are done (runtime/template.py)
     session_id = resume or new_session_id()
     row = SessionRow(session_id, time.time(), "run", session_meta(spec))
     recorded: dict[str, Any] = {}

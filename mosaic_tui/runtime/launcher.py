@@ -164,7 +164,7 @@ def _nested_secret(value: Any) -> str | None:
     return None
 
 
-_HEADLESS_SDL = {
+HEADLESS_SDL = {
     "PYGAME_HIDE_SUPPORT_PROMPT": "1",
     "SDL_VIDEODRIVER": "dummy",
     "SDL_AUDIODRIVER": "dummy",
@@ -181,7 +181,7 @@ CATALOG: dict[str, WorkerDefinition] = {
             role="env",
             worker_types=("baseline",),
             settings=ENV_WORKER,
-            base_env=_HEADLESS_SDL,
+            base_env=HEADLESS_SDL,
         ),
         WorkerDefinition(
             "baseline_worker",

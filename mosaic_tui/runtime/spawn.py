@@ -1,8 +1,9 @@
 """How a worker is started: the seam between `WorkerProcess` and the operating system.
 
 A `Spawn` turns argv into something with the pipes and life of an `asyncio.subprocess.Process`.
-`subprocess_spawn`, the default, starts a real process in a process group of its own; tests
-swap `default_spawn` for workers run in-process behind the same pipes.
+`subprocess_spawn` starts a real process in a process group of its own; `auto_spawn`, the
+default, forks our own workers from a template process instead (template.py). Tests swap
+`default_spawn` for workers run in-process behind the same pipes.
 """
 
 from __future__ import annotations
@@ -45,8 +46,23 @@ async def subprocess_spawn(argv: list[str], env: dict[str, str]) -> WorkerHandle
     )
 
 
+async def auto_spawn(argv: list[str], env: dict[str, str]) -> WorkerHandle:
+    """Our own workers forked from the template process (template.py), where it can; any
+    other program (and every worker where fork is not available) as a new subprocess."""
+    from mosaic_tui.runtime import template
+
+    module = template.serves(argv)
+    if module is None:
+        return await subprocess_spawn(argv, env)
+    become_subreaper()
+    try:
+        return await template.template_spawn(module, argv, env)
+    except OSError:  # the template died, or cannot fork now: this worker is spawned instead
+        return await subprocess_spawn(argv, env)
+
+
 #: What a `WorkerProcess` built without a `spawn` uses (tests swap in an in-process spawn).
-default_spawn: Spawn = subprocess_spawn
+default_spawn: Spawn = auto_spawn
 
 
 def signal_group(proc: WorkerHandle, sig: int) -> None:

@@ -63,7 +63,9 @@ def alive(pid: int) -> bool:
 
 
 def workers_of(pid: int) -> list[int]:
-    found = []
+    """The app's workers: its children, or the children of its template process (which forks
+    them: runtime/template.py)."""
+    table = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
@@ -71,12 +73,15 @@ def workers_of(pid: int) -> list[int]:
             with open(f"/proc/{entry}/stat") as f:
                 ppid = int(f.read().rsplit(")", 1)[1].split()[1])
             with open(f"/proc/{entry}/cmdline", "rb") as f:
-                cmd = f.read()
+                table[int(entry)] = (ppid, f.read())
         except (FileNotFoundError, ProcessLookupError, ValueError):
             continue
-        if ppid == pid and b"_worker" in cmd:
-            found.append(int(entry))
-    return found
+    templates = {p for p, (ppid, cmd) in table.items() if ppid == pid and b"template_server" in cmd}
+    return [
+        p
+        for p, (ppid, cmd) in table.items()
+        if ppid in templates or (ppid == pid and b"_worker" in cmd and p not in templates)
+    ]
 
 
 class Terminal:

@@ -192,11 +192,10 @@ class ConfigureScreen(ModalScreen[OperatorConfig | None]):
             yield Static("Players (from the environment)", classes="subtitle")
             yield Vertical(id="players")
             yield Static(
-                "One row per player of the chosen task, from the env itself. LLM players need"
-                " an OpenAI-compatible endpoint (python -m llm_worker.mock_server stands in for"
-                " one offline). Command runs any program as the player, with placeholders"
-                " {run_id} {task} {env_name} {seed} {player_id} {telemetry_dir}: a reference"
-                " worker, say (docs/protocol.md, section 6). A player's own host (or local)"
+                "One row per player of the task, from the env itself. LLM players need an"
+                " OpenAI-compatible endpoint (offline: python -m llm_worker.mock_server)."
+                " Command runs any program, with {run_id} {task} {env_name} {seed} {player_id}"
+                " {telemetry_dir} (docs/protocol.md, section 6). A player's own host (or local)"
                 " overrides the operator's.",
                 classes="note",
             )
@@ -251,9 +250,19 @@ class ConfigureScreen(ModalScreen[OperatorConfig | None]):
         self.fit_height()
 
     def fit_height(self) -> None:
-        """Under 40 rows the fields lose their borders (one row each), so the whole form,
-        Save included, fits an 80x24 terminal without scrolling."""
+        """Under 40 rows, or wherever the form would not fit (a game of many players), the
+        fields lose their borders (one row each), so the whole form, Save included, shows
+        without scrolling where it can (an 80x24 terminal)."""
         compact = self.app.size.height < COMPACT_BELOW
+        self._compact(compact)
+        if not compact:
+            self.call_after_refresh(self._compact_if_cut)
+
+    def _compact_if_cut(self) -> None:
+        if self.is_attached and self.query_one("#dialog").max_scroll_y > 0:
+            self._compact(True)
+
+    def _compact(self, compact: bool) -> None:
         self.query_one("#dialog").set_class(compact, "-compact")
         for widget in self.query("Input, Select, Button"):
             widget.compact = compact  # type: ignore[attr-defined]
