@@ -16,7 +16,9 @@ from bench import (
     render,
     replay,
     report,
+    scale,
     simultaneous,
+    startup,
     turns,
     wire,
 )
@@ -36,6 +38,8 @@ BENCHES = {
     "replay": replay,
     "ray": ray,
     "remote": remote,
+    "startup": startup,
+    "scale": scale,
 }
 
 

@@ -31,20 +31,23 @@ OPS = 4
 PACE = 30.0
 SIZE = (120, 40)
 
-EXPERIMENT = """
+
+def experiment(operators: int) -> str:
+    """`operators` MiniGrid operators, random baselines, 30-step episodes (one a second)."""
+    return """
 [execution]
 seed = 1
 max_steps = 30
 """ + "".join(
-    f"""
+        f"""
 [[operators]]
 id = "op{i}"
 env_name = "minigrid"
 task = "MiniGrid-Empty-8x8-v0"
 workers.agent = {{ type = "baseline", behavior = "random" }}
 """
-    for i in range(OPS)
-)
+        for i in range(operators)
+    )
 
 
 # `mosaic-tui ARGS...` with the pane switch set first: argv[1] is "True" for full repaints.
@@ -80,12 +83,40 @@ def _cpu_seconds(root: int) -> float:
     return total
 
 
+def _memory_mib(root: int) -> float:
+    """PSS of a process and every live descendant (shared pages counted once), MiB."""
+    parents: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    parents[int(entry)] = int(f.read().rsplit(")", 1)[1].split()[1])
+            except OSError:
+                continue
+    total, todo = 0.0, [root]
+    while todo:
+        pid = todo.pop()
+        try:
+            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    total += int(line.split()[1]) / 1024
+        except OSError:
+            pass
+        todo += [child for child, parent in parents.items() if parent == pid]
+    return total
+
+
 def on_screen(
-    repaint_all: bool, warmup: float, window: float, colors: str = "auto"
+    repaint_all: bool,
+    warmup: float,
+    window: float,
+    colors: str = "auto",
+    operators: int = OPS,
+    size: tuple[int, int] = SIZE,
 ) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
-        exp = Path(tmp) / "four.toml"
-        exp.write_text(EXPERIMENT)
+        exp = Path(tmp) / "operators.toml"
+        exp.write_text(experiment(operators))
         db = Path(tmp) / "runs.sqlite"
         env = {
             **os.environ,
@@ -94,7 +125,7 @@ def on_screen(
             "MOSAIC_TUI_STATE_DIR": tmp,
         }
         master, slave = pty.openpty()
-        ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", SIZE[1], SIZE[0], 0, 0))
+        ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", size[1], size[0], 0, 0))
         proc = subprocess.Popen(
             [
                 sys.executable,
@@ -140,6 +171,7 @@ def on_screen(
         bytes0, cpu0, t0, steps0 = count[0], _cpu_seconds(proc.pid), time.monotonic(), recorded()
         time.sleep(window)
         bytes1, cpu1, t1, steps1 = count[0], _cpu_seconds(proc.pid), time.monotonic(), recorded()
+        memory = _memory_mib(proc.pid)
         os.write(master, b"q")
         try:
             proc.wait(15)
@@ -150,11 +182,14 @@ def on_screen(
         return {
             "cores": (cpu1 - cpu0) / elapsed,
             "kbps": (bytes1 - bytes0) / 1024 / elapsed,
-            "fps": (steps1 - steps0) / elapsed / OPS,
+            "fps": (steps1 - steps0) / elapsed / operators,
+            "mib": memory,
         }
 
 
-async def key_latency(others: int, presses: int) -> list[float]:
+async def key_latency(
+    others: int, presses: int, size: tuple[int, int] = SIZE
+) -> list[float]:
     from mosaic_tui.app.app import MosaicApp
     from mosaic_tui.app.widgets.frame_pane import FramePane
     from mosaic_tui.core import OperatorConfig
@@ -187,7 +222,7 @@ async def key_latency(others: int, presses: int) -> list[float]:
     with tempfile.TemporaryDirectory() as tmp:
         app = MosaicApp(configs, log_dir=Path(tmp), pace=PACE)
         delays: list[float] = []
-        async with app.run_test(size=SIZE) as pilot:
+        async with app.run_test(size=size) as pilot:
             while len(app.session.runners) < len(configs) or any(
                 r.episode < 0 for r in app.session.runners.values()
             ):
