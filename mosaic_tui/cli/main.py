@@ -73,6 +73,14 @@ def parser() -> argparse.ArgumentParser:
         "--family", action="append", default=None, help="check only this family (repeatable)"
     )
 
+    doctor = sub.add_parser(
+        "doctor", help="check that workers can run on another host over ssh; what to install"
+    )
+    doctor.add_argument("host", help="an ssh destination: user@box, box, or an ssh config alias")
+    doctor.add_argument(
+        "--family", action="append", default=None, help="require this family there (repeatable)"
+    )
+
     envs = sub.add_parser("envs", help="list installed environment families and their tasks")
     envs.add_argument("family", nargs="?", help="list every task of this family")
 
@@ -198,8 +206,8 @@ def _app_options(p: argparse.ArgumentParser) -> None:
 
 
 COMMANDS = (
-    "run", "smoke", "envs", "workers", "app", "sessions", "export", "check-worker", "convert",
-    "train", "llm", "report", "check", "gif",
+    "run", "smoke", "doctor", "envs", "workers", "app", "sessions", "export", "check-worker",
+    "convert", "train", "llm", "report", "check", "gif",
 )
 
 
@@ -271,6 +279,10 @@ def main(argv: list[str] | None = None) -> int:
             from mosaic_tui.cli.smoke import smoke_command
 
             return smoke_command(steps=args.steps, families=args.family)
+        if args.command == "doctor":
+            from mosaic_tui.cli.doctor import doctor_command
+
+            return doctor_command(args.host, args.family)
         if args.command == "envs":
             from mosaic_tui.cli.listing import envs_command
 
