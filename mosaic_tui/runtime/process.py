@@ -22,7 +22,7 @@ import signal
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from mosaic_tui.core.secrets import REDACTED
 from mosaic_tui.protocol import (
@@ -48,6 +48,7 @@ from mosaic_tui.protocol.frames import FrameRequest
 from mosaic_tui.protocol.stdio import PARENT_VARIABLE
 from mosaic_tui.runtime import decoding, remote
 from mosaic_tui.runtime import spawn as spawning
+from mosaic_tui.runtime.inbox import Inbox
 from mosaic_tui.runtime.reaper import TAG_VARIABLE, kill_tagged
 from mosaic_tui.runtime.spawn import Spawn, WorkerHandle, killpg, signal_group
 from mosaic_tui.runtime.worker_log import CappedLog, clip, secret_values
@@ -136,7 +137,7 @@ class WorkerProcess:
         self.frame = frame  # reference frames are downsampled to this on arrival
         self.init: Init | None = None
         self._proc: WorkerHandle | None = None
-        self._events: asyncio.Queue[Any] = asyncio.Queue()
+        self._events = Inbox()
         self._tasks: list[asyncio.Task[None]] = []
         self._tail: collections.deque[str] = collections.deque(maxlen=12)
         self._log: CappedLog | None = None
@@ -311,10 +312,7 @@ class WorkerProcess:
     ) -> Event:
         """The next event; `budget` is the whole wait to name in a timeout message."""
         try:
-            if not self._events.empty():  # fast path: no timer, no task per event
-                item = self._events.get_nowait()
-            else:
-                item = await asyncio.wait_for(self._events.get(), timeout)
+            item = await self._events.get(timeout)
         except asyncio.TimeoutError:
             self._flush_log()
             raise WorkerTimeout(
