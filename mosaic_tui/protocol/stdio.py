@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import os
 import queue
+import select
 import signal
 import sys
 import threading
@@ -19,6 +20,7 @@ from collections.abc import Callable
 from typing import BinaryIO
 
 from mosaic_tui.protocol.codec import MAX_LINE_BYTES, ProtocolError, decode_command, encode
+from mosaic_tui.protocol.command_reader import CommandReader
 from mosaic_tui.protocol.limits import BadCommand
 from mosaic_tui.protocol.messages import (
     PROTOCOL_VERSION,
@@ -35,7 +37,8 @@ Streams = tuple[BinaryIO, BinaryIO]  # a worker's (stdin, stdout) when not its o
 
 
 class WorkerChannel:
-    """Reads commands on a thread (so a streaming loop can poll) and writes events atomically."""
+    """Reads commands where they are handled (or, from a stream with no file descriptor, on a
+    thread), lets a streaming loop poll for them, and writes events atomically."""
 
     def __init__(
         self,
@@ -61,8 +64,15 @@ class WorkerChannel:
         self.scrub: Callable[[str], str] | None = None  # masks secrets in error messages
         # SimpleQueue: half the cost of Queue's Condition for each command handed over
         self._queue: queue.SimpleQueue[Command | ProtocolError | None] = queue.SimpleQueue()
-        self._thread = threading.Thread(target=self._read, name="commands", daemon=True)
-        self._thread.start()
+        fd = _fileno(self._in)
+        if fd is not None:  # read by the thread that handles the commands: no hand-over
+            self._reader: CommandReader | None = CommandReader(fd)
+            if self._lifeline:  # app gone while we are busy: noticed without reading stdin
+                threading.Thread(target=_watch_hangup, args=(fd,), daemon=True).start()
+        else:
+            self._reader = None
+            self._thread = threading.Thread(target=self._read, name="commands", daemon=True)
+            self._thread.start()
 
     def send(self, message: Message) -> None:
         if self.scrub is not None and isinstance(message, Error):
@@ -77,10 +87,14 @@ class WorkerChannel:
 
         With a timeout, raises `queue.Empty` if nothing arrived.
         """
+        if self._reader is not None:
+            return self._reader.next(timeout)
         return self._queue.get(timeout=timeout)
 
     def poll(self) -> Command | ProtocolError | None | bool:
         """A waiting command without blocking, or False if there is none."""
+        if self._reader is not None:
+            return self._reader.poll()
         try:
             return self._queue.get_nowait()
         except queue.Empty:
@@ -165,6 +179,30 @@ class WorkerChannel:
             dropped += len(chunk)
             if not chunk or chunk.endswith(b"\n"):
                 return dropped
+
+
+def _fileno(stream: BinaryIO) -> int | None:
+    """The stream's file descriptor, if it has one (a pipe, a tty, a file)."""
+    try:
+        fd = stream.fileno()
+    except (AttributeError, OSError, ValueError):  # io.UnsupportedOperation is an OSError
+        return None
+    return fd  # nothing has been read through `stream` itself: its buffer is empty
+
+
+def _watch_hangup(fd: int) -> None:
+    """Wait until the app's end of stdin is closed (poll with no events: only a hang-up or an
+    error wakes it; the commands are left to the worker), then end the worker soon after."""
+    watch = select.poll()
+    watch.register(fd, 0)
+    while True:
+        try:
+            events = watch.poll()
+        except InterruptedError:
+            continue
+        if any(mask & (select.POLLHUP | select.POLLERR | select.POLLNVAL) for _, mask in events):
+            break
+    _exit_soon_after_eof()
 
 
 # ----------------------------------------------------------------------------- lifeline
