@@ -36,12 +36,13 @@ from mosaic_tui.app.layout import (
     SIDEBAR_FROM,
     best_columns,
     clean,
+    frame_interval,
     operator_name,
     pace_text,
     pane_status,
     pane_title,
 )
-from mosaic_tui.app.messages import BoardReady, FrameReady, OperatorChanged, OperatorCrashed
+from mosaic_tui.app.messages import BoardReady, OperatorChanged, OperatorCrashed
 from mosaic_tui.app.operator_actions import OperatorActions
 from mosaic_tui.app.view import OperatorView, entry_view
 from mosaic_tui.app.widgets.footer import KeyFooter
@@ -66,7 +67,8 @@ from mosaic_tui.telemetry import Recorder
 
 QUIT_DEADLINE = 1.5  # seconds a lost terminal leaves for a graceful stop
 DRAIN_WAIT = 10.0  # seconds quitting waits for a busy results database
-STATUS_EVERY = 0.25  # seconds: running operators' rows and status lines redraw this often
+STATUS_EVERY = 0.25  # seconds: running operators' status lines redraw this often
+LIST_EVERY = 1.0  # ... and their rows in the list (a summary; the pane has the live numbers)
 
 
 def _kill_now(sig: int) -> None:
@@ -148,7 +150,12 @@ class MosaicApp(OperatorActions, App[None]):
         self.sidebar_choice: bool | None = None  # `b` decides; until then, the width does
         self._shown_text: dict[str, str] = {}  # what each status widget shows now
         self._drawn_at = 0.0  # when the last batch of stepped operators was drawn
-        self._draw_due: dict[str, OperatorView] = {}  # stepped operators the next batch draws
+        self._listed_at = 0.0  # ... and the last that redrew their rows in the list too
+        self._rows_due: set[str] = set()  # operators whose rows a later batch draws
+        # stepped operators the next batch draws: the copy to draw, or None for a copy made
+        # then (a step only marks its operator: nothing is copied or posted per step)
+        self._draw_due: dict[str, OperatorView | None] = {}
+        self._panes: dict[str, FramePane] = {}  # by operator id: no DOM query per frame
         self._draw_scheduled = False
         self.ended_by: int | None = None  # the signal (SIGHUP: terminal lost) that ends it
 
@@ -206,7 +213,11 @@ class MosaicApp(OperatorActions, App[None]):
         sidebar.display = wanted and width - sidebar_width >= MIN_WIDTH // 2
         self.query_one("#status-line").display = not sidebar.display
         self.query_one(KeyFooter).compact = width < 120
-        panes = len(self.query(FramePane))
+        all_panes = list(self.query(FramePane))
+        panes = len(all_panes)
+        every = frame_interval(panes)
+        for pane in all_panes:
+            pane.frame_every = every  # one clock for all: they paint on the same ticks
         grid = self.query_one("#grid", Container)
         grid_width = width - (sidebar_width if sidebar.display else 0)
         cols = best_columns(panes, grid_width, height - (1 if sidebar.display else 2))
@@ -225,6 +236,7 @@ class MosaicApp(OperatorActions, App[None]):
             return
         pane = FramePane(config.operator_id, escape(pane_title(config)), colors=self.frame_colors)
         self.query_one("#grid").mount(pane)
+        self._panes[config.operator_id] = pane
         self.relayout()
         self.start_operator(config)
 
@@ -261,10 +273,16 @@ class MosaicApp(OperatorActions, App[None]):
 
     def pane(self, operator_id: str) -> FramePane | None:
         """The operator's pane, or None once it is gone (removed, or the app is closing)."""
+        pane = self._panes.get(operator_id)
+        if pane is not None and pane.is_attached:
+            return pane
         try:
-            return self.query_one(f"#pane-{operator_id}", FramePane)
+            pane = self.query_one(f"#pane-{operator_id}", FramePane)
         except NoMatches:  # anything else is a bug, not a missing pane: let it show
+            self._panes.pop(operator_id, None)
             return None
+        self._panes[operator_id] = pane
+        return pane
 
     def frame_request(self, operator_id: str) -> FrameRequest | None:
         pane = self.pane(operator_id)
@@ -287,14 +305,19 @@ class MosaicApp(OperatorActions, App[None]):
     # ------------------------------------------------------------------ runtime events
 
     def _on_runner_event(self, event: RunnerEvent) -> None:
-        """The one bridge from the runtime (same loop): every runner event becomes messages;
-        frames and boards go to their panes (newest wins), the rest redraws row and pane."""
+        """The one bridge from the runtime (same loop). Frames go straight to their panes,
+        which paint the newest at most once per `FramePane.frame_every`; boards become
+        messages (newest wins); a step marks its operator for the next batch of status
+        redraws; anything else is a message that redraws row and pane at once."""
         if isinstance(event, (StepTaken, EpisodeStarted)):
             pane = self.pane(event.operator_id)
             if pane is not None and event.frame is not None:
-                pane.post_message(FrameReady(event.operator_id, event.frame))
+                pane.frame_arrived(event.frame)
             if pane is not None and event.board is not None:
                 pane.post_message(BoardReady(event.operator_id, event.board))
+            if isinstance(event, StepTaken):  # 30 a second per operator: no message, no copy
+                self._step_drawn_later(event.operator_id)
+                return
         elif isinstance(event, OperatorFailed):
             self.post_message(OperatorCrashed(event))
             return
@@ -304,8 +327,7 @@ class MosaicApp(OperatorActions, App[None]):
             )
             return
         op, asked = event.operator_id, isinstance(event, Asked)
-        urgent = not isinstance(event, StepTaken)
-        self.post_message(OperatorChanged(op, self.view(op, asked=asked), urgent, event.run_id))
+        self.post_message(OperatorChanged(op, self.view(op, asked=asked), True, event.run_id))
 
     def view(self, op: str, *, asked: bool = False) -> OperatorView:
         """What the screen shows of `op` now: copied from its runner, drawn from the copy.
@@ -324,9 +346,25 @@ class MosaicApp(OperatorActions, App[None]):
             return  # from a run that is gone (removed, or edited and restarted)
         if message.urgent:
             self._draw_due.pop(op, None)
-            self._draw_operator(op, message.view)
+            # the row at once if its state changed; an episode's number can wait for the list
+            try:
+                row = self.query_one(OperatorList).state_of(op) != message.view.state
+            except NoMatches:  # the app is closing
+                return
+            self._draw_operator(op, message.view, row=row)
+            if not row:
+                self._rows_due.add(op)
+                self._schedule_batch()
             return
         self._draw_due[op] = message.view  # the newest copy wins
+        self._schedule_batch()
+
+    def _step_drawn_later(self, op: str) -> None:
+        """A step of `op`: its row and pane join the next batch, copied when it is drawn."""
+        self._draw_due[op] = None  # newer than any copy waiting
+        self._schedule_batch()
+
+    def _schedule_batch(self) -> None:
         if not self._draw_scheduled:
             self._draw_scheduled = True
             wait = self._drawn_at + STATUS_EVERY - time.monotonic()
@@ -336,11 +374,23 @@ class MosaicApp(OperatorActions, App[None]):
                 self.call_later(self._draw_batch)
 
     def _draw_batch(self) -> None:
+        """Status lines every batch; rows in the list every `LIST_EVERY` (operators whose
+        rows are behind wait for that batch, which comes even if they stepped no more)."""
         self._draw_scheduled = False
-        self._drawn_at = time.monotonic()
+        self._drawn_at = now = time.monotonic()
         due, self._draw_due = self._draw_due, {}
+        listed = now - self._listed_at >= LIST_EVERY - STATUS_EVERY / 2
+        if listed:
+            self._listed_at = now
+            for op in self._rows_due - due.keys():
+                self._draw_row(op, self.view(op))
+            self._rows_due.clear()
+        else:
+            self._rows_due.update(due)
         for op, view in due.items():
-            self._draw_operator(op, view)
+            self._draw_operator(op, view if view is not None else self.view(op), row=listed)
+        if self._rows_due:
+            self._schedule_batch()
 
     @on(OperatorCrashed)
     def _crashed(self, message: OperatorCrashed) -> None:
@@ -357,21 +407,33 @@ class MosaicApp(OperatorActions, App[None]):
             self._draw_operator(op, self.view(op))
         self._refresh_session()
 
-    def _draw_operator(self, op: str, view: OperatorView) -> None:
+    def _draw_operator(self, op: str, view: OperatorView, *, row: bool = True) -> None:
         try:
-            self._draw(op, view)
+            self._draw(op, view, row=row)
         except NoMatches:  # its pane is being removed, or the app is closing
             pass
 
-    def _draw(self, op: str, view: OperatorView) -> None:
-        """One operator's row and pane, from a copy of its runner."""
+    def _draw_row(self, op: str, view: OperatorView) -> None:
         entry = self.session.operators.get(op)
         if entry is None:  # removed since
             return
         config = entry.config
-        table = self.query_one(OperatorList)
         name, task = operator_name(config), clean(config.task)
-        table.upsert(op, name, task, view.state, view.episode, view.step, view.ret)
+        try:
+            self.query_one(OperatorList).upsert(
+                op, name, task, view.state, view.episode, view.step, view.ret
+            )
+        except NoMatches:  # the app is closing
+            pass
+
+    def _draw(self, op: str, view: OperatorView, *, row: bool = True) -> None:
+        """One operator's row (unless `row` is False) and pane, from a copy of its runner."""
+        entry = self.session.operators.get(op)
+        if entry is None:  # removed since
+            return
+        if row:
+            self._rows_due.discard(op)
+            self._draw_row(op, view)
         pane = self.pane(op)
         if pane is None or view.state in ("error", "pending"):
             return

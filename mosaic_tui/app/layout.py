@@ -20,17 +20,33 @@ def describe(config: OperatorConfig) -> str:
     return " + ".join(players)
 
 
+FRAME_RATE = 30  # frames a second a pane paints at most ...
+PAINTS_PER_SECOND = 240  # ... and all panes together: 16 panes paint 15 a second each
+FULL_GRID_SLACK = 0.9  # a grid without empty cells wins if its frames are this big or more
+
+
 def best_columns(panes: int, width: int, height: int) -> int:
-    """The column count that gives each pane's (square-ish) frame the most pixels."""
-    best, best_px = 1, -1
+    """The column count that gives each pane's (square-ish) frame the most pixels; but a
+    grid with fewer empty cells wins over one whose frames are barely bigger (16 panes at
+    200x60: 4x4, not 6x3 with two holes for one more pixel)."""
+    grids = []
     for cols in range(1, max(panes, 1) + 1):
         rows = max(1, math.ceil(panes / cols))
         inner_w = (width - (cols - 1)) // cols - 2  # gutter, borders
         inner_h = height // rows - 2
         px = min(inner_w, 2 * inner_h)  # a cell is one pixel wide and two tall
-        if px > best_px:
-            best, best_px = cols, px
-    return best
+        grids.append((px, rows * cols - panes, cols))
+    most = max(px for px, _, _ in grids)
+    near = [grid for grid in grids if grid[0] >= FULL_GRID_SLACK * most]
+    _, _, cols = min(near, key=lambda grid: (grid[1], -grid[0], grid[2]))
+    return cols
+
+
+def frame_interval(panes: int) -> float:
+    """Seconds between a pane's paints: 1/30 up to 8 panes, then longer, so that all of
+    them together paint at most `PAINTS_PER_SECOND` frames a second. Operators still step
+    at their pace (the status line says how fast); a pane shows the newest frame."""
+    return max(1 / FRAME_RATE, panes / PAINTS_PER_SECOND)
 
 
 def pane_status(

@@ -185,7 +185,7 @@ async def test_steps_are_drawn_in_batches_and_changes_of_state_at_once(wait_unti
     app = MosaicApp([], autorun=False)
     drawn: list[tuple[str, int]] = []
     async with app.run_test(size=(120, 40)) as pilot:
-        app._draw_operator = lambda op, view: drawn.append((op, view.step))  # type: ignore
+        app._draw_operator = lambda op, view, **kw: drawn.append((op, view.step))  # type: ignore
         for step in range(10):
             for op in ("a", "b"):
                 view = OperatorView("running", 0, step)

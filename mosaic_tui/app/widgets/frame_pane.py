@@ -8,6 +8,8 @@ non-priority keys while it has focus, and the footer says what they do there.
 
 from __future__ import annotations
 
+import asyncio
+import math
 import string
 import time
 from collections import deque
@@ -25,6 +27,7 @@ from mosaic_tui.app.layout import fit_status
 from mosaic_tui.app.messages import BoardReady, FrameReady
 from mosaic_tui.app.view import OperatorView
 from mosaic_tui.app.widgets.frame_view import FrameView
+from mosaic_tui.app.widgets.kept import KeptLines
 from mosaic_tui.envs import keymaps
 from mosaic_tui.protocol import Frame
 from mosaic_tui.render import HalfBlockRenderer
@@ -52,7 +55,11 @@ def _resolve(move: str, names: list[str]) -> str | None:
     return found[0] if len(found) == 1 else None
 
 
-class FramePane(Vertical, can_focus=True):
+class StatusLine(KeptLines, Static):
+    """A pane's status line: one line of text, its lines kept while the text is the same."""
+
+
+class FramePane(KeptLines, Vertical, can_focus=True):
     """Focus it and, if its operator has a human player, its keys play the game.
 
     Board games show their position as text (`v` switches to the frame and back); chess is
@@ -65,6 +72,15 @@ class FramePane(Vertical, can_focus=True):
     FramePane.-noted > #note { display: block; }
     FramePane.-over > #note { background: $boost; }
     """
+
+    #: The most often a pane paints, in seconds: frames that arrive faster replace the one
+    #: waiting, and only the newest is painted. Panes that stream frames paint on a clock
+    #: they all share (multiples of `frame_every`), so the screen redraws them together,
+    #: once, instead of once for each; a frame after a quiet spell (a human's move) is
+    #: painted at once.
+    frame_every: float = 1 / 30
+    #: Frames less than this many seconds apart are a stream (painted on the shared clock).
+    STREAM_GAP = 0.25
 
     BINDINGS = [
         Binding("v", "toggle_view", "Board/frame", show=False),
@@ -104,12 +120,17 @@ class FramePane(Vertical, can_focus=True):
         self.over = False  # the episode ended; a key starts the next
         self._view: OperatorView | None = None
         self._colors = colors
-        self._times: deque[float] = deque(maxlen=30)
+        self._times: deque[float] = deque(maxlen=30)  # when frames arrived: the rate shown
+        self._waiting: Frame | None = None  # the newest frame not painted yet
+        self._paint_at: asyncio.TimerHandle | None = None  # when it will be
+        self._painted_at = -1.0
+        self._frame_view: FrameView | None = None  # made by compose
 
     def compose(self) -> ComposeResult:
         # The status is a line of its own: changing a border subtitle repaints the whole pane.
-        yield Static("", id="status", classes="status")
-        yield FrameView(HalfBlockRenderer(self._colors), id="view")  # type: ignore[arg-type]
+        yield StatusLine("", id="status", classes="status")
+        self._frame_view = FrameView(HalfBlockRenderer(self._colors), id="view")  # type: ignore[arg-type]
+        yield self._frame_view
         yield Static("", id="board", classes="board")
         yield Static("", id="note")
         yield Input(placeholder="move> e2e4 or Nf3 (→ completes)", id="move", select_on_focus=False)
@@ -118,7 +139,7 @@ class FramePane(Vertical, can_focus=True):
 
     @property
     def view(self) -> FrameView:
-        return self.query_one(FrameView)
+        return self._frame_view if self._frame_view is not None else self.query_one(FrameView)
 
     @property
     def box(self) -> Input:
@@ -269,10 +290,45 @@ class FramePane(Vertical, can_focus=True):
 
     # ------------------------------------------------------------------ drawing
 
+    def frame_arrived(self, frame: Frame) -> None:
+        """A new frame: painted now if the pane has not painted for `frame_every` seconds,
+        else when that time is up, with whichever frame is the newest by then. However many
+        frames arrive, the pane repaints at most once per `frame_every`."""
+        loop = asyncio.get_running_loop()
+        now = loop.time()
+        streaming = bool(self._times) and now - self._times[-1] < self.STREAM_GAP
+        self._times.append(now)
+        self._waiting = frame
+        if self._paint_at is not None:
+            return  # the newest frame is painted when its turn comes
+        every = self.frame_every
+        if not streaming and now - self._painted_at >= every:
+            when = now
+        else:  # the next tick of the shared clock, at least `every` after the last paint
+            when = math.ceil(max(now, self._painted_at + every) / every - 1e-6) * every
+        self._paint_at = loop.call_at(when, self._paint_waiting, when)
+
+    def _paint_waiting(self, when: float) -> None:
+        self._paint_at = None
+        frame, self._waiting = self._waiting, None
+        if frame is not None and self.is_attached:
+            self._painted_at = when  # its tick, not the moment the loop got to it
+            self._paint(frame)
+
     def show_frame(self, frame: Frame) -> None:
-        self._times.append(time.monotonic())
-        self.remove_class("-error")
+        """Paint `frame` now (no waiting for the pane's next turn to paint)."""
+        self._times.append(asyncio.get_running_loop().time())
+        self._paint(frame)
+
+    def _paint(self, frame: Frame) -> None:
+        if self.has_class("-error"):
+            self.remove_class("-error")
         self.view.show(frame.to_array())
+
+    def on_unmount(self) -> None:
+        if self._paint_at is not None:
+            self._paint_at.cancel()
+            self._paint_at = None
 
     def show_status(self, text: str) -> None:
         """The status line, cut to the pane's width (and cut again when the pane resizes)."""
@@ -281,7 +337,7 @@ class FramePane(Vertical, can_focus=True):
         fitted = fit_status(text, room) if room > 0 else text
         status = self.query_one("#status", Static)
         if str(status.content) != fitted:
-            status.update(fitted)
+            status.update(fitted, layout=False)  # one line, always: nothing moves
 
     def on_resize(self) -> None:
         if getattr(self, "_status_text", None):
@@ -301,9 +357,9 @@ class FramePane(Vertical, can_focus=True):
         self.view.set_colors(mode)
 
     def on_frame_ready(self, message: FrameReady) -> None:
-        """Superseded frames were already dropped from this pane's queue (newest wins)."""
+        """A frame as a message (the app hands them over directly: `frame_arrived`)."""
         message.stop()
-        self.show_frame(message.frame)
+        self.frame_arrived(message.frame)
 
     def on_key(self, event: Key) -> None:
         """Keys that are not bindings: any key goes on after an episode ended, and text typed

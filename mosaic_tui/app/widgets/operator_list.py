@@ -43,6 +43,7 @@ class OperatorList(OptionList):
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self._shown: dict[str, str] = {}
+        self._states: dict[str, str] = {}
 
     def upsert(
         self,
@@ -54,20 +55,43 @@ class OperatorList(OptionList):
         step: int,
         ret: float,
     ) -> None:
+        self._states[operator_id] = state
         width = max(16, self.scrollable_content_region.width - 2) if self.size.width else 26
         prompt = row(name, task, state, episode, step, ret, width)
         key = prompt.plain
         if self._shown.get(operator_id) == key:
             return
         if operator_id in self._shown:
-            self.replace_option_prompt(operator_id, prompt)
+            self._replace_prompt(operator_id, prompt)
         else:
             self.add_option(Option(prompt, id=operator_id))
             if self.highlighted is None:
                 self.highlighted = 0
         self._shown[operator_id] = key
 
+    def _replace_prompt(self, operator_id: str, prompt: Text) -> None:
+        """Like `replace_option_prompt`, which forgets every option's rendering and repaints
+        the whole list: with 16 operators stepping that was most of the app's drawing. A row
+        keeps its height (three lines, cut to the width), so only its own rendering is
+        dropped and only its lines are repainted."""
+        index = self.get_option_index(operator_id)
+        option = self.get_option_at_index(index)
+        lines = self._heights.get(index)
+        option._set_prompt(prompt)
+        if lines != prompt.plain.count("\n") + 1:  # it would move the rows below it
+            self._clear_caches()
+            return
+        cache = self._option_render_cache
+        for key in [key for key in cache.keys() if key[0] is option]:
+            cache.discard(key)
+        self.refresh_lines(self._index_to_line[index], lines)
+
+    def state_of(self, operator_id: str) -> str | None:
+        """The state its row shows (None: no row)."""
+        return self._states.get(operator_id)
+
     def drop(self, operator_id: str) -> None:
+        self._states.pop(operator_id, None)
         if self._shown.pop(operator_id, None) is not None:
             self.remove_option(operator_id)
 
