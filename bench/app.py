@@ -232,28 +232,32 @@ async def key_latency(
             pane.focus()
             view = pane.view
             keyed: list[float] = []
-            painted: list[float] = []
-            original_paint, original_key = view.render_line, FramePane.on_key
+            drawn: list[tuple[float, int]] = []  # (when, frames painted into the view by then)
+            original_paint, original_key = view.render_lines, FramePane.on_key
 
-            def spy_paint(y: int):  # when the pane's lines are drawn again
-                painted.append(time.perf_counter())
-                return original_paint(y)
+            def spy_paint(crop):  # the screen draws the view's lines (every redraw over it)
+                drawn.append((time.perf_counter(), view.frames_shown))
+                return original_paint(crop)
 
             def spy_key(self, event) -> None:  # when the pane receives the key
                 keyed.append(time.perf_counter())
                 original_key(self, event)
 
-            view.render_line = spy_paint  # type: ignore[method-assign]
+            view.render_lines = spy_paint  # type: ignore[method-assign]
             FramePane.on_key = spy_key  # type: ignore[method-assign]
             try:
                 for i in range(presses):
                     shown = view.frames_shown
                     keyed.clear()
-                    painted.clear()
-                    await pilot.press("left" if i % 2 else "right")  # turning always redraws
-                    while view.frames_shown == shown or not painted or painted[-1] < keyed[0]:
+                    drawn.clear()
+                    # turning always redraws; `press` returns once the app is idle (at most
+                    # 2 s with others running), so the first drawing of the new frame is
+                    # looked up afterwards, not waited for
+                    await pilot.press("left" if i % 2 else "right")
+                    while not keyed or not any(n > shown for _, n in drawn):
                         await asyncio.sleep(0.001)
-                    delays.append(painted[-1] - keyed[0])
+                    first = next(t for t, n in drawn if n > shown)
+                    delays.append(first - keyed[0])
                     await pilot.pause(0.1)
             finally:
                 FramePane.on_key = original_key  # type: ignore[method-assign]
