@@ -72,21 +72,20 @@ def run(quick: bool = False) -> list[str]:
     steps = 0
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        for _ in range(rounds):  # alternating, best of each
+        for _ in range(rounds):  # the three alternate; the best of each
             seconds, local_table, steps = timed(spec, "local", folder)
             local = min(local, seconds)
             seconds, ray_table, _ = timed(spec, "ray", folder)  # Ray started for the run
             assert ray_table == local_table, "the Ray run's step table differs from the local one"
             started = min(started, seconds)
-        ray.init(include_dashboard=False, logging_level="ERROR", log_to_driver=False)
-        try:
-            timed(experiment(8), "ray", folder)  # the Ray workers start and import once
-            for _ in range(rounds):
+            ray.init(include_dashboard=False, logging_level="ERROR", log_to_driver=False)
+            try:
+                timed(experiment(8), "ray", folder)  # Ray's workers start and import, untimed
                 seconds, ray_table, _ = timed(spec, "ray", folder)
                 assert ray_table == local_table
                 running = min(running, seconds)
-        finally:
-            ray.shutdown()
+            finally:
+                ray.shutdown()
     print(
         f"ray: {episodes} episodes of {TASK} ({steps:,} steps), random baseline, one operator,"
         f" best of {rounds}; local {local:.1f} s, Ray started for the run {started:.1f} s,"

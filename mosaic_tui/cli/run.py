@@ -212,6 +212,9 @@ def _kill_workers_and_exit(code: int) -> None:
     from mosaic_tui.runtime import process
 
     process._kill_leftovers()  # noqa: SLF001 - the same hook that runs at exit
+    ray_backend = sys.modules.get("mosaic_tui.experiments.ray_backend")
+    if ray_backend is not None:  # --backend ray: its local Ray too (a Ray run's workers)
+        ray_backend.shutdown_now()
     errors.print("stopped at once; the episode in progress is lost", highlight=False)
     sys.stderr.flush()
     os._exit(code)

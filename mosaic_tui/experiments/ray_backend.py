@@ -25,6 +25,7 @@ import asyncio
 import contextlib
 import logging
 import math
+import os
 import queue
 import signal
 import sqlite3
@@ -32,8 +33,9 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from operator import itemgetter
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from mosaic_tui.core import OperatorConfig, RunIds
 from mosaic_tui.experiments.headless import (
@@ -48,6 +50,7 @@ from mosaic_tui.experiments.headless import (
 from mosaic_tui.experiments.provenance import session_meta
 from mosaic_tui.experiments.spec import ExperimentSpec
 from mosaic_tui.runtime import EpisodeEnded, LaunchError, Listener, OperatorRunner, WorkerError
+from mosaic_tui.runtime.template import SWITCH as TEMPLATE_SWITCH
 from mosaic_tui.telemetry import SessionRow, TelemetryError, TelemetryStore
 from mosaic_tui.telemetry.recorder import DEFAULT_LOCK_LIMIT, Recorder
 from mosaic_tui.telemetry.rows import EpisodeRow, RunRow, StepRow
@@ -63,6 +66,7 @@ CHUNKS_PER_CPU = 2
 #: How often a task hands over what it has played (the progress bars' pace).
 BATCH_SECONDS = 0.25
 _SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+_connected: list[Any] = []  # the `ray` module, while a run of ours is connected
 _STOP_WAIT = 15.0  # how long a cancelled task waits for its workers to stop politely
 log = logging.getLogger(__name__)
 
@@ -121,6 +125,21 @@ class _Capture(TelemetryStore):
 
     def record_episode(self, episode: EpisodeRow, steps: Sequence[StepRow]) -> None:
         self.keep(episode, steps)
+
+
+class _Step(tuple):  # type: ignore[type-arg]
+    """A step row as a task sent it: a plain tuple that the store reads as it reads a
+    `StepRow` (building 250,000 frozen dataclasses again would cost the driver ~1 s)."""
+
+    __slots__ = ()
+    episode_index = property(itemgetter(0))
+    step_index = property(itemgetter(1))
+    agent = property(itemgetter(2))
+    action = property(itemgetter(3))
+    reward = property(itemgetter(4))
+    terminated = property(itemgetter(5))
+    truncated = property(itemgetter(6))
+    extra = property(itemgetter(7))
 
 
 def _episode_tuple(row: EpisodeRow) -> tuple[Any, ...]:
@@ -196,6 +215,10 @@ def play_chunk(
     The runtime is asyncio, a generator is not: the runner plays on a thread of its own and
     hands over through a queue. Ray cancels a task by interrupting this (main) thread; the
     runner is then stopped politely (its worker processes with it) before the task ends."""
+    # Workers are spawned, not forked from a template process (runtime/template.py): the
+    # template lives as long as the thread that started it, and this thread ends with the
+    # chunk; a chunk of many episodes pays a spawn's second once.
+    os.environ[TEMPLATE_SWITCH] = "0"
     folder = None
     if log_dir is not None:
         with contextlib.suppress(OSError):  # another node's folder may not exist: no logs
@@ -210,6 +233,9 @@ def play_chunk(
             control["loop"] = loop
             loop.run_until_complete(_play(config, run_id, seeds, first, stream, folder, out,
                                           control))  # fmt: skip
+            left = asyncio.all_tasks(loop)  # a stop asked for by a cancel, say
+            if left:
+                loop.run_until_complete(asyncio.gather(*left, return_exceptions=True))
             loop.run_until_complete(loop.shutdown_asyncgens())
             loop.close()
         except BaseException as exc:  # never leave the generator waiting
@@ -262,7 +288,7 @@ class _Writer:
                 index, seed, total, length, term, trunc, began, ended, rewards, success = episode
                 row = EpisodeRow(run_id, index, seed, total, length, term, trunc, began, ended,
                                  rewards, success)  # fmt: skip
-                store.record_episode(row, [StepRow(*s) for s in steps])
+                store.record_episode(row, cast(list[StepRow], [_Step(s) for s in steps]))
 
     async def write(self, run_id: str, episodes: list[tuple[Any, ...]]) -> None:
         if self._pool is None:
@@ -295,12 +321,22 @@ def connect(ray: Any, address: str | None) -> bool:
             ray.init(include_dashboard=False, **quiet)
         else:
             ray.init(address=address, **quiet)
+        _connected.append(ray)
     finally:  # ray.init takes SIGTERM for itself: the run's polite stop keeps it
         if threading.current_thread() is threading.main_thread():
             for sig, handler in handlers.items():
                 if handler is not None:
                     signal.signal(sig, handler)
     return True
+
+
+def shutdown_now() -> None:
+    """The impatient stop (a second Ctrl-C, then `os._exit`): end the Ray this run started
+    (its processes would outlive an exit that skips `ray.shutdown`) or leave the cluster it
+    joined (Ray then ends the run's tasks)."""
+    while _connected:
+        with contextlib.suppress(Exception):
+            _connected.pop().shutdown()
 
 
 async def run_experiment_on_ray(
@@ -472,7 +508,7 @@ async def run_experiment_on_ray(
             recorder.end(outcome.run_id, outcome.status, outcome.error)
         await recorder.drain()
         if ours:
-            ray.shutdown()
+            shutdown_now()
     for outcome in result.outcomes:
         with contextlib.suppress(Exception):  # a locked database: the table shows what it can
             outcome.summary = store.summary(outcome.run_id)
