@@ -157,6 +157,7 @@ class MosaicApp(OperatorActions, App[None]):
         self._draw_due: dict[str, OperatorView | None] = {}
         self._panes: dict[str, FramePane] = {}  # by operator id: no DOM query per frame
         self._draw_scheduled = False
+        self._frame_every = frame_interval(0)  # the panes' paint clock (`relayout` sets it)
         self.ended_by: int | None = None  # the signal (SIGHUP: terminal lost) that ends it
 
     # ------------------------------------------------------------------ layout
@@ -216,6 +217,7 @@ class MosaicApp(OperatorActions, App[None]):
         all_panes = list(self.query(FramePane))
         panes = len(all_panes)
         every = frame_interval(panes)
+        self._frame_every = every
         for pane in all_panes:
             pane.frame_every = every  # one clock for all: they paint on the same ticks
         grid = self.query_one("#grid", Container)
@@ -365,13 +367,18 @@ class MosaicApp(OperatorActions, App[None]):
         self._schedule_batch()
 
     def _schedule_batch(self) -> None:
+        """The next batch, on a tick of the panes' paint clock (`FramePane.frame_arrived`):
+        status lines change in the same redraw as the frames, not in one of their own."""
         if not self._draw_scheduled:
             self._draw_scheduled = True
-            wait = self._drawn_at + STATUS_EVERY - time.monotonic()
-            if wait > 0:
-                self.set_timer(wait, self._draw_batch)
-            else:  # the last batch was a while ago: this one goes now
+            now = time.monotonic()
+            due = self._drawn_at + STATUS_EVERY
+            if due <= now:  # the last batch was a while ago: this one goes now
                 self.call_later(self._draw_batch)
+                return
+            every = self._frame_every
+            tick = math.ceil(due / every - 1e-6) * every
+            self.set_timer(tick - now, self._draw_batch)
 
     def _draw_batch(self) -> None:
         """Status lines every batch; rows in the list every `LIST_EVERY` (operators whose

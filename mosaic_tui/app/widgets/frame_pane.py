@@ -76,7 +76,7 @@ class FramePane(KeptLines, Vertical, can_focus=True):
     #: The most often a pane paints, in seconds: frames that arrive faster replace the one
     #: waiting, and only the newest is painted. Panes that stream frames paint on a clock
     #: they all share (multiples of `frame_every`), so the screen redraws them together,
-    #: once, instead of once for each; a frame after a quiet spell (a human's move) is
+    #: once, instead of once for each; a frame after a quiet spell, or a human's move, is
     #: painted at once.
     frame_every: float = 1 / 30
     #: Frames less than this many seconds apart are a stream (painted on the shared clock).
@@ -302,8 +302,8 @@ class FramePane(KeptLines, Vertical, can_focus=True):
         if self._paint_at is not None:
             return  # the newest frame is painted when its turn comes
         every = self.frame_every
-        if not streaming and now - self._painted_at >= every:
-            when = now
+        if self.human or (not streaming and now - self._painted_at >= every):
+            when = now  # a human waits for their move to show; nobody else painted lately
         else:  # the next tick of the shared clock, at least `every` after the last paint
             when = math.ceil(max(now, self._painted_at + every) / every - 1e-6) * every
         self._paint_at = loop.call_at(when, self._paint_waiting, when)
