@@ -60,8 +60,8 @@ sys.exit(main(sys.argv[2:]))
 """
 
 
-def _cpu_seconds(root: int) -> float:
-    """utime + stime of a process and every live descendant."""
+def _cpu_seconds(root: int, alone: bool = False) -> float:
+    """utime + stime of a process and every live descendant (`alone`: of the process only)."""
     ticks = os.sysconf("SC_CLK_TCK")
     parents: dict[int, int] = {}
     times: dict[int, float] = {}
@@ -75,6 +75,8 @@ def _cpu_seconds(root: int) -> float:
             continue
         parents[int(entry)] = int(fields[1])
         times[int(entry)] = (int(fields[11]) + int(fields[12])) / ticks
+    if alone:
+        return times.get(root, 0.0)
     total, todo = 0.0, [root]
     while todo:
         pid = todo.pop()
@@ -168,9 +170,11 @@ def on_screen(
                 return sum(len(store.step_table(r.run_id)) for r in store.runs())
 
         time.sleep(warmup)
+        app0 = _cpu_seconds(proc.pid, alone=True)
         bytes0, cpu0, t0, steps0 = count[0], _cpu_seconds(proc.pid), time.monotonic(), recorded()
         time.sleep(window)
         bytes1, cpu1, t1, steps1 = count[0], _cpu_seconds(proc.pid), time.monotonic(), recorded()
+        app1 = _cpu_seconds(proc.pid, alone=True)
         memory = _memory_mib(proc.pid)
         os.write(master, b"q")
         try:
@@ -181,6 +185,7 @@ def on_screen(
         elapsed = t1 - t0
         return {
             "cores": (cpu1 - cpu0) / elapsed,
+            "app_cores": (app1 - app0) / elapsed,  # the app's process alone, not its workers
             "kbps": (bytes1 - bytes0) / 1024 / elapsed,
             "fps": (steps1 - steps0) / elapsed / operators,
             "mib": memory,

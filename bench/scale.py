@@ -29,7 +29,8 @@ def run(quick: bool = False) -> list[str]:
     one = found[1]
     for n, got in found.items():
         print(
-            f"scale: {n:>2} operators at {SIZE[0]}x{SIZE[1]}: {got['cores']:.2f} cores,"
+            f"scale: {n:>2} operators at {SIZE[0]}x{SIZE[1]}: {got['cores']:.2f} cores"
+            f" (app {got['app_cores']:.2f}, workers {got['cores'] - got['app_cores']:.2f}),"
             f" {got['kbps']:.0f} KB/s, {got['mib']:.0f} MiB PSS, {got['fps']:.1f} steps/s each"
         )
     sixteen = found[16]

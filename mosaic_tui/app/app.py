@@ -21,7 +21,7 @@ from rich.markup import escape
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
-from textual.containers import Container, Horizontal, Vertical
+from textual.containers import Container
 from textual.css.query import NoMatches
 from textual.driver import Driver
 from textual.notifications import SeverityLevel
@@ -47,6 +47,7 @@ from mosaic_tui.app.operator_actions import OperatorActions
 from mosaic_tui.app.view import OperatorView, entry_view
 from mosaic_tui.app.widgets.footer import KeyFooter
 from mosaic_tui.app.widgets.frame_pane import FramePane
+from mosaic_tui.app.widgets.kept import KeptContainer, KeptHorizontal, KeptVertical
 from mosaic_tui.app.widgets.operator_list import OperatorList
 from mosaic_tui.core import OperatorConfig, plugins
 from mosaic_tui.envs import keymaps
@@ -163,12 +164,12 @@ class MosaicApp(OperatorActions, App[None]):
     # ------------------------------------------------------------------ layout
 
     def compose(self) -> ComposeResult:
-        with Horizontal(id="body"):
-            with Vertical(id="sidebar"):
+        with KeptHorizontal(id="body"):
+            with KeptVertical(id="sidebar"):
                 yield Static("Operators", classes="heading")
                 yield OperatorList(id="operators")
                 yield Static("", id="session-info")
-            yield Container(id="grid")
+            yield KeptContainer(id="grid")
         yield Static("", id="too-small")
         yield Static("", id="status-line")  # the session's state while the list is hidden
         yield KeyFooter()

@@ -11,6 +11,8 @@ from textual.screen import Screen
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 
+from mosaic_tui.app.widgets.kept import KeptLines
+
 # Dropped first when room is short: the end of this list. Kept first of all: Quit, then a
 # game's keys (`play(N)`, see `FramePane.take_keys`), then actions not named here.
 PRIORITY = (
@@ -30,7 +32,7 @@ PRIORITY = (
 )
 
 
-class KeyFooter(Footer):
+class KeyFooter(KeptLines, Footer):
     """Textual's footer, fitted to the width, and rebuilt only when what it shows changes."""
 
     _shown: tuple[object, ...] | None = None

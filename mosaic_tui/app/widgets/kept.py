@@ -13,28 +13,41 @@ from __future__ import annotations
 
 from typing import Any
 
+from textual.containers import Container, Horizontal, Vertical
 from textual.geometry import Region, Size
 from textual.strip import Strip
-from textual.widget import Widget
 
 
-class KeptLines(Widget):
-    """Mix in before a Widget class: `class StatusLine(KeptLines, Static)`."""
+class KeptLines:
+    """Mix in before a Widget class: `class StatusLine(KeptLines, Static)`. Not a Widget
+    itself: Textual inherits default CSS along the first base that is one (here `Static`)."""
 
     _kept: tuple[Region, Size, list[Strip]] | None = None
 
     def render_lines(self, crop: Region) -> list[Strip]:
-        kept, size = self._kept, self.size
+        kept, size = self._kept, self.size  # type: ignore[attr-defined]
         if kept is not None and kept[0] == crop and kept[1] == size:
             return kept[2]
-        strips = super().render_lines(crop)
+        strips: list[Strip] = super().render_lines(crop)  # type: ignore[misc]
         self._kept = (crop, size, strips)
         return strips
 
     def refresh(self, *regions: Region, **kwargs: Any) -> Any:
         self._kept = None
-        return super().refresh(*regions, **kwargs)
+        return super().refresh(*regions, **kwargs)  # type: ignore[misc]
 
     def notify_style_update(self) -> None:
         self._kept = None
-        super().notify_style_update()
+        super().notify_style_update()  # type: ignore[misc]
+
+
+class KeptHorizontal(KeptLines, Horizontal):
+    """The app's containers: their clip is the whole screen, so every redraw asks them."""
+
+
+class KeptVertical(KeptLines, Vertical):
+    pass
+
+
+class KeptContainer(KeptLines, Container):
+    pass
