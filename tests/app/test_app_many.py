@@ -184,3 +184,24 @@ async def test_a_state_change_redraws_the_row_at_once_an_episode_number_later() 
         app.post_message(OperatorChanged("a", OperatorView("paused", 1, 0)))
         await pilot.pause(0.1)
         assert drawn == [("running", False), ("paused", True)]
+
+
+async def test_a_pane_keeps_its_lines_until_something_it_shows_changes() -> None:
+    app = MosaicApp([], autorun=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        (pane,) = await mounted_panes(app, pilot, 1)
+        crop = Region(0, 0, *pane.outer_size)
+        first = pane.render_lines(crop)
+        assert pane.render_lines(crop) is first  # asked again by every redraw: kept
+        pane.border_title = "renamed"
+        titled = pane.render_lines(crop)
+        assert titled is not first and "renamed" in titled[0].text
+        pane.focus()  # a style change (the focused border)
+        await pilot.pause(0.1)
+        focused = pane.render_lines(crop)
+        assert focused is not titled
+        assert focused[0].text == titled[0].text  # the same border, in another colour
+        status = pane.query_one("#status")
+        pane.show_status("ep 1 · t 3 · R 0.00 · 30 fps")
+        await pilot.pause(0.1)
+        assert "30 fps" in status.render_lines(Region(0, 0, *status.outer_size))[0].text
