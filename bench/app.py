@@ -166,10 +166,18 @@ def on_screen(
         from mosaic_tui.telemetry import TelemetryStore
 
         def recorded() -> int:  # steps of finished episodes (30 steps: one a second)
-            with TelemetryStore.open(db) as store:
-                return sum(len(store.step_table(r.run_id)) for r in store.runs())
+            try:
+                with TelemetryStore.open(db) as store:
+                    return sum(len(store.step_table(r.run_id)) for r in store.runs())
+            except Exception:  # not created yet, or busy: nothing to count yet
+                return 0
 
         time.sleep(warmup)
+        # and until every operator has played two episodes: 16 workers take several seconds
+        # (and cores) to start on a small machine, which is not what is measured here
+        settled = time.monotonic() + 60.0
+        while recorded() < operators * 60 and time.monotonic() < settled:
+            time.sleep(0.5)
         app0 = _cpu_seconds(proc.pid, alone=True)
         bytes0, cpu0, t0, steps0 = count[0], _cpu_seconds(proc.pid), time.monotonic(), recorded()
         time.sleep(window)

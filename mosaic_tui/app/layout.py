@@ -21,7 +21,7 @@ def describe(config: OperatorConfig) -> str:
 
 
 FRAME_RATE = 30  # frames a second a pane paints at most ...
-PAINTS_PER_SECOND = 240  # ... and all panes together: 16 panes paint 15 a second each
+PAINTS_PER_SECOND = 160  # ... and all panes together: 16 panes paint 10 a second each
 FULL_GRID_SLACK = 0.9  # a grid without empty cells wins if its frames are this big or more
 
 
@@ -43,7 +43,7 @@ def best_columns(panes: int, width: int, height: int) -> int:
 
 
 def frame_interval(panes: int) -> float:
-    """Seconds between a pane's paints: 1/30 up to 8 panes, then longer, so that all of
+    """Seconds between a pane's paints: 1/30 up to 5 panes, then longer, so that all of
     them together paint at most `PAINTS_PER_SECOND` frames a second. Operators still step
     at their pace (the status line says how fast); a pane shows the newest frame."""
     return max(1 / FRAME_RATE, panes / PAINTS_PER_SECOND)

@@ -61,8 +61,8 @@ async def test_sixteen_operators_at_200x60_are_laid_out_four_by_four() -> None:
 
 
 def test_panes_paint_less_often_only_when_there_are_many() -> None:
-    assert frame_interval(1) == frame_interval(8) == 1 / 30
-    assert math.isclose(frame_interval(16), 1 / 15)  # 240 paints a second in all
+    assert frame_interval(1) == frame_interval(4) == 1 / 30
+    assert math.isclose(frame_interval(16), 1 / 10)  # 160 paints a second in all
     assert frame_interval(32) > frame_interval(16)
 
 

@@ -31,6 +31,7 @@ class FrameView(Widget):
         self._rgb: np.ndarray | None = None
         self.frames_shown = 0
         self._background: Color | None = None  # for the line filters; reset by a style change
+        self._blank_line: Strip | None = None  # a row without a frame; reset likewise
 
     def show(self, rgb: np.ndarray) -> None:
         self._rgb = rgb
@@ -63,6 +64,7 @@ class FrameView(Widget):
 
     def notify_style_update(self) -> None:
         self._background = None
+        self._blank_line = None
         super().notify_style_update()
 
     def render_lines(self, crop: Region) -> list[Strip]:
@@ -74,8 +76,8 @@ class FrameView(Widget):
         rows = self.renderer.strips  # all as wide as the view, once a frame is fitted to it
         if len(rows) >= crop.bottom and rows and rows[0].cell_length == width:
             strips = rows[crop.y : crop.bottom]
-        else:
-            strips = [self.render_line(y) for y in crop.line_range]
+        else:  # no frame yet, or not one fitted to this size: blank (one Strip for all)
+            strips = [self._blank(width)] * crop.height
         filters = [
             f
             for f in self.get_line_filters()  # truecolor cells are what this one makes them
@@ -96,4 +98,10 @@ class FrameView(Widget):
         strips = self.renderer.strips
         if y < len(strips) and strips[y].cell_length == self.size.width:
             return strips[y]
-        return Strip.blank(self.size.width, self.rich_style)
+        return self._blank(self.size.width)
+
+    def _blank(self, width: int) -> Strip:
+        blank = self._blank_line
+        if blank is None or blank.cell_length != width:
+            blank = self._blank_line = Strip.blank(width, self.rich_style)
+        return blank
