@@ -73,18 +73,24 @@ class OperatorList(OptionList):
         """Like `replace_option_prompt`, which forgets every option's rendering and repaints
         the whole list: with 16 operators stepping that was most of the app's drawing. A row
         keeps its height (three lines, cut to the width), so only its own rendering is
-        dropped and only its lines are repainted."""
-        index = self.get_option_index(operator_id)
-        option = self.get_option_at_index(index)
-        lines = self._heights.get(index)
-        option._set_prompt(prompt)
+        dropped and only its lines are repainted. (OptionList's caches are its own: should a
+        Textual release rename them, this falls back to the whole list.)"""
+        try:
+            index = self.get_option_index(operator_id)
+            option = self.get_option_at_index(index)
+            lines = self._heights.get(index)
+            cache = self._option_render_cache
+            top = self._index_to_line[index]
+            option._set_prompt(prompt)
+        except (AttributeError, KeyError):
+            self.replace_option_prompt(operator_id, prompt)
+            return
         if lines != prompt.plain.count("\n") + 1:  # it would move the rows below it
             self._clear_caches()
             return
-        cache = self._option_render_cache
         for key in [key for key in cache.keys() if key[0] is option]:
             cache.discard(key)
-        self.refresh_lines(self._index_to_line[index], lines)
+        self.refresh_lines(top, lines)
 
     def state_of(self, operator_id: str) -> str | None:
         """The state its row shows (None: no row)."""
