@@ -28,6 +28,7 @@ import math
 import os
 import queue
 import signal
+import socket
 import sqlite3
 import threading
 import time
@@ -72,6 +73,10 @@ log = logging.getLogger(__name__)
 
 # What a task yields: ("episodes", [(episode tuple, [step tuples])...]) or ("error", message).
 Item = tuple[str, Any]
+
+
+class _NoRay(Exception):
+    """Ray could not be started or reached (the runs say why)."""
 
 
 class RayBackendError(Exception):
@@ -251,6 +256,7 @@ def play_chunk(
             except queue.Empty:
                 continue
             if item is None:
+                thread.join(_STOP_WAIT)  # the loop closes: nothing of it is left running
                 return
             yield item
     finally:
@@ -277,25 +283,32 @@ class _Writer:
         self._pool = None if self.inline else ThreadPoolExecutor(1, "mosaic-tui ray writer")
         self._own: TelemetryStore | None = None
 
-    def _write(self, run_id: str, episodes: list[tuple[Any, ...]]) -> None:
-        store = self.store
-        if not self.inline:
-            if self._own is None:
-                self._own = TelemetryStore.open(self.store.path)
-            store = self._own
-        with store.busy_timeout(self.lock_limit):
-            for episode, steps in episodes:
-                index, seed, total, length, term, trunc, began, ended, rewards, success = episode
-                row = EpisodeRow(run_id, index, seed, total, length, term, trunc, began, ended,
-                                 rewards, success)  # fmt: skip
-                store.record_episode(row, cast(list[StepRow], [_Step(s) for s in steps]))
+    def _write(self, run_id: str, episodes: list[tuple[Any, ...]]) -> tuple[int, str | None]:
+        """(episodes written, why the next one could not be: None when all were)."""
+        written = 0
+        try:
+            store = self.store
+            if not self.inline:
+                if self._own is None:
+                    self._own = TelemetryStore.open(self.store.path)
+                store = self._own
+            with store.busy_timeout(self.lock_limit):
+                for episode, steps in episodes:
+                    index, seed, total, length, term, trunc, began, ended, rewards, won = episode
+                    row = EpisodeRow(run_id, index, seed, total, length, term, trunc, began,
+                                     ended, rewards, won)  # fmt: skip
+                    store.record_episode(row, cast(list[StepRow], [_Step(s) for s in steps]))
+                    written += 1
+        except (TelemetryError, sqlite3.Error) as exc:
+            index = episodes[written][0][0]
+            return written, f"could not record episode {index} of run {run_id}: {exc}"
+        return written, None
 
-    async def write(self, run_id: str, episodes: list[tuple[Any, ...]]) -> None:
+    async def write(self, run_id: str, episodes: list[tuple[Any, ...]]) -> tuple[int, str | None]:
         if self._pool is None:
-            self._write(run_id, episodes)
-        else:
-            await asyncio.get_running_loop().run_in_executor(self._pool, self._write, run_id,
-                                                             episodes)  # fmt: skip
+            return self._write(run_id, episodes)
+        return await asyncio.get_running_loop().run_in_executor(self._pool, self._write, run_id,
+                                                                episodes)  # fmt: skip
 
     def close(self) -> None:
         if self._pool is not None:
@@ -311,23 +324,56 @@ class _Writer:
 def connect(ray: Any, address: str | None) -> bool:
     """Connect to the cluster at `address`, or start a local Ray for this run (None); True
     when this call started or joined it (and `ray.shutdown` is ours to call), False when the
-    program had already initialised Ray (a test's `ray.init(num_cpus=2)`)."""
+    program had already initialised Ray (a test's `ray.init(num_cpus=2)`).
+
+    `ray.init` blocks the event loop (a local Ray must be started from the main thread: its
+    processes die with the thread that started them), so while it runs a stop signal raises
+    KeyboardInterrupt here (and Ray is shut down again); the signal still reaches the event
+    loop's handler afterwards (its wake-up byte is written). A `host:port` that nobody
+    answers on is refused first: Ray itself would wait for it for ever."""
     if ray.is_initialized():
         return False
+    if address is not None:
+        _probe(address)
     quiet: dict[str, Any] = {"logging_level": logging.ERROR, "log_to_driver": False}
-    handlers = {sig: signal.getsignal(sig) for sig in _SIGNALS}
+    main = threading.current_thread() is threading.main_thread()
+    handlers = {sig: signal.getsignal(sig) for sig in _SIGNALS} if main else {}
+    for sig in handlers:
+        signal.signal(sig, _interrupt)
     try:
         if address is None:
             ray.init(include_dashboard=False, **quiet)
         else:
             ray.init(address=address, **quiet)
         _connected.append(ray)
-    finally:  # ray.init takes SIGTERM for itself: the run's polite stop keeps it
-        if threading.current_thread() is threading.main_thread():
-            for sig, handler in handlers.items():
-                if handler is not None:
-                    signal.signal(sig, handler)
+    except BaseException:
+        with contextlib.suppress(Exception):
+            ray.shutdown()
+        raise
+    finally:  # and ray.init takes SIGTERM for itself: the run's polite stop keeps it
+        for sig, handler in handlers.items():
+            if handler is not None:
+                signal.signal(sig, handler)
     return True
+
+
+def _probe(address: str, limit: float = 5.0) -> None:
+    """OSError unless something listens at a `host:port` address (`auto`, `ray://...` and
+    the like are Ray's to resolve)."""
+    host, _, port = address.rpartition(":")
+    if "://" in address or not host or not port.isdigit():
+        return
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=limit).close()
+    except OSError as exc:
+        raise OSError(
+            f"nothing answers at {address} ({exc}); is the Ray head running there?"
+            " (`ray start --head` prints its address)"
+        ) from None
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
 
 
 def shutdown_now() -> None:
@@ -398,10 +444,22 @@ async def run_experiment_on_ray(
         if on_start is not None:
             on_start(outcome)
 
-    ours = connect(ray, address)
     writer = _Writer(store, lock_limit)
     began = time.perf_counter()
+    ours = False
     try:
+        try:
+            ours = connect(ray, address)
+        except KeyboardInterrupt:  # stopped while Ray started: the runs are interrupted
+            result.interrupted = True
+            raise _NoRay from None
+        except Exception as exc:  # noqa: BLE001 - Ray says why in its own exceptions
+            where = f" at {address}" if address else ""
+            for outcome in result.outcomes:
+                outcome.error = outcome.error or redact_text(
+                    f"cannot start or reach Ray{where}: {exc}"
+                )
+            raise _NoRay from None
         cpus = max(1, int(ray.cluster_resources().get("CPU", 1)))
         task = ray.remote(play_chunk).options(num_returns="streaming", num_cpus=1, max_retries=0)
         folder = None if log_dir is None else str(log_dir)
@@ -432,14 +490,26 @@ async def run_experiment_on_ray(
                         with contextlib.suppress(Exception):  # finished already
                             ray.cancel(gen)
 
+        listeners = [listener] if listener is not None else []
+
+        def tell(outcome: OperatorOutcome, payload: list[tuple[Any, ...]]) -> None:
+            """Episodes arrived: told as the local runner tells them (a listener that raises
+            is detached, the run goes on)."""
+            for episode, _steps in payload:
+                for one in list(listeners):
+                    try:
+                        one(_ended(outcome, episode))
+                    except Exception:
+                        log.exception("listener %r failed", one)
+                        listeners.remove(one)
+
         async def consume(outcome: OperatorOutcome, gen: Any, into: asyncio.Queue) -> None:
             """One chunk's items as they arrive; progress is told on arrival."""
             try:
                 async for ref in gen:
                     kind, payload = await ref
-                    if kind == "episodes" and listener is not None:
-                        for episode, _steps in payload:
-                            listener(_ended(outcome, episode))
+                    if kind == "episodes":
+                        tell(outcome, payload)
                     into.put_nowait((kind, payload))
             except Exception as exc:  # noqa: BLE001 - a cancelled task, a dead Ray worker
                 into.put_nowait(("failed", _describe(ray, exc)))
@@ -461,18 +531,13 @@ async def run_experiment_on_ray(
                         if broken:  # after a failure or a gap: read, never written
                             continue
                         if kind == "episodes":
-                            try:
-                                await writer.write(outcome.run_id, payload)
-                            except (TelemetryError, sqlite3.Error) as exc:
-                                outcome.error = outcome.error or (
-                                    f"could not record episode {payload[0][0][0]} of run"
-                                    f" {outcome.run_id}: {exc}"
-                                )
+                            written, failure = await writer.write(outcome.run_id, payload)
+                            outcome.episodes += written
+                            outcome.steps += sum(e[3] for e, _ in payload[:written])
+                            if failure is not None:  # the database: stop playing on
+                                outcome.error = outcome.error or failure
                                 broken = True
                                 cancel(outcome.run_id)
-                                continue
-                            outcome.episodes += len(payload)
-                            outcome.steps += sum(e[3] for e, _ in payload)
                         elif kind == "error" or not result.interrupted:  # or "failed"
                             outcome.error = outcome.error or payload
                             broken = True
@@ -500,6 +565,8 @@ async def run_experiment_on_ray(
                 watcher.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await watcher
+    except _NoRay:
+        pass
     finally:
         await asyncio.to_thread(writer.close)
         for outcome in result.outcomes:
@@ -519,7 +586,7 @@ async def run_experiment_on_ray(
 def _status(outcome: OperatorOutcome, episodes: int, interrupted: bool) -> str:
     if outcome.error is not None:
         return ERROR
-    return INTERRUPTED if outcome.episodes < episodes else FINISHED
+    return INTERRUPTED if interrupted and outcome.episodes < episodes else FINISHED
 
 
 def _ended(outcome: OperatorOutcome, episode: tuple[Any, ...]) -> EpisodeEnded:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -237,6 +238,24 @@ def test_the_command_joins_a_cluster_by_address_and_ctrl_c_interrupts_it(
     conn.close()
     assert statuses == ["finished", "interrupted"]
     assert cluster.is_initialized()  # the command left the cluster it joined running
+
+
+@pytest.mark.ray
+@pytest.mark.subprocess
+def test_an_address_nobody_answers_at_fails_the_runs_with_the_fix(tmp_path: Path) -> None:
+    pytest.importorskip("ray")
+    with socket.socket() as free:  # a port that was free a moment ago: nothing listens there
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    db = tmp_path / "r.sqlite"
+    proc = cli(tmp_path, "run", str(write_long(tmp_path)), "--db", str(db), "--backend", "ray",
+               "--address", f"127.0.0.1:{port}")  # fmt: skip
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 1, err
+    assert f"nothing answers at 127.0.0.1:{port}" in err and "ray start --head" in err
+    conn = sqlite3.connect(db)
+    assert [s for (s,) in conn.execute("SELECT status FROM runs")] == ["error"]
+    conn.close()
 
 
 # ---------------------------------------------------------------- refusals (no Ray needed)
