@@ -29,6 +29,7 @@ from mosaic_tui.protocol import MAX_LINE_BYTES
 from mosaic_tui.runtime.launcher import HEADLESS_SDL, boot_argv, boot_module
 
 SWITCH = "MOSAIC_TUI_TEMPLATE"  # "0": spawn every worker afresh
+FORK_TIMEOUT = 30.0  # its first answer waits for its imports; then a fork takes milliseconds
 #: Imported once by the template: what workers import first (a missing one is skipped).
 PRELOAD = (
     "numpy",
@@ -78,8 +79,7 @@ class Template:
     def __init__(self) -> None:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self.sock = ours
-        # Started from the thread that runs the event loop: the template dies with it (its
-        # lifeline is tied to the thread that made it), as every worker does.
+        # It ends when this end of the socket closes: with the app, however the app ends.
         self.process = subprocess.Popen(
             [*boot_argv("mosaic_tui.runtime.template_server"), str(theirs.fileno()), *PRELOAD],
             stdin=subprocess.DEVNULL,
@@ -147,7 +147,11 @@ class Template:
         env = {**os.environ, **env}
         message = json.dumps({"id": request, "module": module, "args": args, "env": env})
         socket.send_fds(self.sock, [message.encode()], fds)
-        return await answer
+        try:
+            return await asyncio.wait_for(answer, FORK_TIMEOUT)
+        except asyncio.TimeoutError:
+            self.pending.pop(request, None)
+            raise OSError(f"the template did not fork within {FORK_TIMEOUT:g} s") from None
 
     def close(self) -> None:
         self.sock.close()

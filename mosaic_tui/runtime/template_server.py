@@ -124,11 +124,9 @@ def _send(sock: socket.socket, message: dict) -> None:
 
 
 def _die_with_parent() -> None:
-    if sys.platform.startswith("linux"):
-        with contextlib.suppress(Exception):
-            import ctypes
-
-            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)  # PDEATHSIG
+    """The app's death closes its end of the socket, which ends the template (and its workers
+    die with it: their lifeline is the template). No PDEATHSIG here: that is tied to the thread
+    that started the template, which may end long before the app does (a Ray task's)."""
     if os.getppid() == 1:
         os._exit(0)
 

@@ -221,3 +221,22 @@ def test_only_our_workers_and_only_as_a_spawn_would_start_them(
     assert template.serves([sys.executable, "-m", "env_worker"]) is None  # a command line
     monkeypatch.setenv("PYTHONPATH", "/somewhere/else")  # read at start: the template has not
     assert template.serves(boot_argv("env_worker")) is None
+
+
+def test_the_template_outlives_the_thread_that_started_it() -> None:
+    import threading
+
+    template.template().close()
+    started: list[template.Template] = []
+    thread = threading.Thread(target=lambda: started.append(template.template()))
+    thread.start()
+    thread.join()
+    time.sleep(0.5)  # a lifeline tied to that thread would have ended it by now
+    assert started[0].alive and template.template() is started[0]
+
+    async def go() -> None:
+        process = await start()
+        await process.request(Ping(), Pong, 10)
+        await process.stop()
+
+    asyncio.run(go())
