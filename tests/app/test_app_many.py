@@ -205,3 +205,20 @@ async def test_a_pane_keeps_its_lines_until_something_it_shows_changes() -> None
         pane.show_status("ep 1 · t 3 · R 0.00 · 30 fps")
         await pilot.pause(0.1)
         assert "30 fps" in status.render_lines(Region(0, 0, *status.outer_size))[0].text
+
+
+async def test_a_frame_waiting_to_paint_does_not_hide_an_error() -> None:
+    app = OnePane()
+    async with app.run_test(size=(40, 20)) as pilot:
+        pane = app.query_one(FramePane)
+        pane.frame_every = 0.2
+        await pilot.pause(0.1)
+        pane.frame_arrived(frame(10))  # painted at once
+        await asyncio.sleep(0.01)
+        pane.frame_arrived(frame(20))  # waits for its turn
+        pane.show_error("the worker died")
+        await pilot.pause(0.4)
+        assert pane.has_class("-error") and pane.view.frames_shown == 1
+        pane.frame_arrived(frame(30))  # a restarted operator's frame
+        await pilot.pause(0.4)
+        assert not pane.has_class("-error") and pane.view.frames_shown == 2

@@ -361,6 +361,9 @@ class FramePane(KeptLines, Vertical, can_focus=True):
         self.view.show(frame.to_array())
 
     def on_unmount(self) -> None:
+        self._cancel_paint()
+
+    def _cancel_paint(self) -> None:
         if self._paint_at is not None:
             self._paint_at.cancel()
             self._paint_at = None
@@ -384,6 +387,11 @@ class FramePane(KeptLines, Vertical, can_focus=True):
         legend.display = bool(text)
 
     def show_error(self, text: str) -> None:
+        """Why the operator stopped, instead of its frame. A frame that arrived before it
+        stopped and waits for its turn to paint is dropped: painting it would hide this
+        (a new run's frames do, once the operator is restarted)."""
+        self._cancel_paint()
+        self._waiting = None
         self.add_class("-error")
         self.query_one("#error", Static).update(text)
 
