@@ -72,6 +72,30 @@ class ExperimentResult:
         return [o for o in self.outcomes if o.error is not None]
 
 
+def open_session(
+    spec: ExperimentSpec, store: TelemetryStore, resume: str | None, lock_limit: float
+) -> tuple[str, dict[str, Any]]:
+    """Begin the session (or take up `resume`): its id, and the runs it already has by
+    operator. Nothing runs yet, so waiting for a busy store here blocks no one."""
+    session_id = resume or new_session_id()
+    recorded: dict[str, Any] = {}
+    try:
+        with store.busy_timeout(lock_limit):
+            if resume is None:
+                store.begin_session(
+                    SessionRow(session_id, time.time(), "run", session_meta(spec))
+                )
+            else:
+                recorded = resumable(store, resume, spec)
+    except sqlite3.OperationalError as exc:
+        raise TelemetryError(
+            f"cannot start recording in {store.path}: {exc} (another program holds it for"
+            f" more than {lock_limit:g} s); close that program, pass another --db, or wait"
+            " longer with --db-wait"
+        ) from None
+    return session_id, recorded
+
+
 def new_session_id() -> str:
     return f"{time.strftime('%Y%m%dT%H%M%S')}-{secrets.token_hex(2)}"
 
@@ -93,21 +117,7 @@ async def run_experiment(
     its run there lacks (the one cut short is played again from its seed), into that run."""
     use_hosts(spec.hosts)  # the file's [hosts] tables: how to reach and run on each host
     template.warm()  # workers are forked from it once its imports are done (runtime/template.py)
-    session_id = resume or new_session_id()
-    row = SessionRow(session_id, time.time(), "run", session_meta(spec))
-    recorded: dict[str, Any] = {}
-    try:
-        with store.busy_timeout(lock_limit):  # nothing runs yet: waiting here blocks no one
-            if resume is None:
-                store.begin_session(row)
-            else:
-                recorded = resumable(store, resume, spec)
-    except sqlite3.OperationalError as exc:
-        raise TelemetryError(
-            f"cannot start recording in {store.path}: {exc} (another program holds it for"
-            f" more than {lock_limit:g} s); close that program, pass another --db, or wait"
-            " longer with --db-wait"
-        ) from None
+    session_id, recorded = open_session(spec, store, resume, lock_limit)
     run_ids = RunIds()
     recorder = Recorder(store, session_id, lock_limit=lock_limit)
     result = ExperimentResult(session_id, [])

@@ -45,14 +45,12 @@ from mosaic_tui.experiments.headless import (
     INTERRUPTED,
     ExperimentResult,
     OperatorOutcome,
-    new_session_id,
-    resumable,
+    open_session,
 )
-from mosaic_tui.experiments.provenance import session_meta
 from mosaic_tui.experiments.spec import ExperimentSpec
 from mosaic_tui.runtime import EpisodeEnded, LaunchError, Listener, OperatorRunner, WorkerError
 from mosaic_tui.runtime.template import SWITCH as TEMPLATE_SWITCH
-from mosaic_tui.telemetry import SessionRow, TelemetryError, TelemetryStore
+from mosaic_tui.telemetry import TelemetryError, TelemetryStore
 from mosaic_tui.telemetry.recorder import DEFAULT_LOCK_LIMIT, Recorder
 from mosaic_tui.telemetry.rows import EpisodeRow, RunRow, StepRow
 from mosaic_tui.telemetry.text import redact_text
@@ -405,20 +403,7 @@ async def run_experiment_on_ray(
     episode as it reaches the driver (what a progress bar needs), not each step."""
     check(spec)
     ray = import_ray()
-    session_id = resume or new_session_id()
-    recorded: dict[str, Any] = {}
-    try:
-        with store.busy_timeout(lock_limit):
-            if resume is None:
-                store.begin_session(SessionRow(session_id, time.time(), "run", session_meta(spec)))
-            else:
-                recorded = resumable(store, resume, spec)
-    except sqlite3.OperationalError as exc:
-        raise TelemetryError(
-            f"cannot start recording in {store.path}: {exc} (another program holds it for"
-            f" more than {lock_limit:g} s); close that program, pass another --db, or wait"
-            " longer with --db-wait"
-        ) from None
+    session_id, recorded = open_session(spec, store, resume, lock_limit)
     result = ExperimentResult(session_id, [])
     run_ids = RunIds()
     done: dict[str, int] = {}
