@@ -64,6 +64,7 @@ from mosaic_tui.runtime import (
     StepTaken,
     WorkerError,
 )
+from mosaic_tui.runtime.events import FrameDrawn
 from mosaic_tui.telemetry import Recorder
 
 QUIT_DEADLINE = 1.5  # seconds a lost terminal leaves for a graceful stop
@@ -221,6 +222,7 @@ class MosaicApp(OperatorActions, App[None]):
         self._frame_every = every
         for pane in all_panes:
             pane.frame_every = every  # one clock for all: they paint on the same ticks
+        self.session.frame_every = every  # ... and streams draw only the frames painted
         grid = self.query_one("#grid", Container)
         grid_width = width - (sidebar_width if sidebar.display else 0)
         cols = best_columns(panes, grid_width, height - (1 if sidebar.display else 2))
@@ -309,7 +311,8 @@ class MosaicApp(OperatorActions, App[None]):
 
     def _on_runner_event(self, event: RunnerEvent) -> None:
         """The one bridge from the runtime (same loop). Frames go straight to their panes,
-        which paint the newest at most once per `FramePane.frame_every`; boards become
+        which paint the newest at most once per `FramePane.frame_every` (and a stream's
+        runner asks only for the frames painted: `Session.frame_every`); boards become
         messages (newest wins); a step marks its operator for the next batch of status
         redraws; anything else is a message that redraws row and pane at once."""
         if isinstance(event, (StepTaken, EpisodeStarted)):
@@ -319,8 +322,15 @@ class MosaicApp(OperatorActions, App[None]):
             if pane is not None and event.board is not None:
                 pane.post_message(BoardReady(event.operator_id, event.board))
             if isinstance(event, StepTaken):  # 30 a second per operator: no message, no copy
+                if pane is not None:
+                    pane.stepped()
                 self._step_drawn_later(event.operator_id)
                 return
+        elif isinstance(event, FrameDrawn):  # a paused stream's last picture
+            pane = self.pane(event.operator_id)
+            if pane is not None:
+                pane.frame_arrived(event.frame)
+            return
         elif isinstance(event, OperatorFailed):
             self.post_message(OperatorCrashed(event))
             return

@@ -56,12 +56,27 @@ class Step(Command):
     """One env step: no action means the worker's own policy acts (self-driving).
 
     Simultaneous games take `actions` {agent: action}; an agent left out is played by the
-    worker's own policy."""
+    worker's own policy.
+
+    `skip_frame`: this step's picture may be left out (a pane that paints 10 times a second
+    shows one step in three of a fast stream); the board and moves still come, and so does
+    the picture of a step that ends the episode. `render` draws the current one on request."""
 
     kind: ClassVar[str] = "step"
     action: Any = None
     actions: dict[str, Any] | None = None
     frame: FrameRequest | None = None
+    skip_frame: bool | None = None
+    req: int | None = None
+
+
+@dataclass(slots=True)
+class Render(Command):
+    """Draw the current state again, without stepping (answered by `rendered`): the picture
+    a paused stream stopped on, when its last steps left theirs out (`Step.skip_frame`)."""
+
+    kind: ClassVar[str] = "render"
+    frame: FrameRequest | None = None  # None: the size the episode's frames are drawn at
     req: int | None = None
 
 
@@ -209,6 +224,17 @@ class StepResult(Event):
 
 
 @dataclass(slots=True)
+class Rendered(Event):
+    """The answer to `render`: the current picture, after step `step_index` of `episode`."""
+
+    kind: ClassVar[str] = "rendered"
+    episode: int = 0
+    step_index: int = 0
+    frame: Frame | None = None
+    req: int | None = None
+
+
+@dataclass(slots=True)
 class EpisodeEnd(Event):
     kind: ClassVar[str] = "episode_end"
     episode: int = 0
@@ -286,7 +312,7 @@ class ActionSelected(Event):
 
 
 COMMANDS: dict[str, type[Command]] = {
-    cls.kind: cls for cls in (Reset, Step, Run, Stop, Ping, InitAgent, SelectAction)
+    cls.kind: cls for cls in (Reset, Step, Render, Run, Stop, Ping, InitAgent, SelectAction)
 }
 EVENTS: dict[str, type[Event]] = {
     cls.kind: cls
@@ -294,6 +320,7 @@ EVENTS: dict[str, type[Event]] = {
         Init,
         Ready,
         StepResult,
+        Rendered,
         EpisodeEnd,
         RunEnd,
         Error,

@@ -49,6 +49,16 @@ class StepTaken(RunnerEvent):
 
 
 @dataclass(frozen=True, slots=True)
+class FrameDrawn(RunnerEvent):
+    """The current picture, drawn without a step: a paused stream whose last steps left
+    theirs out (`frame_pacing.py`). Nothing to record: the step was told already."""
+
+    episode: int
+    step_index: int
+    frame: Frame
+
+
+@dataclass(frozen=True, slots=True)
 class EpisodeEnded(RunnerEvent):
     episode: int
     seed: int | None

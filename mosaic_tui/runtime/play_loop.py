@@ -1,7 +1,8 @@
 """The paced play loop the app drives: run, pause, and humans who set their own pace.
 
 A loop *has* a runner and asks it to step or reset; who moves in a step is the runner's
-stepper's business. The loop only decides when.
+stepper's business. The loop only decides when, and tells the runner's frame clock when its
+next step comes (a stream's steps may leave out pictures no pane would paint).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import time
 from collections.abc import Callable
 
 from mosaic_tui.core import OperatorState
+from mosaic_tui.runtime.events import StepTaken
 from mosaic_tui.runtime.launcher import LaunchError
 from mosaic_tui.runtime.process import WorkerError
 from mosaic_tui.runtime.runner import OperatorRunner
@@ -63,6 +65,7 @@ class PlayLoop:
         try:
             while not runner.stopping:
                 if not self._running.is_set():
+                    await runner.catch_up_frame()  # the stream's last picture, if it skipped
                     self._parked.set()
                     await self._until(self._running)
                     due = time.monotonic()  # after a pause, no burst to catch up
@@ -78,7 +81,7 @@ class PlayLoop:
                     await runner.reset(self.next_seed, only_if_over=True)
                     continue
                 human = runner.human_to_move  # humans set their own pace
-                if await runner.step() is None or human or not runner.pace:
+                if await self._streamed_step(due) is None or human or not runner.pace:
                     continue
                 # keep to the schedule (a late step shortens the next wait), never burst
                 due = max(due + 1.0 / runner.pace, time.monotonic() - 1.0 / runner.pace)
@@ -87,6 +90,18 @@ class PlayLoop:
             pass  # the runner marked the operator and reported why
         finally:
             self._parked.set()
+
+    async def _streamed_step(self, due: float) -> StepTaken | None:
+        """One step of the stream, due at `due`: the runner's frame clock knows when the next
+        one comes, so this one's picture may be left out if the next one's is painted in its
+        place (`frame_pacing.py`)."""
+        runner = self.runner
+        pace = runner.pace
+        runner.frames.next_step = due + 1.0 / pace if pace else time.monotonic()
+        try:
+            return await runner.step()
+        finally:
+            runner.frames.next_step = None
 
     async def _until(self, event: asyncio.Event) -> None:
         """Wait for `event`, or for the runner to stop."""

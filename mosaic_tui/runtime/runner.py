@@ -30,11 +30,13 @@ from mosaic_tui.protocol import (
     StepResult,
 )
 from mosaic_tui.protocol.dialect import REFERENCE
+from mosaic_tui.protocol.messages import Render, Rendered
 from mosaic_tui.runtime import command_env
 from mosaic_tui.runtime.episode import Episode, Table
 from mosaic_tui.runtime.events import (
     EpisodeEnded,
     EpisodeStarted,
+    FrameDrawn,
     Listener,
     Notice,
     OperatorFailed,
@@ -42,6 +44,7 @@ from mosaic_tui.runtime.events import (
     StateChanged,
     StepTaken,
 )
+from mosaic_tui.runtime.frame_pacing import FrameClock
 from mosaic_tui.runtime.launcher import LaunchError, worker
 from mosaic_tui.runtime.players import (
     HumanKeyboard,
@@ -118,6 +121,9 @@ class OperatorRunner:
         self.decided: dict[str, dict[str, Any]] = {}  # records of the coming step's decisions
         self.decision_stats: dict[str, DecisionStats] = {}  # LLM players' answers, this run
         self.pace: float | None = None  # steps per second; None = as fast as possible
+        self.frames = FrameClock()  # which steps of a stream ask for their picture
+        self._frame_behind = False  # the last steps left their pictures out (a stream)
+        self._redraws = True  # the env draws the current state on request (`render`)
         self.stopped = asyncio.Event()  # set as soon as `stop` begins
         self._lock = asyncio.Lock()  # steps and resets of one runner never overlap
         # decision workers see observations; the env worker's own baseline needs none
@@ -328,6 +334,8 @@ class OperatorRunner:
         self.now = Episode.begin(ready, self.table, index=self.episodes_begun, at=time.time())
         self.episodes_begun += 1
         self.began.set()
+        if ready.frame is not None:
+            self._frame_behind = False
         event = EpisodeStarted(
             self.config.operator_id,
             self.run_id,
@@ -354,12 +362,21 @@ class OperatorRunner:
     async def send_step(self, action: Any, actions: dict[str, Any] | None = None) -> StepTaken:
         """Send the chosen action(s) to the env; ends the episode if the env says so."""
 
+        skip = self.frames_skippable and not self.frames.wanted(time.monotonic())
+
         async def go() -> tuple[StepResult, EpisodeEnd | None]:
+            sent = time.monotonic()
             result = await self.env_process.request(
-                Step(action=action, actions=actions, frame=self.wanted_frame),
+                Step(
+                    action=action,
+                    actions=actions,
+                    frame=self.wanted_frame,
+                    skip_frame=skip or None,
+                ),
                 StepResult,
                 self.timeouts.step,
             )
+            self.frames.took(time.monotonic() - sent)
             end = None
             if result.terminated or result.truncated:
                 event = await self.env_process.next_event(
@@ -382,10 +399,58 @@ class OperatorRunner:
             return result, end
 
         result, end = await self.guard(go())
+        if result.frame is not None:
+            self._frame_behind = False
+        elif skip:
+            self._frame_behind = True  # a pause now would leave an older picture on screen
         taken = self.stepped(result)
         if end is not None:
             self.ended(end)
         return taken
+
+    @property
+    def frames_skippable(self) -> bool:
+        """Steps of a stream may leave their pictures out (`frame_pacing.py`): a pane asks
+        for them, no human plays here (a human sees every move), no VLM player decides from
+        them, and the env is one of ours (it draws the current state when asked)."""
+        return (
+            self._frame is not None
+            and self.vision is None
+            and self._redraws
+            and not self.humans
+            and not self.reference_env
+        )
+
+    async def catch_up_frame(self) -> FrameDrawn | None:
+        """Show the current state: the last steps of a stream left their pictures out, so
+        the env draws it now (a paused stream's pane never stays on an older one)."""
+        async with self._lock:
+            if not self._frame_behind or self.stopping:
+                return None
+            self._frame_behind = False
+
+            async def go() -> Rendered | None:
+                try:
+                    return await self.env_process.request(
+                        Render(frame=self.wanted_frame), Rendered, self.timeouts.step
+                    )
+                except CommandRejected:  # an env that cannot: every step has its picture
+                    self._redraws = False
+                    return None
+
+            drawn = await self.guard(go())
+            if drawn is None or drawn.frame is None:
+                return None
+            self.now.frame = drawn.frame
+            event = FrameDrawn(
+                self.config.operator_id,
+                self.run_id,
+                episode=self.now.index,
+                step_index=drawn.step_index,
+                frame=drawn.frame,
+            )
+            self.emit(event)
+            return event
 
     def note_decision(self, agent: str) -> None:
         """Keep what the agent's decision worker asked to record, for the coming step."""

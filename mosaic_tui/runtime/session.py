@@ -80,6 +80,7 @@ class Session:
         self.spawn = spawn  # how workers start (None: real subprocesses)
         self.seed = seed
         self._pace = pace
+        self._frame_every = 0.0
         self.operators: dict[str, Entry] = {}
         self.run_ids = RunIds()
         self.listeners: list[Listener] = []
@@ -166,6 +167,7 @@ class Session:
             spawn=self.spawn,
         )
         runner.pace = self._pace
+        runner.frames.every = self._frame_every
         if self.on_new_run is not None:
             try:
                 listener = self.on_new_run(config, run_id)
@@ -236,6 +238,18 @@ class Session:
         self._pace = None if steps_per_second is None else max(0.5, min(steps_per_second, 240.0))
         for seat in self.seats.values():
             seat.runner.pace = self._pace
+
+    @property
+    def frame_every(self) -> float:
+        """Seconds between two paints of an operator's pane (the app's paint clock); a
+        stream's steps in between leave their pictures out (0: every step has one)."""
+        return self._frame_every
+
+    @frame_every.setter
+    def frame_every(self, seconds: float) -> None:
+        self._frame_every = max(0.0, seconds)
+        for seat in self.seats.values():
+            seat.runner.frames.every = self._frame_every
 
     def faster(self) -> bool:
         """One rung up the pace ladder; False when already at the top (as fast as it goes)."""

@@ -46,6 +46,7 @@ from mosaic_tui.protocol import (
     encode,
     to_wire,
 )
+from mosaic_tui.protocol.messages import Render, Rendered
 
 # A small frame with odd dimensions and varied pixels, so a byte-order or stride mistake shows.
 IMG = (np.arange(5 * 7 * 3, dtype=np.uint32) * 37 % 256).astype(np.uint8).reshape(5, 7, 3)
@@ -56,7 +57,12 @@ REQ = FrameRequest(80, 48, "png")
 # forgets (or mistypes) breaks the equality.
 SAMPLES = [
     Reset(seed=3, max_steps=50, frame=REQ, observe=True, auto_reset=False, req=1),
-    Step(action=2, actions={"agent_0": 1, "agent_1": 0}, frame=FrameRequest(10, 10), req=2),
+    Step(
+        action=2, actions={"agent_0": 1, "agent_1": 0}, frame=FrameRequest(10, 10),
+        skip_frame=True, req=2,
+    ),
+    Render(frame=FrameRequest(12, 9, "zlib"), req=21),
+    Rendered(episode=3, step_index=8, frame=FRAME, req=21),
     Run(
         episodes=4, seeds=[1, 2, 3, 4], seed=9, max_steps=7, frame=FrameRequest(8, 6, "raw"),
         actions=[2, 0, {"agent_0": 1}], req=3,

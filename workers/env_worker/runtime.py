@@ -39,6 +39,7 @@ from mosaic_tui.protocol import (
     fit_frame,
     pack,
 )
+from mosaic_tui.protocol.messages import Render, Rendered
 from mosaic_tui.protocol.stdio import WorkerChannel
 from mosaic_tui.protocol.stepping import SteppingParadigm
 
@@ -123,6 +124,8 @@ class EnvRuntime:
                 self.reset(cmd)
             elif isinstance(cmd, Step):
                 self.step(cmd)
+            elif isinstance(cmd, Render):
+                self.render(cmd)
             elif isinstance(cmd, Run):
                 stream_episodes(self, cmd)
             elif isinstance(cmd, Ping):
@@ -133,7 +136,7 @@ class EnvRuntime:
             else:
                 self.fail(
                     f"{WORKER_NAME} does not answer {cmd.kind!r}; it owns an environment"
-                    " (send reset, step, run, ping or stop)",
+                    " (send reset, step, render, run, ping or stop)",
                     "bad_command",
                     cmd.kind,
                     req,
@@ -226,7 +229,17 @@ class EnvRuntime:
         except Refused as refused:
             self.fail(str(refused), refused.code, "step", cmd.req)
             return
-        self.advance(ep, actions, cmd.req)
+        self.advance(ep, actions, cmd.req, skip_frame=bool(cmd.skip_frame))
+
+    def render(self, cmd: Render) -> None:
+        """The current picture again, no step: where a stream that skipped frames stopped."""
+        ep = self.episode
+        if ep is None:
+            self.fail("render refused: no episode yet; send reset first", "not_reset",
+                      "render", cmd.req)  # fmt: skip
+            return
+        frame = self.frame(cmd.frame or ep.frame)
+        self.channel.send(Rendered(episode=ep.index, step_index=ep.t, frame=frame, req=cmd.req))
 
     def unknown_agents(self, actions: dict[str, Any]) -> str | None:
         unknown = sorted(set(actions) - set(self.adapter.agents))
@@ -242,8 +255,19 @@ class EnvRuntime:
         names = ", ".join(self.labels) if len(self.labels) <= 20 else "see init"
         return f"illegal action {action!r}{by}: legal actions are {self.legal_list(mask)} ({names})"
 
-    def advance(self, ep: Episode, action: Any, req: int | None, frame: bool = True) -> bool:
-        """Apply one action (simultaneous games: one per agent); True when the episode ended."""
+    def advance(
+        self,
+        ep: Episode,
+        action: Any,
+        req: int | None,
+        frame: bool = True,
+        skip_frame: bool = False,
+    ) -> bool:
+        """Apply one action (simultaneous games: one per agent); True when the episode ended.
+
+        `frame` False: nothing for eyes (no picture, board or move names: a headless stream).
+        `skip_frame`: no picture, unless this step ends the episode (its last picture is
+        always sent); the board and move names come as usual, for players and the pane."""
         out = self.adapter.step(action)
         obs, reward, terminated, truncated, info = (
             out.obs,
@@ -275,7 +299,7 @@ class EnvRuntime:
                 terminated=bool(terminated),
                 truncated=bool(truncated),
                 episode_return=ep.total,
-                frame=self.frame(ep.frame) if frame else None,
+                frame=self.frame(ep.frame) if frame and (ep.done or not skip_frame) else None,
                 **self.legal_fields(ep.mask),
                 agent=out.agent if self.adapter.multi else None,
                 rewards=out.rewards,

@@ -153,7 +153,8 @@ class FramePane(KeptLines, Vertical, can_focus=True):
         self.over = False  # the episode ended; a key starts the next
         self._view: OperatorView | None = None
         self._colors = colors
-        self._times: deque[float] = deque(maxlen=30)  # when frames arrived: the rate shown
+        self._steps: deque[float] = deque(maxlen=30)  # when steps were taken: the rate shown
+        self._frame_at = -math.inf  # when the last frame arrived
         self._waiting: Frame | None = None  # the newest frame not painted yet
         self._paint_at: asyncio.TimerHandle | None = None  # when it will be
         self._painted_at = -1.0
@@ -186,9 +187,15 @@ class FramePane(KeptLines, Vertical, can_focus=True):
 
     @property
     def fps(self) -> float:
-        if len(self._times) < 2 or time.monotonic() - self._times[-1] > 2.0:
+        """Steps a second lately (a fast stream's pane paints only some of them)."""
+        steps = self._steps
+        if len(steps) < 2 or time.monotonic() - steps[-1] > 2.0:
             return 0.0
-        return (len(self._times) - 1) / max(self._times[-1] - self._times[0], 1e-6)
+        return (len(steps) - 1) / max(steps[-1] - steps[0], 1e-6)
+
+    def stepped(self) -> None:
+        """The operator took a step (counted for the rate its status line shows)."""
+        self._steps.append(time.monotonic())
 
     def on_board_ready(self, message: BoardReady) -> None:
         message.stop()
@@ -331,8 +338,8 @@ class FramePane(KeptLines, Vertical, can_focus=True):
         frames arrive, the pane repaints at most once per `frame_every`."""
         loop = asyncio.get_running_loop()
         now = loop.time()
-        streaming = bool(self._times) and now - self._times[-1] < self.STREAM_GAP
-        self._times.append(now)
+        streaming = now - self._frame_at < self.STREAM_GAP
+        self._frame_at = now
         self._waiting = frame
         if self._paint_at is not None:
             return  # the newest frame is painted when its turn comes
@@ -352,7 +359,7 @@ class FramePane(KeptLines, Vertical, can_focus=True):
 
     def show_frame(self, frame: Frame) -> None:
         """Paint `frame` now (no waiting for the pane's next turn to paint)."""
-        self._times.append(asyncio.get_running_loop().time())
+        self._frame_at = asyncio.get_running_loop().time()
         self._paint(frame)
 
     def _paint(self, frame: Frame) -> None:
