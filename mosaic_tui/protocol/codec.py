@@ -58,16 +58,20 @@ def _default(value: Any) -> Any:
 def to_wire(message: Message, *, frame_encoding: str = "zlib") -> dict[str, Any]:
     """The message as a JSON-ready dict; fields left at None are omitted."""
     data: dict[str, Any] = {message.key: message.kind}
-    for f in dataclasses.fields(message):
-        value = getattr(message, f.name)
+    for name in _names(type(message)):
+        value = getattr(message, name)
         if value is None:
             continue
-        if isinstance(value, Frame):
-            value = value.to_wire(frame_encoding)
-        elif isinstance(value, FrameRequest):
-            value = value.to_wire()
-        data[f.name] = value
+        if isinstance(value, (Frame, FrameRequest)):
+            value = value.to_wire(frame_encoding) if isinstance(value, Frame) else value.to_wire()
+        data[name] = value
     return data
+
+
+@cache
+def _names(cls: type[Message]) -> tuple[str, ...]:
+    """A message class's field names (`dataclasses.fields` costs a step's worth of lookups)."""
+    return tuple(f.name for f in dataclasses.fields(cls))
 
 
 def encode(message: Message, *, frame_encoding: str = "zlib") -> bytes:
@@ -127,17 +131,15 @@ def _decode(line: str | bytes, key: str, registry: dict[str, type[Message]]) -> 
 
 def from_wire(cls: type[Message], data: dict[str, Any]) -> Message:
     """Build a message from a decoded dict, checking every known field; unknown ones are ignored."""
-    aliases = _aliases(cls)
+    checks = _checkers(cls)
     kwargs: dict[str, Any] = {}
-    for name, check in _checkers(cls).items():
-        if name in data:
-            value = data[name]
-        elif name in aliases and aliases[name] in data:
-            value = data[aliases[name]]
-        else:
-            continue
-        value = check(name, value)
-        kwargs[name] = value
+    for name, value in data.items():  # the keys sent, not every field the message may have
+        check = checks.get(name)
+        if check is not None:
+            kwargs[name] = check(name, value)
+    for name, alias in _aliases(cls).items():  # (a command and an event may share a kind)
+        if name in checks and name not in kwargs and alias in data:
+            kwargs[name] = checks[name](name, data[alias])
     if kwargs.get("frame") is None and data.get("render_payload") is not None:
         try:
             kwargs["frame"] = Frame.from_reference(data["render_payload"])

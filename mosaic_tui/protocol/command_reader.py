@@ -3,8 +3,8 @@
 Handing each command from a reader thread to the worker's main thread costs a thread wake-up
 per command: in per-step play (a round trip for every step) that is a good part of a step. Here
 the main thread waits on the file descriptor itself (`select`), reads what is there, and splits
-it into lines; a streaming loop polls without blocking. Lines over the limit are dropped whole,
-up to their newline, and reported once.
+it into lines (lines.py: over-long ones dropped whole and reported once); a streaming loop polls
+without blocking.
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ import select
 from collections.abc import Callable
 from typing import Any
 
-from mosaic_tui.protocol.codec import MAX_LINE_BYTES, ProtocolError, decode_command
+from mosaic_tui.protocol.codec import ProtocolError, decode_command
+from mosaic_tui.protocol.lines import LineSplitter
 
 EOF = None
 CHUNK = 1 << 16
@@ -26,11 +27,9 @@ class CommandReader:
     def __init__(self, fd: int, decode: Callable[[bytes], Any] = decode_command) -> None:
         self.fd = fd
         self.decode = decode
-        self._buffer = bytearray()
+        self._lines = LineSplitter()
         self._items: collections.deque[Any] = collections.deque()
         self._eof = False
-        self._dropping: int | None = None  # bytes dropped so far of an over-long line
-        self._head = b""  # its start, shown in the error
 
     def next(self, timeout: float | None = None) -> Any:
         """The next command, ProtocolError or EOF; `queue.Empty` after `timeout` seconds."""
@@ -60,53 +59,16 @@ class CommandReader:
             return
         except OSError:
             data = b""
-        if not data:
+        if data:
+            pieces = self._lines.feed(data)
+        else:
             self._eof = True
-            if self._dropping is not None:
-                self._too_long(self._dropping + len(self._buffer))
-            elif self._buffer.strip():
-                self._line(bytes(self._buffer))  # a last line without its newline
-            self._buffer.clear()
-            return
-        self._buffer += data
-        self._split()
-
-    def _split(self) -> None:
-        buffer = self._buffer
-        start = 0
-        while True:
-            end = buffer.find(b"\n", start)
-            if self._dropping is not None:
-                if end < 0:
-                    self._dropping += len(buffer) - start
-                    start = len(buffer)
-                    break
-                self._too_long(self._dropping + end + 1 - start)
-                start = end + 1
-                continue
-            if end < 0:
-                if len(buffer) - start > MAX_LINE_BYTES:  # no newline in sight: drop it
-                    self._head = bytes(buffer[start : start + 200])
-                    self._dropping = len(buffer) - start
-                    start = len(buffer)
-                break
-            if end + 1 - start > MAX_LINE_BYTES + 1:
-                self._head = bytes(buffer[start : start + 200])
-                self._too_long(end + 1 - start)
-            elif end > start and buffer[start:end].strip():
-                self._line(bytes(buffer[start : end + 1]))
-            start = end + 1
-        del buffer[:start]
-
-    def _too_long(self, dropped: int) -> None:
-        self._dropping = None
-        self._items.append(
-            ProtocolError(
-                f"line of {dropped} bytes or more discarded: over the {MAX_LINE_BYTES}-byte"
-                " limit",
-                self._head,
-            )
-        )
+            pieces = self._lines.finish()
+        for piece in pieces:
+            if isinstance(piece, ProtocolError):
+                self._items.append(piece)
+            else:
+                self._line(piece)
 
     def _line(self, line: bytes) -> None:
         try:

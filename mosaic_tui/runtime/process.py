@@ -17,6 +17,7 @@ import collections
 import contextlib
 import itertools
 import json
+import logging
 import os
 import signal
 import time
@@ -49,11 +50,13 @@ from mosaic_tui.protocol.stdio import PARENT_VARIABLE
 from mosaic_tui.runtime import decoding, remote
 from mosaic_tui.runtime import spawn as spawning
 from mosaic_tui.runtime.inbox import Inbox
+from mosaic_tui.runtime.line_feed import take_over
 from mosaic_tui.runtime.reaper import TAG_VARIABLE, kill_tagged
 from mosaic_tui.runtime.spawn import Spawn, WorkerHandle, killpg, signal_group
 from mosaic_tui.runtime.worker_log import CappedLog, clip, secret_values
 
 E = TypeVar("E", bound=Event)
+log = logging.getLogger(__name__)
 
 
 _EOF = object()
@@ -184,10 +187,14 @@ class WorkerProcess:
         except remote.HostError as exc:
             raise self.error(f"could not start {self.name}: {exc}") from None
         _LIVE.add(self)
-        self._tasks = [
-            asyncio.create_task(self._read_stdout(), name=f"{self.name}-stdout"),
-            asyncio.create_task(self._read_stderr(), name=f"{self.name}-stderr"),
-        ]
+        self._tasks = [asyncio.create_task(self._read_stderr(), name=f"{self.name}-stderr")]
+        assert self._proc.stdout is not None
+        if self.dialect == NATIVE:  # each line decoded as it arrives (line_feed.py)
+            take_over(self._proc.stdout, self._take_piece, lambda: self._events.put_nowait(_EOF))
+        else:  # the reference's frames are decoded off the loop: a reader task awaits them
+            self._tasks.append(
+                asyncio.create_task(self._read_stdout(), name=f"{self.name}-stdout")
+            )
         if self.expects_init or self.dialect != NATIVE:
             try:
                 self.init = await self._handshake(timeout)
@@ -293,8 +300,11 @@ class WorkerProcess:
             command.req = next(self._req)  # type: ignore[attr-defined]
         try:
             line = encode(command) if self.dialect == NATIVE else encode_reference(command)
-            self._proc.stdin.write(line)
-            await self._proc.stdin.drain()
+            stdin = self._proc.stdin
+            stdin.write(line)
+            transport = stdin.transport
+            if transport.get_write_buffer_size() or transport.is_closing():
+                await stdin.drain()  # the pipe is full (or gone): wait, or learn why
         except (ConnectionError, BrokenPipeError) as exc:
             # Usually the worker died: give the exit a moment to be reaped, so the message
             # says how it ended (killed by SIGKILL, exit code 1) rather than "still running".
@@ -415,26 +425,43 @@ class WorkerProcess:
                 self.dialect = NATIVE if is_native_init(first) else REFERENCE
             if self.dialect == REFERENCE:
                 await self._read_reference(line)
-                continue
-            try:
-                event = decode_event(line)
-            except Exception as exc:  # never let the reader die: requests would just time out
-                error = (
-                    exc
-                    if isinstance(exc, ProtocolError)
-                    else ProtocolError(f"undecodable ({type(exc).__name__}: {exc})", line)
-                )
-                if self.strict:
-                    self._events.put_nowait(error)
-                else:
-                    self._note(f"non-protocol output skipped: {error.line}")
-                continue
-            if isinstance(event, Progress):  # news, not an answer: never queued
-                self._note(event.message)
-                if self.on_progress is not None:
-                    self.on_progress(event.message)
-                continue
-            self._events.put_nowait(event)
+            else:
+                self._take_line(line)
+
+    def _take_piece(self, piece: bytes | ProtocolError) -> None:
+        """A native worker's line (or over-long line) as the pipe delivered it."""
+        if isinstance(piece, ProtocolError):
+            self._events.put_nowait(
+                ProtocolError(f"{self.name} wrote a line over {MAX_LINE_BYTES} bytes")
+            )
+            return
+        if self._secrets:  # an error quoting the key must not carry it any further
+            piece = self._redact_bytes(piece)
+        try:
+            self._take_line(piece)
+        except Exception:  # noqa: BLE001 - runs in the pipe's callback: never raise there
+            log.exception("%s: a line could not be taken", self.name)
+
+    def _take_line(self, line: bytes) -> None:
+        try:
+            event = decode_event(line)
+        except Exception as exc:  # never let the reader die: requests would just time out
+            error = (
+                exc
+                if isinstance(exc, ProtocolError)
+                else ProtocolError(f"undecodable ({type(exc).__name__}: {exc})", line)
+            )
+            if self.strict:
+                self._events.put_nowait(error)
+            else:
+                self._note(f"non-protocol output skipped: {error.line}")
+            return
+        if isinstance(event, Progress):  # news, not an answer: never queued
+            self._note(event.message)
+            if self.on_progress is not None:
+                self.on_progress(event.message)
+            return
+        self._events.put_nowait(event)
 
     async def _read_reference(self, line: bytes) -> None:
         """A reference worker's line: its events translated, the fields we do not map kept in

@@ -29,9 +29,37 @@ async def test_a_timeout_leaves_the_next_event_to_the_next_read() -> None:
         await inbox.get(0.01)
     inbox.put_nowait("late")
     assert await inbox.get(0.01) == "late"
-    assert asyncio.get_running_loop()._scheduled == [] or all(  # type: ignore[attr-defined]
-        h.cancelled() for h in asyncio.get_running_loop()._scheduled  # type: ignore[attr-defined]
-    )  # no timer of a finished wait is left to fire
+
+
+def _armed() -> int:
+    scheduled = asyncio.get_running_loop()._scheduled  # type: ignore[attr-defined]
+    return sum(not h.cancelled() for h in scheduled)
+
+
+async def test_many_answered_waits_arm_one_timer_and_each_wait_keeps_its_own_deadline() -> None:
+    inbox = Inbox()
+    loop = asyncio.get_running_loop()
+    before = _armed()
+    for i in range(50):  # per-step play: an answer to every wait, well within its timeout
+        loop.call_soon(inbox.put_nowait, i)
+        assert await inbox.get(0.2) == i
+    assert _armed() - before <= 1
+    await asyncio.sleep(0.1)  # the timer armed by the first wait fires before this one's end
+    began = loop.time()
+    with pytest.raises(asyncio.TimeoutError):
+        await inbox.get(0.2)
+    assert loop.time() - began >= 0.2 - 0.01  # re-armed for this wait's deadline, not early
+
+
+async def test_a_short_wait_after_a_long_one_times_out_at_its_own_deadline() -> None:
+    inbox = Inbox()
+    loop = asyncio.get_running_loop()
+    loop.call_soon(inbox.put_nowait, "x")
+    assert await inbox.get(30.0) == "x"  # leaves a timer armed for 30 s
+    began = loop.time()
+    with pytest.raises(asyncio.TimeoutError):
+        await inbox.get(0.05)
+    assert loop.time() - began < 5
 
 
 async def test_a_cancelled_wait_does_not_swallow_an_event() -> None:
