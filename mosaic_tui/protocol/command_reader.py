@@ -36,7 +36,9 @@ class CommandReader:
         while not self._items:
             if self._eof:
                 return EOF
-            ready, _, _ = select.select([self.fd], [], [], timeout)
+            if timeout is None and self._fill():  # the read itself waits: one call, not two
+                continue
+            ready, _, _ = select.select([self.fd], [], [], timeout)  # (a non-blocking fd)
             if not ready:
                 raise queue.Empty
             self._fill()
@@ -52,11 +54,12 @@ class CommandReader:
             return self._items.popleft()
         return EOF if self._eof else False
 
-    def _fill(self) -> None:
+    def _fill(self) -> bool:
+        """Read what is there; False if nothing was (a non-blocking fd with no data)."""
         try:
             data = os.read(self.fd, CHUNK)
         except (BlockingIOError, InterruptedError):
-            return
+            return False
         except OSError:
             data = b""
         if data:
@@ -69,6 +72,7 @@ class CommandReader:
                 self._items.append(piece)
             else:
                 self._line(piece)
+        return True
 
     def _line(self, line: bytes) -> None:
         try:
