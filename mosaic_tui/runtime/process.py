@@ -1,7 +1,8 @@
-"""One worker subprocess on asyncio: a reader task per stream, requests with timeouts.
+"""One worker subprocess on asyncio: started, asked (requests with timeouts), stopped.
 
 How the worker is started is a seam (`spawn.py`); everything after the spawn — handshake,
-decoding, timeouts, errors, stopping — is this module's and the same either way.
+requests, timeouts, errors, stopping — is this module's and the same either way. What the
+worker writes is taken in by `WorkerOutput` (worker_output.py).
 
 The worker runs in its own process group, so stopping it (stop -> terminate -> kill) takes its
 children too, and an exit hook kills any group still alive when the app quits. A worker that
@@ -13,105 +14,58 @@ from __future__ import annotations
 
 import asyncio
 import atexit
-import collections
 import contextlib
 import itertools
-import json
 import logging
 import os
 import signal
 import time
-from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TypeVar
 
-from mosaic_tui.core.secrets import REDACTED
 from mosaic_tui.protocol import (
-    MAX_LINE_BYTES,
     PROTOCOL_VERSION,
     Command,
     Error,
     Event,
     Init,
-    Progress,
     ProtocolError,
     Stop,
-    decode_event,
     encode,
 )
 from mosaic_tui.protocol.dialect import (
     NATIVE,
     REFERENCE,
     encode_reference,
-    is_native_init,
 )
 from mosaic_tui.protocol.frames import FrameRequest
 from mosaic_tui.protocol.stdio import PARENT_VARIABLE
 from mosaic_tui.runtime import decoding, remote
 from mosaic_tui.runtime import spawn as spawning
-from mosaic_tui.runtime.inbox import Inbox
 from mosaic_tui.runtime.line_feed import take_over
 from mosaic_tui.runtime.reaper import TAG_VARIABLE, kill_tagged
-from mosaic_tui.runtime.spawn import Spawn, WorkerHandle, killpg, signal_group
-from mosaic_tui.runtime.worker_log import CappedLog, clip, secret_values
+from mosaic_tui.runtime.spawn import Spawn, killpg, signal_group
+from mosaic_tui.runtime.worker_errors import CommandRejected, WorkerError, WorkerTimeout
+from mosaic_tui.runtime.worker_log import CappedLog, secret_values
+from mosaic_tui.runtime.worker_output import EOF, WorkerOutput
 
 E = TypeVar("E", bound=Event)
 log = logging.getLogger(__name__)
 
 
-_EOF = object()
+__all__ = ["CommandRejected", "WorkerError", "WorkerProcess", "WorkerTimeout"]
+
 _LIVE: set[WorkerProcess] = set()
 _TAGS = itertools.count(1)
 LOG_HEAD_BYTES = 1024 * 1024  # a worker's log keeps its first MiB ...
 LOG_TAIL_BYTES = 4 * 1024 * 1024  # ... and its latest 4 to 8 MiB
-LOG_LINE_CHARS = 64 * 1024  # longer log lines are clipped
-TAIL_LINE_CHARS = 2000  # a line shown in a crash report
-LOG_FLUSH_SECONDS = 0.1
 EXIT_WAIT = 2.0  # seconds to learn how a worker that closed its pipes ended
 #: With dialect "auto", a worker silent this long after it starts is taken to speak the
 #: reference's dialect (chess_worker prints nothing until asked).
 AUTO_QUIET = 20.0
 
 
-class WorkerError(RuntimeError):
-    """A worker failed; the message says which, why, and where its log is."""
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        worker: str = "",
-        log_path: Path | None = None,
-        log_tail: Iterable[str] = (),
-        returncode: int | None = None,
-    ) -> None:
-        self.worker = worker
-        self.log_path = log_path
-        self.log_tail = list(log_tail)
-        self.returncode = returncode
-        self.summary = message
-        text = message
-        if self.log_tail:
-            text += "\n  last log lines:\n" + "\n".join(f"    {line}" for line in self.log_tail)
-        if log_path is not None:
-            text += f"\n  log: {log_path}"
-        super().__init__(text)
-
-
-class WorkerTimeout(WorkerError):
-    """The worker did not answer in time; it may be hung."""
-
-
-class CommandRejected(RuntimeError):
-    """The worker answered a command with a (non-fatal) error event; it keeps serving."""
-
-    def __init__(self, error: Error, process: WorkerProcess | None = None) -> None:
-        self.error = error
-        self.process = process  # which worker refused (its name and log go in the report)
-        super().__init__(error.message)
-
-
-class WorkerProcess:
+class WorkerProcess(WorkerOutput):
     def __init__(
         self,
         argv: list[str],
@@ -126,30 +80,18 @@ class WorkerProcess:
         frame: FrameRequest | None = None,
         host: str | None = None,
     ) -> None:
+        super().__init__(name, strict=strict, dialect=dialect, frame=frame)  # (see `_handshake`)
         self.argv = argv
         self.host = host  # started there through ssh (runtime/remote.py); None: here
         self.spawn = spawn  # None: `spawn.default_spawn` when it starts
-        self.name = name
         self.log_path = log_path
         self.env = env
-        self.strict = strict  # garbage on stdout is an error (False: logged and skipped)
         self.expects_init = expects_init
-        # NATIVE: mosaic-tui's protocol; REFERENCE: the reference's (protocol/dialect.py);
-        # "auto": decided by the first line (or silence), see `_handshake`
-        self.dialect = dialect
-        self.frame = frame  # reference frames are downsampled to this on arrival
         self.init: Init | None = None
-        self._proc: WorkerHandle | None = None
-        self._events = Inbox()
         self._tasks: list[asyncio.Task[None]] = []
-        self._tail: collections.deque[str] = collections.deque(maxlen=12)
-        self._log: CappedLog | None = None
-        self._secrets: list[str] = []  # values to mask in everything kept from this worker
-        self._flush_due = False
         self._req = itertools.count(1)
         self._closed = False
         self.tag = f"{os.getpid()}-{next(_TAGS)}"  # marks this worker's descendants
-        self.on_progress: Callable[[str], None] | None = None  # `progress` events go here
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -190,11 +132,9 @@ class WorkerProcess:
         self._tasks = [asyncio.create_task(self._read_stderr(), name=f"{self.name}-stderr")]
         assert self._proc.stdout is not None
         if self.dialect == NATIVE:  # each line decoded as it arrives (line_feed.py)
-            take_over(self._proc.stdout, self._take_piece, lambda: self._events.put_nowait(_EOF))
+            take_over(self._proc.stdout, self._take_piece, lambda: self._events.put_nowait(EOF))
         else:  # the reference's frames are decoded off the loop: a reader task awaits them
-            self._tasks.append(
-                asyncio.create_task(self._read_stdout(), name=f"{self.name}-stdout")
-            )
+            self._tasks.append(asyncio.create_task(self._read_stdout(), name=f"{self.name}-stdout"))
         if self.expects_init or self.dialect != NATIVE:
             try:
                 self.init = await self._handshake(timeout)
@@ -302,8 +242,8 @@ class WorkerProcess:
             line = encode(command) if self.dialect == NATIVE else encode_reference(command)
             stdin = self._proc.stdin
             stdin.write(line)
-            transport = stdin.transport
-            if transport.get_write_buffer_size() or transport.is_closing():
+            transport = getattr(stdin, "transport", None)
+            if transport is None or transport.get_write_buffer_size() or transport.is_closing():
                 await stdin.drain()  # the pipe is full (or gone): wait, or learn why
         except (ConnectionError, BrokenPipeError) as exc:
             # Usually the worker died: give the exit a moment to be reaped, so the message
@@ -334,8 +274,8 @@ class WorkerProcess:
                 log_path=self.log_path,
                 log_tail=self._tail,
             ) from None
-        if item is _EOF:
-            self._events.put_nowait(_EOF)  # every later read fails the same way
+        if item is EOF:
+            self._events.put_nowait(EOF)  # every later read fails the same way
             if self._proc is not None:
                 await self._proc.wait()
             raise self.error(
@@ -380,148 +320,6 @@ class WorkerProcess:
             returncode=self.returncode,
         )
 
-    def log_tail(self) -> list[str]:
-        return list(self._tail)
-
-    def redact(self, text: str) -> str:
-        """`text` with the value of every secret passed to the worker masked."""
-        for secret in self._secrets:
-            text = text.replace(secret, REDACTED)
-        return text
-
-    def _redact_bytes(self, line: bytes) -> bytes:
-        for secret in self._secrets:
-            raw = secret.encode("utf-8", "replace")
-            line = line.replace(raw, REDACTED.encode())
-            quoted = json.dumps(secret)[1:-1].encode()  # as it appears inside a JSON string
-            if quoted != raw:
-                line = line.replace(quoted, REDACTED.encode())
-        return line
-
-    # ------------------------------------------------------------------ readers
-
-    async def _read_stdout(self) -> None:
-        assert self._proc is not None and self._proc.stdout is not None
-        stream = self._proc.stdout
-        while True:
-            line = await read_line(stream)
-            if line is None:  # over the limit: dropped whole, its tail is not read as a line
-                self._events.put_nowait(
-                    ProtocolError(f"{self.name} wrote a line over {MAX_LINE_BYTES} bytes")
-                )
-                continue
-            if not line:
-                self._events.put_nowait(_EOF)
-                return
-            if not line.strip():
-                continue
-            if self._secrets:  # an error quoting the key must not carry it any further
-                line = self._redact_bytes(line)
-            if self.dialect == "auto":  # the first line decides
-                try:
-                    first = json.loads(line)
-                except ValueError:
-                    first = None
-                self.dialect = NATIVE if is_native_init(first) else REFERENCE
-            if self.dialect == REFERENCE:
-                await self._read_reference(line)
-            else:
-                self._take_line(line)
-
-    def _take_piece(self, piece: bytes | ProtocolError) -> None:
-        """A native worker's line (or over-long line) as the pipe delivered it."""
-        if isinstance(piece, ProtocolError):
-            self._events.put_nowait(
-                ProtocolError(f"{self.name} wrote a line over {MAX_LINE_BYTES} bytes")
-            )
-            return
-        if self._secrets:  # an error quoting the key must not carry it any further
-            piece = self._redact_bytes(piece)
-        try:
-            self._take_line(piece)
-        except Exception:  # noqa: BLE001 - runs in the pipe's callback: never raise there
-            log.exception("%s: a line could not be taken", self.name)
-
-    def _take_line(self, line: bytes) -> None:
-        try:
-            event = decode_event(line)
-        except Exception as exc:  # never let the reader die: requests would just time out
-            error = (
-                exc
-                if isinstance(exc, ProtocolError)
-                else ProtocolError(f"undecodable ({type(exc).__name__}: {exc})", line)
-            )
-            if self.strict:
-                self._events.put_nowait(error)
-            else:
-                self._note(f"non-protocol output skipped: {error.line}")
-            return
-        if isinstance(event, Progress):  # news, not an answer: never queued
-            self._note(event.message)
-            if self.on_progress is not None:
-                self.on_progress(event.message)
-            return
-        self._events.put_nowait(event)
-
-    async def _read_reference(self, line: bytes) -> None:
-        """A reference worker's line: its events translated, the fields we do not map kept in
-        the log, anything that is not JSON (a stray print: the reference's workers print to
-        the stdout they speak on) logged and skipped."""
-        try:
-            event, unmapped = await decoding.decode(line, self.frame)
-        except ProtocolError as exc:
-            if exc.reason.startswith("not JSON"):
-                self._note(f"non-protocol output skipped: {exc.line}")
-            else:
-                self._events.put_nowait(exc)
-            return
-        if unmapped:
-            shown = ", ".join(
-                f"{key}={json.dumps(value, default=str)[:200]}" for key, value in unmapped.items()
-            )
-            self._note(f"{event.kind}: fields kept from the worker: {shown}")
-        self._events.put_nowait(event)
-
-    async def _read_stderr(self) -> None:
-        assert self._proc is not None and self._proc.stderr is not None
-        stream = self._proc.stderr
-        while True:
-            raw = await read_line(stream)
-            if raw is None:
-                self._note(f"a log line over {MAX_LINE_BYTES} bytes was dropped")
-                continue
-            if not raw:
-                self._flush_log()
-                return
-            text = clip(self.redact(raw.decode("utf-8", "replace").rstrip()), LOG_LINE_CHARS)
-            self._tail.append(clip(text, TAIL_LINE_CHARS))
-            if self._log is not None:
-                self._log.write(text + "\n")
-                self._flush_soon()
-
-    def note(self, text: str) -> None:
-        """A line of the app's own in this worker's log."""
-        self._note(text)
-
-    def _note(self, text: str) -> None:
-        if self._log is not None:
-            self._log.write(f"[mosaic-tui] {clip(self.redact(text), LOG_LINE_CHARS)}\n")
-            self._flush_soon()
-
-    def _flush_soon(self) -> None:
-        if self._flush_due:
-            return
-        self._flush_due = True
-        try:
-            asyncio.get_running_loop().call_later(LOG_FLUSH_SECONDS, self._flush_log)
-        except RuntimeError:  # no loop (a note from a synchronous caller): flush now
-            self._flush_log()
-
-    def _flush_log(self) -> None:
-        self._flush_due = False
-        if self._log is not None:
-            self._log.flush()
-
     def _exit_text(self) -> str:
         code = self.returncode
         if code is None:
@@ -534,26 +332,6 @@ class WorkerProcess:
             except ValueError:
                 return f"killed by signal {-code}"
         return f"exit code {code}"
-
-
-async def read_line(stream: asyncio.StreamReader) -> bytes | None:
-    """One line (with its newline; b"" at EOF), or None for a line over the stream's limit,
-    which is dropped up to and including its newline. (`StreamReader.readline` drops only
-    what it buffered and then returns the rest of such a line as if it were a new one.)"""
-    try:
-        return await stream.readuntil(b"\n")
-    except asyncio.IncompleteReadError as exc:  # EOF: the last line had no newline
-        return exc.partial
-    except asyncio.LimitOverrunError as exc:
-        await stream.readexactly(exc.consumed)
-    while True:  # skip to the end of the over-long line
-        try:
-            await stream.readuntil(b"\n")
-            return None
-        except asyncio.IncompleteReadError:
-            return None
-        except asyncio.LimitOverrunError as exc:
-            await stream.readexactly(exc.consumed)
 
 
 def _shown(argv: list[str]) -> str:
