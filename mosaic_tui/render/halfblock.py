@@ -2,23 +2,27 @@
 
 A terminal cell is about twice as tall as it is wide, so one cell carries two stacked pixels
 and the picture keeps its aspect. Python touches runs, not pixels: `fit` computes the fitted
-picture (an exact box average when shrinking) in a few numpy calls, this module packs each
-cell's (top, bottom) colours into one integer key, and `strips` turns runs of equal keys
-into Segments whose Rich Styles are built in bulk and cached (`styles`).
+picture (an exact box average when shrinking) in a few numpy calls and casts it straight into
+the colour fields of each cell's integer key (top << 24 | bottom), and `strips` turns runs of
+equal keys into Segments whose Rich Styles are built in bulk and cached (`styles`).
 
-`update()` keeps the last frame, keys and strips: it recomputes only the cell rows fed by
-source rows that changed (the fitted picture is row-local, so this equals a full render) and
-rebuilds only rows whose keys changed, because Textual does not diff frames itself: the
-widget refreshes just those lines.
+`update()` keeps the last frame (`delta`), keys and strips: it recomputes only the cell rows
+fed by source rows that changed (the fitted picture is row-local, so this equals a full
+render) and rebuilds only rows whose keys changed, because Textual does not diff frames
+itself: the widget refreshes just those lines. Its fixed cost (the whole-frame comparison,
+a dozen numpy calls) is kept small, so a step that moves a sprite costs about its rows.
 """
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Sequence
 from typing import Literal, get_args
 
 import numpy as np
 from textual.strip import Strip
 
+from mosaic_tui.render.delta import FrameDelta
 from mosaic_tui.render.fit import Fit, fit_cells
 from mosaic_tui.render.palette import quantize_xterm256
 from mosaic_tui.render.strips import UPPER_HALF, StripBuilder
@@ -34,7 +38,9 @@ __all__ = [
 ]
 
 ColorMode = Literal["truecolor", "256"]
-_RGB_WEIGHTS = np.array([1 << 16, 1 << 8, 1], dtype=np.uint64)
+SPAN_GAP = 4
+"""Changed cells closer than this are repainted as one stretch (a cursor jump costs more)."""
+_GAP = bytes(SPAN_GAP)  # that many unchanged cells end a stretch
 _HALVES = np.arange(2)  # a cell's upper and lower pixel row
 COLOR_MODES: tuple[str, ...] = get_args(ColorMode)
 
@@ -64,7 +70,7 @@ class HalfBlockRenderer:
         self.strips = []
         self.spans: dict[int, list[tuple[int, int]]] = {}  # row -> changed [first, end)s
         self._keys: np.ndarray | None = None  # last update's (rows, cols) pair keys
-        self._frame: np.ndarray | None = None  # last update's input, to find changed rows
+        self._delta: FrameDelta | None = None  # last update's input, to find changed rows
         self._fit: Fit | None = None  # geometry of the last frame size and box
         self._bg = self._code(self._background)
 
@@ -96,58 +102,61 @@ class HalfBlockRenderer:
     def _reset(self) -> None:
         self._bg = self._code(self._background)
         self._keys = None
-        self._frame = None
+        self._delta = None
 
     def render(self, rgb: np.ndarray, cols: int, rows: int) -> list[Strip]:
         """Exactly `rows` strips of exactly `cols` cells: the frame fitted and centred,
         the margin filled with the background colour. Stateless apart from the caches."""
         _check_frame(rgb)
         cols, rows = max(cols, 0), max(rows, 0)
-        fit = self._fit_for(rgb, cols, rows)
-        return self._builder.build(self._cell_keys(fit, rgb, np.arange(rows)))
+        return self._builder.build(self._all_keys(self._fit_for(rgb, cols, rows), rgb))
 
     def update(self, rgb: np.ndarray, cols: int, rows: int) -> list[int]:
         """Render into `self.strips` and return the indices of rows that changed.
 
         All rows on the first call or after a size / colour-mode / background change; else
-        only rows whose pair of pixel rows differ from last time (the rest keep their
-        Strip objects untouched). `self.strips` is updated in place (same list object).
-        `self.spans[y]` lists the (first, end) column stretches that changed in row y, so a
-        widget can repaint just those: most bytes to a terminal are colour codes, and an
-        unchanged cell costs more to resend than a cursor jump over it.
+        only rows whose cells differ from last time (the rest keep their Strip objects
+        untouched). `self.strips` is updated in place (same list object). `self.spans[y]`
+        lists the (first, end) column stretches that changed in row y, so a widget can
+        repaint just those: most bytes to a terminal are colour codes, and an unchanged cell
+        costs more to resend than a cursor jump over it.
 
-        Only cell rows drawn from changed source rows are recomputed (the fitted picture is
+        Only cell rows fed by changed source rows are recomputed (the fitted picture is
         row-local, `Fit`), so a step that moves one sprite costs about its share of rows.
         """
         _check_frame(rgb)
         cols, rows = max(cols, 0), max(rows, 0)
         fit = self._fit_for(rgb, cols, rows)
-        old, last = self._keys, self._frame
-        same_size = last is not None and last.shape == rgb.shape
-        moved = _changed_rows(last, rgb) if same_size else None  # type: ignore[arg-type]
-        if old is None or old.shape != (rows, cols):
-            self._keys = self._cell_keys(fit, rgb, np.arange(rows))
-            self.strips[:] = self._builder.build(self._keys)
-            changed = list(range(rows))
-            self.spans = dict.fromkeys(changed, [(0, cols)])
-        else:
-            cells = fit.touched(moved) if moved is not None else np.arange(rows)
-            new = self._cell_keys(fit, rgb, cells)
-            diff = new != old[cells]
-            hit = diff.any(axis=1)
-            if not hit.all():
-                cells, new, diff = cells[hit], new[hit], diff[hit]
-            changed = cells.tolist()
-            old[cells] = new
-            for y, strip in zip(changed, self._builder.build(new), strict=True):
+        old, delta = self._keys, self._delta
+        if old is not None and old.shape == (rows, cols) and fit.w:
+            if delta is not None and delta.shape == rgb.shape:  # the usual case: a new step
+                groups = delta.changed(rgb)
+                if not len(groups):
+                    self.spans = {}
+                    return []
+                cells = fit.cells_of(groups)
+                new = old[cells]  # a copy (fancy index), or a view copied next
+                if isinstance(cells, slice):
+                    new = new.copy()
+                    ys: Sequence[int] = range(cells.start, cells.stop)
+                else:
+                    ys = cells.tolist()
+                self._paint(new, fit, rgb, cells)
+            else:  # a new frame size in the same box: every row is recomputed, some change
+                cells, ys, new = slice(0, rows), range(rows), self._all_keys(fit, rgb)
+                self._delta = FrameDelta(rgb, fit.group_rows)
+            self.spans, hits = _stretches(new, old[cells], ys)
+            old[cells] = new  # rows left alone are equal anyway
+            if len(hits) < len(new):
+                new = new[hits]
+            for y, strip in zip(self.spans, self._builder.build(new), strict=True):
                 self.strips[y] = strip
-            self.spans = _stretches(diff, changed)
-        if moved is not None:
-            band = np.flatnonzero(moved)  # the rows between are equal already: one memcpy
-            if len(band):
-                last[band[0] : band[-1] + 1] = rgb[band[0] : band[-1] + 1]  # type: ignore[index]
-        else:
-            self._frame = rgb.copy()
+            return list(self.spans)
+        self._keys = self._all_keys(fit, rgb)
+        self._delta = FrameDelta(rgb, fit.group_rows) if fit.w else None
+        self.strips[:] = self._builder.build(self._keys)
+        changed = list(range(rows))
+        self.spans = dict.fromkeys(changed, [(0, cols)])
         return changed
 
     # -- numpy side ---------------------------------------------------------------------------
@@ -159,63 +168,100 @@ class HalfBlockRenderer:
         return fit
 
     def _code(self, rgb: tuple[int, int, int]) -> int:
-        return int(self._pack(np.array([[rgb]], dtype=np.uint8))[0, 0])
-
-    def _pack(self, rgb: np.ndarray) -> np.ndarray:
-        """(..., 3) uint8 -> (...) colour codes: 0xRRGGBB, or a palette index."""
+        """The colour code of one colour: 0xRRGGBB, or a palette index."""
         if self._colors == "256":
-            return quantize_xterm256(rgb).astype(np.uint64)
-        return rgb.astype(np.uint64) @ _RGB_WEIGHTS  # one pass, not three strided ones
+            return int(quantize_xterm256(np.array([[rgb]], dtype=np.uint8))[0, 0])
+        r, g, b = rgb
+        return r << 16 | g << 8 | b
 
-    def _cell_keys(self, fit: Fit, rgb: np.ndarray, cells: np.ndarray) -> np.ndarray:
-        """(len(cells), cols) uint64: each cell's top colour code << 24 | bottom colour code.
-        `cells` are sorted cell rows."""
-        keys = np.full((len(cells), fit.cols), self._bg << BOTTOM_BITS | self._bg, np.uint64)
-        if not fit.w or not len(cells):
-            return keys
-        top = 2 * cells - fit.y0  # the fitted pixel row in each cell's upper half
-        if top[0] >= 0 and top[-1] + 1 < fit.h:  # all inside the picture: no margin rows
-            px = self._pack(fit.pixels(rgb, (top[:, None] + _HALVES).ravel()))
-            keys[:, fit.x0 : fit.x0 + fit.w] = px[0::2] << BOTTOM_BITS | px[1::2]
-            return keys
-        canvas = np.full((len(cells), 2, fit.cols), self._bg, dtype=np.uint64)
-        js = top[:, None] + _HALVES
-        inside = (js >= 0) & (js < fit.h)
-        if inside.any():
-            canvas[..., fit.x0 : fit.x0 + fit.w][inside] = self._pack(fit.pixels(rgb, js[inside]))
-        return (canvas[:, 0] << BOTTOM_BITS) | canvas[:, 1]
+    def _all_keys(self, fit: Fit, rgb: np.ndarray) -> np.ndarray:
+        """(rows, cols) uint64 pair keys of every cell: the background, with the picture."""
+        keys = np.full((fit.rows, fit.cols), self._bg << BOTTOM_BITS | self._bg, np.uint64)
+        if fit.w:
+            first, end = fit.cells
+            self._paint(keys[first:end], fit, rgb, slice(first, end))
+        return keys
+
+    def _paint(
+        self, keys: np.ndarray, fit: Fit, rgb: np.ndarray, cells: slice | np.ndarray
+    ) -> None:
+        """Write the picture into `keys`, the (n, cols) rows of picture cell rows `cells`
+        (a band, or sorted rows), whose other cells are right already.
+
+        Each key is top colour << 24 | bottom colour; the fitted pixels are cast straight into
+        the bytes of those fields (a strided view of the keys), so there is no packing pass.
+        """
+        n = len(keys)
+        if isinstance(cells, slice):
+            first = 2 * cells.start - fit.y0
+            end = min(first + 2 * n, fit.h)
+            js: slice | np.ndarray = slice(first, end)
+            whole = end - first == 2 * n
+        else:
+            js = ((2 * cells - fit.y0)[:, None] + _HALVES).ravel()
+            whole = js[-1] < fit.h  # else the last row's lower half is below the picture
+            js = js if whole else js[:-1]
+        palette = self._colors == "256"
+        out = _fields(keys, fit.x0, fit.w, palette)
+        if whole and not palette:
+            fit.write(rgb, js, out)
+            return
+        px = fit.pixels(rgb, js)
+        if palette:
+            px = quantize_xterm256(px)
+        if whole:
+            np.copyto(out, px.reshape(out.shape))
+        else:
+            np.copyto(out[:-1], px[:-1].reshape(out[:-1].shape))
+            out[-1, 0] = px[-1]
 
 
-def _changed_rows(last: np.ndarray, rgb: np.ndarray) -> np.ndarray:
-    """Bool per source row: does it differ from last frame's? Rows are compared as wide
-    integers (8 bytes at a time where the row length allows), so the temporaries stay small."""
-    h = rgb.shape[0]
-    a, b = last.reshape(h, -1), np.ascontiguousarray(rgb).reshape(h, -1)
-    for size in (8, 4, 2):
-        if a.shape[1] % size == 0:
-            a, b = a.view(f"u{size}"), b.view(f"u{size}")
-            break
-    return (a != b).any(axis=1)
+# Byte offset of the top colour's first field in a key, and the step to the bottom colour's:
+# truecolor keys hold R, G, B of top then bottom in bytes 2..7 (big-endian order), palette
+# keys the two indices in bytes 4 and 7. Little-endian machines store them mirrored.
+_LITTLE = sys.byteorder == "little"
+_FIELDS = {False: (5, -3, -1) if _LITTLE else (2, 3, 1), True: (3, -3, 0) if _LITTLE else (4, 3, 0)}
+
+
+def _fields(keys: np.ndarray, x0: int, w: int, palette: bool) -> np.ndarray:
+    """A writable view of the colour fields of cells x0..x0+w in every row of `keys`:
+    (rows, 2, w, 3) channel bytes of the top and bottom colours, or (rows, 2, w) palette
+    indices. `keys` must be C-contiguous uint64."""
+    first, half, channel = _FIELDS[palette]
+    shape, strides = (len(keys), 2, w), (keys.strides[0], half, 8)
+    if not palette:
+        shape, strides = (*shape, 3), (*strides, channel)
+    return np.ndarray(shape, np.uint8, keys, 8 * x0 + first, strides)  # checked to fit
 
 
 def _stretches(
-    changed: np.ndarray, rows: list[int], gap: int = 4
-) -> dict[int, list[tuple[int, int]]]:
-    """Per row, runs of changed cells as [first, end) pairs; runs closer than `gap` joined."""
-    spans: dict[int, list[tuple[int, int]]] = {y: [] for y in rows}
-    n, cols = changed.shape
-    width = cols + gap + 1  # rows apart by more than `gap`: no run joins across rows
-    padded = np.zeros((n, width), dtype=bool)
-    padded[:, :cols] = changed
-    cells = np.flatnonzero(padded)  # row-major: one pass over every row at once
-    if not len(cells):
-        return spans
-    cut = np.flatnonzero(cells[1:] - cells[:-1] > gap).tolist()
-    flat = cells.tolist()
-    for a, b in zip([0, *(i + 1 for i in cut)], [*cut, len(flat) - 1], strict=True):
-        row, first = divmod(flat[a], width)
-        spans[rows[row]].append((first, flat[b] - row * width + 1))
-    return spans
+    new: np.ndarray, old: np.ndarray, ys: Sequence[int]
+) -> tuple[dict[int, list[tuple[int, int]]], list[int]]:
+    """Rows `ys` whose keys differ, each with its runs of changed cells as [first, end)
+    pairs (runs closer than `SPAN_GAP` cells joined), and their indices in `new`.
+
+    Runs are found with `bytes.find` (memchr) in the bytes of the comparison, its rows
+    padded apart so that no run joins across rows: Python runs once per run, not per cell.
+    """
+    n, cols = new.shape
+    width = cols + SPAN_GAP
+    differ = np.zeros((n, width), dtype=bool)
+    np.not_equal(new, old, out=differ[:, :cols])
+    data = differ.tobytes()
+    find = data.find
+    spans: dict[int, list[tuple[int, int]]] = {}
+    hits: list[int] = []
+    row: list[tuple[int, int]] = []
+    start = find(1)
+    while start >= 0:  # a run ends where SPAN_GAP unchanged cells follow (or the padding)
+        end = find(_GAP, start)
+        i = start // width
+        if not hits or hits[-1] != i:
+            hits.append(i)
+            row = spans[ys[i]] = []
+        row.append((start - i * width, end - i * width))
+        start = find(1, end)
+    return spans, hits
 
 
 def _check_mode(mode: str) -> ColorMode:
