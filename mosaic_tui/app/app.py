@@ -420,6 +420,14 @@ class MosaicApp(OperatorActions, App[None]):
         except NoMatches:  # the app is closing and its widgets are already gone
             pass
 
+    def refresh_operator(self, op: str) -> None:
+        """One operator's pane now, after its human's key; its row in the list waits for the
+        list's next turn. (Redrawing every operator here put 16 rows of the list on the way
+        of each key to its frame.)"""
+        self._draw_operator(op, self.view(op), row=False)
+        self._rows_due.add(op)
+        self._schedule_batch()
+
     def _refresh_status(self) -> None:
         for op in list(self.session.operators):
             self._draw_operator(op, self.view(op))
@@ -513,7 +521,7 @@ class MosaicApp(OperatorActions, App[None]):
         refused = await self.session.next_episode(operator_id)
         if refused:
             self.notify(escape(refused), title=operator_id, severity="warning", timeout=2)
-        self.refresh_status()
+        self.refresh_operator(operator_id)
 
     @on(FramePane.NamedMove)
     def _named_move(self, message: FramePane.NamedMove) -> None:
@@ -536,7 +544,7 @@ class MosaicApp(OperatorActions, App[None]):
         refused = await self.session.press(operator_id, action)
         if refused:
             self.notify(escape(refused), title=operator_id, severity="warning", timeout=2)
-        self.refresh_status()
+        self.refresh_operator(operator_id)
 
     @on(OperatorList.OptionSelected)
     def _row_selected(self, message: OperatorList.OptionSelected) -> None:

@@ -133,3 +133,26 @@ async def test_a_humans_move_is_drawn_at_once_beside_fifteen_streams(
         assert any(s.frame is None for s in theirs)  # the stream beside it skips
         await asyncio.sleep(0)
         await pilot.press("ctrl+q")
+
+
+async def test_a_humans_key_redraws_its_own_operator_not_all(tmp_path: Path, wait_until) -> None:
+    """Redrawing every operator (and its row in the list) after each key put 16 rows of the
+    list on the way of every key to its frame: 80 ms instead of 35 with 15 beside it."""
+    app = MosaicApp([operator("me", "human"), operator("ai")], log_dir=tmp_path, autorun=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: started(app, 2))
+        await pilot.pause(0.3)
+        drawn: list[tuple[str, bool]] = []
+        draw = app._draw_operator
+        app._draw_operator = lambda op, view, row=True: (  # type: ignore[method-assign]
+            drawn.append((op, row)),
+            draw(op, view, row=row),
+        )[1]
+        runner = app.session.runners["me"]
+        before = runner.step_index
+        worker = app.play_key("me", 1)
+        await worker.wait()
+        await wait_until(pilot, lambda: runner.step_index > before)
+        assert ("me", False) in drawn
+        assert {op for op, _ in drawn} == {"me"}  # paused: the other one did not change
+        await pilot.press("ctrl+q")
