@@ -181,10 +181,21 @@ def _field_check(hint: Any) -> Check:
     nullable = hint is Any or type(None) in options
     kinds = [t for t in options if t is not type(None)]
     check = _type_check(kinds[0]) if len(kinds) == 1 else _any_of(kinds)
+    # A value of exactly the plain type passes at once (every field of a step answer is one);
+    # anything else takes the full check, and its message.
+    exact = tuple(k for k in kinds if k in (int, bool, str)) + ((float,) if float in kinds else ())
     if nullable:
-        return lambda name, value: None if value is None else check(name, value)
+
+        def optional(name: str, value: Any) -> Any:
+            if value is None or type(value) in exact:
+                return value
+            return check(name, value)
+
+        return optional
 
     def required(name: str, value: Any) -> Any:
+        if type(value) in exact:
+            return value
         if value is None:
             raise TypeError(f"field '{name}' may not be null")
         return check(name, value)
