@@ -13,7 +13,6 @@ import os
 import signal
 import sys
 import threading
-import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -30,21 +29,19 @@ from textual.widgets import HelpPanel, Static
 from textual.worker import Worker, WorkerState
 
 from mosaic_tui.app.commands import OperatorCommands, binding_commands
+from mosaic_tui.app.drawing import OperatorDrawing
 from mosaic_tui.app.layout import (
     MIN_HEIGHT,
     MIN_WIDTH,
     SIDEBAR_FROM,
     best_columns,
-    clean,
     frame_interval,
-    operator_name,
     pace_text,
-    pane_status,
     pane_title,
 )
-from mosaic_tui.app.messages import BoardReady, OperatorChanged, OperatorCrashed
+from mosaic_tui.app.messages import OperatorChanged, OperatorCrashed
 from mosaic_tui.app.operator_actions import OperatorActions
-from mosaic_tui.app.view import OperatorView, entry_view
+from mosaic_tui.app.view import OperatorView
 from mosaic_tui.app.widgets.footer import KeyFooter
 from mosaic_tui.app.widgets.frame_pane import FramePane
 from mosaic_tui.app.widgets.kept import KeptContainer, KeptHorizontal, KeptVertical
@@ -53,24 +50,15 @@ from mosaic_tui.core import OperatorConfig, plugins
 from mosaic_tui.envs import keymaps
 from mosaic_tui.protocol import FrameRequest
 from mosaic_tui.runtime import (
-    Asked,
-    EpisodeStarted,
     LaunchError,
     Listener,
-    Notice,
-    OperatorFailed,
-    RunnerEvent,
     Session,
-    StepTaken,
     WorkerError,
 )
-from mosaic_tui.runtime.events import FrameDrawn
 from mosaic_tui.telemetry import Recorder
 
 QUIT_DEADLINE = 1.5  # seconds a lost terminal leaves for a graceful stop
 DRAIN_WAIT = 10.0  # seconds quitting waits for a busy results database
-STATUS_EVERY = 0.25  # seconds: running operators' status lines redraw this often
-LIST_EVERY = 1.0  # ... and their rows in the list (a summary; the pane has the live numbers)
 
 
 def _kill_now(sig: int) -> None:
@@ -89,7 +77,7 @@ def _recording(recorder: Recorder) -> Callable[[OperatorConfig, str], Listener]:
     return begin
 
 
-class MosaicApp(OperatorActions, App[None]):
+class MosaicApp(OperatorActions, OperatorDrawing, App[None]):
     CSS_PATH = "mosaic.tcss"
     TITLE = "mosaic-tui"
     COMMANDS = App.COMMANDS | {OperatorCommands}  # per-operator commands in the palette
@@ -308,50 +296,12 @@ class MosaicApp(OperatorActions, App[None]):
         )
 
     # ------------------------------------------------------------------ runtime events
-
-    def _on_runner_event(self, event: RunnerEvent) -> None:
-        """The one bridge from the runtime (same loop). Frames go straight to their panes,
-        which paint the newest at most once per `FramePane.frame_every` (and a stream's
-        runner asks only for the frames painted: `Session.frame_every`); boards become
-        messages (newest wins); a step marks its operator for the next batch of status
-        redraws; anything else is a message that redraws row and pane at once."""
-        if isinstance(event, (StepTaken, EpisodeStarted)):
-            pane = self.pane(event.operator_id)
-            if pane is not None and event.frame is not None:
-                pane.frame_arrived(event.frame)
-            if pane is not None and event.board is not None:
-                pane.post_message(BoardReady(event.operator_id, event.board))
-            if isinstance(event, StepTaken):  # 30 a second per operator: no message, no copy
-                if pane is not None:
-                    pane.stepped()
-                self._step_drawn_later(event.operator_id)
-                return
-        elif isinstance(event, FrameDrawn):  # a paused stream's last picture
-            pane = self.pane(event.operator_id)
-            if pane is not None:
-                pane.frame_arrived(event.frame)
-            return
-        elif isinstance(event, OperatorFailed):
-            self.post_message(OperatorCrashed(event))
-            return
-        elif isinstance(event, Notice):
-            self.notify(
-                escape(event.message), title=event.operator_id, severity="warning", timeout=6
-            )
-            return
-        op, asked = event.operator_id, isinstance(event, Asked)
-        self.post_message(OperatorChanged(op, self.view(op, asked=asked), True, event.run_id))
-
-    def view(self, op: str, *, asked: bool = False) -> OperatorView:
-        """What the screen shows of `op` now: copied from its runner, drawn from the copy.
-        `asked`: its humans are being asked for a key (the keyboard is about to wait)."""
-        entry = self.session.operators.get(op)
-        return entry_view(entry, running=self.session.running, asked=asked)
+    # (the bridge from the runtime and the batches of redraws: `drawing.OperatorDrawing`)
 
     @on(OperatorChanged)
     def _operator_changed(self, message: OperatorChanged) -> None:
         """A state, an end or whose key: drawn at once. A step: its operator joins the next
-        batch, drawn together with the others' at most every STATUS_EVERY seconds."""
+        batch, drawn together with the others' at most every `drawing.STATUS_EVERY` s."""
         op = message.operator_id
         entry = self.session.operators.get(op)
         runner = entry.seat.runner if entry is not None and entry.seat is not None else None
@@ -372,125 +322,9 @@ class MosaicApp(OperatorActions, App[None]):
         self._draw_due[op] = message.view  # the newest copy wins
         self._schedule_batch()
 
-    def _step_drawn_later(self, op: str) -> None:
-        """A step of `op`: its row and pane join the next batch, copied when it is drawn."""
-        self._draw_due[op] = None  # newer than any copy waiting
-        self._schedule_batch()
-
-    def _schedule_batch(self) -> None:
-        """The next batch, on a tick of the panes' paint clock (`FramePane.frame_arrived`):
-        status lines change in the same redraw as the frames, not in one of their own."""
-        if not self._draw_scheduled:
-            self._draw_scheduled = True
-            now = time.monotonic()
-            due = self._drawn_at + STATUS_EVERY
-            if due <= now:  # the last batch was a while ago: this one goes now
-                self.call_later(self._draw_batch)
-                return
-            every = self._frame_every
-            tick = math.ceil(due / every - 1e-6) * every
-            self.set_timer(tick - now, self._draw_batch)
-
-    def _draw_batch(self) -> None:
-        """Status lines every batch; rows in the list every `LIST_EVERY` (operators whose
-        rows are behind wait for that batch, which comes even if they stepped no more)."""
-        self._draw_scheduled = False
-        self._drawn_at = now = time.monotonic()
-        due, self._draw_due = self._draw_due, {}
-        listed = now - self._listed_at >= LIST_EVERY - STATUS_EVERY / 2
-        if listed:
-            self._listed_at = now
-            for op in self._rows_due - due.keys():
-                self._draw_row(op, self.view(op))
-            self._rows_due.clear()
-        else:
-            self._rows_due.update(due)
-        for op, view in due.items():
-            self._draw_operator(op, view if view is not None else self.view(op), row=listed)
-        if self._rows_due:
-            self._schedule_batch()
-
     @on(OperatorCrashed)
     def _crashed(self, message: OperatorCrashed) -> None:
         self._show_failure(message.failure.operator_id)  # the session has marked it
-
-    def refresh_status(self) -> None:
-        try:
-            self._refresh_status()
-        except NoMatches:  # the app is closing and its widgets are already gone
-            pass
-
-    def refresh_operator(self, op: str) -> None:
-        """One operator's pane now, after its human's key; its row in the list waits for the
-        list's next turn. (Redrawing every operator here put 16 rows of the list on the way
-        of each key to its frame.)"""
-        self._draw_operator(op, self.view(op), row=False)
-        self._rows_due.add(op)
-        self._schedule_batch()
-
-    def _refresh_status(self) -> None:
-        for op in list(self.session.operators):
-            self._draw_operator(op, self.view(op))
-        self._refresh_session()
-
-    def _draw_operator(self, op: str, view: OperatorView, *, row: bool = True) -> None:
-        try:
-            self._draw(op, view, row=row)
-        except NoMatches:  # its pane is being removed, or the app is closing
-            pass
-
-    def _draw_row(self, op: str, view: OperatorView) -> None:
-        entry = self.session.operators.get(op)
-        if entry is None:  # removed since
-            return
-        config = entry.config
-        name, task = operator_name(config), clean(config.task)
-        try:
-            self.query_one(OperatorList).upsert(
-                op, name, task, view.state, view.episode, view.step, view.ret
-            )
-        except NoMatches:  # the app is closing
-            pass
-
-    def _draw(self, op: str, view: OperatorView, *, row: bool = True) -> None:
-        """One operator's row (unless `row` is False) and pane, from a copy of its runner."""
-        entry = self.session.operators.get(op)
-        if entry is None:  # removed since
-            return
-        if row:
-            self._rows_due.discard(op)
-            self._draw_row(op, view)
-        pane = self.pane(op)
-        if pane is None or view.state in ("error", "pending"):
-            return
-        pane.follow(view)  # last move, outcome, move box
-        status = pane_status(
-            view.episode,
-            view.step,
-            view.ret,
-            view.state,
-            pane.fps,
-            human=view.human,
-            awaiting_key=view.awaiting_key,
-            holder=view.holder,
-            waiting=list(view.waiting) if view.waiting is not None else None,
-            decisions=view.decisions,
-        )
-        pane.show_status(status)  # the pane cuts it to its width
-
-    def _refresh_session(self) -> None:
-        mode = "running" if self.session.running else "paused"
-        pace = pace_text(self.session.pace)
-        self._show("#session-info", f"Session\nstate   {mode}\npace    {pace}\n"
-                   f"seed    {self.session.seed}\ncolours {self.frame_colors}")
-        self._show("#status-line", f"{mode} · pace {pace} · seed {self.session.seed}")
-        self.sub_title = f"seed {self.session.seed} · {mode}"
-
-    def _show(self, selector: str, text: str) -> None:
-        """Update a status widget only when its text changed: an idle app writes nothing."""
-        if self._shown_text.get(selector) != text:
-            self._shown_text[selector] = text
-            self.query_one(selector, Static).update(text)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """A control that failed is reported, never a crash of the whole app."""
