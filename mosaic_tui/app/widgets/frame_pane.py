@@ -15,15 +15,11 @@ import time
 from collections import deque
 
 from rich.markup import escape
-from rich.segment import Segment
-from rich.style import Style as RichStyle
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingsMap
 from textual.containers import Vertical
 from textual.events import Key
-from textual.geometry import Region
 from textual.message import Message
-from textual.strip import Strip
 from textual.suggester import SuggestFromList
 from textual.widgets import Input, Static
 
@@ -32,6 +28,7 @@ from mosaic_tui.app.messages import BoardReady, FrameReady
 from mosaic_tui.app.view import OperatorView
 from mosaic_tui.app.widgets.frame_view import FrameView
 from mosaic_tui.app.widgets.kept import KeptLines
+from mosaic_tui.app.widgets.status_line import StatusLine
 from mosaic_tui.envs import keymaps
 from mosaic_tui.protocol import Frame
 from mosaic_tui.render import HalfBlockRenderer
@@ -40,7 +37,6 @@ from mosaic_tui.render import HalfBlockRenderer
 # the app's single-letter commands neither fire nor show in the footer while a player types.
 # The game's own letters replace these bindings (`take_keys`).
 _LETTERS = [c for c in string.ascii_lowercase if c != "v"]
-_AT_START = RichStyle.from_meta({"offset": (0, 0)})  # what Static puts on its text (selection)
 # Keys that never start the next episode (nor do ctrl+ keys): they move focus or switch the view.
 _NOT_GO_ON = {"escape", "tab", "shift+tab", "v"}
 
@@ -58,38 +54,6 @@ def _resolve(move: str, names: list[str]) -> str | None:
             return found[0]
     found = [n for n in names if plain(n) == plain(move)]
     return found[0] if len(found) == 1 else None
-
-
-class StatusLine(KeptLines, Static):
-    """A pane's status line: one line of plain text, drawn as one Strip (Textual's content
-    machinery costs half a millisecond a line, 16 panes redraw theirs 4 times a second),
-    and kept while the text is the same."""
-
-    def render_lines(self, crop: Region) -> list[Strip]:
-        kept, size = self._kept, self.size
-        if kept is not None and kept[0] == crop and kept[1] == size:
-            return kept[2]
-        width, height = self.outer_size
-        if height != 1 or self.styles.tint.a or self.opacity != 1.0:
-            return super().render_lines(crop)
-        pad = self.styles.padding
-        room = max(width - pad.left - pad.right, 0)
-        text = str(self.content)[:room]
-        base_background, background = self.background_colors
-        blank = RichStyle(bgcolor=(base_background + background).rich_color)
-        fill = room - len(text)
-        left = {"right": fill, "center": fill // 2}.get(self.styles.text_align, 0)
-        segments = [Segment(" " * (pad.left + left), blank)] if pad.left + left else []
-        if text:
-            segments.append(Segment(text, self.rich_style + _AT_START))
-        if fill - left + pad.right:
-            segments.append(Segment(" " * (fill - left + pad.right), blank))
-        strip = Strip(segments, width)
-        for line_filter in self.get_line_filters():
-            strip = strip.apply_filter(line_filter, background)
-        strips = [strip.crop(crop.x, crop.right)] if crop.height else []
-        self._kept = (crop, size, strips)
-        return strips
 
 
 class FramePane(KeptLines, Vertical, can_focus=True):
