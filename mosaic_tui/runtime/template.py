@@ -19,16 +19,19 @@ import atexit
 import itertools
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
 import threading
+import time
 from typing import Any
 
 from mosaic_tui.protocol import MAX_LINE_BYTES
 from mosaic_tui.runtime.launcher import HEADLESS_SDL, boot_argv, boot_module
 
 SWITCH = "MOSAIC_TUI_TEMPLATE"  # "0": spawn every worker afresh
+ORPHAN_WAIT = 5.0  # seconds to learn how workers left by a dead template ended
 FORK_TIMEOUT = 30.0  # its first answer waits for its imports; then a fork takes milliseconds
 #: Imported once by the template: what workers import first (a missing one is skipped).
 PRELOAD = (
@@ -123,6 +126,11 @@ class Template:
                     if not future.done():
                         future.set_exception(OSError("the template process ended"))
                 self.pending.clear()
+                # Its workers die with it (their lifeline is the template) and come to us, the
+                # subreaper: how each ended is learnt here now, not from the template.
+                orphans, self.workers = self.workers, {}
+                if orphans:
+                    _reap(self.loop, orphans, time.monotonic() + ORPHAN_WAIT)
                 return
             answer = json.loads(data)
             if "exit" in answer:
@@ -182,6 +190,29 @@ def warm() -> None:
 
     if available() and spawn.default_spawn is spawn.auto_spawn:
         template()
+
+
+def _reap(
+    loop: asyncio.AbstractEventLoop, orphans: dict[int, TemplateWorker], until: float
+) -> None:
+    """Tell each orphaned worker's handle how it ended, as its exit reaches us."""
+    for pid, worker in list(orphans.items()):
+        try:
+            done, status = os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:  # not ours to reap (no subreaper here): gone is enough
+            try:
+                os.kill(pid, 0)
+                continue
+            except ProcessLookupError:
+                code = -signal.SIGKILL  # what its lifeline sends when the template dies
+        else:
+            if done != pid:
+                continue
+            code = os.waitstatus_to_exitcode(status)
+        del orphans[pid]
+        worker.exited(code)
+    if orphans and time.monotonic() < until:
+        loop.call_later(0.05, _reap, loop, orphans, until)
 
 
 class TemplateWorker:

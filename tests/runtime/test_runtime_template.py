@@ -103,6 +103,23 @@ def test_a_killed_forked_worker_is_reported_as_killed() -> None:
     assert "killed by SIGKILL" in asyncio.run(go())
 
 
+def test_workers_of_a_killed_template_are_reported_as_killed_not_still_running() -> None:
+    async def go() -> tuple[str, int | None]:
+        process = await start()
+        await process.request(Ping(), Pong, 10)
+        host = template.template()
+        host.process.kill()  # its workers die with it (their lifeline) and come to us
+        code = await asyncio.wait_for(process._proc.wait(), 10)  # type: ignore[union-attr]
+        with pytest.raises(WorkerError) as failed:
+            await process.request(Reset(seed=1), Ready, 10)
+        await process.stop()
+        return str(failed.value), code
+
+    message, code = asyncio.run(go())
+    assert code == -signal.SIGKILL
+    assert "killed by SIGKILL" in message and "still running" not in message
+
+
 def test_stray_prints_go_to_the_log_and_a_bad_env_is_reported(tmp_path: Path) -> None:
     async def go() -> str:
         argv, env = worker("env_worker").command("t-run", {}, env_id="NoSuchEnv-v9")
