@@ -13,59 +13,23 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from mosaic_tui.core import OperatorConfig, OperatorState, RunIds
 from mosaic_tui.protocol import FrameRequest
+from mosaic_tui.runtime import paces
 from mosaic_tui.runtime.events import Listener, Notice, OperatorFailed, RunnerEvent
 from mosaic_tui.runtime.launcher import LaunchError
 from mosaic_tui.runtime.play_loop import PlayLoop
 from mosaic_tui.runtime.players import DecisionWithdrawn, HumanKeyboard
 from mosaic_tui.runtime.process import WorkerError
 from mosaic_tui.runtime.runner import OperatorRunner
+from mosaic_tui.runtime.seats import Entry, Seat
 from mosaic_tui.runtime.spawn import Spawn
 from mosaic_tui.runtime.stepping import NO_KEY
 
 log = logging.getLogger(__name__)
-
-# The paces `+` and `-` step through, in steps per second; None is as fast as it goes.
-PACES: tuple[float | None, ...] = (1, 2, 5, 10, 20, 30, 60, None)
-
-
-@dataclass
-class Seat:
-    """One operator in the session."""
-
-    config: OperatorConfig
-    runner: OperatorRunner
-    loop: PlayLoop
-    base: int = 0  # episodes begun when the shared seed was last set
-    ready: bool = False  # started and in its first episode
-
-    @property
-    def keyboard(self) -> HumanKeyboard:
-        assert self.runner.keyboard is not None  # the session always gives one
-        return self.runner.keyboard
-
-
-@dataclass
-class Entry:
-    """One operator the user added, whether or not it could start."""
-
-    config: OperatorConfig
-    seat: Seat | None = None  # None until its runner is built (never, for a config that fails)
-    error: str | None = None  # why it stopped: its start, a worker, its recording
-    starting: bool = False  # its workers are starting now
-
-    @property
-    def state(self) -> str:
-        """pending, running, paused, error, …: one answer to "is it in error"."""
-        if self.error is not None:
-            return "error"
-        return self.seat.runner.state.value if self.seat is not None else "pending"
-
 
 class Session:
     def __init__(
@@ -235,7 +199,7 @@ class Session:
 
     @pace.setter
     def pace(self, steps_per_second: float | None) -> None:
-        self._pace = None if steps_per_second is None else max(0.5, min(steps_per_second, 240.0))
+        self._pace = paces.clamp(steps_per_second)
         for seat in self.seats.values():
             seat.runner.pace = self._pace
 
@@ -255,18 +219,15 @@ class Session:
         """One rung up the pace ladder; False when already at the top (as fast as it goes)."""
         if self._pace is None:
             return False
-        self.pace = next((p for p in PACES[:-1] if p > self._pace), None)
+        self.pace = paces.up(self._pace)
         return True
 
     def slower(self) -> bool:
         """One rung down the pace ladder; False when already at the bottom."""
-        if self._pace is None:
-            self.pace = PACES[-2]
-            return True
-        lower = [p for p in PACES[:-1] if p < self._pace]
-        if not lower:
+        lower = paces.down(self._pace)
+        if lower == self._pace:
             return False
-        self.pace = lower[-1]
+        self.pace = lower
         return True
 
     def set_frame(self, operator_id: str, frame: FrameRequest) -> None:
