@@ -73,9 +73,7 @@ class WorkerOutput:
         while True:
             line = await read_line(stream)
             if line is None:  # over the limit: dropped whole, its tail is not read as a line
-                self._events.put_nowait(
-                    ProtocolError(f"{self.name} wrote a line over {MAX_LINE_BYTES} bytes")
-                )
+                self._too_long()
                 continue
             if not line:
                 self._events.put_nowait(EOF)
@@ -97,10 +95,8 @@ class WorkerOutput:
 
     def _take_piece(self, piece: bytes | ProtocolError) -> None:
         """A native worker's line (or over-long line) as the pipe delivered it."""
-        if isinstance(piece, ProtocolError):
-            self._events.put_nowait(
-                ProtocolError(f"{self.name} wrote a line over {MAX_LINE_BYTES} bytes")
-            )
+        if isinstance(piece, ProtocolError):  # the splitter's only error: an over-long line
+            self._too_long()
             return
         if self._secrets:  # an error quoting the key must not carry it any further
             piece = self._redact_bytes(piece)
@@ -108,6 +104,11 @@ class WorkerOutput:
             self._take_line(piece)
         except Exception:  # noqa: BLE001 - runs in the pipe's callback: never raise there
             log.exception("%s: a line could not be taken", self.name)
+
+    def _too_long(self) -> None:
+        self._events.put_nowait(
+            ProtocolError(f"{self.name} wrote a line over {MAX_LINE_BYTES} bytes")
+        )
 
     def _take_line(self, line: bytes) -> None:
         try:
