@@ -3,13 +3,14 @@
 A photographic frame brings about one never-seen pair per cell, so building a Style must be
 cheap, not just rare: the colours of all missing pairs are made in a few C-level passes
 (numpy for the channel split and hex names, `map` over tuple constructors) instead of one
-`Color.from_rgb` call each, and each Style is one `Style.from_color` call (the cheapest
-public constructor). Pixel art reuses a few dozen pairs, which the bounded cache keeps.
+`Color.from_rgb` call each, and each Style is a `CellStyle`: four attribute writes where
+`Style.from_color` makes eleven. Pixel art reuses a few dozen pairs, which the bounded cache
+keeps.
 """
 
 from __future__ import annotations
 
-from functools import partial
+from collections.abc import Callable
 from itertools import repeat
 from typing import Literal
 
@@ -24,10 +25,10 @@ STYLE_CACHE_LIMIT = 4096
 BOTTOM_BITS = 24  # a packed colour (0xRRGGBB or a palette index) fits in 24 bits
 BOTTOM_MASK = (1 << BOTTOM_BITS) - 1
 
-# NamedTuple constructors without the per-call Python frame of their generated __new__:
-# the same tuples `Color.from_rgb` builds (the tests compare them), made from C.
-_new_color = partial(tuple.__new__, Color)
-_new_triplet = partial(tuple.__new__, ColorTriplet)
+# NamedTuples are made by `tuple.__new__(cls, fields)` over `map`, without the per-call
+# Python frame of their generated __new__: the same tuples `Color.from_rgb` builds (the
+# tests compare them), made from C.
+_tuple_new = tuple.__new__
 _ANSI: list[Color] = [Color.from_ansi(i) for i in range(256)]
 _HEX_DIGITS = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
 _NIBBLE_SHIFTS = np.array([20, 16, 12, 8, 4, 0], dtype=np.uint32)
@@ -45,13 +46,57 @@ def truecolors(codes: np.ndarray) -> list[Color]:
     text[:, 1:7] = _HEX_DIGITS[(codes[:, None] >> _NIBBLE_SHIFTS) & 0xF]
     names = text.tobytes().decode("ascii").split(",")[:-1]
     r, g, b = (codes >> 16).tolist(), ((codes >> 8) & 0xFF).tolist(), (codes & 0xFF).tolist()
-    triplets = map(_new_triplet, zip(r, g, b, strict=True))
-    return list(map(_new_color, zip(names, repeat(ColorType.TRUECOLOR), repeat(None), triplets)))
+    triplets = map(_tuple_new, repeat(ColorTriplet), zip(r, g, b, strict=True))
+    fields = zip(names, repeat(ColorType.TRUECOLOR), repeat(None), triplets)
+    return list(map(_tuple_new, repeat(Color), fields))
 
 
 def palette_colors(codes: np.ndarray) -> list[Color]:
     """8-bit Colors for xterm-256 indices (`Color.from_ansi`), from a table built once."""
     return list(map(_ANSI.__getitem__, codes.tolist()))
+
+
+class CellStyle(Style):
+    """A colours-only Style (what `Style.from_color` makes) that is cheaper to make: the
+    fields every such Style has in common are class attributes, so a new one writes four.
+
+    Rich writes `_ansi` and `_hash` lazily, so they stay per-instance slots. A copy or a sum
+    of CellStyles is a plain Style (Rich builds those with `Style.__new__(Style)`).
+    """
+
+    __slots__ = ()
+    _style_definition = None
+    _set_attributes = 0
+    _attributes = 0
+    _link = None
+    _link_id = ""
+    _meta = None
+    _null = False  # a cell always has a background
+
+
+CELL_FIELDS = frozenset(
+    ("_style_definition", "_set_attributes", "_attributes", "_link", "_link_id", "_meta", "_null")
+    + ("_color", "_bgcolor", "_ansi", "_hash")  # the four a CellStyle writes
+)
+
+
+def cell_style(color: Color | None, bgcolor: Color) -> Style:
+    """`Style.from_color(color, bgcolor)`, made as a `CellStyle` when Rich's fields are known."""
+    style = object.__new__(CellStyle)
+    style._color = color
+    style._bgcolor = bgcolor
+    style._ansi = None
+    style._hash = None
+    return style
+
+
+def style_maker(fields: frozenset[str]) -> Callable[[Color | None, Color], Style]:
+    """`cell_style` if Rich's Style has exactly the fields it knows, else `Style.from_color`
+    (a Rich with a new field would leave it unset in a CellStyle)."""
+    return cell_style if fields == CELL_FIELDS else Style.from_color
+
+
+_make_style = style_maker(frozenset(getattr(Style, "__slots__", ())))
 
 
 class StyleCache:
@@ -97,4 +142,4 @@ class StyleCache:
         fg = np.where(top == bottom, len(codes), where[:n])  # equal halves: no foreground
         fgs = map(colors.__getitem__, fg.tolist())
         bgs = map(colors.__getitem__, where[n:].tolist())
-        return list(map(Style.from_color, fgs, bgs))
+        return list(map(_make_style, fgs, bgs))

@@ -10,11 +10,20 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from rich.color import Color
+from rich.style import Style
 from textual.strip import Strip
 
 from mosaic_tui.render import HalfBlockRenderer, quantize_xterm256
 from mosaic_tui.render.fit import Fit, fit_cells
-from mosaic_tui.render.styles import STYLE_CACHE_LIMIT, palette_colors, truecolors
+from mosaic_tui.render.styles import (
+    CELL_FIELDS,
+    STYLE_CACHE_LIMIT,
+    CellStyle,
+    cell_style,
+    palette_colors,
+    style_maker,
+    truecolors,
+)
 
 
 def box_average(rgb: np.ndarray, w: int, h: int) -> np.ndarray:
@@ -93,6 +102,27 @@ def test_bulk_colours_equal_rich_ones():
     assert got == [Color.from_rgb(c >> 16, (c >> 8) & 0xFF, c & 0xFF) for c in codes.tolist()]
     assert [c.name for c in got[:3]] == ["#000000", "#ffffff", "#0000ff"]
     assert palette_colors(np.array([16, 196, 255])) == [Color.from_ansi(i) for i in (16, 196, 255)]
+
+
+@pytest.mark.parametrize("fg", [Color.from_rgb(250, 10, 3), None])
+def test_a_cell_style_is_the_style_rich_would_make(fg):
+    bg = Color.from_rgb(1, 2, 3)
+    ours, rich = cell_style(fg, bg), Style.from_color(fg, bg)
+    assert isinstance(ours, CellStyle)
+    for field in CELL_FIELDS:  # every field Rich reads, equal (none left unset)
+        assert getattr(ours, field) == getattr(rich, field), field
+    assert ours == rich and hash(ours) == hash(rich)
+    for system in ("truecolor", "256", "standard"):  # Rich's own downgrades still apply
+        assert ours.render("x", color_system=system) == rich.render("x", color_system=system)
+    combined = ours + Style(bold=True)
+    assert type(combined) is Style and combined == rich + Style(bold=True)
+    assert type(ours.copy()) is Style and ours.copy() == rich
+
+
+def test_a_rich_with_other_style_fields_gets_its_own_constructor():
+    assert frozenset(Style.__slots__) == CELL_FIELDS  # the Rich installed here: the fast path
+    assert style_maker(CELL_FIELDS) is cell_style
+    assert style_maker(CELL_FIELDS | {"_new_field"}) == Style.from_color
 
 
 def test_a_stream_of_new_colours_keeps_the_style_cache_bounded():
