@@ -4,11 +4,20 @@ Baseline: `gymnasium.make` + the same BaselinePolicy in this process, no I/O.
 Measured: `OperatorRunner.run_episodes` streaming from env_worker, every step decoded and
 recorded into SQLite by the Recorder (the path `mosaic-tui run` takes).
 Target (issue 2): streamed >= 50 % of baseline; (issue 13) per-step requests >= 40 %.
+
+Ceiling (info): what any per-step client reaches on this machine, measured in the same run.
+A bare child process busy for one in-process step's time per request, answering a 200-byte
+line over a pipe to a parent that does nothing else: in-process step time / that round trip.
+The gap between it and 1.0 is the two process wake-ups of a round trip, which no protocol or
+codec change removes (on a virtual machine whose idle processors sleep they cost 100-300 µs).
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
 import time
 
 from bench.recorded import recorded_run
@@ -53,16 +62,50 @@ async def through_workers(seeds: list[int], stream: bool) -> tuple[int, float]:
     return await recorded_run(config, seeds, stream)
 
 
+CHILD = """
+import os, sys, time
+busy = float(sys.argv[1])
+while line := os.read(0, 4096):
+    end = time.perf_counter() + busy
+    while time.perf_counter() < end:
+        pass
+    os.write(1, line)
+"""
+
+
+def bare_round_trip(busy: float, n: int) -> float:
+    """Seconds per round trip to a bare child that works `busy` seconds per request."""
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD, repr(busy)], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+    )
+    assert child.stdin is not None and child.stdout is not None
+    w, r, line = child.stdin.fileno(), child.stdout.fileno(), b"x" * 199 + b"\n"
+    try:
+        for _ in range(20):  # warm up
+            os.write(w, line)
+            os.read(r, 4096)
+        began = time.perf_counter()
+        for _ in range(n):
+            os.write(w, line)
+            os.read(r, 4096)
+        return (time.perf_counter() - began) / n
+    finally:
+        child.stdin.close()
+        child.wait()
+
+
 def run(quick: bool = False) -> list[str]:
     """Best of three alternating rounds each, after an untimed warm-up of the in-process loop."""
     seeds = list(range(60 if quick else 300))
     in_process(seeds[:20])
     rounds = 1 if quick else 3
-    base = streamed = stepped = 0.0
+    base = streamed = stepped = ceiling = 0.0
     base_steps = 0
     for _ in range(rounds):
         base_steps, secs = in_process(seeds)
         base = max(base, base_steps / secs)
+        step_time = secs / base_steps
+        ceiling = max(ceiling, step_time / bare_round_trip(step_time, 500 if quick else 2000))
         for stream in (True, False):
             steps, secs = asyncio.run(through_workers(seeds, stream))
             assert steps == base_steps, f"worker ran {steps} steps, in-process {base_steps}"
@@ -79,4 +122,6 @@ def run(quick: bool = False) -> list[str]:
         f" {streamed / base:>8.2f}  >= 0.50",
         f"{'headless per-step requests steps/s':<44} {stepped:>12,.0f} {base:>12,.0f}"
         f" {stepped / base:>8.2f}  >= 0.40 (issue 13)",
+        f"{'  ceiling here: bare pipe round trip':<44} {ceiling * base:>12,.0f} {base:>12,.0f}"
+        f" {ceiling:>8.2f}  (info)",
     ]

@@ -10,7 +10,6 @@ skip that cache.
 
 from __future__ import annotations
 
-from functools import partial
 from itertools import repeat
 from typing import Literal
 
@@ -24,7 +23,7 @@ UPPER_HALF = "\u2580"  # ▀
 ROW_CACHE_LIMIT = 1024
 """Rows kept by content; only rows of at most `cols // 4 + 1` runs are kept."""
 
-_new_segment = partial(tuple.__new__, Segment)  # Segment(text, style, None), made from C
+_tuple_new = tuple.__new__  # Segment(text, style, None) as tuple.__new__(Segment, ...): from C
 
 
 class StripBuilder:
@@ -78,7 +77,7 @@ class StripBuilder:
         lengths[-1] = flat.size - idx[-1]
         texts = map(self._run_texts(cols).__getitem__, (lengths + space * (cols + 1)).tolist())
         styles = self.styles.lookup(run_keys.tolist())
-        segments = list(map(_new_segment, zip(texts, styles, repeat(None))))
+        segments = list(map(_tuple_new, repeat(Segment), zip(texts, styles, repeat(None))))
         bounds = np.searchsorted(idx, np.arange(n_rows + 1) * cols).tolist()
         pairs = list(zip(bounds, bounds[1:], strict=False))
         return [Strip(segments[a:b], cols) for a, b in pairs], [b - a for a, b in pairs]
