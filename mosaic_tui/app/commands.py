@@ -31,6 +31,13 @@ def binding_commands(app: App) -> Iterable[SystemCommand]:
         )
 
 
+def literal(text: str) -> str:
+    """`text` as palette markup that shows it as it is: the palette reads a command's help
+    as markup, and a display name is the user's (`[/]` in one would crash it). Every `[` is
+    escaped (Textual's `escape` leaves `[$var]` and `[ bold]` to be read as markup)."""
+    return text.replace("[", "\\[")
+
+
 def operator_commands(app: Any, op: str) -> list[tuple[str, str, Callable[[], object]]]:
     """What can be done to operator `op` now: (title, help, callback). A failed or starting
     operator can only be edited or removed; pause or resume as it stands."""
@@ -38,7 +45,7 @@ def operator_commands(app: Any, op: str) -> list[tuple[str, str, Callable[[], ob
     if entry is None:
         return []
     config = entry.config
-    name = f"{op} ({config.display_name})" if config.display_name != op else op
+    name = f"{op} ({literal(config.display_name)})" if config.display_name != op else op
     found: list[tuple[str, str, Callable[[], object]]] = []
     runner = entry.seat.runner if entry.seat is not None else None
     if runner is not None and entry.state not in ("error", "pending"):

@@ -3,6 +3,7 @@ says what they do there, and no app key takes a game key away (issue 9, item 4).
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -251,3 +252,30 @@ def palette_text(app: MosaicApp) -> str:
         return ""
     options = lists.first()
     return " ".join(str(options.get_option_at_index(i).prompt) for i in range(options.option_count))
+
+
+@pytest.mark.parametrize("name", ["[/] x [$v]", "[b]bold[/b] [link=https://x.y]l[/link]"])
+async def test_a_name_in_markup_shows_as_typed_in_the_palette(
+    tmp_path: Path, wait_until, name: str
+) -> None:
+    """The palette reads a command's help as markup: a user's name must show as typed,
+    not style the line nor crash the app (`[/]` did)."""
+    from textual.command import CommandList
+
+    from mosaic_tui.app.demo import demo_operators
+
+    ops = [dataclasses.replace(demo_operators()[0], display_name=name)]
+    app = MosaicApp(ops, log_dir=tmp_path, autorun=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: started(app, 1))
+        await pilot.press("ctrl+p")
+        await wait_until(pilot, lambda: "Edit op_0" in palette_text(app))
+        await pilot.pause(0.2)
+        options = app.screen.query_one(CommandList)
+        helps = [
+            options.get_option_at_index(i).prompt for i in range(options.option_count)
+        ]
+        shown = " ".join(str(getattr(h, "plain", h)) for h in helps)
+        assert f"Change op_0 ({name}) (it restarts)" in shown
+        assert app.is_running and app.return_code is None
+        await pilot.press("escape")
