@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import textwrap
 
 from mosaic_tui.core import OperatorConfig
 
@@ -112,3 +113,32 @@ def fit_status(status: str, room: int) -> str:
         parts.pop(0)
     line = " · ".join(parts)
     return line if len(line) <= room else line[: max(room - 1, 0)] + "…"
+
+
+def wrapped_lines(text: str, width: int) -> int:
+    """Lines `text` takes wrapped at `width` columns (word wrap, as a Static wraps it)."""
+    if not text:
+        return 0
+    if width < 1:
+        return len(text.splitlines())
+    return sum(len(textwrap.wrap(line, width)) or 1 for line in text.splitlines())
+
+
+def board_room(
+    height: int, width: int, board: int, note: str, box: bool, legend: str
+) -> tuple[int, int, bool]:
+    """What a board pane's extras may take so that the board's `board` lines show whole:
+    (legend lines, note lines, move box without its border). `height` and `width` are the
+    pane's inside; the status line takes one. The legend gives up lines first, then the
+    note keeps one line, then the move box loses its border. On a pane too short even
+    then, the board is cut: the extras keep what is left of those minimums."""
+    note_lines, legend_lines = wrapped_lines(note, width), wrapped_lines(legend, width)
+    free = height - 1 - board - note_lines - (3 if box else 0)
+    if free >= legend_lines:
+        return legend_lines, note_lines, False
+    legend_lines = max(free, 0)
+    free -= legend_lines
+    if free < 0 and note_lines > 1:
+        saved = min(note_lines - 1, -free)
+        note_lines, free = note_lines - saved, free + saved
+    return legend_lines, note_lines, box and free < 0

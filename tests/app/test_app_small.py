@@ -11,7 +11,7 @@ from textual.widgets._footer import FooterKey
 from mosaic_tui.app.app import MosaicApp
 from mosaic_tui.app.demo import demo_operators
 from mosaic_tui.app.widgets.frame_pane import FramePane
-from mosaic_tui.core import OperatorConfig
+from mosaic_tui.core import OperatorConfig, WorkerAssignment
 
 
 def human_lake() -> OperatorConfig:
@@ -54,3 +54,54 @@ async def test_small_terminals_give_frames_the_room(
         await pilot.press("b")  # the list on demand
         await pilot.pause()
         assert app.query_one("#sidebar").display
+
+
+def human_tictactoe(op: str) -> OperatorConfig:
+    return OperatorConfig.multi_agent(
+        op,
+        "You vs baseline",
+        "pettingzoo_classic",
+        "tictactoe_v3",
+        {
+            "player_1": WorkerAssignment("human", "human"),
+            "player_2": WorkerAssignment("baseline_worker", "baseline", {"behavior": "noop"}),
+        },
+    )
+
+
+async def test_a_board_shows_whole_in_a_short_pane(tmp_path: Path, wait_until) -> None:
+    """Four boards at 60x20: the key legend gives up its lines, the board keeps all of its."""
+    ops = [human_tictactoe(f"t{i}") for i in range(4)]
+    app = MosaicApp(ops, log_dir=tmp_path, autorun=False)
+    async with app.run_test(size=(60, 20)) as pilot:
+        await wait_until(pilot, lambda: started(app, 4))
+        pane = app.query_one("#pane-t0", FramePane)
+        pane.focus()
+        await pilot.press("7")  # X at 7: the bottom row must be on screen to see it
+        await wait_until(pilot, lambda: app.session.runners["t0"].step_index >= 2)
+        await pilot.pause(0.3)
+        board, legend = pane.query_one("#board", Static), pane.query_one("#legend", Static)
+        rows = str(board.render()).splitlines()
+        assert len(rows) == 3 and rows[2].startswith("X")
+        assert board.region.height >= 3  # all three rows are drawn
+        assert legend.region.height < 3  # the legend gave up lines (it wraps to 3 here)
+        inside = pane.content_region
+        parts = [pane.query_one("#status"), board, pane.query_one("#note"), legend]
+        assert sum(p.region.height for p in parts if p.display) <= inside.height
+
+
+@pytest.mark.parametrize(
+    ("height", "board", "note", "box", "legend", "want"),
+    [
+        (20, 10, "you play white", True, "type a move (e2e4 or Nf3)", (1, 1, False)),  # room
+        (16, 10, "you play white", True, "type a move (e2e4 or Nf3)", (1, 1, False)),
+        (15, 10, "you play white", True, "type a move", (0, 1, False)),  # legend goes first
+        (14, 10, "black played d5 · you play white", True, "keys", (0, 1, True)),  # note wrapped
+        (12, 10, "you play white", True, "keys", (0, 1, True)),  # box loses its border
+        (6, 3, "you play X", False, "1-9 play that cell, as on a phone keypad", (1, 1, False)),
+    ],
+)
+def test_board_room_gives_way_in_order(height, board, note, box, legend, want) -> None:
+    from mosaic_tui.app.layout import board_room
+
+    assert board_room(height, 26, board, note, box, legend) == want

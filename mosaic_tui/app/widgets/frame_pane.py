@@ -23,7 +23,7 @@ from textual.message import Message
 from textual.suggester import SuggestFromList
 from textual.widgets import Input, Static
 
-from mosaic_tui.app.layout import fit_status
+from mosaic_tui.app.layout import board_room, fit_status
 from mosaic_tui.app.messages import BoardReady, FrameReady
 from mosaic_tui.app.view import OperatorView
 from mosaic_tui.app.widgets.frame_view import FrameView
@@ -164,8 +164,10 @@ class FramePane(KeptLines, Vertical, can_focus=True):
     def on_board_ready(self, message: BoardReady) -> None:
         message.stop()
         self.query_one("#board", Static).update(escape("\n".join(message.board)))
+        self._board_lines = len(message.board)
         if not self.has_class("-board") and not self.has_class("-frame-chosen"):
             self.add_class("-board")  # text reads better than a downsampled board
+        self._make_room()
 
     def action_toggle_view(self) -> None:
         if self.has_class("-board"):
@@ -188,6 +190,7 @@ class FramePane(KeptLines, Vertical, can_focus=True):
         self._show_note(view.note)
         self.set_class(self.over, "-over")
         self._follow_box(view)
+        self._make_room()
 
     def _show_note(self, text: str) -> None:
         note = self.query_one("#note", Static)
@@ -351,11 +354,37 @@ class FramePane(KeptLines, Vertical, can_focus=True):
     def on_resize(self) -> None:
         if getattr(self, "_status_text", None):
             self.show_status(self._status_text)
+        self._make_room()
 
     def show_legend(self, text: str) -> None:
         legend = self.query_one("#legend", Static)
         legend.update(text)
-        legend.display = bool(text)
+        self._legend = text
+        self._make_room()
+
+    def _make_room(self) -> None:
+        """A board shows whole on a short pane: the key legend, then the note, then the move
+        box's border give up their lines to it (`layout.board_room`). A frame scales instead."""
+        legend, note = self.query_one("#legend", Static), self.query_one("#note", Static)
+        text = getattr(self, "_legend", "")
+        if not self.has_class("-board") or self.has_class("-error"):
+            legend.styles.max_height, note.styles.max_height = None, None
+            legend.display = bool(text)
+            self.set_class(False, "-tight")
+            return
+        inside = self.content_size
+        legend_lines, note_lines, tight = board_room(
+            inside.height,
+            inside.width - 2,  # the legend's padding (the note wraps wider: counted the same)
+            getattr(self, "_board_lines", 0),
+            str(note.content) if self.has_class("-noted") else "",
+            bool(self.typing and self.box.display),
+            text,
+        )
+        legend.display = bool(text) and legend_lines > 0
+        legend.styles.max_height = legend_lines or None
+        note.styles.max_height = note_lines or None
+        self.set_class(tight, "-tight")
 
     def show_error(self, text: str) -> None:
         """Why the operator stopped, instead of its frame. A frame that arrived before it
