@@ -13,6 +13,7 @@ import os
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -41,6 +42,7 @@ from mosaic_tui.app.layout import (
 )
 from mosaic_tui.app.messages import OperatorChanged, OperatorCrashed
 from mosaic_tui.app.operator_actions import OperatorActions
+from mosaic_tui.app.toasts import ToastGate
 from mosaic_tui.app.view import OperatorView
 from mosaic_tui.app.widgets.footer import KeyFooter
 from mosaic_tui.app.widgets.frame_pane import FramePane
@@ -149,6 +151,7 @@ class MosaicApp(OperatorActions, OperatorDrawing, App[None]):
         self._draw_scheduled = False
         self._frame_every = frame_interval(0)  # the panes' paint clock (`relayout` sets it)
         self.ended_by: int | None = None  # the signal (SIGHUP: terminal lost) that ends it
+        self._toasts = ToastGate()
 
     # ------------------------------------------------------------------ layout
 
@@ -487,8 +490,11 @@ class MosaicApp(OperatorActions, OperatorDrawing, App[None]):
         timeout: float | None = None,
         markup: bool = False,
     ) -> None:
-        """Notices carry text from workers, files and the user: plain text unless asked."""
-        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+        """Notices carry text from workers, files and the user: plain text unless asked. The
+        same one is not stacked while a copy is on screen (`toasts.py`)."""
+        shown_for = self.NOTIFICATION_TIMEOUT if timeout is None else timeout
+        if self._toasts.admit((message, title, severity), time.monotonic(), shown_for):
+            super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
 
     def _not_recorded(self, run_id: str, message: str) -> None:
         """Recording an operator's run failed for good: stop it, with the cause on its pane,
