@@ -224,14 +224,17 @@ class MosaicApp(OperatorActions, OperatorDrawing, App[None]):
 
     # ------------------------------------------------------------------ operators
 
-    def add_operator(self, config: OperatorConfig) -> None:
+    def add_operator(self, config: OperatorConfig, at: int | None = None) -> None:
+        """Start an operator: last on screen, or at place `at` (an edited one keeps its own)."""
         try:
-            self.session.register(config)
+            self.session.register(config, at)
         except LaunchError as exc:
             self.notify(escape(str(exc)), severity="error", timeout=6)
             return
         pane = FramePane(config.operator_id, escape(pane_title(config)), colors=self.frame_colors)
-        self.query_one("#grid").mount(pane)
+        grid = self.query_one("#grid")
+        panes = list(grid.query_children(FramePane))
+        grid.mount(pane, before=panes[at] if at is not None and at < len(panes) else None)
         self._panes[config.operator_id] = pane
         self.relayout()
         self.start_operator(config)

@@ -169,8 +169,9 @@ class OperatorDrawing:
         name, task = operator_name(config), clean(config.task)
         try:
             self.query_one(OperatorList).upsert(
-                op, name, task, view.state, view.episode, view.step, view.ret
-            )
+                op, name, task, view.state, view.episode, view.step, view.ret,
+                order=self.session.operators,
+            )  # fmt: skip
         except NoMatches:  # the app is closing
             pass
 

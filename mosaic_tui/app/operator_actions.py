@@ -79,7 +79,7 @@ class OperatorActions:
 
     if TYPE_CHECKING:
 
-        def add_operator(self, config: OperatorConfig) -> None: ...
+        def add_operator(self, config: OperatorConfig, at: int | None = None) -> None: ...
         def pane(self, operator_id: str) -> FramePane | None: ...
         def relayout(self) -> None: ...
         def refresh_status(self) -> None: ...
@@ -206,6 +206,8 @@ class OperatorActions:
     async def _configured(self, config: OperatorConfig | None) -> None:
         if config is None:
             return
-        if config.operator_id in self.session.operators:
+        at = None
+        if config.operator_id in self.session.operators:  # edited: it keeps its place
+            at = list(self.session.operators).index(config.operator_id)
             await self.remove_operator(config.operator_id)
-        self.add_operator(config)
+        self.add_operator(config, at)

@@ -76,12 +76,18 @@ class Session:
         for listener in self.listeners:
             listener(event)
 
-    def register(self, config: OperatorConfig) -> Entry:
-        """Add an operator to the registry before its workers start (`add` starts them)."""
+    def register(self, config: OperatorConfig, at: int | None = None) -> Entry:
+        """Add an operator to the registry before its workers start (`add` starts them):
+        last, or `at` that place (an edited operator keeps its own)."""
         op = config.operator_id
         if op in self.operators:
             raise LaunchError(f"{op} is already in the session; remove it first")
         entry = self.operators[op] = Entry(config)
+        if at is not None and at < len(self.operators) - 1:
+            items = list(self.operators.items())
+            items.insert(at, items.pop())
+            self.operators.clear()  # in place: others hold this dict
+            self.operators.update(items)
         return entry
 
     def fail(self, operator_id: str, message: str) -> None:

@@ -66,6 +66,12 @@ async def test_add_and_edit_keep_a_paused_session_paused(tmp_path: Path, wait_un
         )
         await pilot.pause(0.1)
         assert not app.session.running
+        # the edited operator keeps its place: first in the session, the grid and the list
+        order = list(app.session.operators)
+        assert order[0] == "op_0" and len(order) == 3
+        assert [p.operator_id for p in app.query(FramePane)] == order
+        rows = app.query_one(OperatorList)
+        assert [rows.get_option_at_index(i).id for i in range(rows.option_count)] == order
 
 
 async def test_pace_climbs_a_fixed_ladder_and_says_when_it_tops_out(

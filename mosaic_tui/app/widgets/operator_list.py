@@ -9,6 +9,8 @@ Enter (or a click) focuses that operator's pane.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from rich.text import Text
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
@@ -54,7 +56,9 @@ class OperatorList(OptionList):
         episode: int,
         step: int,
         ret: float,
+        order: Iterable[str] = (),
     ) -> None:
+        """Show an operator's row; a new one goes where it is in `order` (the session's)."""
         self._states[operator_id] = state
         width = max(16, self.scrollable_content_region.width - 2) if self.size.width else 26
         prompt = row(name, task, state, episode, step, ret, width)
@@ -65,9 +69,22 @@ class OperatorList(OptionList):
             self._replace_prompt(operator_id, prompt)
         else:
             self.add_option(Option(prompt, id=operator_id))
+            self._keep_order(list(order))
             if self.highlighted is None:
                 self.highlighted = 0
         self._shown[operator_id] = key
+
+    def _keep_order(self, order: list[str]) -> None:
+        """Rows in `order` (ids not in it last, as they were), the highlight kept."""
+        rank = {op: i for i, op in enumerate(order)}
+        options = list(self.options)
+        wanted = sorted(options, key=lambda o: rank.get(o.id or "", len(rank)))
+        if [o.id for o in wanted] == [o.id for o in options]:
+            return
+        chosen = self.selected
+        self.set_options(wanted)
+        if chosen is not None:
+            self.highlighted = self.get_option_index(chosen)
 
     def _replace_prompt(self, operator_id: str, prompt: Text) -> None:
         """Like `replace_option_prompt`, which forgets every option's rendering and repaints
