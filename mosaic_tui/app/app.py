@@ -194,7 +194,7 @@ class MosaicApp(OperatorActions, OperatorDrawing, App[None]):
         self.query_one("#body").display = not small
         if small:
             note.update(
-                f"The terminal is {width}x{height}; mosaic-tui needs at least "
+                f"The terminal is {width}x{height}:\nmosaic-tui needs at least "
                 f"{MIN_WIDTH}x{MIN_HEIGHT}.\nEnlarge the window (or use a smaller font)."
                 "\n\nq quits"
             )

@@ -222,6 +222,8 @@ async def test_too_small_terminal_says_so(tmp_path: Path) -> None:
         note = app.query_one("#too-small", Static)
         assert note.display
         assert "50x12" in str(note.render()) and "60x16" in str(note.render())
+        widest = max(len(line) for line in str(note.render()).splitlines())
+        assert widest <= 48  # whole lines in 50 columns: the sizes never wrap apart
         await pilot.resize_terminal(100, 30)
         await pilot.pause()
         assert not note.display
