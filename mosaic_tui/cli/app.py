@@ -113,7 +113,10 @@ def app_command(args: argparse.Namespace) -> int:
         with contextlib.suppress(OSError, ValueError):  # stdout may be the dead terminal
             sys.stdout.flush()
         os._exit(128 + app.ended_by)
-    return 1 if lost else 0
+    # Textual sets return_code 1 when the app died of an unhandled exception (its traceback
+    # is printed): a wrapper or script must see that as a failure, not as a quit.
+    crashed = app.return_code or 0
+    return crashed or (1 if lost else 0)
 
 
 def _unrecorded(recorder: Recorder | None) -> str | None:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import signal
 import sys
 from pathlib import Path
@@ -93,7 +94,8 @@ def parser() -> argparse.ArgumentParser:
     sessions.add_argument(
         "--db", type=Path, default=None, help="SQLite file (default: user data dir)"
     )
-    sessions.add_argument("-n", "--limit", type=int, default=20, help="how many (default 20)")
+    sessions.add_argument("-n", "--limit", type=positive_int, default=20,
+                          help="how many (default 20)")
 
     export = sub.add_parser("export", help="write recorded steps/episodes/runs as CSV or JSONL")
     export.add_argument(
@@ -143,7 +145,7 @@ def parser() -> argparse.ArgumentParser:
     gif.add_argument("--fps", type=float, default=8.0, help="frames a second (default 8)")
     gif.add_argument("--db", type=Path, default=None, help="SQLite file (default: user data dir)")
     report = sub.add_parser(
-        "report", help="per operator and player: returns with 95% intervals, paired differences"
+        "report", help="per operator and player: returns with 95%% intervals, paired differences"
     )
     report.add_argument("session", nargs="?", default=None, metavar="SESSION",
                         help="session id (default: the latest one with a recorded episode)")
@@ -169,9 +171,10 @@ def parser() -> argparse.ArgumentParser:
     llm = sub.add_parser(
         "llm",
         help="serve a small local model for LLM players: `mosaic-tui llm serve [--help]`",
-        add_help=False,
+        description="Serve a small local model for LLM players (an OpenAI-compatible server)."
+        " `mosaic-tui llm serve --help` lists serve's own options.",
     )
-    llm.add_argument("action", choices=("serve",))
+    llm.add_argument("action", choices=("serve",), help="what to do: serve")
     llm.add_argument("rest", nargs=argparse.REMAINDER, help="options of `llm serve`")
     from mosaic_tui.cli.check_worker import add_parser as add_check_worker
 
@@ -193,7 +196,8 @@ def _app_options(p: argparse.ArgumentParser) -> None:
         default=None,
         help="the session's shared seed (default: the file's first seed, or 0)",
     )
-    p.add_argument("--pace", type=float, default=10.0, help="steps per second when running")
+    p.add_argument("--pace", type=pace, default=10.0,
+                   help="steps per second when running (a number > 0; default 10)")
     p.add_argument("--paused", action="store_true", help="start paused instead of running")
     p.add_argument(
         "--colors",
@@ -203,6 +207,31 @@ def _app_options(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--no-record", action="store_true", help="do not record to SQLite")
     p.add_argument("--db", type=Path, default=None, help="SQLite file for what the app records")
+
+
+def pace(text: str) -> float:
+    """--pace: a finite number of steps a second above 0 (0, negatives, nan and inf would
+    be shown as a pace the app does not keep)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: give a number > 0 (steps a second, e.g. 10 or 0.5)"
+        )
+    return value
+
+
+def positive_int(text: str) -> int:
+    """A count of 1 or more (`sessions -n`)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: give a whole number, 1 or more") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: give a whole number, 1 or more")
+    return value
 
 
 COMMANDS = (
