@@ -75,6 +75,16 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     return p
 
 
+def with_interpreter(argv: list[str]) -> list[str]:
+    """argv as a command worker would run it: a bare `python` (or `python3`) is the
+    interpreter mosaic-tui runs on (runtime/command_line.expand's rule, applied by expand
+    itself: each word is quoted, and its braces doubled so they stay literal)."""
+    from mosaic_tui.runtime.command_line import expand
+
+    literal = [word.replace("{", "{{").replace("}", "}}") for word in argv]
+    return expand(shlex.join(literal), {})
+
+
 def check_worker_command(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.table import Table
@@ -107,6 +117,7 @@ def check_worker_command(args: argparse.Namespace) -> int:
             " mosaic-tui check-worker -- python -m baseline_worker"
         )
         return 2
+    argv = with_interpreter(argv)
     timeouts = CheckTimeouts(start=args.start_timeout, reply=args.timeout)
     try:
         role, command = prepare(

@@ -21,6 +21,13 @@ OK, MISSING = "[green]ok[/]", "[red]missing[/]"
 
 
 def doctor_command(name: str, families: list[str] | None = None) -> int:
+    from mosaic_tui.envs import FAMILIES
+
+    unknown = [f for f in families or [] if f not in FAMILIES]
+    if unknown:  # told before any ssh: a family unknown here cannot be used there either
+        errors.print(f"error: unknown family {safe(', '.join(unknown))} for --family;"
+                     f" known: {', '.join(FAMILIES)}")  # fmt: skip
+        return 2
     try:
         if not check_host(name):
             errors.print("error: doctor checks another host; this machine: mosaic-tui smoke")
@@ -28,7 +35,7 @@ def doctor_command(name: str, families: list[str] | None = None) -> int:
         host = remote.host(name)
         report = asyncio.run(probe(name))
     except (HostError, HostUnreachable) as exc:
-        errors.print(f"error: {safe(exc)}")
+        errors.print(f"error: {safe(without_doctor(str(exc), name))}")
         return 2
     here = _version()
     out.print(f"[b]{safe(name)}[/] ({safe(report.hostname)}), reached in"
@@ -77,6 +84,15 @@ def doctor_command(name: str, families: list[str] | None = None) -> int:
         return 1
     out.print(f"[green]{safe(name)} is ready[/] to run workers (host = {safe(name)!r})")
     return 0
+
+
+def without_doctor(text: str, name: str) -> str:
+    """An ssh failure's advice (runtime/remote.exit_text) without its "run `mosaic-tui
+    doctor HOST`", which is the command that just said it."""
+    doctor = f"`mosaic-tui doctor {name}`"
+    for clause, instead in ((f", and {doctor}", ""), (f"; {doctor} checks it)", ")")):
+        text = text.replace(clause, instead)
+    return text
 
 
 def _version() -> str:

@@ -56,6 +56,7 @@ def gif_command(
         errors.print(f"error: {safe(config.task)} sent no frames to draw (does it render?)")
         return 1
     try:
+        output.parent.mkdir(parents=True, exist_ok=True)  # as `export -o` does
         images[0].save(output, save_all=True, append_images=images[1:], loop=0,
                        duration=round(1000 / fps), optimize=False)  # fmt: skip
     except OSError as exc:

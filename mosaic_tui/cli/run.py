@@ -59,6 +59,20 @@ def run_command(
                    backend=backend, address=address)  # fmt: skip
 
 
+def needs_the_app(spec: ExperimentSpec) -> str | None:
+    """Why `spec` cannot run headless (an operator with a human player: a human plays at
+    the app's keyboard), or None."""
+    for config in spec.operators:
+        humans = config.get_human_agents()
+        if humans:
+            file = spec.source or "FILE"
+            return (
+                f"operator {config.operator_id!r} has a human player ({', '.join(humans)}),"
+                f" who needs the app's keyboard; play this file with `mosaic-tui app {file}`"
+            )
+    return None
+
+
 def execute(
     spec: ExperimentSpec,
     *,
@@ -74,6 +88,10 @@ def execute(
     """Run `spec`, show its progress and summary; `on_session` is told the session's id.
     `backend="ray"` plays its episodes as Ray tasks (on the cluster at `address`, or a local
     Ray started for the run)."""
+    refusal = needs_the_app(spec)
+    if refusal is not None:  # before anything starts or is recorded
+        errors.print(f"[red]error:[/] {safe(refusal)}", highlight=False, soft_wrap=True)
+        return 2
     play: Callable[..., Any] = run_experiment
     if backend == "ray":
         from mosaic_tui.experiments import ray_backend
@@ -220,33 +238,34 @@ def _kill_workers_and_exit(code: int) -> None:
     os._exit(code)
 
 
-def summary_table(result: ExperimentResult) -> Table:
+def summary_table(result: ExperimentResult, width: int | None = None) -> Table:
+    """One row per operator. Its id, its numbers and its status are never cut; the
+    per-player returns wrap in the room left. Below 100 columns the length and steps/s are
+    left out (`mosaic-tui report` has them)."""
+    wide = (console.width if width is None else width) >= 100
     table = Table(box=None, header_style="bold")
-    for name, justify in (
-        ("operator", "left"),
-        ("episodes", "right"),
-        ("return (95% CI)", "right"),
-        ("success", "right"),
-        ("length", "right"),
-        ("steps/s", "right"),
-        ("per player", "left"),
-    ):
-        table.add_column(name, justify=justify)  # type: ignore[arg-type]
-    table.add_column("status")
+    longest = max((len(o.config.operator_id) for o in result.outcomes), default=8)
+    table.add_column("operator", no_wrap=True, min_width=longest)
+    numbers = ("episodes", "return (95% CI)", "success", "length", "steps/s")
+    for name in numbers if wide else numbers[:3]:
+        table.add_column(name, justify="right", no_wrap=True)
+    table.add_column("per player", overflow="fold")
+    table.add_column("status", no_wrap=True, min_width=len("interrupted"))
     for o in result.outcomes:
         s = o.summary
         status = _STATUS.get(o.status, safe(o.status))
         if s is None or s.episodes == 0:
-            table.add_row(safe(o.config.operator_id), "0", "-", "-", "-", "-", "", status)
+            table.add_row(safe(o.config.operator_id), "0", "-", "-",
+                          *(("-", "-") if wide else ()), "", status)  # fmt: skip
             continue
         success = "-" if s.success_rate is None else f"{s.success_rate:.2f}"
+        speed = (f"{s.mean_length:.1f}", f"{o.steps_per_second:,.0f}") if wide else ()
         table.add_row(
             safe(o.config.operator_id),
             str(s.episodes),
             f"{s.mean_return:.2f} ± {s.ci95:.2f}",
             success,
-            f"{s.mean_length:.1f}",
-            f"{o.steps_per_second:,.0f}",
+            *speed,
             "  ".join(f"{safe(a)} {r:+.2f}" for a, r in (s.player_returns or {}).items()),
             status,
         )

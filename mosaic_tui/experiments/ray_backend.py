@@ -93,7 +93,7 @@ def check(spec: ExperimentSpec) -> None:
         if humans:
             raise RayBackendError(
                 f"operator {config.operator_id!r} has a human player ({', '.join(humans)}),"
-                " who cannot play in a Ray task; run it with --backend local or in the app"
+                " who cannot play in a Ray task; play it in the app (`mosaic-tui app FILE`)"
             )
     import_ray()
 

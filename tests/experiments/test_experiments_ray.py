@@ -299,7 +299,7 @@ def test_a_human_player_is_refused_naming_the_operator(
     )
     assert main(["run", str(file), "--db", str(tmp_path / "r.sqlite"), "--backend", "ray"]) == 2
     err = capsys.readouterr().err
-    assert "at-the-keys" in err and "--backend local" in err
+    assert "at-the-keys" in err and "mosaic-tui app" in err
 
 
 def test_address_needs_the_ray_backend(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
