@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+from typing import Any
 
 from rich.console import Console
 from rich.table import Table
@@ -31,16 +32,27 @@ def sessions_command(args: argparse.Namespace) -> int:
     if not rows:
         console.print(f"no sessions recorded in {safe(db)}", highlight=False, soft_wrap=True)
         return 0
+    table = sessions_table(rows)
+    console.print(table)
+    console.print(
+        "export one: mosaic-tui export SESSION (or --latest-finished)",
+        highlight=False,
+        soft_wrap=True,
+    )
+    return 0
+
+
+def sessions_table(rows: list[Any]) -> Table:
+    """Newest first. The session id is what `export`, `report` and `gif` take: it is never
+    cut or wrapped; the file and the status wrap in the room left."""
     table = Table(box=None, header_style="bold")
-    for name, justify in (
-        ("session", "left"),
-        ("when", "left"),
-        ("file", "left"),
-        ("operators", "right"),
-        ("episodes", "right"),
-        ("status", "left"),
-    ):
-        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    longest = max((len(row.session_id) for row in rows), default=7)
+    table.add_column("session", no_wrap=True, min_width=longest)
+    table.add_column("when")  # the date and the time wrap onto two lines when narrow
+    table.add_column("file", overflow="fold")
+    table.add_column("operators", justify="right", no_wrap=True)
+    table.add_column("episodes", justify="right", no_wrap=True)
+    table.add_column("status", overflow="fold")
     for row in rows:
         when = dt.datetime.fromtimestamp(row.started_at).strftime("%Y-%m-%d %H:%M:%S")
         source = row.meta.get("source") if isinstance(row.meta, dict) else None
@@ -52,10 +64,4 @@ def sessions_command(args: argparse.Namespace) -> int:
             str(row.episodes),
             safe(row.status),
         )
-    console.print(table)
-    console.print(
-        "export one: mosaic-tui export SESSION (or --latest-finished)",
-        highlight=False,
-        soft_wrap=True,
-    )
-    return 0
+    return table

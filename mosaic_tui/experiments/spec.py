@@ -115,7 +115,8 @@ def parse(
     default_name: str = "experiment",
     folder: Path | None = None,
 ) -> ExperimentSpec:
-    """`folder`: where relative paths in the file (policies) are read from; default the
+    """`source`: the file it was read from (in error messages, and recorded with each session
+    it runs); `folder`: where relative paths in the file (policies) are read from; default the
     working directory."""
     from mosaic_tui.experiments.tournament import TournamentError, expand, is_tournament
 
@@ -123,8 +124,8 @@ def parse(
         if is_tournament(data):
             experiment, about = expand(data)
             spec = _parse(experiment, default_name, folder or Path.cwd())
-            return dataclasses.replace(spec, tournament=about)
-        return _parse(data, default_name, folder or Path.cwd())
+            return dataclasses.replace(spec, tournament=about, source=source)
+        return dataclasses.replace(_parse(data, default_name, folder or Path.cwd()), source=source)
     except TournamentError as exc:
         raise ExperimentError(exc.where, exc.message, source) from None
     except ExperimentError as exc:
