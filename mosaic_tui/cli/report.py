@@ -88,17 +88,18 @@ def _markdown(report: SessionReport) -> str:
     out += ["| operator | task | episodes | return | success | length | steps/s | status |",
             "| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |"]  # fmt: skip
     for op in report.operators:
-        status = op.status if not op.error else f"{op.status}: {op.error[:60]}"
+        status = op.status if not op.error else f"{op.status}: {op.error}"  # all of it
         out.append(
-            f"| {_md(op.name)} | {_md(op.task)} | {op.episodes} | {interval_text(op.returns)}"
-            f" | {rate(op.success_rate)} | {op.mean_length:.1f} | {speed(op.decisions_per_s)}"
+            f"| {_md(op.name + op.run_suffix)} | {_md(op.task)} | {op.episodes}"
+            f" | {interval_text(op.returns)} | {rate(op.success_rate)} | {op.mean_length:.1f}"
+            f" | {speed(op.decisions_per_s)}"
             f" | {_md(status)} |"
         )
     players = [(op, p) for op in report.operators for p in op.players]
     if players:
         out += ["", "## Players", "", "| operator | player | return | LLM answers |",
                 "| --- | --- | ---: | --- |"]  # fmt: skip
-        out += [f"| {_md(op.name)} | {_md(p.agent)} | {interval_text(p.returns)} |"
+        out += [f"| {_md(op.name + op.run_suffix)} | {_md(p.agent)} | {interval_text(p.returns)} |"
                 f" {answers(p)} |" for op, p in players]  # fmt: skip
     if report.differences:
         out += ["", "## Paired differences (first - second, same seeds)", "",
@@ -137,12 +138,12 @@ def _csv(report: SessionReport) -> str:
     writer.writeheader()
     base = {"session": report.session_id}
     for op in report.operators:
-        writer.writerow({**base, "kind": "operator", "operator": op.operator_id, "task": op.task,
+        writer.writerow({**base, "kind": "operator", "operator": op.label, "task": op.task,
                          **_numbers(op.returns), "success_rate": op.success_rate,
                          "mean_length": op.mean_length, "steps_per_s": op.decisions_per_s,
                          "status": op.status})  # fmt: skip
         for p in op.players:
-            writer.writerow({**base, "kind": "player", "operator": op.operator_id,
+            writer.writerow({**base, "kind": "player", "operator": op.label,
                              "player": p.agent, "task": op.task, **_numbers(p.returns),
                              "llm_decisions": p.decisions, "llm_invalid": p.invalid,
                              "llm_fallbacks": p.fallbacks})  # fmt: skip

@@ -5,6 +5,7 @@ escaped before Rich markup sees them."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from rich import box
@@ -87,46 +88,115 @@ def report_tables(report: SessionReport, width: int) -> Group:
     for key, value in about(report):
         about_table.add_row(key, safe(value))
     parts.append(about_table)
-    ops = Table(title="Operators (return: mean ± 95% interval)", header_style="bold",
-                title_justify="left", box=box.SIMPLE_HEAD)  # fmt: skip
     wide = width >= 100  # length and speed need the room; markdown, CSV and JSON have them
-    ops.add_column("operator", overflow="fold", min_width=10)  # its id (names: markdown, JSON)
-    ops.add_column("task", overflow="ellipsis", no_wrap=True, max_width=24 if wide else 18)
     numbers = ("eps", "return", "success", "length", "steps/s") if wide else (
         "eps", "return", "success")  # fmt: skip
-    for name in numbers:
-        ops.add_column(name, justify="right", no_wrap=True, min_width=len(name))
-    ops.add_column("status", overflow="ellipsis", no_wrap=True, min_width=6)
+    rows = []
     for op in report.operators:
-        status = op.status if not op.error else f"{op.status}: {op.error[:60]}"
         cells = [str(op.episodes), interval_text(op.returns), rate(op.success_rate)]
         if wide:
             cells += [f"{op.mean_length:.1f}", speed(op.decisions_per_s)]
-        ops.add_row(safe(op.operator_id), safe(op.task), *cells, safe(status))
+        status = op.status if not op.error else f"{op.status}: {op.error}"  # all of it
+        rows.append([op.label, op.task, *cells, status])
+    ops = Table(title="Operators (return: mean ± 95% interval)", header_style="bold",
+                title_justify="left", box=box.SIMPLE_HEAD)  # fmt: skip
+    # The operator (its id; names are in markdown and JSON) and the task tell the rows apart:
+    # never dropped, never wrapped, given their room first; the status (a whole error
+    # message) wraps in what is left.
+    _add_columns(ops, width, ("operator", "task"), numbers, "status", rows,
+                 wrapped=STATUS_MIN if width >= 70 else 8,
+                 cap={"task": 24 if wide else 18}, justify="right")  # fmt: skip
     parts.append(ops)
     players = [(op, p) for op in report.operators for p in op.players]
     if players:
         table = Table(title="Players", header_style="bold", title_justify="left",
                       box=box.SIMPLE_HEAD)  # fmt: skip
-        for name in ("operator", "player", "return", "LLM answers"):
-            table.add_column(name)
-        for op, player in players:
-            table.add_row(safe(op.operator_id), safe(player.agent),
-                          interval_text(player.returns), answers(player))  # fmt: skip
+        rows = [[op.label, player.agent, interval_text(player.returns), answers(player)]
+                for op, player in players]  # fmt: skip
+        _add_columns(table, width, ("operator", "player"), ("return",), "LLM answers", rows,
+                     wrapped=STATUS_MIN)  # fmt: skip
         parts.append(table)
     if report.differences:
         table = Table(title="Paired differences (first - second, same seeds)",
                       header_style="bold", title_justify="left", box=box.SIMPLE_HEAD)
-        for name in ("first", "second", "task", "pairs", "difference", "says"):
-            table.add_column(name)
-        for d in report.differences:
-            table.add_row(safe(d.first), safe(d.second), safe(d.task), str(d.difference.n),
-                          interval_text(d.difference), verdict(d.difference))  # fmt: skip
+        rows = [[d.first, d.second, d.task, str(d.difference.n), interval_text(d.difference),
+                 verdict(d.difference)] for d in report.differences]  # fmt: skip
+        _add_columns(table, width, ("first", "second", "task"), ("pairs", "difference"),
+                     "says", rows, wrapped=10)  # fmt: skip
         parts.append(table)
     if report.standings is not None:
         parts.append(standings_tables(report.standings))
     parts.append(report.method)
     return Group(*parts)
+
+
+STATUS_MIN = 12  # the room a wrapped column (status, LLM answers) keeps at 70 columns or more
+ID_FLOOR = 10  # an id or task is cut below this only when the table has no other room
+_RUN = re.compile(r" \(run \d+\)$")  # OperatorReport.run_suffix: kept when an id is cut
+
+
+def _add_columns(
+    table: Table,
+    width: int,
+    ids: tuple[str, ...],
+    numbers: tuple[str, ...],
+    wrapping: str,
+    rows: list[list[str]],
+    *,
+    wrapped: int,
+    cap: dict[str, int] | None = None,
+    justify: str = "left",
+) -> None:
+    """The columns and rows (plain text, escaped here) of a report table: `ids` (operator
+    ids, tasks) one line a cell, never dropped; `numbers` never wrapped; `wrapping` last,
+    wrapping (and folding long words) in the room the others leave, `wrapped` at the least."""
+    wants = [min(max(len(name), *(len(row[i]) for row in rows)), (cap or {}).get(name, 10**6))
+             for i, name in enumerate(ids)]  # fmt: skip
+    fixed = [max(len(name), *(len(row[len(ids) + i]) for row in rows))
+             for i, name in enumerate(numbers)]  # fmt: skip
+    shares = id_widths(width, wants, [len(name) for name in ids], fixed=fixed, wrapped=wrapped)
+    for name, share in zip(ids, shares, strict=True):
+        table.add_column(name, no_wrap=True, overflow="ellipsis", min_width=share,
+                         max_width=share)  # fmt: skip
+    for name in numbers:
+        table.add_column(name, justify=justify, no_wrap=True, min_width=len(name))  # type: ignore[arg-type]
+    table.add_column(wrapping, overflow="fold")
+    for row in rows:
+        cells = [fit(text, share) for text, share in zip(row, shares, strict=False)]
+        table.add_row(*(safe(text) for text in cells + row[len(ids):]))
+
+
+def id_widths(
+    width: int, wants: list[int], floors: list[int], *, fixed: list[int], wrapped: int
+) -> list[int]:
+    """How wide each identifying column (operator id, task) may be in a table of `width`
+    characters (SIMPLE_HEAD box, one space of padding a side) that also has no-wrap columns
+    `fixed` wide and one wrapping column needing `wrapped`: each its whole text when they
+    fit; otherwise the widest is cut first, to ID_FLOOR, then further, never below its
+    floor (its header's width) nor 4."""
+    columns = len(wants) + len(fixed) + 1
+    room = width - (columns + 1) - 2 * columns - sum(fixed) - wrapped
+    shares = list(wants)
+    for least in (ID_FLOOR, 4):
+        while sum(shares) > room:
+            cuttable = [i for i, s in enumerate(shares) if s > max(least, floors[i])]
+            if not cuttable:
+                break
+            widest = max(cuttable, key=lambda i: shares[i])
+            shares[widest] -= 1
+    return shares
+
+
+def fit(text: str, width: int) -> str:
+    """`text` in `width` characters: cut with … at the end, but a ` (run N)` at its end stays
+    (two runs of one operator must still be told apart)."""
+    if len(text) <= width:
+        return text
+    found = _RUN.search(text)
+    suffix = found.group() if found else ""
+    if width - len(suffix) < 4:
+        return text[: width - 1] + "…"
+    return text[: width - len(suffix) - 1] + "…" + suffix
 
 
 def standings_tables(found: Standings) -> Group:

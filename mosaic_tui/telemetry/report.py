@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from mosaic_tui.telemetry.schema import TelemetryError, format_ids
@@ -76,15 +76,27 @@ class OperatorReport:
     players: list[PlayerReport] = field(default_factory=list)
     seeds: list[int | None] = field(default_factory=list, repr=False)  # per episode, in order
     episode_returns: list[float] = field(default_factory=list, repr=False)
+    # An operator restarted in the app (`e` -> Save) has several runs in one session under
+    # one id: this is which of them (1, 2, ...); 0 when the id has a single run.
+    repeat: int = 0
 
     @property
     def episodes(self) -> int:
         return self.returns.n
 
+    @property
+    def label(self) -> str:
+        """The operator's id, with `(run N)` when its id has several runs in the session."""
+        return self.operator_id + self.run_suffix
+
+    @property
+    def run_suffix(self) -> str:
+        return f" (run {self.repeat})" if self.repeat else ""
+
 
 @dataclass(frozen=True)
 class PairedDifference:
-    first: str  # operator ids: the difference is first - second
+    first: str  # operator ids (labels): the difference is first - second
     second: str
     task: str
     difference: Interval
@@ -108,7 +120,7 @@ def build_report(store: TelemetryStore, session_id: str) -> SessionReport:
     if session is None:
         known = [s.session_id for s in store.session_overview(limit=5)]
         raise TelemetryError(f"no session {session_id!r}; recent ones: {format_ids(known)}")
-    operators = [_operator(store, run) for run in store.runs(session_id)]
+    operators = numbered([_operator(store, run) for run in store.runs(session_id)])
     meta = dict(session.meta or {})
     about = meta.get("tournament")
     return SessionReport(
@@ -174,15 +186,30 @@ def _operator(store: TelemetryStore, run: Any) -> OperatorReport:
     )
 
 
+def numbered(operators: list[OperatorReport]) -> list[OperatorReport]:
+    """Each run of an operator id that ran more than once (restarted) numbered in order, so
+    the report can tell them apart."""
+    ids = [op.operator_id for op in operators]
+    seen: dict[str, int] = {}
+    out = []
+    for op in operators:
+        if ids.count(op.operator_id) > 1:
+            seen[op.operator_id] = seen.get(op.operator_id, 0) + 1
+            op = replace(op, repeat=seen[op.operator_id])
+        out.append(op)
+    return out
+
+
 def paired_differences(operators: Iterable[OperatorReport]) -> list[PairedDifference]:
     """Every two operators of one task that share seeds (the same seed at the same episode):
-    the interval of their per-seed return differences."""
+    the interval of their per-seed return differences. Two runs of one operator (restarted)
+    are not a comparison of two decision-makers: never paired."""
     found = []
     ops = list(operators)
     for i, first in enumerate(ops):
         mine = _returns_by_episode(first)
         for second in ops[i + 1 :]:
-            if second.task != first.task:
+            if second.task != first.task or second.operator_id == first.operator_id:
                 continue
             theirs = _returns_by_episode(second)
             diffs = [
@@ -192,7 +219,7 @@ def paired_differences(operators: Iterable[OperatorReport]) -> list[PairedDiffer
             ]
             if diffs:
                 found.append(
-                    PairedDifference(first.operator_id, second.operator_id, first.task,
+                    PairedDifference(first.label, second.label, first.task,
                                      t_interval(diffs))
                 )  # fmt: skip
     return found
