@@ -150,9 +150,9 @@ def _add_columns(
     """The columns and rows (plain text, escaped here) of a report table: `ids` (operator
     ids, tasks) one line a cell, never dropped; `numbers` never wrapped; `wrapping` last,
     wrapping (and folding long words) in the room the others leave, `wrapped` at the least."""
-    wants = [min(max(len(name), *(len(row[i]) for row in rows)), (cap or {}).get(name, 10**6))
+    wants = [min(max([len(name), *(len(row[i]) for row in rows)]), (cap or {}).get(name, 10**6))
              for i, name in enumerate(ids)]  # fmt: skip
-    fixed = [max(len(name), *(len(row[len(ids) + i]) for row in rows))
+    fixed = [max([len(name), *(len(row[len(ids) + i]) for row in rows)])
              for i, name in enumerate(numbers)]  # fmt: skip
     shares = id_widths(width, wants, [len(name) for name in ids], fixed=fixed, wrapped=wrapped)
     for name, share in zip(ids, shares, strict=True):

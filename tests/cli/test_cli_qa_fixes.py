@@ -371,3 +371,8 @@ def test_the_run_summary_keeps_ids_and_status_at_80_columns(tmp_path: Path) -> N
     (row,) = [line for line in out.stdout.splitlines() if "frozenlake_random_walker" in line
               and "finished" in line]  # fmt: skip
     assert len(row.rstrip()) <= 80
+
+
+def test_a_session_without_runs_still_has_a_report() -> None:
+    text = printed(SessionReport("s", 0.0, "app", {}, [], []), 80)
+    assert "operator" in text and "status" in text
