@@ -14,7 +14,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from rich.markup import escape
@@ -123,11 +123,13 @@ class MosaicApp(OperatorActions, OperatorDrawing, App[None]):
         recorder: Recorder | None = None,
         fixed_seed: bool = False,
         results_db: Path | None = None,
+        seeds: Sequence[int] | None = None,
     ) -> None:
         super().__init__()
         self.initial = list(configs)
         self.session = Session(log_dir=log_dir, seed=seed, pace=pace)
         self.session.fixed = fixed_seed  # every episode on `seed` ("fixed" environments)
+        self.session.plan = seeds  # the file's: played in order, then the session pauses
         self.session.listeners.append(self._on_runner_event)
         self.recorder = recorder
         #: the database the results screen reads: the one being recorded into, else the given

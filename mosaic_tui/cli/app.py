@@ -6,6 +6,7 @@ import argparse
 import contextlib
 import os
 import sys
+from collections.abc import Sequence
 
 from mosaic_tui.telemetry import (
     Recorder,
@@ -50,6 +51,7 @@ def app_command(args: argparse.Namespace) -> int:
     from mosaic_tui.runtime.remote import use_hosts
 
     operators, seed, autorun, fixed = demo_operators(), 0, not args.paused, False
+    plan: Sequence[int] | None = None  # the file's seeds: played, then the app pauses
     about: dict[str, object] = {"experiment": "demo"}
     if args.file is not None:
         try:
@@ -57,13 +59,14 @@ def app_command(args: argparse.Namespace) -> int:
         except ExperimentError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
-        operators, seed = list(spec.operators), spec.seeds[0]
+        operators, seed, plan = list(spec.operators), spec.seeds[0], spec.seeds
         use_hosts(spec.hosts)  # how to reach the file's hosts, for the whole app session
         autorun = autorun and spec.auto_run is not False  # auto_run = false: start paused
         fixed = getattr(spec.seeds, "step", 1) == 0  # environment_mode = "fixed"
         about = {"experiment": spec.name, "source": spec.source, "file_sha256": spec.digest}
     if args.seed is not None:
         seed = args.seed
+        plan = None if plan is None else range(seed, seed + len(plan))  # as many, from it
 
     problem = terminal_problem()
     if problem is not None:
@@ -90,6 +93,7 @@ def app_command(args: argparse.Namespace) -> int:
         pace=args.pace,
         autorun=autorun,
         fixed_seed=fixed,
+        seeds=plan,
         log_dir=default_log_dir(),
         colors=color_mode(args.colors),
         recorder=recorder,

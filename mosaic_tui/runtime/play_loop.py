@@ -19,9 +19,15 @@ from mosaic_tui.runtime.runner import OperatorRunner
 
 
 class PlayLoop:
-    def __init__(self, runner: OperatorRunner, next_seed: Callable[[], int | None]) -> None:
+    def __init__(
+        self,
+        runner: OperatorRunner,
+        next_seed: Callable[[], int | None],
+        plan_done: Callable[[], bool] = lambda: False,
+    ) -> None:
         self.runner = runner
         self.next_seed = next_seed
+        self.plan_done = plan_done  # True (once) when the planned episodes are played
         self._running = asyncio.Event()
         self._parked = asyncio.Event()  # set while the loop is not inside a step or reset
         self._parked.set()
@@ -78,6 +84,9 @@ class PlayLoop:
                     continue
                 self._parked.clear()
                 if runner.episode_over:
+                    if self.plan_done():  # the file's episodes are played: stop here
+                        self.pause()
+                        continue
                     await runner.reset(self.next_seed, only_if_over=True)
                     continue
                 human = runner.human_to_move  # humans set their own pace

@@ -20,6 +20,7 @@ class Seat:
     loop: PlayLoop
     base: int = 0  # episodes begun when the shared seed was last set
     ready: bool = False  # started and in its first episode
+    played_plan: bool = False  # it paused once at the end of the file's episodes
 
     @property
     def keyboard(self) -> HumanKeyboard:

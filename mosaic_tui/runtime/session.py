@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +52,9 @@ class Session:
         self.on_new_run: Callable[[OperatorConfig, str], Listener | None] | None = None
         self.running = False
         self.fixed = False  # every episode on the shared seed (environment_mode = "fixed")
+        #: The file's seeds, one per planned episode: each operator plays them in order and
+        #: pauses when they are done (space plays on, seeds going on from the last + 1).
+        self.plan: Sequence[int] | None = None
 
     @property
     def seats(self) -> dict[str, Seat]:
@@ -148,7 +151,8 @@ class Session:
             if listener is not None:
                 runner.listeners.append(listener)
         runner.listeners.append(self._emit)
-        seat = entry.seat = Seat(config, runner, PlayLoop(runner, lambda: self.next_seed(op)))
+        loop = PlayLoop(runner, lambda: self.next_seed(op), lambda: self._plan_done(op))
+        seat = entry.seat = Seat(config, runner, loop)
         await runner.start()
         self._check_still_wanted(entry)
         seat.base = runner.episodes_begun
@@ -243,19 +247,44 @@ class Session:
             seat.runner.frame = frame
 
     def next_seed(self, operator_id: str) -> int:
-        """The shared seed plus the episodes since it was set (an operator's own seed wins)."""
+        """The file's seeds in order (`plan`), else the shared seed plus the episodes since it
+        was set; an operator's own seed wins over both."""
         seat = self.seats[operator_id]
         first = seat.config.seed if seat.config.seed is not None else self.seed
         if self.fixed:  # a "fixed" environment: the same layout every episode
             return first
-        return first + seat.runner.episodes_begun - seat.base
+        played = seat.runner.episodes_begun - seat.base
+        plan = self.plan if seat.config.seed is None else None
+        if plan:
+            return plan[played] if played < len(plan) else plan[-1] + 1 + played - len(plan)
+        return first + played
+
+    def _plan_done(self, operator_id: str) -> bool:
+        """True once, when the operator has played the file's episodes: its loop pauses.
+        When the last one does, the session is paused (space plays on, past the plan)."""
+        seat = self.seats.get(operator_id)
+        if not self.plan or seat is None or seat.played_plan:
+            return False
+        if seat.runner.episodes_begun - seat.base < len(self.plan):
+            return False
+        seat.played_plan = True
+        others = [s for s in self.healthy() if s is not seat]
+        if all(s.played_plan or not s.loop.looping for s in others):
+            self.running = False
+            seat.runner.notice(
+                f"every operator played the file's {len(self.plan)} episodes: paused"
+                " (space plays on)"
+            )
+        return True
 
     async def reset_all(self, seed: int | None = None) -> None:
         """Every operator starts a new episode with the same seed."""
         if seed is not None:
             self.seed = seed
+            self.plan = None  # a seed given now replaces the file's
         for seat in self.seats.values():
             seat.keyboard.withdraw()
+            seat.played_plan = False  # the plan starts over
 
         def shared(seat: Seat) -> Callable[[], int]:
             def seed_now() -> int:  # runs under the runner's lock: no reset can slip between

@@ -277,4 +277,5 @@ def test_doctor_says_ready_or_what_is_missing(host: str) -> None:
     from mosaic_tui.cli.main import main
 
     assert main(["doctor", host]) == 0
-    assert main(["doctor", host, "--family", "no-such-family"]) == 1
+    # a family nobody has is refused before ssh is tried, as a usage error
+    assert main(["doctor", host, "--family", "no-such-family"]) == 2

@@ -1,0 +1,43 @@
+"""The app plays a file's episodes on the file's seeds, then pauses: space plays on."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mosaic_tui.app.app import MosaicApp
+from mosaic_tui.core import OperatorConfig
+from mosaic_tui.runtime import EpisodeStarted
+
+
+def lake(op: str) -> OperatorConfig:
+    return OperatorConfig.single_agent(
+        op, op, "baseline_worker", "baseline", env_name="toytext", task="FrozenLake-v1",
+        max_steps=20, settings={"behavior": "random"},
+    )  # fmt: skip
+
+
+async def test_the_files_seeds_are_played_in_order_then_the_session_pauses(
+    tmp_path: Path, wait_until
+) -> None:
+    app = MosaicApp(
+        [lake("a"), lake("b")], log_dir=tmp_path, pace=None, autorun=True, seeds=[7, 3, 11]
+    )
+    seeds: dict[str, list[int | None]] = {"a": [], "b": []}
+    app.session.listeners.append(
+        lambda e: seeds[e.operator_id].append(e.seed) if isinstance(e, EpisodeStarted) else None
+    )
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(
+            pilot,
+            lambda: not app.session.running and all(len(s) >= 3 for s in seeds.values()),
+            timeout=30,
+        )
+        await pilot.pause(0.3)
+        assert seeds == {"a": [7, 3, 11], "b": [7, 3, 11]}  # the file's, not 7, 8, 9
+        assert all(r.episode_over for r in app.session.runners.values())
+        assert any("3 episodes" in n.message for n in app._notifications)
+        await pilot.press("space")  # plays on, past the plan: seeds go on from the last
+        await wait_until(pilot, lambda: len(seeds["a"]) >= 5, timeout=30)
+        assert seeds["a"][3:5] == [12, 13]
+        assert app.session.running  # past the plan, nothing pauses it again
+        await pilot.press("q")

@@ -1,0 +1,54 @@
+"""`mosaic-tui app FILE` hands the app the file's seeds (played in order, then it pauses)."""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+import pytest
+
+cli_main = importlib.import_module("mosaic_tui.cli.main")  # the module (`main` is a function too)
+
+FILE = """
+name = "plan"
+[execution]
+episodes = 3
+seeds = [7, 3, 11]
+[[operators]]
+id = "a"
+env_name = "toytext"
+task = "FrozenLake-v1"
+workers.agent = { type = "baseline", behavior = "random" }
+"""
+
+
+@pytest.mark.parametrize(
+    ("extra", "want"), [([], [7, 3, 11]), (["--seed", "20"], [20, 21, 22])]
+)
+def test_the_app_gets_the_files_seeds(
+    extra: list[str], want: list[int], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import mosaic_tui.app.app as app_module
+    from mosaic_tui.cli import app as cli_app
+    from mosaic_tui.runtime import template
+
+    given: dict[str, object] = {}
+
+    class Seen:
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            given.update(kwargs)
+            self.return_code, self.ended_by = 0, None
+
+        def run(self) -> None:
+            pass
+
+    path = tmp_path / "plan.toml"
+    path.write_text(FILE)
+    monkeypatch.setenv("MOSAIC_TUI_STATE_DIR", str(tmp_path))
+    monkeypatch.setattr(app_module, "MosaicApp", Seen)
+    monkeypatch.setattr(cli_app, "terminal_problem", lambda: None)
+    monkeypatch.setattr(template, "warm", lambda: None)
+    args = cli_main.parser().parse_args(["app", "--no-record", str(path), *extra])
+    assert cli_app.app_command(args) == 0
+    assert list(given["seeds"]) == want  # type: ignore[call-overload]
+    assert given["seed"] == want[0]
