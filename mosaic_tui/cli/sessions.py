@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
+import socket
 from typing import Any
 
 from rich.console import Console
@@ -62,6 +64,27 @@ def sessions_table(rows: list[Any]) -> Table:
             safe(source) if source else f"({safe(row.source)})",
             str(row.operators),
             str(row.episodes),
-            safe(row.status),
+            safe(status_text(row.status, row.meta)),
         )
     return table
+
+
+def status_text(status: str, meta: Any) -> str:
+    """The runs' status; "running" runs whose process is gone (killed: nothing ended them)
+    are said to be stale. Only a process on this host can be checked."""
+    if "running" not in status or not isinstance(meta, dict):
+        return status
+    pid, host = meta.get("pid"), meta.get("host")
+    if not isinstance(pid, int) or host != socket.gethostname() or _alive(pid):
+        return status
+    return f"{status} (stale: its process {pid} is gone)"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, ValueError):
+        return True  # someone else's process (or a pid this system cannot hold): not ours
+    return True

@@ -6,6 +6,8 @@ episode ends, so killing a run loses at most the episode in progress.
 
 from __future__ import annotations
 
+import os
+import socket
 import sqlite3
 import time
 from collections.abc import Sequence
@@ -22,7 +24,9 @@ class StoreWrites(StoreConnection):
     """Recording sessions, runs and episodes (the `TelemetryStore` methods that write)."""
 
     def begin_session(self, row: SessionRow) -> None:
-        """Record a new session (committed at once)."""
+        """Record a new session (committed at once), with the process recording it (`pid`,
+        `host`): a session still "running" whose process is gone was killed (`sessions`)."""
+        meta = {"pid": os.getpid(), "host": socket.gethostname(), **(row.meta or {})}
         try:
             with self._transaction() as conn:
                 conn.execute(
@@ -31,7 +35,7 @@ class StoreWrites(StoreConnection):
                         row.session_id,
                         float(row.started_at),
                         row.source,
-                        _dumps(redact_secrets(row.meta or {})),
+                        _dumps(redact_secrets(meta)),
                     ),
                 )
         except sqlite3.IntegrityError as exc:

@@ -52,3 +52,28 @@ def test_the_app_gets_the_files_seeds(
     assert cli_app.app_command(args) == 0
     assert list(given["seeds"]) == want  # type: ignore[call-overload]
     assert given["seed"] == want[0]
+
+
+def test_a_running_session_whose_process_is_gone_is_stale(tmp_path: Path) -> None:
+    import socket
+    import subprocess
+    import sys
+
+    from mosaic_tui.cli.sessions import status_text
+    from mosaic_tui.telemetry import SessionRow, TelemetryStore
+
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()  # reaped: its pid names no process now
+    here = socket.gethostname()
+    assert status_text("1 running", {"pid": gone.pid, "host": here}).endswith(
+        f"(stale: its process {gone.pid} is gone)"
+    )
+    import os
+
+    assert status_text("1 running", {"pid": os.getpid(), "host": here}) == "1 running"
+    assert status_text("1 running", {"pid": gone.pid, "host": "elsewhere"}) == "1 running"
+    assert status_text("2 finished", {"pid": gone.pid, "host": here}) == "2 finished"
+    with TelemetryStore.open(tmp_path / "r.sqlite") as store:  # the store records who wrote
+        store.begin_session(SessionRow("s1", 0.0, "run", {"experiment": "x"}))
+        meta = store.session_overview(limit=1)[0].meta
+    assert meta["pid"] == os.getpid() and meta["host"] == here and meta["experiment"] == "x"

@@ -60,7 +60,8 @@ def test_begin_run_persists_redacted_config(tmp_path: Path) -> None:
             )
         )
         assert store.runs()[0].config == {"workers": [{"llm": {"apiKey": "***", "model": "m"}}]}
-        assert store.sessions()[0].meta == {"api_token": "***"}
+        meta = store.sessions()[0].meta
+        assert meta["api_token"] == "***" and set(meta) == {"api_token", "pid", "host"}
     raw = sqlite3.connect(db)
     stored = [
         row[0] for row in raw.execute("SELECT config FROM runs UNION ALL SELECT meta FROM sessions")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import os
+import socket
 import sqlite3
 from pathlib import Path
 
@@ -135,7 +137,8 @@ def test_closed_store_raises_telemetry_error(store: TelemetryStore) -> None:
 
 
 def test_session_and_run_round_trip(store: TelemetryStore) -> None:
-    assert store.sessions() == [SessionRow("s1", 1.0, "run examples/x.toml", {"argv": ["run"]})]
+    meta = {"argv": ["run"], "pid": os.getpid(), "host": socket.gethostname()}  # who recorded
+    assert store.sessions() == [SessionRow("s1", 1.0, "run examples/x.toml", meta)]
     assert store.runs() == [_run()]
     assert store.runs("s1") == [_run()]
     assert store.runs("nope") == []
