@@ -123,6 +123,9 @@ class FramePane(KeptLines, Vertical, can_focus=True):
         self._paint_at: asyncio.TimerHandle | None = None  # when it will be
         self._painted_at = -1.0
         self._frame_view: FrameView | None = None  # made by compose
+        self._legend = ""  # the key legend's text (its widget may show fewer lines)
+        self._board_lines = 0  # lines of the board's text
+        self._room: tuple[bool, int | None, int | None, bool] | None = None  # `_make_room`'s
 
     def compose(self) -> ComposeResult:
         # The status is a line of its own: changing a border subtitle repaints the whole pane.
@@ -364,27 +367,31 @@ class FramePane(KeptLines, Vertical, can_focus=True):
 
     def _make_room(self) -> None:
         """A board shows whole on a short pane: the key legend, then the note, then the move
-        box's border give up their lines to it (`layout.board_room`). A frame scales instead."""
-        legend, note = self.query_one("#legend", Static), self.query_one("#note", Static)
-        text = getattr(self, "_legend", "")
+        box's border give up their lines to it (`layout.board_room`). A frame scales instead.
+        Called on every redraw: styles are touched only when the room changes."""
+        text = self._legend
         if not self.has_class("-board") or self.has_class("-error"):
-            legend.styles.max_height, note.styles.max_height = None, None
-            legend.display = bool(text)
-            self.set_class(False, "-tight")
+            room: tuple[bool, int | None, int | None, bool] = (bool(text), None, None, False)
+        else:
+            inside = self.content_size
+            note = self.query_one("#note", Static)
+            legend_lines, note_lines, tight = board_room(
+                inside.height,
+                inside.width - 2,  # the legend's and the note's padding
+                self._board_lines,
+                str(note.content) if self.has_class("-noted") else "",
+                bool(self.typing and self.box.display),
+                text,
+            )
+            room = (bool(text) and legend_lines > 0, legend_lines or None, note_lines or None,
+                    tight)  # fmt: skip
+        if room == self._room:
             return
-        inside = self.content_size
-        legend_lines, note_lines, tight = board_room(
-            inside.height,
-            inside.width - 2,  # the legend's padding (the note wraps wider: counted the same)
-            getattr(self, "_board_lines", 0),
-            str(note.content) if self.has_class("-noted") else "",
-            bool(self.typing and self.box.display),
-            text,
-        )
-        legend.display = bool(text) and legend_lines > 0
-        legend.styles.max_height = legend_lines or None
-        note.styles.max_height = note_lines or None
-        self.set_class(tight, "-tight")
+        self._room = room
+        legend = self.query_one("#legend", Static)
+        legend.display, legend.styles.max_height = room[0], room[1]
+        self.query_one("#note", Static).styles.max_height = room[2]
+        self.set_class(room[3], "-tight")
 
     def show_error(self, text: str) -> None:
         """Why the operator stopped, instead of its frame. A frame that arrived before it
