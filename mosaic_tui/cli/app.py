@@ -59,7 +59,8 @@ def app_command(args: argparse.Namespace) -> int:
         except ExperimentError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
-        operators, seed, plan = list(spec.operators), spec.seeds[0], spec.seeds
+        operators, seed = list(spec.operators), spec.seeds[0]
+        plan = spec.seeds if spec.planned else None
         use_hosts(spec.hosts)  # how to reach the file's hosts, for the whole app session
         autorun = autorun and spec.auto_run is not False  # auto_run = false: start paused
         fixed = getattr(spec.seeds, "step", 1) == 0  # environment_mode = "fixed"

@@ -67,6 +67,9 @@ class ExperimentSpec:
     digest: str | None = None  # the file's SHA-256, recorded with each session it runs
     tournament: dict[str, Any] | None = None  # a tournament file's players and seats
     hosts: Mapping[str, Host] = dataclasses.field(default_factory=dict)  # [hosts.NAME] tables
+    #: The file says how many episodes (`episodes`, or a list of `seeds`): the app plays them
+    #: and pauses. Without, `run` plays one and the app plays on.
+    planned: bool = False
 
     def seed_for(self, episode: int) -> int:
         return self.seeds[episode]
@@ -169,8 +172,9 @@ def _parse(data: dict[str, Any], default_name: str, folder: Path) -> ExperimentS
     auto_run = execution.get("auto_run")
     if auto_run is not None and not isinstance(auto_run, bool):
         raise ExperimentError("execution.auto_run", f"expected true or false, got {auto_run!r:.40}")
+    planned = "episodes" in execution or isinstance(execution.get("seeds"), list)
     return ExperimentSpec(
-        str(name), episodes, seeds, operators, auto_run=auto_run, hosts=hosts
+        str(name), episodes, seeds, operators, auto_run=auto_run, hosts=hosts, planned=planned
     )
 
 

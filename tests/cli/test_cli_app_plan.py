@@ -23,10 +23,19 @@ workers.agent = { type = "baseline", behavior = "random" }
 
 
 @pytest.mark.parametrize(
-    ("extra", "want"), [([], [7, 3, 11]), (["--seed", "20"], [20, 21, 22])]
+    ("text", "extra", "want"),
+    [
+        (FILE, [], [7, 3, 11]),
+        (FILE, ["--seed", "20"], [20, 21, 22]),
+        (FILE.replace("episodes = 3\nseeds = [7, 3, 11]", "seed = 5"), [], None),  # no plan
+    ],
 )
 def test_the_app_gets_the_files_seeds(
-    extra: list[str], want: list[int], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    text: str,
+    extra: list[str],
+    want: list[int] | None,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
 ) -> None:
     import mosaic_tui.app.app as app_module
     from mosaic_tui.cli import app as cli_app
@@ -43,15 +52,18 @@ def test_the_app_gets_the_files_seeds(
             pass
 
     path = tmp_path / "plan.toml"
-    path.write_text(FILE)
+    path.write_text(text)
     monkeypatch.setenv("MOSAIC_TUI_STATE_DIR", str(tmp_path))
     monkeypatch.setattr(app_module, "MosaicApp", Seen)
     monkeypatch.setattr(cli_app, "terminal_problem", lambda: None)
     monkeypatch.setattr(template, "warm", lambda: None)
     args = cli_main.parser().parse_args(["app", "--no-record", str(path), *extra])
     assert cli_app.app_command(args) == 0
-    assert list(given["seeds"]) == want  # type: ignore[call-overload]
-    assert given["seed"] == want[0]
+    if want is None:  # the file does not say how many: the app plays on
+        assert given["seeds"] is None and given["seed"] == 5
+    else:
+        assert list(given["seeds"]) == want  # type: ignore[call-overload]
+        assert given["seed"] == want[0]
 
 
 def test_a_running_session_whose_process_is_gone_is_stale(tmp_path: Path) -> None:
