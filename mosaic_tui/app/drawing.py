@@ -88,6 +88,7 @@ class OperatorDrawing:
             self.notify(
                 escape(event.message), title=event.operator_id, severity="warning", timeout=6
             )
+            self._refresh_session()  # a notice may come with a change of the session's state
             return
         op, asked = event.operator_id, isinstance(event, Asked)
         self.post_message(OperatorChanged(op, self.view(op, asked=asked), True, event.run_id))

@@ -9,10 +9,11 @@ from mosaic_tui.core import OperatorConfig
 from mosaic_tui.runtime import EpisodeStarted
 
 
-def lake(op: str) -> OperatorConfig:
+def grid(op: str) -> OperatorConfig:
+    """Ten-step episodes (MiniGrid draws its frames with numpy: no pygame in the way)."""
     return OperatorConfig.single_agent(
-        op, op, "baseline_worker", "baseline", env_name="toytext", task="FrozenLake-v1",
-        max_steps=20, settings={"behavior": "random"},
+        op, op, "baseline_worker", "baseline", env_name="minigrid",
+        task="MiniGrid-Empty-8x8-v0", max_steps=10, settings={"behavior": "random"},
     )  # fmt: skip
 
 
@@ -20,7 +21,7 @@ async def test_the_files_seeds_are_played_in_order_then_the_session_pauses(
     tmp_path: Path, wait_until
 ) -> None:
     app = MosaicApp(
-        [lake("a"), lake("b")], log_dir=tmp_path, pace=None, autorun=True, seeds=[7, 3, 11]
+        [grid("a"), grid("b")], log_dir=tmp_path, pace=None, autorun=True, seeds=[7, 3, 11]
     )
     seeds: dict[str, list[int | None]] = {"a": [], "b": []}
     app.session.listeners.append(
@@ -36,6 +37,7 @@ async def test_the_files_seeds_are_played_in_order_then_the_session_pauses(
         assert seeds == {"a": [7, 3, 11], "b": [7, 3, 11]}  # the file's, not 7, 8, 9
         assert all(r.episode_over for r in app.session.runners.values())
         assert any("3 episodes" in n.message for n in app._notifications)
+        assert "paused" in str(app.query_one("#session-info").render())  # the sidebar says so
         await pilot.press("space")  # plays on, past the plan: seeds go on from the last
         await wait_until(pilot, lambda: len(seeds["a"]) >= 5, timeout=30)
         assert seeds["a"][3:5] == [12, 13]
