@@ -124,7 +124,20 @@ class InProcessWorker:
             self._exited(-signal.SIGKILL)  # as the app sees it; the thread ends on its own
 
 
+def _load_lazy_modules() -> None:
+    """Workers here are threads of one process, and pygame imports `surfarray` through
+    importlib's LazyLoader, which Python 3.11 does not guard against two threads: two
+    FrozenLake workers drawing their first frames at once could see it half loaded
+    (AttributeError: no `pixels3d`). Real workers are processes; load it once, up front."""
+    try:
+        import pygame
+    except ImportError:
+        return
+    getattr(pygame.surfarray, "pixels3d", None)
+
+
 async def in_process_spawn(argv: list[str], env: dict[str, str]) -> Any:
+    _load_lazy_modules()
     module = _module(argv)
     main = _entry(module) if module else None
     own = {k: v for k, v in env.items() if k not in (PARENT_VARIABLE, TAG_VARIABLE)}
