@@ -105,3 +105,19 @@ def test_board_room_gives_way_in_order(height, board, note, box, legend, want) -
     from mosaic_tui.app.layout import board_room
 
     assert board_room(height, 26, board, note, box, legend) == want
+
+
+async def test_a_failed_board_pane_shows_why_not_the_position() -> None:
+    app = MosaicApp([])
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = FramePane("g", "game")
+        await app.query_one("#grid").mount(pane)
+        board = pane.query_one("#board", Static)
+        board.update("X O X\n4 5 6\n7 8 9")
+        pane.add_class("-board")
+        await pilot.pause()
+        assert board.region.height > 0  # a board pane shows its board ...
+        pane.show_error("env_worker[tictactoe_v3] is not running (killed by SIGKILL)")
+        await pilot.pause()
+        assert board.region.height == 0  # ... until it fails: then the error has the room
+        assert pane.query_one("#error", Static).region.height > 0
