@@ -132,7 +132,7 @@ class WorkerProcess(WorkerOutput):
         self._tasks = [asyncio.create_task(self._read_stderr(), name=f"{self.name}-stderr")]
         assert self._proc.stdout is not None
         if self.dialect == NATIVE:  # each line decoded as it arrives (line_feed.py)
-            take_over(self._proc.stdout, self._take_piece, lambda: self._events.put_nowait(EOF))
+            take_over(self._proc.stdout, self._take_piece, self._ended)
         else:  # the reference's frames are decoded off the loop: a reader task awaits them
             self._tasks.append(asyncio.create_task(self._read_stdout(), name=f"{self.name}-stdout"))
         if self.expects_init or self.dialect != NATIVE:

@@ -9,6 +9,7 @@ and the tests, and only emits events; whoever listens decides what to draw or re
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -23,6 +24,8 @@ from mosaic_tui.protocol import (
     EpisodeEnd,
     FrameRequest,
     Init,
+    Ping,
+    Pong,
     Ready,
     Reset,
     Step,
@@ -241,7 +244,28 @@ class OperatorRunner(RunnerViews):
             )
             raise
         self.set_state(OperatorState.PAUSED)
+        workers = [self.env_process, *(getattr(p, "process", None) for p in self.players.values())]
+        for proc in workers:
+            if isinstance(proc, WorkerProcess):
+                proc.on_eof = functools.partial(self._worker_gone, proc)
         return init
+
+    def _worker_gone(self, proc: WorkerProcess) -> None:
+        """A worker's output ended. A request in flight fails and says why; an operator
+        between steps (paused, or its human thinking) would not ask until its next one, so it
+        asks now, and shows the worker's end at once."""
+        if self.stopping or self.state is OperatorState.ERROR:
+            return
+        asyncio.ensure_future(self._ask_gone(proc))
+
+    async def _ask_gone(self, proc: WorkerProcess) -> None:
+        async with self._lock:  # after the step in flight, which reports it itself
+            if self.stopping or self.state is OperatorState.ERROR:
+                return
+            try:
+                await self.guard(proc.request(Ping(), Pong, self.timeouts.step))
+            except WorkerError:
+                pass  # reported by guard
 
     # ------------------------------------------------------------------ telling
 
@@ -290,6 +314,10 @@ class OperatorRunner(RunnerViews):
             raise
 
     def _failed(self, exc: WorkerError) -> None:
+        """Mark the operator failed and say why, once (a dead worker can be found out by
+        `_worker_gone` and by a request alike)."""
+        if self.state is OperatorState.ERROR:
+            return
         self.set_state(OperatorState.ERROR, exc.summary)
         self.emit(
             OperatorFailed(

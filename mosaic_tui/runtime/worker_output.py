@@ -42,6 +42,7 @@ class WorkerOutput:
         self.dialect = dialect
         self.frame = frame  # reference frames are downsampled to this on arrival
         self.on_progress: Callable[[str], None] | None = None  # `progress` events go here
+        self.on_eof: Callable[[], None] | None = None  # told when the worker's stdout ends
         self._proc: WorkerHandle | None = None
         self._events = Inbox()
         self._tail: collections.deque[str] = collections.deque(maxlen=12)
@@ -76,7 +77,7 @@ class WorkerOutput:
                 self._too_long()
                 continue
             if not line:
-                self._events.put_nowait(EOF)
+                self._ended()
                 return
             if not line.strip():
                 continue
@@ -92,6 +93,13 @@ class WorkerOutput:
                 await self._read_reference(line)
             else:
                 self._take_line(line)
+
+    def _ended(self) -> None:
+        """The worker's stdout ended: a waiting request fails with why; `on_eof` is told (a
+        worker that dies between requests is found out then, not at the next one)."""
+        self._events.put_nowait(EOF)
+        if self.on_eof is not None:
+            self.on_eof()
 
     def _take_piece(self, piece: bytes | ProtocolError) -> None:
         """A native worker's line (or over-long line) as the pipe delivered it."""
