@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import socket
 from typing import Any
 
@@ -12,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from mosaic_tui.cli.text import safe
+from mosaic_tui.protocol.stdio import pid_alive
 from mosaic_tui.telemetry import TelemetryError, TelemetryStore, default_db_path
 
 
@@ -75,16 +75,6 @@ def status_text(status: str, meta: Any) -> str:
     if "running" not in status or not isinstance(meta, dict):
         return status
     pid, host = meta.get("pid"), meta.get("host")
-    if not isinstance(pid, int) or host != socket.gethostname() or _alive(pid):
+    if not isinstance(pid, int) or host != socket.gethostname() or pid_alive(pid):
         return status
     return f"{status} (stale: its process {pid} is gone)"
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, OverflowError, ValueError):
-        return True  # someone else's process (or a pid this system cannot hold): not ours
-    return True

@@ -227,17 +227,18 @@ def die_with_parent() -> None:
         except (OSError, AttributeError):  # no prctl here: the EOF watchdog still works
             pass
     expected = os.environ.pop(PARENT_VARIABLE, "")  # not inherited by our own children
-    if expected.isdigit() and os.getppid() != int(expected) and not _alive(int(expected)):
+    if expected.isdigit() and os.getppid() != int(expected) and not pid_alive(int(expected)):
         os._exit(0)  # the app died before the signal was armed (a wrapper in between is fine)
 
 
-def _alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """A process with this pid exists (someone else's counts)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    except PermissionError:
-        return True
+    except (PermissionError, OverflowError, ValueError):
+        return True  # someone else's process (or a pid this system cannot hold): not gone
     return True
 
 
