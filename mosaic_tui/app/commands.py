@@ -1,10 +1,12 @@
-"""The palette (ctrl+p): every key binding of the app, and commands for each operator on
-screen now (pause, step, reset, edit, remove *this* one), the focused operator's first."""
+"""The palette (ctrl+p): every key binding of the app, a screenshot that says where it went,
+and commands for each operator on screen now (pause, step, reset, edit, remove *this* one),
+the focused operator's first."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 from textual.app import App, SystemCommand
@@ -16,6 +18,36 @@ from mosaic_tui.core import OperatorState
 
 # The palette has its own quit; escape is navigation.
 HIDDEN = ("quit", "quit_anywhere", "focus_list")
+
+
+def system_commands(app: App, inherited: Iterable[SystemCommand]) -> Iterable[SystemCommand]:
+    """Textual's own commands (`inherited`), with our Screenshot for theirs, then the keys."""
+    for command in inherited:
+        if command.title != "Screenshot":  # ours says where it went, or why not
+            yield command
+    yield SystemCommand(
+        "Screenshot",
+        "Save an SVG of the screen in the current directory",
+        lambda: app.set_timer(0.1, partial(save_svg, app)),
+    )
+    yield from binding_commands(app)
+
+
+def save_svg(app: App, directory: Path | None = None) -> Path | None:
+    """Save the screen as SVG; say where, or why it could not be saved."""
+    directory = directory or Path.cwd()
+    try:
+        path = Path(app.save_screenshot(path=str(directory)))
+    except OSError as exc:
+        app.notify(
+            f"could not save a screenshot in {directory}: {exc.strerror or exc}",
+            title="Screenshot",
+            severity="error",
+            timeout=8,
+        )
+        return None
+    app.notify(f"saved {path}", title="Screenshot", timeout=5)
+    return path
 
 
 def binding_commands(app: App) -> Iterable[SystemCommand]:

@@ -3,21 +3,21 @@ panes and the operator list, and the batches that redraw status lines and rows.
 
 Frames go straight to their panes; a step only marks its operator, and the marked ones are
 drawn together on a tick of the panes' paint clock, at most every `STATUS_EVERY` seconds
-(their rows in the list every `LIST_EVERY`); anything else is drawn at once. A mixin of
-`MosaicApp`, which supplies the session, the panes and the widgets.
+(their rows in the list every `LIST_EVERY`); anything else is drawn at once. Owned by
+the app (`app.drawing`), whose session, panes and widgets it draws.
 """
 
 from __future__ import annotations
 
 import math
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from rich.markup import escape
 from textual.css.query import NoMatches
 from textual.widgets import Static
 
-from mosaic_tui.app.layout import clean, operator_name, pace_text, pane_status
+from mosaic_tui.app.layout import clean, frame_interval, operator_name, pace_text, pane_status
 from mosaic_tui.app.messages import BoardReady, OperatorChanged, OperatorCrashed
 from mosaic_tui.app.view import OperatorView, entry_view
 from mosaic_tui.app.widgets.operator_list import OperatorList
@@ -32,41 +32,47 @@ from mosaic_tui.runtime import (
 from mosaic_tui.runtime.events import FrameDrawn
 
 if TYPE_CHECKING:
-    from mosaic_tui.app.widgets.frame_pane import FramePane
+    from mosaic_tui.app.app import MosaicApp
     from mosaic_tui.runtime import Session
 
 STATUS_EVERY = 0.25  # seconds: running operators' status lines redraw this often
 LIST_EVERY = 1.0  # ... and their rows in the list (a summary; the pane has the live numbers)
 
 
+def error_text(message: str) -> str:
+    """What a failed operator's pane shows: the error, and how to restart or remove it."""
+    return f"[b red]error[/]\n{escape(message)}\n\ne edit, then Save, to restart it · x remove it"
+
+
 class OperatorDrawing:
-    """The drawing half of `MosaicApp` (its `@on` handlers stay on the app: Textual reads
-    them from the app's own class). What it uses of its app is declared here; Textual's own
-    (`post_message`, `query_one`, `set_timer`, `sub_title`) comes from `App`."""
+    """The drawing half of `MosaicApp`, owned by it (`app.drawing`): the app's `@on`
+    handlers hand their messages here (Textual reads handlers from the app's own class)."""
 
-    session: Session
-    frame_colors: str
-    _shown_text: dict[str, str]  # what each status widget shows now
-    _drawn_at: float  # when the last batch of stepped operators was drawn
-    _listed_at: float  # ... and the last that redrew their rows in the list too
-    _rows_due: set[str]  # operators whose rows a later batch draws
-    _draw_due: dict[str, OperatorView | None]  # stepped operators the next batch draws
-    _draw_scheduled: bool
-    _frame_every: float  # the panes' paint clock
+    def __init__(self, app: MosaicApp) -> None:
+        self.app = app
+        self._shown_text: dict[str, str] = {}  # what each status widget shows now
+        self._drawn_at = 0.0  # when the last batch of stepped operators was drawn
+        self._listed_at = 0.0  # ... and the last that redrew their rows in the list too
+        self._rows_due: set[str] = set()  # operators whose rows a later batch draws
+        # stepped operators the next batch draws: the copy to draw, or None for a copy made
+        # then (a step only marks its operator: nothing is copied or posted per step)
+        self._draw_due: dict[str, OperatorView | None] = {}
+        self._draw_scheduled = False
+        #: the panes' paint clock (`ScreenLayout.relayout` sets it): batches go on its ticks
+        self.frame_every = frame_interval(0)
 
-    if TYPE_CHECKING:
+    @property
+    def session(self) -> Session:
+        return self.app.session
 
-        def pane(self, operator_id: str) -> FramePane | None: ...
-        def notify(self, message: str, **kw: Any) -> None: ...
-
-    def _on_runner_event(self, event: RunnerEvent) -> None:
+    def on_runner_event(self, event: RunnerEvent) -> None:
         """The one bridge from the runtime (same loop). Frames go straight to their panes,
         which paint the newest at most once per `FramePane.frame_every` (and a stream's
         runner asks only for the frames painted: `Session.frame_every`); boards become
         messages (newest wins); a step marks its operator for the next batch of status
         redraws; anything else is a message that redraws row and pane at once."""
         if isinstance(event, (StepTaken, EpisodeStarted)):
-            pane = self.pane(event.operator_id)
+            pane = self.app.pane(event.operator_id)
             if pane is not None and event.frame is not None:
                 pane.frame_arrived(event.frame)
             if pane is not None and event.board is not None:
@@ -77,27 +83,59 @@ class OperatorDrawing:
                 self._step_drawn_later(event.operator_id)
                 return
         elif isinstance(event, FrameDrawn):  # a paused stream's last picture
-            pane = self.pane(event.operator_id)
+            pane = self.app.pane(event.operator_id)
             if pane is not None:
                 pane.frame_arrived(event.frame)
             return
         elif isinstance(event, OperatorFailed):
-            self.post_message(OperatorCrashed(event))
+            self.app.post_message(OperatorCrashed(event))
             return
         elif isinstance(event, Notice):
-            self.notify(
+            self.app.notify(
                 escape(event.message), title=event.operator_id, severity="warning", timeout=6
             )
             self._refresh_session()  # a notice may come with a change of the session's state
             return
         op, asked = event.operator_id, isinstance(event, Asked)
-        self.post_message(OperatorChanged(op, self.view(op, asked=asked), True, event.run_id))
+        self.app.post_message(OperatorChanged(op, self.view(op, asked=asked), True, event.run_id))
 
     def view(self, op: str, *, asked: bool = False) -> OperatorView:
         """What the screen shows of `op` now: copied from its runner, drawn from the copy.
         `asked`: its humans are being asked for a key (the keyboard is about to wait)."""
         entry = self.session.operators.get(op)
         return entry_view(entry, running=self.session.running, asked=asked)
+
+    def operator_changed(self, message: OperatorChanged) -> None:
+        """A state, an end or whose key: drawn at once. A step: its operator joins the next
+        batch, drawn together with the others' at most every `STATUS_EVERY` s."""
+        op = message.operator_id
+        entry = self.session.operators.get(op)
+        runner = entry.seat.runner if entry is not None and entry.seat is not None else None
+        if message.run_id is not None and (runner is None or runner.run_id != message.run_id):
+            return  # from a run that is gone (removed, or edited and restarted)
+        if message.urgent:
+            self._draw_due.pop(op, None)
+            # the row at once if its state changed; an episode's number can wait for the list
+            try:
+                row = self.app.query_one(OperatorList).state_of(op) != message.view.state
+            except NoMatches:  # the app is closing
+                return
+            self._draw_operator(op, message.view, row=row)
+            if not row:
+                self._rows_due.add(op)
+                self._schedule_batch()
+            return
+        self._draw_due[op] = message.view  # the newest copy wins
+        self._schedule_batch()
+
+    def show_failure(self, op: str) -> None:
+        """Why the operator stopped, on its pane (the session holds the message)."""
+        entry = self.session.operators.get(op)
+        pane = self.app.pane(op)
+        if entry is not None and entry.error is not None and pane is not None:
+            pane.show_error(error_text(entry.error))
+            pane.show_status("error")
+        self.refresh_status()
 
     def _step_drawn_later(self, op: str) -> None:
         """A step of `op`: its row and pane join the next batch, copied when it is drawn."""
@@ -112,11 +150,11 @@ class OperatorDrawing:
             now = time.monotonic()
             due = self._drawn_at + STATUS_EVERY
             if due <= now:  # the last batch was a while ago: this one goes now
-                self.call_later(self._draw_batch)
+                self.app.call_later(self._draw_batch)
                 return
-            every = self._frame_every
+            every = self.frame_every
             tick = math.ceil(due / every - 1e-6) * every
-            self.set_timer(tick - now, self._draw_batch)
+            self.app.set_timer(tick - now, self._draw_batch)
 
     def _draw_batch(self) -> None:
         """Status lines every batch; rows in the list every `LIST_EVERY` (operators whose
@@ -169,7 +207,7 @@ class OperatorDrawing:
         config = entry.config
         name, task = operator_name(config), clean(config.task)
         try:
-            self.query_one(OperatorList).upsert(
+            self.app.query_one(OperatorList).upsert(
                 op, name, task, view.state, view.episode, view.step, view.ret,
                 order=self.session.operators,
             )  # fmt: skip
@@ -184,7 +222,7 @@ class OperatorDrawing:
         if row:
             self._rows_due.discard(op)
             self._draw_row(op, view)
-        pane = self.pane(op)
+        pane = self.app.pane(op)
         if pane is None or view.state in ("error", "pending"):
             return
         pane.follow(view)  # last move, outcome, move box
@@ -205,13 +243,16 @@ class OperatorDrawing:
     def _refresh_session(self) -> None:
         mode = "running" if self.session.running else "paused"
         pace = pace_text(self.session.pace)
-        self._show("#session-info", f"Session\nstate   {mode}\npace    {pace}\n"
-                   f"seed    {self.session.seed}\ncolours {self.frame_colors}")
+        self._show(
+            "#session-info",
+            f"Session\nstate   {mode}\npace    {pace}\n"
+            f"seed    {self.session.seed}\ncolours {self.app.frame_colors}",
+        )
         self._show("#status-line", f"{mode} · pace {pace} · seed {self.session.seed}")
-        self.sub_title = f"seed {self.session.seed} · {mode}"
+        self.app.sub_title = f"seed {self.session.seed} · {mode}"
 
     def _show(self, selector: str, text: str) -> None:
         """Update a status widget only when its text changed: an idle app writes nothing."""
         if self._shown_text.get(selector) != text:
             self._shown_text[selector] = text
-            self.query_one(selector, Static).update(text)
+            self.app.query_one(selector, Static).update(text)

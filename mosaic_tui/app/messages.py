@@ -1,5 +1,6 @@
-"""Messages from the runtime to the widgets: the app's one bridge (`MosaicApp._on_runner_event`)
-turns runner events into these, and widgets redraw from them; no timer reads runtime state.
+"""Messages from the runtime to the widgets: the app's one bridge
+(`OperatorDrawing.on_runner_event`, `app.drawing`) turns runner events into these, and widgets
+redraw from them; no timer reads runtime state.
 
 `OperatorChanged` coalesces: however fast an operator steps, one redraw of its row and pane is
 waiting at a time. `FrameReady` lets a newer frame replace one still waiting in the pane's

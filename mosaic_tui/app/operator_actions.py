@@ -20,6 +20,8 @@ from mosaic_tui.app.widgets.operator_list import OperatorList
 from mosaic_tui.core import OperatorConfig
 
 if TYPE_CHECKING:
+    from mosaic_tui.app.drawing import OperatorDrawing
+    from mosaic_tui.app.screen_layout import ScreenLayout
     from mosaic_tui.app.widgets.frame_pane import FramePane
     from mosaic_tui.runtime import Session
 
@@ -72,19 +74,20 @@ class ConfirmRemove(ModalScreen[bool]):
 class OperatorActions:
     """The operator-management actions of the app (see `MosaicApp`).
 
-    What it uses of its app is declared here; Textual's own (`notify`, `push_screen`,
-    `query_one`) comes from `App`."""
+    A mixin, not a helper the app owns: four are `action_*` methods Textual dispatches on the
+    app, four are `@work` workers (which belong to a DOM node), and the palette and tests call
+    the per-operator ones on the app. What it uses of its app is declared here; Textual's own
+    (`notify`, `push_screen`, `query_one`) comes from `App`."""
 
     session: Session  # its `operators`: every operator on screen, started or not
+    drawing: OperatorDrawing
+    screen_layout: ScreenLayout
 
     if TYPE_CHECKING:
 
         def add_operator(self, config: OperatorConfig, at: int | None = None) -> None: ...
         def pane(self, operator_id: str) -> FramePane | None: ...
-        def relayout(self) -> None: ...
-        def refresh_status(self) -> None: ...
         def selected(self) -> str | None: ...
-        def _request_frame_sizes(self) -> None: ...
         def notify(self, message: str, **kw: Any) -> None: ...
         def push_screen(self, screen: Any, callback: Any = None) -> Any: ...
         def query_one(self, selector: Any, expect_type: Any = None) -> Any: ...
@@ -150,7 +153,7 @@ class OperatorActions:
         pane = self.pane(op)
         if pane is not None:
             await pane.remove()
-        self.relayout()
+        self.screen_layout.relayout()
 
     # ------------------------------------------------------------------ one operator
 
@@ -168,7 +171,7 @@ class OperatorActions:
         if self._live_runner(op) is None:
             return
         self.session.pause_one(op)
-        self.refresh_status()
+        self.drawing.refresh_status()
 
     def resume_operator(self, op: str) -> None:
         """Resume an operator paused on its own, while the session runs."""
@@ -176,27 +179,27 @@ class OperatorActions:
             return
         if not self.session.resume_one(op):
             self.notify("the session is paused: space runs every operator", timeout=3)
-        self.refresh_status()
+        self.drawing.refresh_status()
 
     @work(group="controls", exit_on_error=False)
     async def step_operator(self, op: str) -> None:
         """One step of this operator (pausing it first); a human's move is theirs to play."""
         if self._live_runner(op) is None:
             return
-        self._request_frame_sizes()
+        self.screen_layout.request_frame_sizes()
         refused = await self.session.step_one(op)
         if refused:
             self.notify(escape(refused), timeout=3)
-        self.refresh_status()
+        self.drawing.refresh_status()
 
     @work(group="controls", exit_on_error=False)
     async def reset_operator(self, op: str) -> None:
         """A new episode of this operator, with its next seed; the others go on."""
         if self._live_runner(op) is None:
             return
-        self._request_frame_sizes()
+        self.screen_layout.request_frame_sizes()
         await self.session.reset_one(op)
-        self.refresh_status()
+        self.drawing.refresh_status()
 
     def new_operator_id(self) -> str:
         taken = set(self.session.operators)

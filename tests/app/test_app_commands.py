@@ -90,7 +90,7 @@ async def test_a_workers_words_are_shown_as_text_never_as_markup(tmp_path: Path)
     app = MosaicApp([], log_dir=tmp_path, autorun=False)
     async with app.run_test(size=(120, 40)) as pilot:
         # a progress line from a worker: unbalanced markup would raise MarkupError if parsed
-        app._on_runner_event(Notice("op", "run", message="[/bold] loading [red]weights"))
+        app.drawing.on_runner_event(Notice("op", "run", message="[/bold] loading [red]weights"))
         await pilot.pause()
         from rich.text import Text
 

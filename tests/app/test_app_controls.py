@@ -7,6 +7,7 @@ from pathlib import Path
 from textual.widgets import Input, Static
 
 from mosaic_tui.app.app import MosaicApp
+from mosaic_tui.app.commands import save_svg
 from mosaic_tui.app.demo import demo_operators
 from mosaic_tui.app.screens.configure import ConfigureScreen
 from mosaic_tui.app.widgets.frame_pane import FramePane
@@ -140,14 +141,14 @@ async def test_a_paused_app_redraws_nothing(tmp_path: Path, wait_until) -> None:
 
             widget.update = counting  # type: ignore[method-assign]
         calls = 0
-        original_refresh = app.refresh_status
+        original_refresh = app.drawing.refresh_status
 
         def counted_refresh() -> None:
             nonlocal calls
             calls += 1
             original_refresh()
 
-        app.refresh_status = counted_refresh  # type: ignore[method-assign]
+        app.drawing.refresh_status = counted_refresh  # type: ignore[method-assign]
         await pilot.pause(1.2)  # a paused app has no timer and no event: it does nothing
         assert updates == []
         assert calls == 0
@@ -171,10 +172,10 @@ async def test_escape_closes_the_keys_panel() -> None:
 async def test_screenshot_says_where_it_went_or_why_not(tmp_path: Path) -> None:
     app = MosaicApp([])
     async with app.run_test(size=(80, 24)) as pilot:
-        path = app.save_svg(tmp_path)
+        path = save_svg(app, tmp_path)
         await pilot.pause()
         assert path is not None and path.exists() and path.parent == tmp_path
-        assert app.save_svg(tmp_path / "missing") is None
+        assert save_svg(app, tmp_path / "missing") is None
         await pilot.pause()
         messages = [n.message for n in app._notifications]
         assert any(str(path) in m for m in messages)
@@ -192,7 +193,8 @@ async def test_steps_are_drawn_in_batches_and_changes_of_state_at_once(wait_unti
     app = MosaicApp([], autorun=False)
     drawn: list[tuple[str, int]] = []
     async with app.run_test(size=(120, 40)) as pilot:
-        app._draw_operator = lambda op, view, **kw: drawn.append((op, view.step))  # type: ignore
+        drawing = app.drawing
+        drawing._draw_operator = lambda op, view, **kw: drawn.append((op, view.step))  # type: ignore
         for step in range(10):
             for op in ("a", "b"):
                 view = OperatorView("running", 0, step)

@@ -40,7 +40,7 @@ async def others(app: MosaicApp, pilot, count: int) -> list[FramePane]:
     for pane in panes:
         await app.query_one("#grid").mount(pane)
         app._panes[pane.operator_id] = pane
-    app.relayout()
+    app.screen_layout.relayout()
     await pilot.pause(0.1)
     return panes
 
@@ -106,7 +106,7 @@ async def others_removed(app: MosaicApp, pilot) -> list[FramePane]:
         if pane.operator_id.startswith("other"):
             await pane.remove()
             app._panes.pop(pane.operator_id, None)
-    app.relayout()
+    app.screen_layout.relayout()
     await pilot.pause(0.1)
     return list(app.query(FramePane))
 
@@ -143,8 +143,8 @@ async def test_a_humans_key_redraws_its_own_operator_not_all(tmp_path: Path, wai
         await wait_until(pilot, lambda: started(app, 2))
         await pilot.pause(0.3)
         drawn: list[tuple[str, bool]] = []
-        draw = app._draw_operator
-        app._draw_operator = lambda op, view, row=True: (  # type: ignore[method-assign]
+        draw = app.drawing._draw_operator
+        app.drawing._draw_operator = lambda op, view, row=True: (  # type: ignore[method-assign]
             drawn.append((op, row)),
             draw(op, view, row=row),
         )[1]

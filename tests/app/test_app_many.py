@@ -31,7 +31,7 @@ async def mounted_panes(app: MosaicApp, pilot, count: int) -> list[FramePane]:
     for pane in panes:
         await app.query_one("#grid").mount(pane)
         app._panes[pane.operator_id] = pane
-    app.relayout()
+    app.screen_layout.relayout()
     await pilot.pause(0.2)
     return panes
 
@@ -135,13 +135,13 @@ async def test_a_step_marks_its_operator_without_a_message_or_a_copy() -> None:
         original = app.post_message
         app.post_message = lambda m: (posted.append(m), original(m))[1]  # type: ignore
         copies: list[str] = []
-        view = app.view
-        app.view = lambda op, **kw: (copies.append(op), view(op, **kw))[1]  # type: ignore
+        view = app.drawing.view
+        app.drawing.view = lambda op, **kw: (copies.append(op), view(op, **kw))[1]  # type: ignore
         for step in range(30):
             event = StepTaken("a", "run", 0, step, "agent", 0, 0.0, False, False, 0.0)
-            app._on_runner_event(event)
+            app.drawing.on_runner_event(event)
         assert not [m for m in posted if isinstance(m, OperatorChanged)]
-        assert copies == [] and list(app._draw_due) == ["a"]
+        assert copies == [] and list(app.drawing._draw_due) == ["a"]
         await pilot.pause(0.4)
         assert copies.count("a") <= 2  # copied when its batch is drawn, not per step
 
@@ -173,14 +173,15 @@ async def test_a_state_change_redraws_the_row_at_once_an_episode_number_later() 
     app = MosaicApp([], autorun=False)
     async with app.run_test(size=(120, 40)) as pilot:
         drawn: list[tuple[str, bool]] = []
-        app._draw_operator = lambda op, view, row=True: drawn.append((view.state, row))  # type: ignore
+        drawing = app.drawing
+        drawing._draw_operator = lambda op, view, row=True: drawn.append((view.state, row))  # type: ignore
         table = app.query_one(OperatorList)
         table.upsert("a", "a", "MiniGrid-Empty-8x8-v0", "running", 0, 0, 0.0)
-        app._listed_at = time.monotonic()  # the list was just drawn: its next turn is later
+        drawing._listed_at = time.monotonic()  # the list was just drawn: its next turn is later
         app.post_message(OperatorChanged("a", OperatorView("running", 1, 0)))  # next episode
         await pilot.pause(0.1)
         assert drawn == [("running", False)]
-        assert "a" in app._rows_due  # its row waits for the list's next turn
+        assert "a" in drawing._rows_due  # its row waits for the list's next turn
         app.post_message(OperatorChanged("a", OperatorView("paused", 1, 0)))
         await pilot.pause(0.1)
         assert drawn == [("running", False), ("paused", True)]

@@ -16,7 +16,8 @@ from mosaic_tui.app.app import MosaicApp
 from mosaic_tui.app.demo import demo_operators
 from mosaic_tui.app.operator_actions import ConfirmRemove
 from mosaic_tui.app.view import outcome_text
-from mosaic_tui.app.widgets.frame_pane import FramePane, _resolve
+from mosaic_tui.app.widgets.frame_pane import FramePane
+from mosaic_tui.app.widgets.move_box import resolve_move
 from mosaic_tui.core import OperatorConfig, WorkerAssignment
 from mosaic_tui.runtime import EpisodeEnded
 
@@ -243,7 +244,7 @@ async def test_the_chess_move_box_keeps_focus_while_black_thinks(
             assert app.focused is box and box.value == "e4"
             await pilot.press("enter")
             await wait_until(pilot, lambda: runner.to_move == "player_1")  # black thinks
-            app.refresh_status()
+            app.drawing.refresh_status()
             await pilot.pause()
             assert box.display and app.focused is box  # the box stays, and so does focus
             await pilot.press(*"Qxd5", "b")  # typed ahead: text, not commands
@@ -281,8 +282,8 @@ async def test_remove_asks_first(tmp_path: Path, wait_until) -> None:
 
 def test_a_typed_move_may_leave_out_check_marks_and_case() -> None:
     names = ["Bb5+", "b4", "e2e4", "e4", "Qxf7#", "O-O"]
-    assert _resolve("Bb5", names) == "Bb5+"  # SAN adds + for a check; nobody types it
-    assert _resolve("qxf7", names) == "Qxf7#"
-    assert _resolve("E2E4", names) == "e2e4"
-    assert _resolve("b4", names) == "b4" and _resolve("B4", names) == "b4"
-    assert _resolve("Bc4", names) is None
+    assert resolve_move("Bb5", names) == "Bb5+"  # SAN adds + for a check; nobody types it
+    assert resolve_move("qxf7", names) == "Qxf7#"
+    assert resolve_move("E2E4", names) == "e2e4"
+    assert resolve_move("b4", names) == "b4" and resolve_move("B4", names) == "b4"
+    assert resolve_move("Bc4", names) is None

@@ -35,7 +35,7 @@ async def _paused_and_reset(pilot) -> None:
         pilot, lambda: all(p.view.frames_shown > n for p, n in zip(panes(), shown, strict=True))
     )
     await pilot.pause(0.3)
-    app.refresh_status()
+    app.drawing.refresh_status()
     await pilot.pause(0.1)
 
 

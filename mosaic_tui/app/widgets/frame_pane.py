@@ -20,7 +20,6 @@ from textual.binding import Binding, BindingsMap
 from textual.containers import Vertical
 from textual.events import Key
 from textual.message import Message
-from textual.suggester import SuggestFromList
 from textual.widgets import Input, Static
 
 from mosaic_tui.app.layout import board_room, fit_status
@@ -28,6 +27,7 @@ from mosaic_tui.app.messages import BoardReady, FrameReady
 from mosaic_tui.app.view import OperatorView
 from mosaic_tui.app.widgets.frame_view import FrameView
 from mosaic_tui.app.widgets.kept import KeptLines
+from mosaic_tui.app.widgets.move_box import MoveBox, resolve_move
 from mosaic_tui.app.widgets.status_line import StatusLine
 from mosaic_tui.envs import keymaps
 from mosaic_tui.protocol import Frame
@@ -39,21 +39,6 @@ from mosaic_tui.render import HalfBlockRenderer
 _LETTERS = [c for c in string.ascii_lowercase if c != "v"]
 # Keys that never start the next episode (nor do ctrl+ keys): they move focus or switch the view.
 _NOT_GO_ON = {"escape", "tab", "shift+tab", "v"}
-
-
-def _resolve(move: str, names: list[str]) -> str | None:
-    """The legal move a human typed: exact, then in any case, then without the check marks
-    SAN adds (`Bb5` for `Bb5+`); None if it names none."""
-
-    def plain(name: str) -> str:
-        return name.rstrip("+#!?").lower()
-
-    for same in (lambda n: n == move, lambda n: n.lower() == move.lower()):
-        found = [n for n in names if same(n)]
-        if found:
-            return found[0]
-    found = [n for n in names if plain(n) == plain(move)]
-    return found[0] if len(found) == 1 else None
 
 
 class FramePane(KeptLines, Vertical, can_focus=True):
@@ -134,7 +119,7 @@ class FramePane(KeptLines, Vertical, can_focus=True):
         yield self._frame_view
         yield Static("", id="board", classes="board")
         yield Static("", id="note")
-        yield Input(placeholder="move> e2e4 or Nf3 (→ completes)", id="move", select_on_focus=False)
+        yield MoveBox(id="move")
         yield Static("", id="error", classes="error")
         yield Static("", id="legend", classes="legend")
 
@@ -143,8 +128,8 @@ class FramePane(KeptLines, Vertical, can_focus=True):
         return self._frame_view if self._frame_view is not None else self.query_one(FrameView)
 
     @property
-    def box(self) -> Input:
-        return self.query_one("#move", Input)
+    def box(self) -> MoveBox:
+        return self.query_one("#move", MoveBox)
 
     @property
     def pixel_box(self) -> tuple[int, int]:
@@ -192,7 +177,7 @@ class FramePane(KeptLines, Vertical, can_focus=True):
         self.over = view.over
         self._show_note(view.note)
         self.set_class(self.over, "-over")
-        self._follow_box(view)
+        self.box.follow(view, pane_focused=self.has_focus)
         self._make_room()
 
     def _show_note(self, text: str) -> None:
@@ -200,26 +185,6 @@ class FramePane(KeptLines, Vertical, can_focus=True):
         if str(note.content) != text:
             note.update(text)
         self.set_class(bool(text), "-noted")
-
-    def _follow_box(self, view: OperatorView) -> None:
-        box = self.box
-        if not self.typing:
-            box.display = False
-            return
-        if self.my_move and view.moves:
-            names = sorted(view.moves)
-            if getattr(box, "_names", None) != names:
-                box._names = names  # type: ignore[attr-defined]
-                box.suggester = SuggestFromList(names, case_sensitive=True)
-            box.placeholder = f"your move: {view.move_hint} (→ completes)"  # the note: whose
-        elif self.over:
-            box.placeholder = "enter: next episode"
-        else:
-            box.placeholder = f"{view.mover} is thinking… (you may type ahead)"
-        if not box.display:
-            box.display = True
-            if self.has_focus:
-                box.focus()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
@@ -235,7 +200,7 @@ class FramePane(KeptLines, Vertical, can_focus=True):
             self.notify("not your move yet: wait for the other player", timeout=2)
             return
         names = list(view.moves if view is not None else {})
-        known = _resolve(move, names) if names else move
+        known = resolve_move(move, names) if names else move
         if known is None:
             self.notify(f"{escape(move)} is not a legal move here (→ completes)", timeout=3)
             event.input.select_all()  # kept to correct; typing replaces it
@@ -286,19 +251,13 @@ class FramePane(KeptLines, Vertical, can_focus=True):
         if self.over:
             self._go_on()
         elif self.typing:
-            self._type_into_box(key)
+            self.box.type_in(key)
         else:
             self.notify(
                 f"{key} is not a key of this game; escape goes back to the list,"
                 " where letters are commands",
                 timeout=3,
             )
-
-    def _type_into_box(self, text: str) -> None:
-        box = self.box
-        box.display = True
-        box.focus()
-        box.insert_text_at_cursor(text)
 
     # ------------------------------------------------------------------ drawing
 
@@ -421,4 +380,4 @@ class FramePane(KeptLines, Vertical, can_focus=True):
         elif self.typing and event.is_printable and event.character and event.key != "v":
             event.stop()  # typed at the pane: it belongs in the move box
             event.prevent_default()
-            self._type_into_box(event.character)
+            self.box.type_in(event.character)
