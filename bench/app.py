@@ -200,9 +200,7 @@ def on_screen(
         }
 
 
-async def key_latency(
-    others: int, presses: int, size: tuple[int, int] = SIZE
-) -> list[float]:
+async def key_latency(others: int, presses: int, size: tuple[int, int] = SIZE) -> list[float]:
     from mosaic_tui.app.app import MosaicApp
     from mosaic_tui.app.widgets.frame_pane import FramePane
     from mosaic_tui.core import OperatorConfig

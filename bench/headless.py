@@ -5,6 +5,13 @@ Measured: `OperatorRunner.run_episodes` streaming from env_worker, every step de
 recorded into SQLite by the Recorder (the path `mosaic-tui run` takes).
 Target (issue 2): streamed >= 50 % of baseline; (issue 13) per-step requests >= 40 %.
 
+Per-step requests: one request and answer per step, the path the app takes when it plays a
+self-driving operator as fast as it goes. The next step goes out before the last one's answer
+is read (`OperatorRunner.send_step`, `ahead`), so the env never waits for the app; "one at a
+time" is the same with nothing sent ahead. A decision worker (RL, LLM, or here the baseline in
+a process of its own) needs the env's answer before the next step: two round trips a step,
+nothing sent ahead (info).
+
 Ceiling (info): what any per-step client reaches on this machine, measured in the same run.
 A bare child process busy for one in-process step's time per request, answering a 200-byte
 line over a pipe to a parent that does nothing else: in-process step time / that round trip.
@@ -46,7 +53,9 @@ def in_process(seeds: list[int]) -> tuple[int, float]:
     return steps, time.perf_counter() - began
 
 
-async def through_workers(seeds: list[int], stream: bool) -> tuple[int, float]:
+async def through_workers(
+    seeds: list[int], stream: bool, self_drive: bool = True
+) -> tuple[int, float]:
     from mosaic_tui.core import OperatorConfig
 
     config = OperatorConfig.single_agent(
@@ -59,7 +68,19 @@ async def through_workers(seeds: list[int], stream: bool) -> tuple[int, float]:
         max_steps=MAX_STEPS,
         settings={"behavior": "random"},
     )
-    return await recorded_run(config, seeds, stream)
+    return await recorded_run(config, seeds, stream, self_drive=self_drive)
+
+
+async def one_at_a_time(seeds: list[int]) -> tuple[int, float]:
+    """Per-step requests with nothing sent ahead: each step waits for the last one's answer."""
+    from mosaic_tui.runtime.runner import OperatorRunner
+
+    sends_ahead = OperatorRunner.sends_ahead
+    OperatorRunner.sends_ahead = property(lambda self: False)  # type: ignore[assignment]
+    try:
+        return await through_workers(seeds, False)
+    finally:
+        OperatorRunner.sends_ahead = sends_ahead  # type: ignore[method-assign]
 
 
 CHILD = """
@@ -99,20 +120,25 @@ def run(quick: bool = False) -> list[str]:
     seeds = list(range(60 if quick else 300))
     in_process(seeds[:20])
     rounds = 1 if quick else 3
-    base = streamed = stepped = ceiling = 0.0
+    base = ceiling = 0.0
+    best = {"streamed": 0.0, "stepped": 0.0, "alone": 0.0, "decided": 0.0}
+    ways = {
+        "streamed": lambda: through_workers(seeds, True),
+        "stepped": lambda: through_workers(seeds, False),
+        "alone": lambda: one_at_a_time(seeds),
+        "decided": lambda: through_workers(seeds, False, self_drive=False),
+    }
     base_steps = 0
     for _ in range(rounds):
         base_steps, secs = in_process(seeds)
         base = max(base, base_steps / secs)
         step_time = secs / base_steps
         ceiling = max(ceiling, step_time / bare_round_trip(step_time, 500 if quick else 2000))
-        for stream in (True, False):
-            steps, secs = asyncio.run(through_workers(seeds, stream))
-            assert steps == base_steps, f"worker ran {steps} steps, in-process {base_steps}"
-            if stream:
-                streamed = max(streamed, steps / secs)
-            else:
-                stepped = max(stepped, steps / secs)
+        for name, way in ways.items():
+            steps, secs = asyncio.run(way())
+            assert steps == base_steps, f"{name}: worker ran {steps} steps, in-process {base_steps}"
+            best[name] = max(best[name], steps / secs)
+    streamed, stepped = best["streamed"], best["stepped"]
     print(
         f"headless: {base_steps} steps of {TASK}, random baseline, max_steps {MAX_STEPS},"
         f" best of {rounds}"
@@ -122,6 +148,10 @@ def run(quick: bool = False) -> list[str]:
         f" {streamed / base:>8.2f}  >= 0.50",
         f"{'headless per-step requests steps/s':<44} {stepped:>12,.0f} {base:>12,.0f}"
         f" {stepped / base:>8.2f}  >= 0.40 (issue 13)",
+        f"{'  one at a time (nothing sent ahead)':<44} {best['alone']:>12,.0f} {base:>12,.0f}"
+        f" {best['alone'] / base:>8.2f}  (info)",
         f"{'  ceiling here: bare pipe round trip':<44} {ceiling * base:>12,.0f} {base:>12,.0f}"
         f" {ceiling:>8.2f}  (info)",
+        f"{'per-step, a decision worker asked each step':<44} {best['decided']:>12,.0f}"
+        f" {base:>12,.0f} {best['decided'] / base:>8.2f}  (info)",
     ]

@@ -11,11 +11,16 @@ from mosaic_tui.core import OperatorConfig
 
 
 async def recorded_run(
-    config: OperatorConfig, seeds: list[int], stream: bool = True, warm_up: bool = False
+    config: OperatorConfig,
+    seeds: list[int],
+    stream: bool = True,
+    warm_up: bool = False,
+    self_drive: bool = True,
 ) -> tuple[int, float]:
     """(steps, seconds) for `run_episodes(seeds)`; start-up and shutdown are not timed, nor
     with `warm_up` a first reset (MultiGrid loads its JIT-compiled code then, ~0.3 s; the
-    in-process baseline warms up too)."""
+    in-process baseline warms up too). `self_drive=False`: the baseline runs in a decision
+    worker of its own, asked every step."""
     from mosaic_tui.experiments import new_session_id
     from mosaic_tui.runtime import OperatorRunner, StepTaken
     from mosaic_tui.telemetry import Recorder, SessionRow, TelemetryStore
@@ -25,7 +30,9 @@ async def recorded_run(
         store.begin_session(SessionRow(session, time.time(), "bench"))
         recorder = Recorder(store, session)
         recorder.begin(config, "bench-run")
-        runner = OperatorRunner(config, run_id="bench-run", log_dir=Path(tmp))
+        runner = OperatorRunner(
+            config, run_id="bench-run", log_dir=Path(tmp), self_drive=self_drive
+        )
         count, rows = [0], [0]  # env steps; step rows (a simultaneous step has one per agent)
 
         def tally(event: object) -> None:

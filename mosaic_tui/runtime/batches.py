@@ -78,7 +78,7 @@ async def run_episodes(
             for seed in seeds:
                 await runner.reset(seed)
                 while not runner.episode_over and not runner.stopping:
-                    await runner.step()
+                    await runner.step(ahead=True)
                 if runner.stopping:
                     break
     except WorkerError:

@@ -107,8 +107,8 @@ class PlayLoop:
         runner = self.runner
         pace = runner.pace
         runner.frames.next_step = due + 1.0 / pace if pace else time.monotonic()
-        try:
-            return await runner.step()
+        try:  # as fast as it goes, the env is sent its next step ahead (`send_step`)
+            return await runner.step(ahead=pace is None)
         finally:
             runner.frames.next_step = None
 

@@ -90,6 +90,7 @@ class WorkerProcess(WorkerOutput):
         self.init: Init | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._req = itertools.count(1)
+        self._forgotten: set[int] = set()  # requests whose answers nobody waits for
         self._closed = False
         self.tag = f"{os.getpid()}-{next(_TAGS)}"  # marks this worker's descendants
 
@@ -263,6 +264,10 @@ class WorkerProcess(WorkerOutput):
         """The next event; `budget` is the whole wait to name in a timeout message."""
         try:
             item = await self._events.get(timeout)
+            while self._forgotten and isinstance(item, Event) and item.req in self._forgotten:
+                self._forgotten.discard(item.req)  # an answer nobody waits for (not an error
+                # in the line itself: that still says the worker is broken)
+                item = await self._events.get(timeout)
         except asyncio.TimeoutError:
             self._flush_log()
             raise WorkerTimeout(
@@ -294,11 +299,16 @@ class WorkerProcess(WorkerOutput):
         timed out, say) are skipped. Later answers to the same request stay queued.
         """
         req = await self.send(command)
+        return await self.answer(req, command.kind, expect, timeout)
+
+    async def answer(self, req: int, kind: str, expect: type[E], timeout: float = 10.0) -> E:
+        """The answer to request `req` (a `kind` command sent earlier), as `request` takes it;
+        requests sent after it may be in flight meanwhile."""
         deadline = time.monotonic() + timeout
         while True:
             left = max(0.0, deadline - time.monotonic())
             event = await self.next_event(
-                left, waiting_for=f"an answer to {command.kind!r}", budget=timeout
+                left, waiting_for=f"an answer to {kind!r}", budget=timeout
             )
             if event.req != req and not (event.req is None and self.dialect != NATIVE):
                 # (reference workers echo no request ids: any answer is theirs)
@@ -308,7 +318,12 @@ class WorkerProcess(WorkerOutput):
                 raise CommandRejected(event, self)
             if isinstance(event, expect):
                 return event
-            self._note(f"unexpected {event.kind!r} answer to {command.kind!r}")
+            self._note(f"unexpected {event.kind!r} answer to {kind!r}")
+
+    def forget(self, req: int) -> None:
+        """Nobody waits for request `req`'s answer any more (a step sent ahead that found its
+        episode over): it is dropped when it comes, whoever reads next."""
+        self._forgotten.add(req)
 
     def error(self, message: str) -> WorkerError:
         self._flush_log()  # whoever reads this error may open the log next

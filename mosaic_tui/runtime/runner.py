@@ -128,6 +128,7 @@ class OperatorRunner(RunnerViews):
         self._redraws = True  # the env draws the current state on request (`render`)
         self.stopped = asyncio.Event()  # set as soon as `stop` begins
         self._lock = asyncio.Lock()  # steps and resets of one runner never overlap
+        self._ahead: tuple[int, bool] | None = None  # a step sent ahead: (req, skips picture)
         # decision workers see observations; the env worker's own baseline needs none
         self.observe = any(isinstance(p, WorkerPlayer) for p in self.players.values())
 
@@ -335,6 +336,7 @@ class OperatorRunner(RunnerViews):
         """Start an episode. `seed` may be a function, called once the runner is free, so a
         seed that depends on how many episodes began is computed from the true count."""
         async with self._lock:
+            await self._take_ahead()
             if only_if_over and not self.episode_over:
                 return None
             chosen = seed() if callable(seed) else seed
@@ -375,40 +377,58 @@ class OperatorRunner(RunnerViews):
         self.emit(event)
         return event
 
-    async def step(self, action: Any = None) -> StepTaken | None:
+    async def step(self, action: Any = None, *, ahead: bool = False) -> StepTaken | None:
         """One env step; the players decide unless `action` is given (a key already pressed).
 
         Returns None, having done nothing, when the episode is already over or a human's
         pending decision was withdrawn (pause, reset). Steps and resets never overlap.
+        `ahead`: the caller steps again at once (see `send_step`).
         """
         async with self._lock:
             if self.episode_over:
                 return None
-            return await self.stepper.step(action)
+            return await self.stepper.step(action, ahead)
 
-    async def send_step(self, action: Any, actions: dict[str, Any] | None = None) -> StepTaken:
-        """Send the chosen action(s) to the env; ends the episode if the env says so."""
+    @property
+    def sends_ahead(self) -> bool:
+        """The next step can go out before this one's answer: nobody decides it here (the
+        env's own baseline plays every seat) and the env is ours (it ends episodes itself)."""
+        return self.self_driving and not self.reference_env and not self.stopping
 
-        skip = self.frames_skippable and not self.frames.wanted(time.monotonic())
+    async def send_step(
+        self, action: Any, actions: dict[str, Any] | None = None, *, ahead: bool = False
+    ) -> StepTaken:
+        """Send the chosen action(s) to the env; ends the episode if the env says so.
 
-        async def go() -> tuple[StepResult, EpisodeEnd | None]:
+        With `ahead` (the caller steps again at once) a self-driving env is sent its next step
+        before this one's answer is read: it never waits for the app between steps, and each
+        step is still its own request and answer. A step sent ahead of an episode's end is
+        refused by the env, and that answer dropped; one still out when anything else comes
+        (a pause's picture, a reset, other actions) is taken first (`settle`).
+        """
+        if self._ahead is not None and (action is not None or actions is not None):
+            await self._take_ahead()
+
+        async def go() -> tuple[StepResult, EpisodeEnd | None, bool]:
+            process = self.env_process
+            pending, self._ahead = self._ahead, None
+            if pending is not None:
+                req, skip = pending
+            else:
+                req, skip = await self._send_step(action, actions)
             sent = time.monotonic()
-            result = await self.env_process.request(
-                Step(
-                    action=action,
-                    actions=actions,
-                    frame=self.wanted_frame,
-                    skip_frame=skip or None,
-                ),
-                StepResult,
-                self.timeouts.step,
-            )
+            if ahead and self.sends_ahead:
+                self._ahead = await self._send_step(None, None)
+            try:
+                result = await process.answer(req, "step", StepResult, self.timeouts.step)
+            except BaseException:
+                self._drop_ahead()
+                raise
             self.frames.took(time.monotonic() - sent)
             end = None
             if result.terminated or result.truncated:
-                event = await self.env_process.next_event(
-                    self.timeouts.step, waiting_for="episode_end"
-                )
+                self._drop_ahead()  # it finds the episode over: its refusal is dropped
+                event = await process.next_event(self.timeouts.step, waiting_for="episode_end")
                 end = event if isinstance(event, EpisodeEnd) else None
             elif self.reference_env and self._past_max_steps(result):
                 # a reference env worker may ignore `max_steps` (random_worker does): ours holds
@@ -420,12 +440,12 @@ class OperatorRunner(RunnerViews):
                     episode_length=result.step_index,
                     truncated=True,
                 )
-                self.env_process.note(
+                process.note(
                     f"episode truncated at max_steps = {self.config.max_steps} by mosaic-tui"
                 )
-            return result, end
+            return result, end, skip
 
-        result, end = await self.guard(go())
+        result, end, skip = await self.guard(go())
         if result.frame is not None:
             self._frame_behind = False
         elif skip:
@@ -434,6 +454,24 @@ class OperatorRunner(RunnerViews):
         if end is not None:
             self.ended(end)
         return taken
+
+    async def _send_step(self, action: Any, actions: dict[str, Any] | None) -> tuple[int, bool]:
+        """Write a step request: (its number, whether it may leave its picture out)."""
+        skip = self.frames_skippable and not self.frames.wanted(time.monotonic())
+        step = Step(
+            action=action, actions=actions, frame=self.wanted_frame, skip_frame=skip or None
+        )
+        return await self.env_process.send(step), skip
+
+    def _drop_ahead(self) -> None:
+        if self._ahead is not None:
+            self.env_process.forget(self._ahead[0])
+            self._ahead = None
+
+    async def _take_ahead(self) -> None:
+        """A step sent ahead is a step the env takes: its answer is taken like any other."""
+        if self._ahead is not None:
+            await self.send_step(None)
 
     @property
     def frames_skippable(self) -> bool:
@@ -452,6 +490,8 @@ class OperatorRunner(RunnerViews):
         """Show the current state: the last steps of a stream left their pictures out, so
         the env draws it now (a paused stream's pane never stays on an older one)."""
         async with self._lock:
+            if not self.stopping:
+                await self._take_ahead()
             if not self._frame_behind or self.stopping:
                 return None
             self._frame_behind = False

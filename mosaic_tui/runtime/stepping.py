@@ -48,7 +48,8 @@ class Stepper:
         """Players whose choice the coming step still needs."""
         return [self.runner.to_move] if not self.runner.episode_over else []
 
-    async def step(self, key: Any = None) -> StepTaken | None:
+    async def step(self, key: Any = None, ahead: bool = False) -> StepTaken | None:
+        """`ahead`: the caller steps again at once (`OperatorRunner.send_step`)."""
         raise NotImplementedError
 
     async def answer(self) -> None:
@@ -132,7 +133,7 @@ class TurnBased(Stepper):
             episode.frame,
         )
 
-    async def step(self, key: Any = None) -> StepTaken | None:
+    async def step(self, key: Any = None, ahead: bool = False) -> StepTaken | None:
         runner = self.runner
         if key is None:
             if runner.human_to_move:
@@ -146,7 +147,7 @@ class TurnBased(Stepper):
             # a key held from earlier may have become illegal: refuse it, not the operator
             runner.notice(f"{runner.label(key)} is not allowed now")
             return None
-        return await runner.send_step(key)
+        return await runner.send_step(key, ahead=ahead)
 
     async def answer(self) -> None:
         runner = self.runner
@@ -179,7 +180,7 @@ class Simultaneous(Stepper):
             return [] if self.runner.episode_over else list(self.runner.now.live)
         return state.pending_human_agents() + state.pending_ai_agents()
 
-    async def step(self, key: Any = None) -> StepTaken | None:
+    async def step(self, key: Any = None, ahead: bool = False) -> StepTaken | None:
         runner = self.runner
         episode = runner.now
         humans = [a for a in episode.live if isinstance(runner.players[a], HumanPlayer)]
