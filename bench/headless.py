@@ -7,7 +7,7 @@ Target (issue 2): streamed >= 50 % of baseline; (issue 13) per-step requests >= 
 
 Per-step requests: one request and answer per step, the path the app takes when it plays a
 self-driving operator as fast as it goes. The next step goes out before the last one's answer
-is read (`OperatorRunner.send_step`, `ahead`), so the env never waits for the app; "one at a
+is read (`runtime/env_steps.py`), so the env never waits for the app; "one at a
 time" is the same with nothing sent ahead. A decision worker (RL, LLM, or here the baseline in
 a process of its own) needs the env's answer before the next step: two round trips a step,
 nothing sent ahead (info).
@@ -73,14 +73,14 @@ async def through_workers(
 
 async def one_at_a_time(seeds: list[int]) -> tuple[int, float]:
     """Per-step requests with nothing sent ahead: each step waits for the last one's answer."""
-    from mosaic_tui.runtime.runner import OperatorRunner
+    from mosaic_tui.runtime.env_steps import EnvSteps
 
-    sends_ahead = OperatorRunner.sends_ahead
-    OperatorRunner.sends_ahead = property(lambda self: False)  # type: ignore[assignment]
+    sends_ahead = EnvSteps.sends_ahead
+    EnvSteps.sends_ahead = property(lambda self: False)  # type: ignore[assignment]
     try:
         return await through_workers(seeds, False)
     finally:
-        OperatorRunner.sends_ahead = sends_ahead  # type: ignore[method-assign]
+        EnvSteps.sends_ahead = sends_ahead  # type: ignore[method-assign]
 
 
 CHILD = """

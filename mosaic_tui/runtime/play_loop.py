@@ -107,7 +107,7 @@ class PlayLoop:
         runner = self.runner
         pace = runner.pace
         runner.frames.next_step = due + 1.0 / pace if pace else time.monotonic()
-        try:  # as fast as it goes, the env is sent its next step ahead (`send_step`)
+        try:  # as fast as it goes, the env is sent its next step ahead (`env_steps.py`)
             return await runner.step(ahead=pace is None)
         finally:
             runner.frames.next_step = None

@@ -153,7 +153,7 @@ def read_hosts(path: Path) -> dict[str, Host]:
 
 def parse_hosts(tables: Any, where: str = "hosts") -> dict[str, Host]:
     if not isinstance(tables, Mapping):
-        raise HostError(f"{where}: [hosts] must hold one table per host, [hosts.\"user@box\"]")
+        raise HostError(f'{where}: [hosts] must hold one table per host, [hosts."user@box"]')
     return {name: Host.from_table(name, table) for name, table in tables.items()}
 
 

@@ -19,7 +19,6 @@ from typing import Any
 
 from mosaic_tui.core import OperatorConfig, OperatorState, SteppingParadigm
 from mosaic_tui.core.decisions import DecisionStats
-from mosaic_tui.envs import EnvError, env_settings
 from mosaic_tui.protocol import (
     EpisodeEnd,
     FrameRequest,
@@ -28,12 +27,12 @@ from mosaic_tui.protocol import (
     Pong,
     Ready,
     Reset,
-    Step,
     StepResult,
 )
 from mosaic_tui.protocol.dialect import REFERENCE
-from mosaic_tui.protocol.messages import Render, Rendered
 from mosaic_tui.runtime import command_env
+from mosaic_tui.runtime.env_launch import env_worker_process
+from mosaic_tui.runtime.env_steps import EnvSteps
 from mosaic_tui.runtime.episode import Episode, Table
 from mosaic_tui.runtime.events import (
     EpisodeEnded,
@@ -47,7 +46,7 @@ from mosaic_tui.runtime.events import (
     StepTaken,
 )
 from mosaic_tui.runtime.frame_pacing import FrameClock
-from mosaic_tui.runtime.launcher import LaunchError, worker
+from mosaic_tui.runtime.launcher import LaunchError
 from mosaic_tui.runtime.players import (
     HumanKeyboard,
     Player,
@@ -124,11 +123,9 @@ class OperatorRunner(RunnerViews):
         self.decision_stats: dict[str, DecisionStats] = {}  # LLM players' answers, this run
         self.pace: float | None = None  # steps per second; None = as fast as possible
         self.frames = FrameClock()  # which steps of a stream ask for their picture
-        self._frame_behind = False  # the last steps left their pictures out (a stream)
-        self._redraws = True  # the env draws the current state on request (`render`)
         self.stopped = asyncio.Event()  # set as soon as `stop` begins
         self._lock = asyncio.Lock()  # steps and resets of one runner never overlap
-        self._ahead: tuple[int, bool] | None = None  # a step sent ahead: (req, skips picture)
+        self.env_steps = EnvSteps(self)  # how steps reach the env (and steps sent ahead)
         # decision workers see observations; the env worker's own baseline needs none
         self.observe = any(isinstance(p, WorkerPlayer) for p in self.players.values())
 
@@ -172,32 +169,12 @@ class OperatorRunner(RunnerViews):
                 frame=self.frame,
                 on_progress=self.notice,
             )
-        definition = worker("env_worker")
-        try:
-            built_with = env_settings(
-                self.config.task,
-                self.config.env_settings,
-                view_size=self.config.view_size,
-                observation_mode=self.config.observation_mode
-                if self.config.is_multiagent
-                else None,
-            )
-        except EnvError as exc:
-            raise LaunchError(f"{self.config.operator_id}: {exc}") from None
-        settings: dict[str, Any] = {"env_settings": built_with or None}
-        if self.config.is_multiagent:
-            settings["execution_mode"] = self.config.execution_mode
-        if self.self_driving:
-            settings["policy"] = behavior
-        argv, env = definition.command(self.run_id, settings, env_id=self.config.task)
-        host = self.config.host
-        process = WorkerProcess(
-            argv,
-            name=f"env_worker[{self.config.task}]" + (f"@{host}" if host else ""),
+        process = env_worker_process(
+            self.config,
+            self.run_id,
             log_path=self._log_path("env"),
-            env=env,
             spawn=self.spawn,
-            host=host,
+            policy=behavior if self.self_driving else None,
         )
         process.on_progress = self.notice
         return process
@@ -336,7 +313,7 @@ class OperatorRunner(RunnerViews):
         """Start an episode. `seed` may be a function, called once the runner is free, so a
         seed that depends on how many episodes began is computed from the true count."""
         async with self._lock:
-            await self._take_ahead()
+            await self.env_steps.take_ahead()
             if only_if_over and not self.episode_over:
                 return None
             chosen = seed() if callable(seed) else seed
@@ -364,7 +341,7 @@ class OperatorRunner(RunnerViews):
         self.episodes_begun += 1
         self.began.set()
         if ready.frame is not None:
-            self._frame_behind = False
+            self.env_steps.frame_behind = False
         event = EpisodeStarted(
             self.config.operator_id,
             self.run_id,
@@ -389,145 +366,27 @@ class OperatorRunner(RunnerViews):
                 return None
             return await self.stepper.step(action, ahead)
 
-    @property
-    def sends_ahead(self) -> bool:
-        """The next step can go out before this one's answer: nobody decides it here (the
-        env's own baseline plays every seat) and the env is ours (it ends episodes itself)."""
-        return self.self_driving and not self.reference_env and not self.stopping
-
     async def send_step(
         self, action: Any, actions: dict[str, Any] | None = None, *, ahead: bool = False
     ) -> StepTaken:
-        """Send the chosen action(s) to the env; ends the episode if the env says so.
-
-        With `ahead` (the caller steps again at once) a self-driving env is sent its next step
-        before this one's answer is read: it never waits for the app between steps, and each
-        step is still its own request and answer. A step sent ahead of an episode's end is
-        refused by the env, and that answer dropped; one still out when anything else comes
-        (a pause's picture, a reset, other actions) is taken first (`settle`).
-        """
-        if self._ahead is not None and (action is not None or actions is not None):
-            await self._take_ahead()
-
-        async def go() -> tuple[StepResult, EpisodeEnd | None, bool]:
-            process = self.env_process
-            pending, self._ahead = self._ahead, None
-            if pending is not None:
-                req, skip = pending
-            else:
-                req, skip = await self._send_step(action, actions)
-            sent = time.monotonic()
-            if ahead and self.sends_ahead:
-                self._ahead = await self._send_step(None, None)
-            try:
-                result = await process.answer(req, "step", StepResult, self.timeouts.step)
-            except BaseException:
-                self._drop_ahead()
-                raise
-            self.frames.took(time.monotonic() - sent)
-            end = None
-            if result.terminated or result.truncated:
-                self._drop_ahead()  # it finds the episode over: its refusal is dropped
-                event = await process.next_event(self.timeouts.step, waiting_for="episode_end")
-                end = event if isinstance(event, EpisodeEnd) else None
-            elif self.reference_env and self._past_max_steps(result):
-                # a reference env worker may ignore `max_steps` (random_worker does): ours holds
-                result.truncated = True
-                end = EpisodeEnd(
-                    episode=result.episode,
-                    seed=self.now.seed,
-                    total_reward=result.episode_return,
-                    episode_length=result.step_index,
-                    truncated=True,
-                )
-                process.note(
-                    f"episode truncated at max_steps = {self.config.max_steps} by mosaic-tui"
-                )
-            return result, end, skip
-
-        result, end, skip = await self.guard(go())
-        if result.frame is not None:
-            self._frame_behind = False
-        elif skip:
-            self._frame_behind = True  # a pause now would leave an older picture on screen
-        taken = self.stepped(result)
-        if end is not None:
-            self.ended(end)
-        return taken
-
-    async def _send_step(self, action: Any, actions: dict[str, Any] | None) -> tuple[int, bool]:
-        """Write a step request: (its number, whether it may leave its picture out)."""
-        skip = self.frames_skippable and not self.frames.wanted(time.monotonic())
-        step = Step(
-            action=action, actions=actions, frame=self.wanted_frame, skip_frame=skip or None
-        )
-        return await self.env_process.send(step), skip
-
-    def _drop_ahead(self) -> None:
-        if self._ahead is not None:
-            self.env_process.forget(self._ahead[0])
-            self._ahead = None
-
-    async def _take_ahead(self) -> None:
-        """A step sent ahead is a step the env takes: its answer is taken like any other."""
-        if self._ahead is not None:
-            await self.send_step(None)
+        """Send the chosen action(s) to the env (`env_steps.py`; `ahead`: the caller steps
+        again at once, so a self-driving env may be sent its next step now)."""
+        return await self.env_steps.send(action, actions, ahead=ahead)
 
     @property
     def frames_skippable(self) -> bool:
-        """Steps of a stream may leave their pictures out (`frame_pacing.py`): a pane asks
-        for them, no human plays here (a human sees every move), no VLM player decides from
-        them, and the env is one of ours (it draws the current state when asked)."""
-        return (
-            self._frame is not None
-            and self.vision is None
-            and self._redraws
-            and not self.humans
-            and not self.reference_env
-        )
+        return self.env_steps.skippable
 
     async def catch_up_frame(self) -> FrameDrawn | None:
-        """Show the current state: the last steps of a stream left their pictures out, so
-        the env draws it now (a paused stream's pane never stays on an older one)."""
+        """Show the current state if the last steps of a stream left their pictures out."""
         async with self._lock:
-            if not self.stopping:
-                await self._take_ahead()
-            if not self._frame_behind or self.stopping:
-                return None
-            self._frame_behind = False
-
-            async def go() -> Rendered | None:
-                try:
-                    return await self.env_process.request(
-                        Render(frame=self.wanted_frame), Rendered, self.timeouts.step
-                    )
-                except CommandRejected:  # an env that cannot: every step has its picture
-                    self._redraws = False
-                    return None
-
-            drawn = await self.guard(go())
-            if drawn is None or drawn.frame is None:
-                return None
-            self.now.frame = drawn.frame
-            event = FrameDrawn(
-                self.config.operator_id,
-                self.run_id,
-                episode=self.now.index,
-                step_index=drawn.step_index,
-                frame=drawn.frame,
-            )
-            self.emit(event)
-            return event
+            return await self.env_steps.catch_up_frame()
 
     def note_decision(self, agent: str) -> None:
         """Keep what the agent's decision worker asked to record, for the coming step."""
         record = getattr(self.players.get(agent), "last_record", None)
         if record:
             self.decided[agent] = record
-
-    def _past_max_steps(self, result: StepResult) -> bool:
-        limit = self.config.max_steps
-        return limit is not None and result.step_index >= limit
 
     def stepped(self, result: StepResult) -> StepTaken:
         mover = self.now.advance(result, self.table)

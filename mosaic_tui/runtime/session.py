@@ -31,6 +31,7 @@ from mosaic_tui.runtime.stepping import NO_KEY
 
 log = logging.getLogger(__name__)
 
+
 class Session:
     def __init__(
         self,

@@ -49,7 +49,7 @@ class Stepper:
         return [self.runner.to_move] if not self.runner.episode_over else []
 
     async def step(self, key: Any = None, ahead: bool = False) -> StepTaken | None:
-        """`ahead`: the caller steps again at once (`OperatorRunner.send_step`)."""
+        """`ahead`: the caller steps again at once (`env_steps.py`)."""
         raise NotImplementedError
 
     async def answer(self) -> None:
@@ -169,9 +169,7 @@ class Simultaneous(Stepper):
         observation = episode.observation
         mine = observation.get(agent) if isinstance(observation, dict) else None
         mask = (episode.masks or {}).get(agent)
-        return Decision(
-            agent, episode.step_index, runner.labels, mask, mine, frame=episode.frame
-        )
+        return Decision(agent, episode.step_index, runner.labels, mask, mine, frame=episode.frame)
 
     @property
     def waiting_for(self) -> list[str]:
