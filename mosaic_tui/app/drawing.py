@@ -231,7 +231,7 @@ class OperatorDrawing:
             view.step,
             view.ret,
             view.state,
-            pane.fps,
+            pane.steps_per_second,
             human=view.human,
             awaiting_key=view.awaiting_key,
             holder=view.holder,

@@ -55,7 +55,7 @@ def pane_status(
     step: int,
     ret: float,
     state: str,
-    fps: float,
+    steps_per_second: float,
     *,
     human: bool,
     awaiting_key: bool,
@@ -79,7 +79,7 @@ def pane_status(
             status += f" · waiting for {', '.join(waiting)}"
         return status
     if state == "running":
-        return status + f" · {fps:.0f} fps"
+        return status + f" · {steps_per_second:.0f} steps/s"  # (a fast stream paints only some)
     return status + f" · {state}"
 
 

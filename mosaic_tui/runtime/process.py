@@ -320,6 +320,16 @@ class WorkerProcess(WorkerOutput):
                 return event
             self._note(f"unexpected {event.kind!r} answer to {kind!r}")
 
+    async def ended_unasked(self) -> WorkerError:
+        """The error of a worker whose output ended while nothing was asked of it (an
+        operator paused, a human thinking): how it ended, once its exit is known."""
+        if self._proc is not None:
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(asyncio.shield(self._proc.wait()), EXIT_WAIT)
+        if self.returncode is None:
+            return self.error(f"{self.name} closed its output between requests (still running)")
+        return self.error(f"{self.name} exited between requests ({self._exit_text()})")
+
     def forget(self, req: int) -> None:
         """Nobody waits for request `req`'s answer any more (a step sent ahead that found its
         episode over): it is dropped when it comes, whoever reads next."""

@@ -23,8 +23,6 @@ from mosaic_tui.protocol import (
     EpisodeEnd,
     FrameRequest,
     Init,
-    Ping,
-    Pong,
     Ready,
     Reset,
     StepResult,
@@ -231,7 +229,7 @@ class OperatorRunner(RunnerViews):
     def _worker_gone(self, proc: WorkerProcess) -> None:
         """A worker's output ended. A request in flight fails and says why; an operator
         between steps (paused, or its human thinking) would not ask until its next one, so it
-        asks now, and shows the worker's end at once."""
+        shows the worker's end at once."""
         if self.stopping or self.state is OperatorState.ERROR:
             return
         asyncio.ensure_future(self._ask_gone(proc))
@@ -240,10 +238,9 @@ class OperatorRunner(RunnerViews):
         async with self._lock:  # after the step in flight, which reports it itself
             if self.stopping or self.state is OperatorState.ERROR:
                 return
-            try:
-                await self.guard(proc.request(Ping(), Pong, self.timeouts.step))
-            except WorkerError:
-                pass  # reported by guard
+            error = await proc.ended_unasked()
+            if not self.stopping and self.state is not OperatorState.ERROR:
+                self._failed(error)
 
     # ------------------------------------------------------------------ telling
 

@@ -87,5 +87,5 @@ def test_an_llm_players_answers_sit_after_the_progress_and_go_before_the_rate() 
     assert decisions_text({}) == ""
     status = pane_status(0, 3, 0.5, "running", 4.0, human=False, awaiting_key=False,
                          decisions=text)  # fmt: skip
-    assert status == "ep 1 · t 3 · R 0.50 · LLM 1/2 ok 1 fallback 1.2s · 4 fps"
-    assert fit_status(status, 40) == "LLM 1/2 ok 1 fallback 1.2s · 4 fps"  # progress goes first
+    assert status == "ep 1 · t 3 · R 0.50 · LLM 1/2 ok 1 fallback 1.2s · 4 steps/s"
+    assert fit_status(status, 40) == "LLM 1/2 ok 1 fallback 1.2s · 4 steps/s"  # progress goes first

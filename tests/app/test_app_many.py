@@ -203,9 +203,9 @@ async def test_a_pane_keeps_its_lines_until_something_it_shows_changes() -> None
         assert focused is not titled
         assert focused[0].text == titled[0].text  # the same border, in another colour
         status = pane.query_one("#status")
-        pane.show_status("ep 1 · t 3 · R 0.00 · 30 fps")
+        pane.show_status("ep 1 · t 3 · R 0.00 · 30 steps/s")
         await pilot.pause(0.1)
-        assert "30 fps" in status.render_lines(Region(0, 0, *status.outer_size))[0].text
+        assert "30 steps/s" in status.render_lines(Region(0, 0, *status.outer_size))[0].text
 
 
 async def test_a_frame_waiting_to_paint_does_not_hide_an_error() -> None:

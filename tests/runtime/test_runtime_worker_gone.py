@@ -40,6 +40,7 @@ async def test_a_worker_that_dies_between_steps_is_reported_at_once(tmp_path: Pa
         assert runner.state.value == "error"
         assert len(failed) == 1 and "env_worker" in failed[0].message
         assert "SIGKILL" in failed[0].message  # how it ended, not just that it did
+        assert "exited between requests" in failed[0].message  # not a request's name
         with pytest.raises(WorkerError):
             await runner.step()  # a step now fails too, but is not reported again
         assert len(failed) == 1

@@ -138,7 +138,7 @@ class FramePane(KeptLines, Vertical, can_focus=True):
         return max(width, 8), max(height * 2, 8)
 
     @property
-    def fps(self) -> float:
+    def steps_per_second(self) -> float:
         """Steps a second lately (a fast stream's pane paints only some of them)."""
         steps = self._steps
         if len(steps) < 2 or time.monotonic() - steps[-1] > 2.0:
