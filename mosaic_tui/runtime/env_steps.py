@@ -8,11 +8,14 @@ goes), the next step goes out before this one's answer is read. The env never wa
 app between steps, and each step is still a request and an answer of its own, taken in order.
 The step sent ahead of an episode's end is refused by the env, and that answer dropped
 (`WorkerProcess.forget`); one still out when anything else comes (a pause's picture, a reset,
-a human's key) is taken first, as the step it is.
+a human's key) is taken first, as the step it is. So is a step whose wait was cancelled (a
+control pressed twice cancels the first): the env took it, and its answer is still to come.
 """
 
 from __future__ import annotations
 
+import asyncio
+import collections
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -30,7 +33,8 @@ Sent = tuple[int, bool]  # a step request: its number, whether it may leave its 
 class EnvSteps:
     def __init__(self, runner: OperatorRunner) -> None:
         self.runner = runner
-        self.ahead: Sent | None = None  # a step sent ahead, not yet answered
+        # steps sent and not yet answered, oldest first: at most this one and the next
+        self.unanswered: collections.deque[Sent] = collections.deque()
         self.frame_behind = False  # the last steps left their pictures out (a stream)
         self.redraws = True  # the env draws the current state on request (`render`)
 
@@ -39,7 +43,12 @@ class EnvSteps:
         """The next step can go out before this one's answer: nobody decides it here (the
         env's own baseline plays every seat) and the env is ours (it ends episodes itself)."""
         runner = self.runner
-        return runner.self_driving and not runner.reference_env and not runner.stopping
+        return (
+            runner.self_driving
+            and runner.config.env_command is None  # (another program may answer otherwise)
+            and not runner.reference_env
+            and not runner.stopping
+        )
 
     @property
     def skippable(self) -> bool:
@@ -57,26 +66,34 @@ class EnvSteps:
 
     async def send(
         self, action: Any, actions: dict[str, Any] | None = None, *, ahead: bool = False
-    ) -> StepTaken:
+    ) -> StepTaken | None:
         """Send the chosen action(s); ends the episode if the env says so. `ahead`: the
-        caller steps again at once, so a self-driving env is sent its next step now."""
+        caller steps again at once, so a self-driving env is sent its next step now.
+        None, having sent nothing, if the steps still out ended the episode first."""
         runner = self.runner
-        if self.ahead is not None and (action is not None or actions is not None):
+        if self.unanswered and (action is not None or actions is not None):
             await self.take_ahead()
+            if runner.episode_over:
+                return None
 
         async def go() -> tuple[StepResult, EpisodeEnd | None, bool]:
-            pending, self.ahead = self.ahead, None
-            req, skip = pending or await self._request(action, actions)
+            unanswered = self.unanswered
+            if not unanswered:
+                unanswered.append(await self._request(action, actions))
+            req, skip = unanswered[0]
             sent = time.monotonic()
-            if ahead and self.sends_ahead:
-                self.ahead = await self._request(None, None)
+            if ahead and len(unanswered) == 1 and self.sends_ahead:
+                unanswered.append(await self._request(None, None))
             try:
                 result = await runner.env_process.answer(
                     req, "step", StepResult, runner.timeouts.step
                 )
+            except asyncio.CancelledError:
+                raise  # still out: whoever comes next takes it (`take_ahead`)
             except BaseException:
-                self.drop_ahead()
+                self.drop_unanswered()
                 raise
+            unanswered.popleft()
             runner.frames.took(time.monotonic() - sent)
             return result, await self._end(result), skip
 
@@ -102,7 +119,7 @@ class EnvSteps:
         """The episode's end, if this step ended it (the env's word, or ours at max_steps)."""
         runner, process = self.runner, self.runner.env_process
         if result.terminated or result.truncated:
-            self.drop_ahead()  # it finds the episode over: its refusal is dropped
+            self.drop_unanswered()  # they find the episode over: their refusals are dropped
             event = await process.next_event(runner.timeouts.step, waiting_for="episode_end")
             return event if isinstance(event, EpisodeEnd) else None
         limit = runner.config.max_steps
@@ -119,15 +136,16 @@ class EnvSteps:
             )
         return None
 
-    def drop_ahead(self) -> None:
-        if self.ahead is not None:
-            self.runner.env_process.forget(self.ahead[0])
-            self.ahead = None
+    def drop_unanswered(self) -> None:
+        for req, _skip in self.unanswered:
+            self.runner.env_process.forget(req)
+        self.unanswered.clear()
 
     async def take_ahead(self) -> None:
-        """A step sent ahead is a step the env takes: its answer is taken like any other."""
-        if self.ahead is not None:
+        """Steps still out are steps the env takes: their answers are taken like any other."""
+        while self.unanswered and not self.runner.episode_over:
             await self.send(None)
+        self.drop_unanswered()  # (none left, unless the episode ended first)
 
     async def catch_up_frame(self) -> FrameDrawn | None:
         """Show the current state: the last steps of a stream left their pictures out, so

@@ -264,9 +264,8 @@ class WorkerProcess(WorkerOutput):
         """The next event; `budget` is the whole wait to name in a timeout message."""
         try:
             item = await self._events.get(timeout)
-            while self._forgotten and isinstance(item, Event) and item.req in self._forgotten:
-                self._forgotten.discard(item.req)  # an answer nobody waits for (not an error
-                # in the line itself: that still says the worker is broken)
+            while self._forgotten and _forgotten(item, self._forgotten):
+                self._forgotten.discard(item.req)  # an answer nobody waits for
                 item = await self._events.get(timeout)
         except asyncio.TimeoutError:
             self._flush_log()
@@ -357,6 +356,14 @@ class WorkerProcess(WorkerOutput):
             except ValueError:
                 return f"killed by signal {-code}"
         return f"exit code {code}"
+
+
+def _forgotten(item: object, forgotten: set[int]) -> bool:
+    """An answer to a forgotten request, and not news that the worker is broken (a line that
+    is not a message, a fatal error): those still reach whoever reads next."""
+    if not isinstance(item, Event) or (isinstance(item, Error) and item.fatal):
+        return False
+    return item.req in forgotten
 
 
 def _shown(argv: list[str]) -> str:

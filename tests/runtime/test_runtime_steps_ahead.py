@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from runtime_helpers import collect, settle
@@ -177,4 +178,49 @@ async def test_play_as_fast_as_it_goes_sends_ahead_and_a_pause_loses_no_step(
         assert len(steps(events)) == before + 1
     finally:
         await loop.cancel()
+        await runner.stop()
+
+
+async def test_a_reset_cancelled_while_it_takes_the_step_sent_ahead_loses_no_step(
+    tmp_path: Path,
+) -> None:
+    """A control pressed twice cancels the first (the app's controls are exclusive): the step
+    still out is taken by whoever comes next, and the operator plays on."""
+    for turns in range(6):  # cancelled at different points of the reset
+        runner = OperatorRunner(baseline(max_steps=4), log_dir=tmp_path / str(turns))
+        events: list[RunnerEvent] = []
+        runner.listeners.append(events.append)
+        await runner.start()
+        try:
+            await runner.reset(1)
+            for _ in range(3):
+                await runner.step(ahead=True)  # the episode's last step is out
+            reset = asyncio.ensure_future(runner.reset(2))
+            for _ in range(turns):
+                await asyncio.sleep(0)
+            reset.cancel()
+            await asyncio.gather(reset, return_exceptions=True)
+            await runner.step()  # steps the second episode, or does nothing if not begun
+            assert runner.state.value == "paused"
+            first = [i for e, i, *_ in steps(events) if e == 0]
+            assert first == [1, 2, 3, 4]
+        finally:
+            await runner.stop()
+
+
+async def test_an_action_after_a_step_sent_ahead_that_ended_the_episode_is_not_sent(
+    tmp_path: Path,
+) -> None:
+    runner = OperatorRunner(baseline(max_steps=3), log_dir=tmp_path)
+    events: list[RunnerEvent] = []
+    runner.listeners.append(events.append)
+    await runner.start()
+    try:
+        await runner.reset(1)
+        await runner.step(ahead=True)
+        await runner.step(ahead=True)  # the last step (3) is out
+        assert await runner.step(2) is None  # it ended the episode: nothing more to send
+        assert runner.episode_over and runner.state.value == "paused"
+        assert [i for _, i, *_ in steps(events)] == [1, 2, 3]
+    finally:
         await runner.stop()
