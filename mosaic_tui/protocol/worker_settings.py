@@ -57,6 +57,8 @@ def seed(value: Any) -> int:
     return limits.seed(integer(value))  # type: ignore[return-value]
 
 
+RL_MODES = ("greedy", "sample")  # a trained policy's actions: the best, or sampled
+
 ENV_WORKER: tuple[Setting, ...] = (
     Setting(
         "policy",
@@ -66,6 +68,28 @@ ENV_WORKER: tuple[Setting, ...] = (
         default="random",
         help="built-in policy for self-driving steps",
         detail="used by `step {}` and `run`",
+    ),
+    Setting(
+        "policy_path",
+        "--policy-path",
+        str,
+        help="a trained policy (.npz) plays self-driving steps instead",
+        detail="a qtable or mlp file as rl_worker reads it (numbers only, never unpickled);"
+        " one player, the same actions as rl_worker gives",
+    ),
+    Setting(
+        "policy_mode",
+        "--policy-mode",
+        str,
+        RL_MODES,
+        default="greedy",
+        help="the trained policy's greedy or sampled actions (as rl_worker --mode)",
+    ),
+    Setting(
+        "policy_seed",
+        "--policy-seed",
+        seed,
+        help="the trained policy's sampling seed until a reset gives one (as rl_worker --seed)",
     ),
     Setting(
         "max_steps",
@@ -217,7 +241,6 @@ LLM_WORKER: tuple[Setting, ...] = (
 )
 
 #: How an RL player picks from its policy's scores.
-RL_MODES = ("greedy", "sample")
 
 RL_WORKER: tuple[Setting, ...] = (
     Setting(

@@ -19,9 +19,9 @@ def env_worker_process(
     *,
     log_path: Path | None,
     spawn: Spawn | None,
-    policy: str | None,
+    plays: dict[str, Any] | None,
 ) -> WorkerProcess:
-    """`policy`: the behaviour of the env worker's own baseline, when it plays every seat."""
+    """`plays`: the env worker's settings to play every seat itself (`players.env_plays`)."""
     try:
         built_with = env_settings(
             config.task,
@@ -34,8 +34,7 @@ def env_worker_process(
     settings: dict[str, Any] = {"env_settings": built_with or None}
     if config.is_multiagent:
         settings["execution_mode"] = config.execution_mode
-    if policy is not None:
-        settings["policy"] = policy
+    settings.update(plays or {})
     argv, env = worker("env_worker").command(run_id, settings, env_id=config.task)
     host = config.host
     return WorkerProcess(

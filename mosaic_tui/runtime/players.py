@@ -125,12 +125,20 @@ class _Seat:
 
 
 class SelfDriving(_Seat):
-    """The env worker's built-in baseline acts; there is nothing to ask."""
+    """The env worker plays this seat itself (its baseline, or a trained policy file it
+    loaded); there is nothing to ask."""
 
     self_driving = True
 
-    def __init__(self, agent: str, worker_id: str = "baseline_worker") -> None:
-        super().__init__(agent, worker_id, "env worker's baseline")
+    def __init__(
+        self,
+        agent: str,
+        worker_id: str = "baseline_worker",
+        plays: dict[str, Any] | None = None,
+    ) -> None:
+        self.plays = plays or {"policy": "random"}  # the env worker's settings for it
+        trained = "policy_path" in self.plays
+        super().__init__(agent, worker_id, "env worker's " + ("policy" if trained else "baseline"))
 
     async def select_action(self, decision: Decision) -> Any:
         return None
@@ -263,15 +271,42 @@ class HumanPlayer(_Seat):
 
 
 SELF_DRIVING_SETTINGS = {"behavior"}
+HOSTED_POLICY_SETTINGS = {"policy_path", "mode", "seed", "record", "trust", "algorithm"}
 
 
-def _env_can_play(assignment: WorkerAssignment) -> bool:
-    """The env worker's built-in baseline plays this seat the same as the baseline worker
-    would (another program named as the worker, a plugin's say, always runs)."""
+def env_plays(assignment: WorkerAssignment) -> dict[str, Any] | None:
+    """The env worker's settings to play this seat itself, exactly as its decision worker
+    would, or None if it cannot: a baseline's behaviour; a trained `.npz` policy's file, mode
+    and seed (PyTorch and ONNX files, and recorded probabilities, stay with rl_worker).
+    Another program named as the worker, a plugin's say, always runs."""
+    settings, kind = assignment.settings, (assignment.worker_id, assignment.worker_type)
+    if kind == ("baseline_worker", "baseline") and set(settings) <= SELF_DRIVING_SETTINGS:
+        return {"policy": settings.get("behavior", "random")}
+    path = settings.get("policy_path")
+    if (
+        kind == ("rl_worker", "rl")
+        and set(settings) <= HOSTED_POLICY_SETTINGS
+        and isinstance(path, str)
+        and path.lower().endswith(".npz")
+        and settings.get("record", "none") == "none"
+    ):
+        plays = {"policy_path": path, "policy_mode": settings.get("mode", "greedy")}
+        if settings.get("seed") is not None:
+            plays["policy_seed"] = settings["seed"]
+        return plays
+    return None
+
+
+def _env_plays_all(workers: dict[str, WorkerAssignment], host: str | None) -> bool:
+    """The env worker can play every seat: each the same way (one baseline behaviour), a
+    trained policy only when it is the one player, none of them on another host."""
+    plays = [env_plays(a) for a in workers.values()]
+    first = plays[0] if plays else None
     return (
-        assignment.worker_id == "baseline_worker"
-        and assignment.worker_type == "baseline"
-        and set(assignment.settings) <= SELF_DRIVING_SETTINGS
+        first is not None
+        and all(p == first for p in plays)
+        and ("policy_path" not in first or len(plays) == 1)
+        and all(a.host in (None, host) for a in workers.values())
     )
 
 
@@ -310,13 +345,12 @@ def make_players(
     context: Context | None = None,
     host: str | None = None,
 ) -> dict[str, Player]:
-    """A decision-maker per seat. The env worker's own baseline plays only if it can play
-    every seat (all baselines, one behaviour, no other settings); otherwise none does.
+    """A decision-maker per seat. The env worker plays the seats itself only if it can play
+    every one (all baselines of one behaviour, or one trained `.npz` policy: `env_plays`);
+    otherwise none does.
     LLM players get the operator's coordination level unless their own settings say one.
     `host`: where players that name no host of their own run (None: here)."""
-    every_seat = all(_env_can_play(a) for a in workers.values())
-    behaviors = {a.settings.get("behavior", "random") for a in workers.values()}
-    drive = self_drive and every_seat and len(behaviors) == 1
+    drive = self_drive and _env_plays_all(workers, host)
     return {
         agent: make_player(
             agent,
@@ -357,13 +391,15 @@ def make_player(
 ) -> Player:
     """Choose how this player's decisions are made.
 
-    A baseline whose only setting is its behaviour runs inside the env worker (no extra
-    process, and whole episodes can stream); it takes the same actions either way.
+    A baseline whose only setting is its behaviour, or a trained `.npz` policy, runs inside
+    the env worker (no extra process, and whole episodes can stream); it takes the same
+    actions either way.
     """
     if assignment.worker_type == "human":
         return HumanPlayer(agent, keyboard, assignment.worker_id)
-    if self_drive and _env_can_play(assignment):
-        return SelfDriving(agent, assignment.worker_id)
+    plays = env_plays(assignment) if self_drive else None
+    if plays is not None:
+        return SelfDriving(agent, assignment.worker_id, plays)
     if assignment.worker_type == "llm":  # each try may take the worker's request timeout
         per_try = float(assignment.settings.get("timeout", default(LLM_WORKER, "timeout")))
         tries = 1 + max(0, int(assignment.settings.get("retries", default(LLM_WORKER, "retries"))))

@@ -109,8 +109,7 @@ class OperatorRunner(RunnerViews):
             host=config.host,
         )
         self.mapping = seating(config, self.players)  # who decides for each agent
-        behavior = next(iter(config.workers.values())).settings.get("behavior", "random")
-        self.env_process = self._env_process(behavior)
+        self.env_process = self._env_process()
         self.env: Init | None = None
         self.table = Table(tuple(config.workers), frozenset(self.humans))
         self.now = Episode(to_move=self.agent)  # the current (or last) episode
@@ -158,7 +157,7 @@ class OperatorRunner(RunnerViews):
         if process is not None:  # a reference worker's frames are fitted on arrival
             process.frame = request
 
-    def _env_process(self, behavior: str) -> WorkerProcess:
+    def _env_process(self) -> WorkerProcess:
         if self.config.env_command is not None:
             return command_env.env_process(
                 self.commands,
@@ -172,7 +171,7 @@ class OperatorRunner(RunnerViews):
             self.run_id,
             log_path=self._log_path("env"),
             spawn=self.spawn,
-            policy=behavior if self.self_driving else None,
+            plays=getattr(self.player, "plays", None) if self.self_driving else None,
         )
         process.on_progress = self.notice
         return process
@@ -365,7 +364,7 @@ class OperatorRunner(RunnerViews):
 
     async def send_step(
         self, action: Any, actions: dict[str, Any] | None = None, *, ahead: bool = False
-    ) -> StepTaken:
+    ) -> StepTaken | None:
         """Send the chosen action(s) to the env (`env_steps.py`; `ahead`: the caller steps
         again at once, so a self-driving env may be sent its next step now)."""
         return await self.env_steps.send(action, actions, ahead=ahead)

@@ -52,6 +52,8 @@ SAMPLES: dict[str, Any] = {
     "observation_text": "raw",
     "policy_path": "/policies/a b.npz",
     "mode": "sample",
+    "policy_mode": "sample",
+    "policy_seed": 11,
     "algorithm": "ppo",
     "trust": True,
     "api_key": "sk-test-not-a-real-key",

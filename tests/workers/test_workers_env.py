@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import textwrap
+from pathlib import Path
 
 import gymnasium
+import numpy as np
 import pytest
 
 from mosaic_tui.protocol import PROTOCOL_VERSION, Frame, decode_event, fit_size, unpack
@@ -513,3 +515,36 @@ def test_go_is_played_by_points(env_worker) -> None:
     row = step["board"][9 - 4]  # the line for row 4
     assert row.split()[0] == "4" and row.split()[1 + 3] == "●"  # black stone on D4
     assert "D4" not in step["moves"]
+
+
+POLICIES = Path(__file__).resolve().parents[2] / "examples" / "policies"
+
+
+@pytest.mark.parametrize(
+    ("task", "policy", "says"),
+    [
+        ("tictactoe_v3", "tictactoe_ppo.npz", "--policy-path plays one player; tictactoe_v3 has 2"),
+        ("FrozenLake-v1", "cartpole_mlp.npz", "cartpole_mlp.npz has 2 actions; this env has 4"),
+        ("FrozenLake-v1", "missing.npz", "no policy file"),
+    ],
+)
+def test_a_trained_policy_that_cannot_play_here_is_a_clear_fatal_error(
+    spawn, task: str, policy: str, says: str
+) -> None:
+    client = spawn("env_worker", "--env-id", task, "--policy-path", str(POLICIES / policy))
+    error = client.read_type("error")
+    assert error["fatal"] is True and says in error["message"]
+    assert client.wait(10) == 2
+
+
+def test_a_trained_policy_plays_self_driving_steps(env_worker) -> None:
+    path = POLICIES / "frozenlake_qtable.npz"
+    q = np.load(path)["q"]
+    client = env_worker("FrozenLake-v1", "--policy-path", str(path))
+    state = client.request({"cmd": "reset", "seed": 0, "observe": True}, "ready")["observation"]
+    for i in range(6):  # the Q-table's greedy move from each state, not a baseline's
+        step = client.request({"cmd": "step", "req": i}, "step")
+        assert step["action"] == int(q[state].argmax())
+        if step["terminated"] or step["truncated"]:
+            break
+        state = step["observation"]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from rl_worker.policy import PolicyError, load, save_mlp, save_qtable
+from worker_common.trained import PolicyError, load, save_mlp, save_qtable
 
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = ROOT / "examples" / "policies"

@@ -15,7 +15,7 @@ onnx = pytest.importorskip("onnx")
 
 from rl_worker.checkpoints import load_policy  # noqa: E402
 from rl_worker.onnx_policy import save_onnx  # noqa: E402
-from rl_worker.policy import PolicyError, load  # noqa: E402
+from worker_common.trained import PolicyError, load  # noqa: E402
 
 SHIPPED = Path(__file__).resolve().parents[2] / "examples" / "policies"
 

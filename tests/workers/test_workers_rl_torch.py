@@ -23,9 +23,9 @@ sb3 = pytest.importorskip("stable_baselines3")
 
 from minigrid.wrappers import ImgObsWrapper  # noqa: E402
 from rl_worker.checkpoints import load_policy  # noqa: E402
-from rl_worker.policy import PolicyError, load  # noqa: E402
 from rl_worker.sb3_train import train  # noqa: E402
 from torch import nn  # noqa: E402
+from worker_common.trained import PolicyError, load  # noqa: E402
 
 from mosaic_tui.experiments import load as load_experiment  # noqa: E402
 from mosaic_tui.experiments import run_experiment  # noqa: E402

@@ -53,6 +53,8 @@ def main(argv: list[str] | None = None, *, streams: Streams | None = None) -> in
     options = WorkerOptions(
         args.run_id, args.env_id, args.policy, args.max_steps, frame, env_settings
     )
+    options.policy_path, options.policy_mode = args.policy_path, args.policy_mode
+    options.policy_seed = args.policy_seed
     try:
         from mosaic_tui.envs import EnvError, make_env, stepping, warm_up_note
 

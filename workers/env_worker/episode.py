@@ -19,6 +19,9 @@ class WorkerOptions:
     env_settings: dict[str, Any] = field(default_factory=dict)
     stepping: SteppingParadigm = SteppingParadigm.SINGLE_AGENT
     warm_up: str | None = None  # said before the first reset when that one is slow
+    policy_path: str | None = None  # a trained policy file plays instead of the baseline
+    policy_mode: str = "greedy"
+    policy_seed: int | None = None
 
 
 @dataclass

@@ -11,7 +11,7 @@ import traceback
 from typing import Any
 
 import numpy as np
-from worker_common.policies import BaselinePolicy, NoLegalAction
+from worker_common.policies import BaselinePolicy, NoLegalAction, TrainedPolicy
 
 from env_worker.adapters import AecAdapter, GymAdapter, ParallelAdapter, lift_step_limits
 from env_worker.boards import named_moves, text_board
@@ -71,7 +71,21 @@ class EnvRuntime:
             else action_labels(env, self.n_actions, options.env_id)
         )
         self.noop = noop_action(self.labels)
-        self.policy = BaselinePolicy(options.policy, self.n_actions, self.noop)
+        self.policy: BaselinePolicy | TrainedPolicy = BaselinePolicy(
+            options.policy, self.n_actions, self.noop
+        )
+        if options.policy_path is not None:
+            if self.adapter.multi:
+                raise ValueError(
+                    f"--policy-path plays one player; {options.env_id} has"
+                    f" {len(self.adapter.agents)} (give each an rl_worker instead)"
+                )
+            self.policy = TrainedPolicy(
+                options.policy_path,
+                self.n_actions,
+                sample=options.policy_mode == "sample",
+                seed=options.policy_seed,
+            )
         self.stepper: TurnBased | Simultaneous = (
             Simultaneous(self) if self.adapter.parallel else TurnBased(self)
         )

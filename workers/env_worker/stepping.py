@@ -46,7 +46,7 @@ class TurnBased:
 
     def own(self, ep: Episode) -> Any:
         """The worker policy's move."""
-        return self.runtime.policy.act(ep.mask)
+        return self.runtime.policy.act(ep.mask, ep.obs)
 
 
 class Simultaneous:

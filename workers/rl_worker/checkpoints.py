@@ -6,7 +6,7 @@ loaded. The architecture is known from the weights' names, as SB3 and CleanRL na
 rest (activation, input) from each library's defaults and, for SB3, the JSON part of the file.
 Where only unpickling would tell (SB3 `policy_kwargs` holding a class), the file is refused
 unless the player's `trust` setting says yes: then it is unpickled as SB3 would. Playing always
-runs in NumPy (rl_worker/policy.py), the same code for every format.
+runs in NumPy (worker_common/trained.py), the same code for every format.
 """
 
 from __future__ import annotations
@@ -20,8 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-
-from rl_worker.policy import Policy, PolicyError, load
+from worker_common.trained import Policy, PolicyError, load
 
 INSTALL = "pip install torch==2.13.0 'mosaic-tui[rl]'"  # the CPU build, see README
 

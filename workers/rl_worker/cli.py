@@ -1,4 +1,4 @@
-"""The RL decision worker: one player's actions from a trained policy (rl_worker/policy.py).
+"""The RL decision worker: one player's actions from a trained policy (worker_common/trained.py).
 
 `init_agent` checks that the policy fits the player (its action count); each
 `select_action` scores the observation and answers the best legal action (or samples one
@@ -12,6 +12,7 @@ import argparse
 import sys
 
 import numpy as np
+from worker_common.trained import Policy, PolicyError, probabilities
 
 from mosaic_tui.protocol import (
     ActionSelected,
@@ -31,7 +32,6 @@ from mosaic_tui.protocol.settings import add_arguments
 from mosaic_tui.protocol.stdio import WorkerChannel
 from mosaic_tui.protocol.worker_settings import RL_WORKER
 from rl_worker.checkpoints import load_policy
-from rl_worker.policy import Policy, PolicyError, probabilities
 
 WORKER_NAME = "rl_worker"
 

@@ -1,6 +1,6 @@
 """ONNX policies (the `onnx` extra: onnxruntime to play, onnx to write one).
 
-A policy model takes the features rl_worker/policy.py makes from the observation (flattened,
+A policy model takes the features worker_common/trained.py makes from the observation (flattened,
 or MiniGrid's image in the `minigrid_image` preprocessing, reshaped to the model's input) and
 gives one score per action: logits or Q-values, the best legal one played. How the input is
 made, the task and a note travel in the model's metadata (`mosaic_preprocess`, `mosaic_task`,
@@ -14,8 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-
-from rl_worker.policy import ACTIVATIONS, PREPROCESS, Policy, PolicyError
+from worker_common.trained import ACTIVATIONS, PREPROCESS, Policy, PolicyError
 
 INSTALL = "pip install 'mosaic-tui[onnx]'"
 

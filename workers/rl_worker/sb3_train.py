@@ -2,7 +2,7 @@
 
 The env is made the way the RL player will see it: MiniGrid and BabyAI through MiniGrid's
 `ImgObsWrapper` (the image alone), which SB3 transposes and divides by 255, the `minigrid_image`
-preprocessing rl_worker/policy.py applies when playing. The result is an SB3 `.zip` (the task
+preprocessing worker_common/trained.py applies when playing. The result is an SB3 `.zip` (the task
 written into its JSON `data` as `mosaic_task`, so the form can offer it) or, for `-o x.npz`, the
 same weights as a dependency-free `.npz` MLP. Either way the policy is then played greedily on
 seeds 0-9 (a game: 100 games against random moves) by rl_worker's own NumPy code, the number
@@ -21,10 +21,10 @@ from typing import Any
 
 import gymnasium as gym
 import numpy as np
+from worker_common.trained import PolicyError, save_mlp
 
 from rl_worker.checkpoints import INSTALL, load_torch_policy
 from rl_worker.games import GameError, is_game
-from rl_worker.policy import PolicyError, save_mlp
 from rl_worker.train import evaluate, make
 
 ALGORITHMS = ("ppo", "a2c", "dqn")

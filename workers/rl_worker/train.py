@@ -25,8 +25,7 @@ from typing import Any
 
 import gymnasium as gym
 import numpy as np
-
-from rl_worker.policy import Policy, save_mlp, save_qtable
+from worker_common.trained import Policy, save_mlp, save_qtable
 
 
 def make(task: str) -> gym.Env:

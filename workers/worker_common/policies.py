@@ -1,16 +1,19 @@
-"""Scripted baselines: random, noop, cycling — seeded, and only ever legal moves.
+"""The players of the environment worker's self-driving steps: scripted baselines (random,
+noop, cycling; seeded, and only ever legal moves) and trained policy files.
 
-The environment worker's self-driving mode uses the same class, so an operator gives the same
-actions whether its baseline runs inside the env worker or as a separate decision worker.
+The baseline worker and the RL worker use the same code, so an operator gives the same
+actions whether its player runs inside the env worker or as a separate decision worker.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
 from mosaic_tui.protocol.worker_settings import BEHAVIORS  # the one list (workers' settings)
+from worker_common.trained import load
 
 
 class NoLegalAction(RuntimeError):
@@ -41,7 +44,8 @@ class BaselinePolicy:
         self._rng = np.random.default_rng(seed)
         self._last = -1
 
-    def act(self, mask: Sequence[int] | np.ndarray | None = None) -> int:
+    def act(self, mask: Sequence[int] | np.ndarray | None = None, observation: Any = None) -> int:
+        """The next action (a baseline does not look at the observation)."""
         legal = self._legal(mask)
         if self.behavior == "random":
             return int(legal[int(self._rng.integers(len(legal)))])
@@ -60,3 +64,26 @@ class BaselinePolicy:
         if len(legal) == 0:
             raise NoLegalAction("the action mask allows no action")
         return legal
+
+
+class TrainedPolicy:
+    """A trained policy file (.npz, as rl_worker reads it) playing the one seat: its greedy
+    or sampled action for each observation, sampling seeded as rl_worker seeds it (by each
+    reset's seed, else `seed`)."""
+
+    note = None
+
+    def __init__(self, path: str, n_actions: int, *, sample: bool, seed: int | None) -> None:
+        self.policy = load(path)  # PolicyError (a ValueError) names the file and the fault
+        if self.policy.n_actions != n_actions:
+            raise ValueError(
+                f"{path} has {self.policy.n_actions} actions; this env has {n_actions}"
+            )
+        self.sample, self.seed = sample, seed
+        self._rng = np.random.default_rng(seed)
+
+    def reset(self, seed: int | None) -> None:
+        self._rng = np.random.default_rng(seed if seed is not None else self.seed)
+
+    def act(self, mask: Sequence[int] | np.ndarray | None = None, observation: Any = None) -> int:
+        return self.policy.act(observation, mask, self._rng, self.sample)[0]  # type: ignore[arg-type]
