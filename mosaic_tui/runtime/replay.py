@@ -75,7 +75,10 @@ class EpisodeReplay:
         self.steps = list(steps)
         self.frame = frame
         run_id = f"replay-{int(time.time() * 1000)}"
-        self.runner = OperatorRunner(config.with_run_id(run_id), run_id=run_id, log_dir=log_dir)
+        # the recorded actions play: no player, nor a policy file, is loaded for the env
+        self.runner = OperatorRunner(
+            config.with_run_id(run_id), run_id=run_id, log_dir=log_dir, self_drive=False
+        )
 
     async def play(self) -> AsyncIterator[Replayed]:
         """The reset, then each recorded step, as the env gives them again: one streamed `run`

@@ -76,3 +76,22 @@ def test_a_recording_the_env_does_not_reproduce_is_named(tmp_path: Path) -> None
     (odd,) = [r for r in replayed if r.mismatch]
     assert odd.step_index == last
     assert "reward 5 then" in odd.mismatch and "terminated False then True" in odd.mismatch
+
+
+def test_a_trained_policy_s_episode_replays_without_its_file(tmp_path: Path) -> None:
+    """The env worker played the policy itself; the replay plays the recorded actions, so a
+    policy file moved away since does not stop it."""
+    source = Path(__file__).resolve().parents[2] / "examples" / "policies" / "cartpole_mlp.npz"
+    policy = tmp_path / "cartpole.npz"
+    policy.write_bytes(source.read_bytes())
+    db = tmp_path / "runs.sqlite"
+    game = {"id": "pole", "env_name": "classic_control", "task": "CartPole-v1", "max_steps": 30,
+            "workers": {"agent": {"type": "rl", "policy_path": str(policy)}}}  # fmt: skip
+    spec = parse({"execution": {"episodes": 1, "seeds": [5]}, "operators": [game]})
+    with TelemetryStore.open(db) as store:
+        result = asyncio.run(run_experiment(spec, store, log_dir=tmp_path))
+        assert not result.failed, [o.error for o in result.outcomes]
+    policy.unlink()
+    replayed, rows = replay(db, result.session_id, "pole", 0)
+    assert [r.step_index for r in replayed] == [0, *sorted({row[1] for row in rows})]
+    assert len(rows) == 30 and all(r.mismatch is None for r in replayed)
