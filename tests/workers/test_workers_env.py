@@ -548,3 +548,10 @@ def test_a_trained_policy_plays_self_driving_steps(env_worker) -> None:
         if step["terminated"] or step["truncated"]:
             break
         state = step["observation"]
+
+
+def test_a_policy_trained_on_another_task_plays_and_says_so_in_the_log(env_worker) -> None:
+    client = env_worker("CartPole-v0", "--policy-path", str(POLICIES / "cartpole_mlp.npz"))
+    client.request({"cmd": "reset", "seed": 0}, "ready")
+    assert client.request({"cmd": "step", "req": 1}, "step")["action"] in (0, 1)
+    assert "cartpole_mlp.npz was trained on CartPole-v1; playing CartPole-v0" in client.stderr

@@ -7,6 +7,7 @@ step. An illegal action is refused with an `error` naming it; it is never silent
 
 from __future__ import annotations
 
+import sys
 import traceback
 from typing import Any
 
@@ -86,6 +87,13 @@ class EnvRuntime:
                 sample=options.policy_mode == "sample",
                 seed=options.policy_seed,
             )
+            trained_on = self.policy.policy.task
+            if trained_on and trained_on != options.env_id:  # as rl_worker says it: in the log
+                print(
+                    f"{WORKER_NAME}: {options.policy_path} was trained on {trained_on};"
+                    f" playing {options.env_id}",
+                    file=sys.stderr,
+                )
         self.stepper: TurnBased | Simultaneous = (
             Simultaneous(self) if self.adapter.parallel else TurnBased(self)
         )
