@@ -134,6 +134,17 @@ def term_image_fn(shots: list[np.ndarray], rows: int) -> Callable[[], object] | 
     return run
 
 
+def sprite_frames(frame: np.ndarray, cell_rows: int, first: int = 6) -> list[np.ndarray]:
+    """The frame, and it with a solid 64-px block over the source rows of `cell_rows` cell
+    rows from `first` (strictly inside them): a sprite that touches just those rows."""
+    h = frame.shape[0]
+    top = -(-2 * first * h // (2 * ROWS)) + 1  # ceil, then one in: clear of the row above
+    end = 2 * (first + cell_rows) * h // (2 * ROWS) - 1
+    moved = frame.copy()
+    moved[top:end, 96:160] = (255, 0, 255)
+    return [frame, moved]
+
+
 def numpy_area_average(rgb: np.ndarray, width: int, height: int) -> np.ndarray:
     """The bare numpy area average the issue measures against (box sums with reduceat)."""
     src_h, src_w = rgb.shape[:2]
@@ -154,8 +165,9 @@ def best_times(fns: dict[str, Callable[[], object]], number: int, repeat: int) -
     return best
 
 
-def line(name: str, measured: float, baseline: float, target: str) -> str:
-    ms, base = measured * 1e3, baseline * 1e3
+def line(name: str, measured: float, baseline: float, target: str, scale: float = 1e3) -> str:
+    """One row: `measured` and `baseline` seconds in ms (or in µs, scale 1e6), and their ratio."""
+    ms, base = measured * scale, baseline * scale
     return f"{name:<44} {ms:>12.3f} {base:>12.3f} {measured / baseline:>8.2f}  {target}"
 
 
@@ -176,6 +188,15 @@ def run(quick: bool = False) -> list[str]:
         flip.reverse()
         changed_rows[:] = warm.update(flip[0], COLS, ROWS)
 
+    def updates(shots: list[np.ndarray]) -> tuple[Callable[[], object], list[int]]:
+        """Warm updates alternating the frames, and the rows the last one changed."""
+        renderer, nxt, rows = HalfBlockRenderer(), turns(shots), []
+        renderer.update(shots[-1], COLS, ROWS)
+        return lambda: rows.__setitem__(slice(None), renderer.update(nxt(), COLS, ROWS)), rows
+
+    one, one_rows = updates(sprite_frames(after, 1))
+    many, many_rows = updates(sprite_frames(after, 12))
+
     def pane(shots: list[np.ndarray], colors: str = "truecolor") -> Callable[[], object]:
         """Full renders of the frames in turn by one renderer, as a pane keeps it."""
         renderer, nxt = HalfBlockRenderer(colors), turns(shots)  # type: ignore[arg-type]
@@ -188,6 +209,8 @@ def run(quick: bool = False) -> list[str]:
         "ours256": pane(art, "256"),
         "area": lambda: numpy_area_average(before, w, h),
         "update": warm_update,
+        "update one": one,
+        "update many": many,
         "photo": pane(noise),
         "photo256": pane(noise, "256"),
     }
@@ -239,5 +262,19 @@ def run(quick: bool = False) -> list[str]:
             t["update"],
             t["ours"],
             f"<= {len(changed_rows) / ROWS + 0.15:.2f}",  # its share of rows, and a little
+        ),
+        # the same as a fixed part and a part per changed row (a sprite over 1, then 12 rows)
+        line(
+            f"  of which fixed: update(), {len(one_rows)} row ms (vs render)",
+            t["update one"],
+            t["ours"],
+            "(info)",
+        ),
+        line(
+            f"  and per changed row ({len(many_rows)} - {len(one_rows)}) µs (vs render / {ROWS})",
+            (t["update many"] - t["update one"]) / max(len(many_rows) - len(one_rows), 1),
+            t["ours"] / ROWS,
+            "<= 1.25",
+            scale=1e6,
         ),
     ]
