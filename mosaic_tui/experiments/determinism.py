@@ -9,9 +9,10 @@ compared as far as both go and then said to be shorter.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from mosaic_tui.telemetry.rows import RunRow
 from mosaic_tui.telemetry.store import StepTuple, TelemetryStore
 
 FIELDS = ("episode", "step", "agent", "action", "reward", "terminated", "truncated")
@@ -56,24 +57,52 @@ def first_difference(
     return None
 
 
-def compare_sessions(
-    store: TelemetryStore, first: str, second: str
-) -> tuple[list[Difference], list[str]]:
-    """The differences between two sessions' runs, by operator id, and the operator ids
-    found in only one of them."""
+@dataclass
+class Comparison:
+    """What comparing two sessions found: a check passes only when something was compared."""
+
+    differences: list[Difference] = field(default_factory=list)
+    alone: list[str] = field(default_factory=list)  # operator ids in one session only
+    compared: dict[str, int] = field(default_factory=dict)  # operator id -> steps compared
+    empty: dict[str, str] = field(default_factory=dict)  # operator id -> why it had no steps
+
+    @property
+    def reproducible(self) -> bool:
+        return bool(self.compared) and not self.differences and not self.empty
+
+
+def compare_sessions(store: TelemetryStore, first: str, second: str) -> Comparison:
+    """The differences between two sessions' runs, by operator id; the operators found in
+    only one of them; and those with no steps in either (nothing to compare: not a pass)."""
     mine = {run.operator_id: run for run in store.runs(first)}
     theirs = {run.operator_id: run for run in store.runs(second)}
-    differences = []
-    for op_id in mine.keys() & theirs.keys():
-        found = first_difference(
-            op_id, store.step_table(mine[op_id].run_id), store.step_table(theirs[op_id].run_id)
-        )
-        if found is not None:
-            differences.append(found)
     order = list(mine) + [op for op in theirs if op not in mine]
-    differences.sort(key=lambda d: order.index(d.operator_id))
-    alone = sorted(mine.keys() ^ theirs.keys(), key=order.index)
-    return differences, alone
+    found = Comparison(alone=sorted(mine.keys() ^ theirs.keys(), key=order.index))
+    for op_id in sorted(mine.keys() & theirs.keys(), key=order.index):
+        one, two = store.step_table(mine[op_id].run_id), store.step_table(theirs[op_id].run_id)
+        if not one and not two:
+            found.empty[op_id] = _why_empty(mine[op_id], theirs[op_id])
+            continue
+        difference = first_difference(op_id, one, two)
+        if difference is not None:
+            found.differences.append(difference)
+        else:
+            found.compared[op_id] = len(one)
+    return found
+
+
+def _why_empty(first: RunRow, second: RunRow) -> str:
+    """Why two runs of one operator recorded no step: their errors' first lines (the rest,
+    a log path, differs from run to run), else their statuses."""
+    one, two = (run.error.splitlines()[0] if run.error else None for run in (first, second))
+    if one and one == two:
+        return f"both runs failed: {one}"
+    return "; ".join(
+        f"the {which} run failed: {error}"
+        if error
+        else f"the {which} run recorded no step ({run.status})"
+        for which, run, error in (("first", first, one), ("second", second, two))
+    )
 
 
 def provenance_changes(before: dict[str, Any], after: dict[str, Any]) -> list[str]:

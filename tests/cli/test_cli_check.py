@@ -8,7 +8,7 @@ from pathlib import Path
 
 from cli_helpers import cli
 
-from mosaic_tui.experiments.determinism import first_difference
+from mosaic_tui.experiments.determinism import Comparison, first_difference
 
 LAKE = """
 name = "lake"
@@ -31,10 +31,12 @@ def test_a_seeded_experiment_matches_itself_and_a_changed_record_is_named(tmp_pa
     assert "every step matches" in twice.stdout
     with sqlite3.connect(db) as conn:  # tamper with what the first session recorded
         session, run_id = conn.execute(
-            "SELECT session_id, run_id FROM runs ORDER BY started_at LIMIT 1").fetchone()
+            "SELECT session_id, run_id FROM runs ORDER BY started_at LIMIT 1"
+        ).fetchone()
         (action,) = conn.execute(
             "SELECT action FROM steps WHERE run_id = ? AND episode_index = 1 AND step_index = 2",
-            (run_id,)).fetchone()
+            (run_id,),
+        ).fetchone()
         conn.execute(
             "UPDATE steps SET action = ? WHERE run_id = ? AND episode_index = 1"
             " AND step_index = 2", ((action + 1) % 4, run_id))  # fmt: skip
@@ -60,3 +62,38 @@ def test_the_first_difference_says_where_runs_part() -> None:
     assert d is not None and d.episode == 0 and "an episode ended sooner" in d.what
     d = first_difference("op", a, a[:1])
     assert d is not None and d.episode is None and "the second run stops after 1 steps" in d.what
+
+
+FAILING = LAKE.replace('behavior = "random"', "command = \"python -c 'raise SystemExit(3)'\"")
+
+
+def test_runs_that_all_failed_are_not_called_reproducible(tmp_path: Path) -> None:
+    """Two runs with no step recorded compare equal, but nothing was checked: exit 1."""
+    file, db = tmp_path / "fail.toml", tmp_path / "c.db"
+    file.write_text(FAILING)
+    done = cli("check", str(file), "--db", str(db), tmp_path=tmp_path)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "every step matches" not in done.stdout
+    assert "lake: no step recorded in either run, not compared: both runs failed:" in done.stdout
+    assert "exit code 3" in done.stdout and "nothing was compared" in done.stdout
+
+
+def test_a_session_with_no_operator_in_common_is_not_a_pass(tmp_path: Path) -> None:
+    one = LAKE.replace("episodes = 3", "episodes = 1")
+    file, db = tmp_path / "lake.toml", tmp_path / "c.db"
+    file.write_text(one)
+    assert cli("run", str(file), "--db", str(db), tmp_path=tmp_path).returncode == 0
+    with sqlite3.connect(db) as conn:
+        (session,) = conn.execute("SELECT session_id FROM sessions").fetchone()
+    file.write_text(one.replace('id = "lake"', 'id = "pond"'))
+    done = cli("check", str(file), "--against", session, "--db", str(db), tmp_path=tmp_path)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "lake: in one session only" in done.stdout and "pond: in one session only" in done.stdout
+    assert "nothing was compared: no operator is in both sessions" in done.stdout
+    assert "every step matches" not in done.stdout
+
+
+def test_an_operator_compared_over_no_step_is_not_a_pass() -> None:
+    assert not Comparison().reproducible  # nothing compared
+    assert Comparison(compared={"a": 5}).reproducible
+    assert not Comparison(compared={"a": 5}, empty={"b": "both runs failed: x"}).reproducible
