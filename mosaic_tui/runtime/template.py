@@ -82,12 +82,15 @@ class Template:
     def __init__(self) -> None:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self.sock = ours
-        # It ends when this end of the socket closes: with the app, however the app ends.
+        # It ends when this end of the socket closes: with the app, however the app ends. In
+        # a session of its own, so a closed terminal's SIGHUP (sent to the app's foreground
+        # group) does not kill it, and its workers with it, before the app stops them.
         self.process = subprocess.Popen(
             [*boot_argv("mosaic_tui.runtime.template_server"), str(theirs.fileno()), *PRELOAD],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             pass_fds=(theirs.fileno(),),
+            start_new_session=True,
             env={**os.environ, **HEADLESS_SDL},  # the SDL part of every worker's environment
         )
         theirs.close()

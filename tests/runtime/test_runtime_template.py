@@ -90,6 +90,23 @@ def test_a_forked_worker_is_a_child_of_the_template_in_a_session_of_its_own() ->
     asyncio.run(go())
 
 
+def test_a_hang_up_of_the_apps_terminal_does_not_reach_the_template() -> None:
+    """A closed terminal sends SIGHUP to the app's process group: the template (and so every
+    worker, whose lifeline it is) must not be in it, or the workers die before the app stops
+    them and their runs are recorded as killed instead of stopped."""
+
+    async def go() -> None:
+        process = await start()
+        try:
+            host = template.template().process.pid
+            assert os.getpgid(host) != os.getpgid(0)
+            assert os.getsid(host) == host
+        finally:
+            await process.stop()
+
+    asyncio.run(go())
+
+
 def test_a_killed_forked_worker_is_reported_as_killed() -> None:
     async def go() -> str:
         process = await start()
