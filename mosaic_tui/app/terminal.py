@@ -1,5 +1,6 @@
-"""The app's side of a terminal that goes away: SIGHUP (the terminal or SSH session closed)
-and SIGTERM end it cleanly, and a deadline kills whatever a graceful stop leaves behind.
+"""The app's side of a terminal that goes away: SIGHUP (the terminal or SSH session closed),
+SIGTERM and SIGINT end it cleanly (exit 128 + the signal), and a deadline kills whatever a
+graceful stop leaves behind.
 
 How a hang-up is noticed without a signal (the tty is not the controlling one) is the
 driver's business: `driver.TerminalDriver`, which calls the app's `terminal_lost` as well.
@@ -30,10 +31,11 @@ def driver_class() -> type[Driver] | None:
 
 
 def watch_signals(ended: Callable[[int], None]) -> None:
-    """SIGHUP and SIGTERM call `ended(sig)` on the running loop; off the main thread they
-    cannot be caught here, and whoever runs the loop keeps them."""
+    """SIGHUP, SIGTERM and SIGINT (`kill -INT`: in the app, ctrl+c is a key, not a signal)
+    call `ended(sig)` on the running loop; off the main thread they cannot be caught here,
+    and whoever runs the loop keeps them."""
     loop = asyncio.get_running_loop()
-    for sig in (signal.SIGHUP, signal.SIGTERM):
+    for sig in (signal.SIGHUP, signal.SIGTERM, signal.SIGINT):
         try:
             loop.add_signal_handler(sig, ended, sig)
         except (ValueError, RuntimeError, NotImplementedError):  # not the main thread

@@ -176,6 +176,34 @@ def test_app_and_workers_end_when_the_terminal_goes_away(tmp_path: Path, sighup:
         proc.wait(5)
 
 
+@pytest.mark.subprocess
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_a_signal_stops_the_app_with_its_exit_code_and_keeps_the_runs(
+    tmp_path: Path, sig: signal.Signals
+) -> None:
+    """`kill -INT` / `kill -TERM`: workers stopped, runs recorded as stopped, exit 128 + N."""
+    term = Terminal()
+    proc = start_app(tmp_path, term)
+    workers: list[int] = []
+    db = tmp_path / "r.sqlite"
+    try:
+        assert wait_for(lambda: len(workers_of(proc.pid)) >= 3, 60), term.seen[-2000:]
+        workers = workers_of(proc.pid)
+        assert wait_for(lambda: episodes(db) >= 1, 60)
+        os.kill(proc.pid, sig)
+        assert proc.wait(GONE_WITHIN) == 128 + sig
+        assert wait_for(lambda: not any(alive(w) for w in workers), 2.0), "workers left"
+        with sqlite3.connect(db) as con:
+            statuses = {s for (s,) in con.execute("SELECT status FROM runs")}
+        assert statuses == {"stopped"}
+    finally:
+        term.hang_up()
+        for pid in [proc.pid, *workers]:
+            if alive(pid):
+                os.kill(pid, signal.SIGKILL)
+        proc.wait(5)
+
+
 def episodes(db: Path) -> int:
     if not db.exists():
         return 0
