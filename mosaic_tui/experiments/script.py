@@ -20,6 +20,8 @@ EXECUTION_NAMES = {"num_episodes": "episodes"}
 PLAYER_TYPES = {"random": "random", "passive": "noop"}
 #: The longest `range(...)` a script may write (one seed per episode at most).
 MAX_RANGE = 10_000_000
+#: The longest list of seeds `convert` writes (a range of step 1 is written as `seed = N`).
+MAX_LISTED = 100_000
 
 
 class ScriptError(ValueError):
@@ -91,7 +93,7 @@ def _literal(node: ast.expr) -> Any:
                 if len(numbers) > MAX_RANGE:
                     raise ScriptError(node.lineno, f"range of {len(numbers):,} numbers; at most"
                                       f" {MAX_RANGE:,}")  # fmt: skip
-                return list(numbers)
+                return numbers  # kept a range: `seeds` stays two numbers (see _translate)
     raise ScriptError(
         getattr(node, "lineno", None),
         f"{ast.unparse(node)[:60]!r} is not a literal: a script may hold numbers, strings,"
@@ -106,13 +108,27 @@ def _key(node: ast.expr) -> str:
     return key
 
 
+def _lists(value: Any) -> Any:
+    """`value` with every range as a list: only `execution.seeds` may stay a range."""
+    if isinstance(value, range):
+        return list(value)
+    if isinstance(value, list):
+        return [_lists(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _lists(v) for k, v in value.items()}
+    return value
+
+
 def _translate(found: dict[str, Any]) -> dict[str, Any]:
-    data: dict[str, Any] = {"operators": found["operators"]}
+    data: dict[str, Any] = {"operators": _lists(found["operators"])}
     execution = found.get("execution")
     if isinstance(execution, dict):
-        data["execution"] = {EXECUTION_NAMES.get(k, k): v for k, v in execution.items()}
+        data["execution"] = {
+            EXECUTION_NAMES.get(k, k): v if k == "seeds" else _lists(v)
+            for k, v in execution.items()
+        }
     elif execution is not None:
-        data["execution"] = execution  # not a table: the spec says so
+        data["execution"] = _lists(execution)  # not a table: the spec says so
     for operator in data["operators"] if isinstance(data["operators"], list) else ():
         workers = operator.get("workers") if isinstance(operator, dict) else None
         for name, player in (workers or {}).items() if isinstance(workers, dict) else ():
@@ -130,7 +146,7 @@ def to_toml(data: dict[str, Any]) -> str:
     lines: list[str] = []
     if "name" in data:
         lines.append(f"name = {_toml(data['name'])}")
-    execution = data.get("execution") or {}
+    execution = _compact_seeds(data.get("execution") or {})
     if execution:
         lines += ["", "[execution]", *_pairs(execution)]
     for operator in data.get("operators") or []:
@@ -139,6 +155,28 @@ def to_toml(data: dict[str, Any]) -> str:
         for agent, player in (operator.get("workers") or {}).items():
             lines += ["", f"[operators.workers.{_bare(agent)}]", *_pairs(player)]
     return "\n".join(lines).lstrip("\n") + "\n"
+
+
+def _compact_seeds(execution: dict[str, Any]) -> dict[str, Any]:
+    """`seeds = range(N, M)` as `seed = N` (and `episodes`, one per seed, unless given): the
+    same schedule in two numbers, where a list of millions of seeds would take gigabytes."""
+    seeds = execution.get("seeds")
+    if not isinstance(seeds, range):
+        return execution
+    if seeds.step != 1:  # no two-number form: the list, as long as the episodes played
+        played = seeds[: execution.get("episodes", len(seeds))]
+        if len(played) > MAX_LISTED:
+            raise ScriptError(
+                None,
+                f"seeds = range(...) with step {seeds.step} would be written as a list of"
+                f" {len(played):,} seeds (at most {MAX_LISTED:,}); use step 1 (written as"
+                " `seed = N`) or fewer episodes",
+            )
+        return {**execution, "seeds": list(played)}
+    compact: dict[str, Any] = {} if "episodes" in execution else {"episodes": len(seeds)}
+    for key, value in execution.items():  # `seed` where `seeds` was
+        compact.update({"seed": seeds.start} if key == "seeds" else {key: value})
+    return compact
 
 
 def _pairs(table: dict[str, Any]) -> list[str]:

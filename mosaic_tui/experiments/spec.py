@@ -141,10 +141,14 @@ def _parse(data: dict[str, Any], default_name: str, folder: Path) -> ExperimentS
     _known_keys(data, _TOP_KEYS, "")
     execution = _table(data.get("execution", {}), "execution")
     _known_keys(execution, _EXECUTION_KEYS, "execution")
-    episodes = _int(execution.get("episodes", 1), "execution.episodes", minimum=1)
+    listed = execution.get("seeds")
+    counted = isinstance(listed, (list, range)) and len(listed) > 0
+    # a list of seeds without `episodes` is one episode per seed (as the README's example)
+    key = "execution.episodes" if "episodes" in execution or not counted else "execution.seeds"
+    episodes = _int(execution.get("episodes", len(listed) if counted else 1), key, minimum=1)
     if episodes > MAX_EPISODES:
         raise ExperimentError(
-            "execution.episodes",
+            key,
             f"{episodes:,} episodes is more than the {MAX_EPISODES:,} one run may have;"
             " split the sweep into several files (or runs with different seed = N)",
         )
@@ -172,7 +176,7 @@ def _parse(data: dict[str, Any], default_name: str, folder: Path) -> ExperimentS
     auto_run = execution.get("auto_run")
     if auto_run is not None and not isinstance(auto_run, bool):
         raise ExperimentError("execution.auto_run", f"expected true or false, got {auto_run!r:.40}")
-    planned = "episodes" in execution or isinstance(execution.get("seeds"), list)
+    planned = "episodes" in execution or counted
     return ExperimentSpec(
         str(name), episodes, seeds, operators, auto_run=auto_run, hosts=hosts, planned=planned
     )
@@ -197,19 +201,26 @@ def _schedule(execution: dict[str, Any], episodes: int) -> SeedSchedule:
         raise ExperimentError("execution", "give either seeds = [...] or seed = N, not both")
     if "seeds" in execution:
         seeds = execution["seeds"]
-        if not isinstance(seeds, list) or not seeds:
+        if not isinstance(seeds, (list, range)) or not seeds:
             raise ExperimentError("execution.seeds", "expected a list of whole numbers")
         if len(seeds) < episodes and execution.get("environment_mode") != "fixed":
             raise ExperimentError(
                 "execution.seeds",
-                f"{len(seeds)} seeds for {episodes} episodes;"
-                " give one seed per episode (or use seed = N for N, N+1, ...)",
+                f"{len(seeds)} seeds for {episodes} episodes; give one seed per episode, or"
+                " leave `episodes` out to play one per seed (or use seed = N for N, N+1, ...)",
             )
+        if isinstance(seeds, range):  # a script's range(...): checked by its ends, kept small
+            for i in (0, -1):
+                _int(seeds[i], f"execution.seeds[{i % len(seeds)}]", minimum=0, maximum=MAX_SEED)
+            if seeds.step == 1:
+                return SeedSchedule(seeds.start, min(episodes, len(seeds)))
+            return SeedSchedule(listed=seeds[:episodes], count=episodes)
+        # every seed is checked, also those past `episodes` (which are not played)
         values = tuple(
             _int(s, f"execution.seeds[{i}]", minimum=0, maximum=MAX_SEED)
-            for i, s in enumerate(seeds[:episodes])
+            for i, s in enumerate(seeds)
         )
-        return SeedSchedule(listed=values, count=episodes)
+        return SeedSchedule(listed=values[:episodes], count=episodes)
     first = _int(execution.get("seed", 0), "execution.seed", minimum=0, maximum=MAX_SEED)
     if first + episodes - 1 > MAX_SEED:
         raise ExperimentError(

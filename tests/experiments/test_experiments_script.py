@@ -73,7 +73,7 @@ def test_environment_mode_works_in_toml_too() -> None:
     [
         ("import os\noperators = []\n", 1, "only `operators = [...]` and `execution = {...}`"),
         ('operators = [{"id": open("x").read()}]\n', 1, "is not a literal"),
-        ('x = 1\n', 1, "only `operators = [...]`"),
+        ("x = 1\n", 1, "only `operators = [...]`"),
         ('\n\nprint("ran")\n', 3, "only `operators = [...]`"),
         ("operators = [\n", 1, "not valid Python"),
         ("operators = list(range(10**9))\n", 1, "is not a literal"),
@@ -142,3 +142,25 @@ def test_the_example_scripts_keep_their_environment_mode(name: str, mode: str) -
     seeds = [spec.seed_for(i) for i in range(spec.episodes)]
     assert (len(set(seeds)) == 1) == (mode == "fixed")
     assert spec.episodes > 1
+
+
+def test_a_script_range_of_seeds_without_episodes_is_one_episode_per_seed(tmp_path: Path) -> None:
+    """`seeds = range(N)` stays two numbers: in the schedule and in the converted file."""
+    from mosaic_tui.experiments.script import read_script, to_toml
+
+    text = SCRIPT.replace('"num_episodes": 3, ', "").replace("range(1000, 1010)", "range(9000000)")
+    path = script(tmp_path, text=text)
+    spec = load(path)
+    assert spec.episodes == 9_000_000 and spec.seeds.listed is None and spec.seeds[-1] == 8_999_999
+    toml = to_toml(read_script(path))
+    assert "episodes = 9000000" in toml and "seed = 0" in toml and len(toml) < 2000
+
+
+def test_a_stepped_range_of_seeds_converts_as_a_list_or_is_refused(tmp_path: Path) -> None:
+    from mosaic_tui.experiments.script import ScriptError, read_script, to_toml
+
+    few = SCRIPT.replace("range(1000, 1010)", "range(1000, 1010, 3)")
+    assert "seeds = [1000, 1003, 1006]" in to_toml(read_script(script(tmp_path, text=few)))
+    many = few.replace('"num_episodes": 3, ', "").replace("1010, 3", "9000000, 3")
+    with pytest.raises(ScriptError, match="use step 1"):
+        to_toml(read_script(script(tmp_path, text=many)))

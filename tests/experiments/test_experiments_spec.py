@@ -296,3 +296,18 @@ def test_a_coordination_level_needs_an_llm_player() -> None:
     data["operators"][0]["coordination_level"] = 7  # a bad level is still named as such
     with pytest.raises(ExperimentError, match="coordination_level must be 1, 2 or 3"):
         parse(data)
+
+
+def test_a_list_of_seeds_without_episodes_plays_one_episode_per_seed() -> None:
+    data = minimal(seeds=[5, 6, 7])
+    del data["execution"]["episodes"]
+    spec = parse(data)
+    assert (spec.episodes, list(spec.seeds), spec.planned) == (3, [5, 6, 7], True)
+
+
+def test_every_listed_seed_is_checked_even_past_the_episodes_played() -> None:
+    with pytest.raises(ExperimentError) as info:
+        parse(minimal(seeds=[1, 2, "x"]))  # episodes = 2: the third is not played
+    assert info.value.where == "execution.seeds[2]"
+    with pytest.raises(ExperimentError, match="leave `episodes` out to play one per seed"):
+        parse(minimal(episodes=4, seeds=[1, 2, 3]))
