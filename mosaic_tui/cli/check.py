@@ -28,7 +28,9 @@ console = Console(highlight=False, soft_wrap=True)
 errors = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
-def check_command(path: Path, db: Path | None, against: str | None) -> int:
+def check_command(
+    path: Path, db: Path | None, against: str | None, log_dir: Path | None = None
+) -> int:
     try:
         spec = load(path)
     except ExperimentError as exc:
@@ -50,7 +52,7 @@ def check_command(path: Path, db: Path | None, against: str | None) -> int:
     while len(sessions) < 2:
         console.print(f"run {len(sessions) + 1} of 2" if not against else "the new run")
         made: list[str] = []
-        code = execute(spec, db=db, log_dir=None, on_session=made.append)
+        code = execute(spec, db=db, log_dir=log_dir, on_session=made.append)
         if not made:  # it could not start recording: the messages above say why
             return code or 2
         if code not in (0, 1):  # interrupted: nothing to compare

@@ -94,12 +94,16 @@ def parser() -> argparse.ArgumentParser:
     sessions.add_argument(
         "--db", type=Path, default=None, help="SQLite file (default: user data dir)"
     )
-    sessions.add_argument("-n", "--limit", type=positive_int, default=20,
-                          help="how many (default 20)")
+    sessions.add_argument(
+        "-n", "--limit", type=positive_int, default=20, help="how many (default 20)"
+    )
 
     export = sub.add_parser("export", help="write recorded steps/episodes/runs as CSV or JSONL")
     export.add_argument(
-        "session_id", nargs="?", default=None, metavar="SESSION",
+        "session_id",
+        nargs="?",
+        default=None,
+        metavar="SESSION",
         help="session id, from `mosaic-tui sessions` (default: the latest session)",
     )
     export.add_argument(
@@ -113,12 +117,22 @@ def parser() -> argparse.ArgumentParser:
     )
     export.add_argument("--run", default=None, help="a single run id")
     export.add_argument("--table", choices=("steps", "episodes", "runs"), default="episodes")
-    export.add_argument("--format", choices=("csv", "jsonl", "minari"), default="csv",
-                        help="minari: replay the episodes into Minari datasets (minari extra)")
-    export.add_argument("--operator", default=None,
-                        help="minari: only this operator (default: every single-agent one)")
-    export.add_argument("--dataset-id", default=None,
-                        help="minari: the dataset's id (default mosaic/<task>-<operator>-v0)")
+    export.add_argument(
+        "--format",
+        choices=("csv", "jsonl", "minari"),
+        default="csv",
+        help="minari: replay the episodes into Minari datasets (minari extra)",
+    )
+    export.add_argument(
+        "--operator",
+        default=None,
+        help="minari: only this operator (default: every single-agent one)",
+    )
+    export.add_argument(
+        "--dataset-id",
+        default=None,
+        help="minari: the dataset's id (default mosaic/<task>-<operator>-v0)",
+    )
     export.add_argument("-o", "--output", type=Path, default=None, help="file (default: stdout)")
     convert = sub.add_parser(
         "convert", help="write a MOSAIC experiment script (FILE.py) as an experiment TOML file"
@@ -131,43 +145,77 @@ def parser() -> argparse.ArgumentParser:
         "check", help="run an experiment twice (or against a session): does every step match?"
     )
     check.add_argument("file", type=Path, help="experiment file (TOML or a MOSAIC script)")
-    check.add_argument("--against", default=None, metavar="SESSION",
-                       help="compare one new run with this recorded session")
-    check.add_argument("--db", type=Path, default=None,
-                       help="SQLite file both runs are recorded in (default: the user data dir)")
+    check.add_argument(
+        "--against",
+        default=None,
+        metavar="SESSION",
+        help="compare one new run with this recorded session",
+    )
+    check.add_argument(
+        "--db",
+        type=Path,
+        default=None,
+        help="SQLite file both runs are recorded in (default: the user data dir)",
+    )
+    check.add_argument(
+        "--log-dir",
+        type=Path,
+        default=None,
+        help="where worker logs go (default: the user state dir)",
+    )
     gif = sub.add_parser("gif", help="replay a recorded episode from its seed into a GIF")
     gif.add_argument("session", metavar="SESSION", help="session id (`mosaic-tui sessions`)")
     gif.add_argument("operator", metavar="OPERATOR", help="the operator's id in that session")
     gif.add_argument("episode", type=int, metavar="EPISODE", help="episode index, from 0")
     gif.add_argument("-o", "--output", type=Path, required=True, help="the .gif to write")
-    gif.add_argument("--size", default=None, metavar="WxH",
-                     help="fit frames into this box (default: the env's own resolution)")
+    gif.add_argument(
+        "--size",
+        default=None,
+        metavar="WxH",
+        help="fit frames into this box (default: the env's own resolution)",
+    )
     gif.add_argument("--fps", type=float, default=8.0, help="frames a second (default 8)")
     gif.add_argument("--db", type=Path, default=None, help="SQLite file (default: user data dir)")
     report = sub.add_parser(
         "report", help="per operator and player: returns with 95%% intervals, paired differences"
     )
-    report.add_argument("session", nargs="?", default=None, metavar="SESSION",
-                        help="session id (default: the latest one with a recorded episode)")
-    report.add_argument("--db", type=Path, default=None,
-                        help="SQLite file (default: the user data dir)")
-    report.add_argument("--format", choices=("table", "markdown", "csv", "json"),
-                        default="table")
-    report.add_argument("-o", "--output", type=Path, default=None,
-                        help="file to write (default: stdout)")
+    report.add_argument(
+        "session",
+        nargs="?",
+        default=None,
+        metavar="SESSION",
+        help="session id (default: the latest one with a recorded episode)",
+    )
+    report.add_argument(
+        "--db", type=Path, default=None, help="SQLite file (default: the user data dir)"
+    )
+    report.add_argument("--format", choices=("table", "markdown", "csv", "json"), default="table")
+    report.add_argument(
+        "-o", "--output", type=Path, default=None, help="file to write (default: stdout)"
+    )
     train = sub.add_parser(
         "train",
         help="train a policy the RL player loads, with stable-baselines3 (the rl extra)",
     )
     train.add_argument("task", help="a Gymnasium id with discrete actions, e.g. CartPole-v1")
     train.add_argument("--algo", choices=("ppo", "a2c", "dqn"), default="ppo")
-    train.add_argument("--steps", type=int, default=50_000, help="environment steps (default"
-                       " 50000)")
-    train.add_argument("-o", "--output", type=Path, required=True,
-                       help="policy.zip (SB3), policy.npz (plays without PyTorch) or policy.onnx")
+    train.add_argument(
+        "--steps", type=int, default=50_000, help="environment steps (default 50000)"
+    )
+    train.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        required=True,
+        help="policy.zip (SB3), policy.npz (plays without PyTorch) or policy.onnx",
+    )
     train.add_argument("--seed", type=int, default=0)
-    train.add_argument("--db", type=Path, default=None,
-                       help="SQLite file for the learning curve (default: the user data dir)")
+    train.add_argument(
+        "--db",
+        type=Path,
+        default=None,
+        help="SQLite file for the learning curve (default: the user data dir)",
+    )
     llm = sub.add_parser(
         "llm",
         help="serve a small local model for LLM players: `mosaic-tui llm serve [--help]`",
@@ -196,8 +244,12 @@ def _app_options(p: argparse.ArgumentParser) -> None:
         default=None,
         help="the session's shared seed (default: the file's first seed, or 0)",
     )
-    p.add_argument("--pace", type=pace, default=10.0,
-                   help="steps per second when running (a number > 0; default 10)")
+    p.add_argument(
+        "--pace",
+        type=pace,
+        default=10.0,
+        help="steps per second when running (a number > 0; default 10)",
+    )
     p.add_argument("--paused", action="store_true", help="start paused instead of running")
     p.add_argument(
         "--colors",
@@ -235,8 +287,21 @@ def positive_int(text: str) -> int:
 
 
 COMMANDS = (
-    "run", "smoke", "doctor", "envs", "workers", "app", "sessions", "export", "check-worker",
-    "convert", "train", "llm", "report", "check", "gif",
+    "run",
+    "smoke",
+    "doctor",
+    "envs",
+    "workers",
+    "app",
+    "sessions",
+    "export",
+    "check-worker",
+    "convert",
+    "train",
+    "llm",
+    "report",
+    "check",
+    "gif",
 )
 
 
@@ -277,15 +342,23 @@ def main(argv: list[str] | None = None) -> int:
 
             size = parse_size(args.size) if args.size else None
             if args.size and size is None:
-                print(f"error: --size {args.size!r}: give WIDTHxHEIGHT, e.g. 256x256",
-                      file=sys.stderr)
+                print(
+                    f"error: --size {args.size!r}: give WIDTHxHEIGHT, e.g. 256x256", file=sys.stderr
+                )
                 return 2
-            return gif_command(args.session, args.operator, args.episode, args.output,
-                               db=args.db, size=size, fps=args.fps)
+            return gif_command(
+                args.session,
+                args.operator,
+                args.episode,
+                args.output,
+                db=args.db,
+                size=size,
+                fps=args.fps,
+            )
         if args.command == "check":
             from mosaic_tui.cli.check import check_command
 
-            return check_command(args.file, args.db, args.against)
+            return check_command(args.file, args.db, args.against, args.log_dir)
         if args.command == "report":
             from mosaic_tui.cli.report import report_command
 
@@ -293,9 +366,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "train":
             from mosaic_tui.cli.train import train_command
 
-            return train_command(
-                args.task, args.algo, args.steps, args.output, args.seed, args.db
-            )
+            return train_command(args.task, args.algo, args.steps, args.output, args.seed, args.db)
         if args.command == "convert":
             from mosaic_tui.cli.convert import convert_command
 

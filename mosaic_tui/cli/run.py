@@ -26,6 +26,7 @@ from mosaic_tui.experiments import ExperimentError, ExperimentResult, Experiment
 from mosaic_tui.experiments.headless import OperatorOutcome, run_experiment
 from mosaic_tui.runtime import EpisodeEnded, RunnerEvent
 from mosaic_tui.telemetry import TelemetryError, TelemetryStore, default_db_path, default_log_dir
+from mosaic_tui.telemetry.paths import STATE_DIR_ENV, unusable_dir
 from mosaic_tui.telemetry.recorder import DEFAULT_LOCK_LIMIT
 
 console = Console(stderr=False)
@@ -103,6 +104,14 @@ def execute(
             return 2
         play = functools.partial(ray_backend.run_experiment_on_ray, address=address)
     db = db or default_db_path()
+    why = unusable_dir(log_dir or default_log_dir())
+    if why is not None:  # before a session is recorded: nothing has started
+        errors.print(
+            f"[red]error:[/] {safe(_log_dir_problem(log_dir, why))}",
+            highlight=False,
+            soft_wrap=True,
+        )
+        return 2
     log_dir = log_dir or default_log_dir()
     try:
         store = TelemetryStore.open(db)
@@ -223,6 +232,16 @@ def execute(
         )
         return 128 + caught[0]
     return 1 if result.failed else 0
+
+
+def _log_dir_problem(given: Path | None, why: str) -> str:
+    """Why the workers' log folder is unusable, and how to choose another."""
+    if given is not None:
+        return f"cannot use the log folder {given}: {why}; choose another with --log-dir"
+    return (
+        f"cannot use the log folder {default_log_dir()}: {why}; set {STATE_DIR_ENV} to a"
+        " folder you can write (the logs go in its logs/), or choose one with --log-dir"
+    )
 
 
 def _kill_workers_and_exit(code: int) -> None:

@@ -172,7 +172,7 @@ async def run_experiment(
             await runner.start()
             began = time.perf_counter()
             await runner.run_episodes(seeds, stream=stream, collect=False)
-        except (WorkerError, LaunchError) as exc:
+        except (WorkerError, LaunchError, OSError) as exc:  # OSError: e.g. its log folder
             if not result.interrupted and outcome.error is None:
                 outcome.error = redact_text(str(exc))
                 outcome.status = ERROR

@@ -7,6 +7,7 @@ user's home. Call :func:`ensure_parent` right before writing.
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import platformdirs
@@ -38,3 +39,20 @@ def ensure_parent(path: Path) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def unusable_dir(path: Path) -> str | None:
+    """Why the folder `path` cannot hold files (it is created if missing), or None: a run
+    finds out before anything starts, not when its first worker opens its log."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        for above in (path, *path.parents):  # a file where a folder should be: name it
+            if above.exists() and not above.is_dir():
+                return f"{above} is a file, not a folder"
+        return f"cannot create it ({exc.strerror or exc})"
+    try:
+        with tempfile.TemporaryFile(dir=path):
+            return None
+    except OSError as exc:
+        return f"cannot write in it ({exc.strerror or exc})"

@@ -73,3 +73,21 @@ def test_a_failing_operator_does_not_stop_the_others(tmp_path: Path) -> None:
         )
         assert runs["good"].status == "finished"
         assert len(store.episodes(runs["good"].run_id)) == 2
+
+
+def test_a_log_folder_that_cannot_be_made_fails_the_run_not_the_program(tmp_path: Path) -> None:
+    """An OSError starting the workers (a file where the log folder should be) is the run's
+    error: recorded as such, never a traceback with the run left `finished`."""
+    (tmp_path / "afile").write_text("")
+    with TelemetryStore.open(tmp_path / "runs.sqlite") as store:
+        result = asyncio.run(
+            run_experiment(
+                spec(op("a", "FrozenLake-v1", "toytext")),
+                store,
+                log_dir=tmp_path / "afile" / "logs",
+            )  # fmt: skip
+        )
+        (outcome,) = result.outcomes
+        assert outcome.status == "error" and "Not a directory" in (outcome.error or "")
+        (run,) = store.runs(result.session_id)
+        assert run.status == "error"
