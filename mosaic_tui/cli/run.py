@@ -12,6 +12,7 @@ import asyncio
 import functools
 import os
 import signal
+import sqlite3
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -23,7 +24,7 @@ from rich.table import Table
 
 from mosaic_tui.cli.text import safe
 from mosaic_tui.experiments import ExperimentError, ExperimentResult, ExperimentSpec, load
-from mosaic_tui.experiments.headless import OperatorOutcome, run_experiment
+from mosaic_tui.experiments.headless import SETTLE_WAIT, OperatorOutcome, run_experiment
 from mosaic_tui.runtime import EpisodeEnded, RunnerEvent
 from mosaic_tui.telemetry import TelemetryError, TelemetryStore, default_db_path, default_log_dir
 from mosaic_tui.telemetry.paths import STATE_DIR_ENV, unusable_dir
@@ -151,7 +152,7 @@ def execute(
 
             def on_signal(signum: int) -> None:
                 if caught:  # a second signal: stop waiting for anyone
-                    _kill_workers_and_exit(128 + caught[0])
+                    _kill_workers_and_exit(128 + caught[0], store, list(tasks))
                 caught.append(signum)
                 stop.set()
 
@@ -222,6 +223,14 @@ def execute(
             highlight=False,
             soft_wrap=True,
         )
+    for run_id, why in result.unended.items():
+        errors.print(
+            f"[red]warning:[/] the final status of run {safe(run_id)} could not be written to"
+            f" {safe(db)} ({safe(why)}): it stays `running` there (`mosaic-tui sessions` shows it stale once"
+            " this command ends); the episodes recorded are kept",
+            highlight=False,
+            soft_wrap=True,
+        )
     if caught:
         name = signal.Signals(caught[0]).name
         errors.print(
@@ -244,8 +253,10 @@ def _log_dir_problem(given: Path | None, why: str) -> str:
     )
 
 
-def _kill_workers_and_exit(code: int) -> None:
-    """The impatient path (a second Ctrl-C): no more waiting for polite stops."""
+def _kill_workers_and_exit(code: int, store: TelemetryStore, run_ids: list[str]) -> None:
+    """The impatient path (a second Ctrl-C): no more waiting for polite stops. The runs
+    still `running` are marked `interrupted` first (a short, bounded wait for the lock), so
+    `sessions` does not show them running."""
     from mosaic_tui.runtime import process
 
     process._kill_leftovers()  # noqa: SLF001 - the same hook that runs at exit
@@ -253,6 +264,16 @@ def _kill_workers_and_exit(code: int) -> None:
     if ray_backend is not None:  # --backend ray: its local Ray too (a Ray run's workers)
         ray_backend.shutdown_now()
     errors.print("stopped at once; the episode in progress is lost", highlight=False)
+    try:
+        with store.busy_timeout(SETTLE_WAIT):
+            store.end_running({run_id: ("interrupted", None) for run_id in run_ids})
+    except (sqlite3.Error, TelemetryError) as exc:
+        errors.print(
+            f"[red]warning:[/] the runs could not be marked interrupted in {safe(store.path)}"
+            f" ({safe(exc)}); they show as running",
+            highlight=False,
+            soft_wrap=True,
+        )
     sys.stderr.flush()
     os._exit(code)
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import secrets
 import sqlite3
 import time
@@ -41,6 +42,8 @@ from mosaic_tui.telemetry.recorder import DEFAULT_LOCK_LIMIT, Recorder
 from mosaic_tui.telemetry.text import redact_text
 
 FINISHED, INTERRUPTED, ERROR = "finished", "interrupted", "error"
+#: How long a last try at the runs' statuses waits for a lock (bounded: the run is over).
+SETTLE_WAIT = 2.0
 
 
 @dataclass
@@ -66,6 +69,8 @@ class ExperimentResult:
     outcomes: list[OperatorOutcome]
     interrupted: bool = False
     unrecorded: int = 0  # writes still queued when an interrupted run gave up waiting
+    unended: dict[str, str] = dataclasses.field(default_factory=dict)  # run id -> why its
+    # final status could not be written (it shows as `running`)
 
     @property
     def failed(self) -> list[OperatorOutcome]:
@@ -82,9 +87,7 @@ def open_session(
     try:
         with store.busy_timeout(lock_limit):
             if resume is None:
-                store.begin_session(
-                    SessionRow(session_id, time.time(), "run", session_meta(spec))
-                )
+                store.begin_session(SessionRow(session_id, time.time(), "run", session_meta(spec)))
             else:
                 recorded = resumable(store, resume, spec)
     except sqlite3.OperationalError as exc:
@@ -200,6 +203,8 @@ async def run_experiment(
             recorder.end(outcome.run_id, outcome.status, outcome.error)
         await recorder.drain(timeout=None if not result.interrupted else 1.0)
         result.unrecorded = recorder.pending
+        if recorder.pending or recorder.unended:  # a status the writer could not write
+            result.unended = recorder.settle(min(lock_limit, SETTLE_WAIT))
     for outcome in result.outcomes:
         with contextlib.suppress(Exception):  # a locked database: the table shows what it can
             outcome.summary = store.summary(outcome.run_id)

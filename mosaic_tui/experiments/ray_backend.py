@@ -37,6 +37,7 @@ from mosaic_tui.experiments.headless import (
     ERROR,
     FINISHED,
     INTERRUPTED,
+    SETTLE_WAIT,
     ExperimentResult,
     OperatorOutcome,
     open_session,
@@ -280,6 +281,8 @@ async def run_experiment_on_ray(
             outcome.status = _status(outcome, spec.episodes, result.interrupted)
             recorder.end(outcome.run_id, outcome.status, outcome.error)
         await recorder.drain()
+        if recorder.unended:  # a status the writer could not write: one bounded last try
+            result.unended = recorder.settle(min(lock_limit, SETTLE_WAIT))
         if ours:
             shutdown_now()
     for outcome in result.outcomes:

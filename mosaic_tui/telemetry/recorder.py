@@ -9,7 +9,9 @@ disk, must not freeze the app's screen). Nothing recorded is dropped quietly: wh
 program holds the write lock the writer keeps the rows and tries again, and only when the lock
 outlasts `lock_limit` seconds, or a write fails outright, does it give up on that run and say
 so through `on_failure`, called on the event loop (the headless runner then stops that
-operator with the message; the app shows it on the operator's pane).
+operator with the message; the app shows it on the operator's pane). A run's final status is
+still tried after its recording failed (else it would stay `running`); one that cannot be
+written is in `unended`, and `settle` tries again on a connection of its own.
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ class _Write:
     run_id: str
     what: str
     apply: Apply  # called with the writer's own store
+    final: bool = False  # the run's status: tried even after its recording failed
 
 
 class Recorder:
@@ -66,6 +69,7 @@ class Recorder:
         self._first: dict[str, int] = {}  # run id -> its first episode's index (a resumed run)
         self._ended: dict[str, tuple[str, str | None]] = {}  # run id -> last status queued
         self.failures: dict[str, str] = {}  # run id -> why its recording stopped
+        self.unended: dict[str, str] = {}  # run id -> why its final status is not written
         #: Called on the event loop with (run_id, message) once, when a run's recording fails
         #: for good (with no loop running, by `flush` in the thread that calls it).
         self.on_failure: Callable[[str, str], None] | None = None
@@ -109,7 +113,33 @@ class Recorder:
         if self._ended.get(run_id) == (status, error):
             return
         self._ended[run_id] = (status, error)
-        self._write(run_id, "the run's status", lambda store: store.end_run(run_id, status, error))
+        self.unended.pop(run_id, None)
+        self._write(
+            run_id,
+            "the run's status",
+            lambda store: store.end_run(run_id, status, error),
+            final=True,
+        )
+
+    def settle(self, wait: float) -> dict[str, str]:
+        """Write the ended runs' statuses still missing (a stop that could not wait for the
+        writer, a lock that outlasted it), on a connection of its own, waiting up to `wait`
+        s for a lock; returns the runs whose status could not be written, with why."""
+        ends = dict(self._ended)
+        if not ends:
+            return {}
+        try:
+            store = self.store if self._inline else _open_writer(self.store.path)
+            try:
+                with store.busy_timeout(wait):
+                    store.end_running(ends)
+            finally:
+                if store is not self.store:
+                    store.close()
+        except (sqlite3.Error, TelemetryError) as exc:
+            return {run_id: f"{type(exc).__name__}: {exc}" for run_id in ends}
+        self.unended.clear()
+        return {}
 
     def __call__(self, event: RunnerEvent) -> None:
         if event.run_id in self.failures:
@@ -185,10 +215,10 @@ class Recorder:
         worth telling a user who quits: the wait may last up to `lock_limit`)."""
         return self._blocked_since is not None and self._pending > 0
 
-    def _write(self, run_id: str, what: str, apply: Apply) -> None:
+    def _write(self, run_id: str, what: str, apply: Apply, final: bool = False) -> None:
         with contextlib.suppress(RuntimeError):  # no loop: a script, or after the app ended
             self._loop = asyncio.get_running_loop()
-        item = _Write(run_id, what, apply)
+        item = _Write(run_id, what, apply, final)
         if self._inline:
             self._pending += 1
             self._attempt(item, self.store)
@@ -270,7 +300,7 @@ class Recorder:
 
     def _attempt(self, item: _Write, store: TelemetryStore) -> None:
         """Commit one write, waiting out another program's lock up to `lock_limit`."""
-        while item.run_id not in self.failures:
+        while item.final or item.run_id not in self.failures:
             began = time.monotonic()
             try:
                 with store.busy_timeout(_ATTEMPT):
@@ -296,6 +326,13 @@ class Recorder:
             self._blocked_since = now
         if now - self._blocked_since < self.lock_limit:
             return False
+        if item.final:  # the run stays `running` in the database: said by `unended`
+            self.unended[item.run_id] = (
+                f"the results database {self.store.path} stayed locked for"
+                f" {self.lock_limit:g} s more"
+            )
+            if item.run_id in self.failures:  # already said; other ends give up at once
+                return True
         self._fail(
             item,
             f"the results database {self.store.path} stayed locked for"
@@ -312,6 +349,8 @@ class Recorder:
                 self._idle.notify_all()
 
     def _fail(self, item: _Write, reason: str) -> None:
+        if item.final:
+            self.unended.setdefault(item.run_id, reason)
         with self._lock:
             if item.run_id in self.failures:
                 return

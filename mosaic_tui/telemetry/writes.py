@@ -10,7 +10,7 @@ import os
 import socket
 import sqlite3
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from mosaic_tui.core.secrets import redact_secrets
 from mosaic_tui.telemetry.columns import _EPISODE_COLS, _RUN_COLS, _STEP_COLS, _dumps
@@ -139,6 +139,20 @@ class StoreWrites(StoreConnection):
             )
             if cur.rowcount == 0:
                 raise TelemetryError(f"cannot end unknown run {run_id!r}")
+
+    def end_running(self, ends: Mapping[str, tuple[str, str | None]]) -> int:
+        """Mark ended, with their (status, error), those of these runs still `running`, in
+        one transaction: a last word after a stop cut the recording short, which must not
+        undo a status already written. How many runs it changed."""
+        changed = 0
+        with self._transaction() as conn:
+            for run_id, (status, error) in ends.items():
+                changed += conn.execute(
+                    "UPDATE runs SET ended_at = ?, status = ?, error = ?"
+                    " WHERE run_id = ? AND status = 'running'",
+                    (time.time(), status, None if error is None else redact_text(error), run_id),
+                ).rowcount
+        return changed
 
     def reopen_run(self, run_id: str) -> int:
         """Mark a run running again (`run --resume`); return how many episodes it has, which

@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def frozen_lake_file(tmp_path: Path, episodes: int) -> Path:
     path = tmp_path / "fl.toml"
     path.write_text(
-        f"[execution]\nepisodes = {episodes}\n[[operators]]\nid = \"fl\"\n"
+        f'[execution]\nepisodes = {episodes}\n[[operators]]\nid = "fl"\n'
         'env_name = "toytext"\ntask = "FrozenLake-v1"\n'
         '[operators.workers.agent]\ntype = "baseline"\n'
     )
@@ -147,3 +147,52 @@ def test_a_lock_held_past_the_limit_stops_the_operator_with_the_fix(tmp_path: Pa
     assert "fl failed" in flat and "could not record" in flat
     assert str(db) in err.replace("\n", "") and "stayed locked" in flat
     assert "--db-wait" in flat and "another --db" in flat
+    # held to the end: the run's status could not be written, and that is said
+    assert "the final status of run" in flat and "it stays `running` there" in flat
+
+
+def test_two_quick_signals_still_mark_the_runs_interrupted(tmp_path: Path) -> None:
+    """The second Ctrl-C kills the workers at once; the runs used to stay `running`. A lock
+    held a moment keeps the first, polite stop waiting, so the second lands during it."""
+    db = tmp_path / "r.sqlite"
+    proc = start(tmp_path, "run", str(frozen_lake_file(tmp_path, 5_000_000)), "--db", str(db))
+    try:
+        wait_for(lambda: count(db, "SELECT COUNT(*) FROM episodes") >= 20, 60, "episodes")
+        lock = hold_lock(db)
+        proc.send_signal(signal.SIGINT)
+        time.sleep(0.3)
+        proc.send_signal(signal.SIGINT)
+        time.sleep(0.3)
+        lock.execute("ROLLBACK")
+        lock.close()
+        out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, err
+    assert "stopped at once" in err and "Traceback" not in err
+    assert count(db, "SELECT COUNT(*) FROM runs WHERE status = 'interrupted'") == 1, err
+    assert count(db, "SELECT COUNT(*) FROM runs WHERE status = 'running'") == 0
+
+
+def test_a_run_stopped_by_a_lock_is_marked_error_once_the_lock_is_gone(tmp_path: Path) -> None:
+    """The lock outlasts --db-wait, then goes: the run ends `error`, not `running`."""
+    db = tmp_path / "r.sqlite"
+    file = str(frozen_lake_file(tmp_path, 5_000_000))
+    proc = start(tmp_path, "run", file, "--db", str(db), "--db-wait", "1")
+    try:
+        wait_for(lambda: count(db, "SELECT COUNT(*) FROM episodes") >= 10, 60, "episodes")
+        lock = hold_lock(db)
+        time.sleep(1.5)  # past --db-wait: the operator stops; its status waits for the lock
+        lock.execute("ROLLBACK")
+        lock.close()
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 1, err
+    assert "could not record" in " ".join(err.split())
+    conn = sqlite3.connect(db)
+    ((status, error),) = conn.execute("SELECT status, error FROM runs").fetchall()
+    conn.close()
+    assert status == "error" and "stayed locked" in error
