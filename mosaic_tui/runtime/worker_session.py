@@ -2,7 +2,10 @@
 
 The conformance kit's view of a worker: raw stdout lines (so stray prints are caught), a
 thread per pipe, and the whole process group killed at the end, so a hung worker is a failed
-check and never a hung kit.
+check and never a hung kit. Pipes are read and written with os.read/os.write on their file
+descriptors, never through Python's buffered files, whose lock would make closing a pipe wait
+on a thread blocked reading it (as when a detached grandchild keeps the pipe open); the
+worker's descendants, `setsid` daemons included, carry a tag that `kill` finds them by.
 """
 
 from __future__ import annotations
@@ -14,11 +17,14 @@ import signal
 import subprocess
 import threading
 import time
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from mosaic_tui.protocol import MAX_LINE_BYTES, PROTOCOL_VERSION, ProtocolError, decode_event
 from mosaic_tui.protocol.stdio import PARENT_VARIABLE
+from mosaic_tui.runtime.reaper import TAG_VARIABLE, become_subreaper, kill_tagged
 
 SHOWN = 160  # characters of an offending line quoted in a message
 WORKER_ENV = {  # what the app's catalogue gives the env worker: no window, no banner
@@ -55,6 +61,23 @@ def shown(line: bytes | str) -> str:
     return repr(text)
 
 
+def read_lines(fd: int, limit: int, put: Callable[[bytes], None]) -> None:
+    """Lines from `fd` to `put` until EOF, as `readline(limit + 1)` cuts them, but read with
+    os.read: no file lock is held, so another thread may give up on the pipe at any time."""
+    buffer = bytearray()
+    try:
+        while data := os.read(fd, 1 << 16):
+            buffer += data
+            while (end := buffer.find(b"\n", 0, limit + 1)) >= 0 or len(buffer) > limit:
+                cut = end + 1 if end >= 0 else limit + 1
+                put(bytes(buffer[:cut]))
+                del buffer[:cut]
+    except OSError:  # closed under us
+        pass
+    if buffer:
+        put(bytes(buffer))
+
+
 class Session:
     """One worker process, spoken to synchronously; every read has a timeout."""
 
@@ -65,7 +88,14 @@ class Session:
         self.req = 0
         self.misechoed: list[str] = []  # replies whose req was wrong
         self.init: dict[str, Any] | None = None
-        env = {**os.environ, **WORKER_ENV, PARENT_VARIABLE: str(os.getpid())}
+        self.tag = f"check-{os.getpid()}-{uuid.uuid4().hex[:12]}"
+        env = {
+            **os.environ,
+            **WORKER_ENV,
+            PARENT_VARIABLE: str(os.getpid()),
+            TAG_VARIABLE: self.tag,  # inherited by its descendants, however they detach
+        }
+        become_subreaper()  # a detached descendant comes back to us, to be killed and reaped
         try:
             self.proc = subprocess.Popen(
                 argv,
@@ -80,41 +110,45 @@ class Session:
         self._lines: queue.Queue[bytes | None] = queue.Queue()
         self._stderr: list[bytes] = []
         self._writes: queue.Queue[tuple[bytes, threading.Event] | None] = queue.Queue()
+        self._pumper = threading.Thread(target=self._pump, daemon=True)
         self._drainer = threading.Thread(target=self._drain, daemon=True)
-        for thread in (threading.Thread(target=self._pump, daemon=True), self._drainer):
+        self._writer = threading.Thread(target=self._write, daemon=True)
+        for thread in (self._pumper, self._drainer, self._writer):
             thread.start()
-        threading.Thread(target=self._write, daemon=True).start()
 
     # ------------------------------------------------------------------ plumbing
 
     def _pump(self) -> None:
         assert self.proc.stdout is not None
-        try:
-            while line := self.proc.stdout.readline(MAX_LINE_BYTES + 1):
-                self._lines.put(line)
-        except (OSError, ValueError):  # closed by `kill` while a read was under way
-            pass
+        read_lines(self.proc.stdout.fileno(), MAX_LINE_BYTES, self._lines.put)
         self._lines.put(None)
 
     def _drain(self) -> None:
         assert self.proc.stderr is not None
-        try:
-            for line in self.proc.stderr:
-                self._stderr.append(line[-2000:])
-                del self._stderr[:-40]
-        except (OSError, ValueError):  # closed by `kill` while a read was under way
-            pass
+
+        def keep(line: bytes) -> None:
+            self._stderr.append(line[-2000:])
+            del self._stderr[:-40]
+
+        read_lines(self.proc.stderr.fileno(), 1 << 16, keep)
 
     def _write(self) -> None:
+        """Writes queued data; at the end of the queue closes stdin (EOF for the worker)."""
         assert self.proc.stdin is not None
+        fd = self.proc.stdin.fileno()
         while (item := self._writes.get()) is not None:
             data, done = item
+            view = memoryview(data)
             try:
-                self.proc.stdin.write(data)
-                self.proc.stdin.flush()
-            except (OSError, ValueError):
+                while view:
+                    view = view[os.write(fd, view) :]
+            except OSError:
                 pass  # the worker is gone; the next read says so
             done.set()
+        try:
+            self.proc.stdin.close()
+        except OSError:
+            pass
 
     def log_tail(self, lines: int = 5) -> str:
         text = b"".join(self._stderr).decode("utf-8", "replace").rstrip().splitlines()[-lines:]
@@ -144,13 +178,27 @@ class Session:
         """The next protocol event (skipping `progress`); a non-protocol line fails the check."""
         limit = timeout if timeout is not None else self.timeouts.reply
         deadline = time.monotonic() + limit
+        exited: float | None = None  # when the worker was first seen gone, its stdout open
         while True:
             try:
-                line = self._lines.get(timeout=max(0.0, deadline - time.monotonic()))
+                line = self._lines.get(timeout=min(0.25, max(0.0, deadline - time.monotonic())))
             except queue.Empty:
-                raise CheckFailed(
-                    f"no answer within {limit:g} s while waiting for {waiting_for}{self.log_tail()}"
-                ) from None
+                now = time.monotonic()
+                if now >= deadline:
+                    raise CheckFailed(
+                        f"no answer within {limit:g} s while waiting for {waiting_for}"
+                        f"{self.log_tail()}"
+                    ) from None
+                if exited is None and self.proc.poll() is not None:
+                    exited = now
+                elif exited is not None and now - exited > 1.0:
+                    raise CheckFailed(
+                        f"the worker exited (exit code {self.proc.returncode}) while the kit"
+                        f" waited for {waiting_for}, and a process it started still holds its"
+                        " stdout open: close stdout in children you detach"
+                        f"{self.log_tail()}"
+                    ) from None
+                continue
             if line is None:
                 self._lines.put(None)
                 code = self.wait_exit(2.0)
@@ -209,12 +257,9 @@ class Session:
         return event
 
     def close_stdin(self) -> None:
+        """EOF for the worker, once what was sent is written (the writer closes the pipe)."""
         self._writes.put(None)
-        try:
-            assert self.proc.stdin is not None
-            self.proc.stdin.close()
-        except (OSError, ValueError):
-            pass
+        self._writer.join(self.timeouts.reply)
 
     def wait_exit(self, timeout: float) -> int | None:
         try:
@@ -236,7 +281,8 @@ class Session:
             lines.append(line)
 
     def kill(self) -> None:
-        """Kill the worker's whole process group and release the pipes."""
+        """Kill the worker, its process group and every tagged descendant; never blocks for
+        long, even when a detached grandchild holds the pipes open."""
         if self.proc.poll() is None:
             try:
                 os.killpg(self.proc.pid, signal.SIGKILL)
@@ -246,15 +292,22 @@ class Session:
             self.proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             pass
-        try:  # a child that left the group may still hold the pipe: do not wait for it
+        try:  # grandchildren left in the group
             os.killpg(self.proc.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass
+        kill_tagged(self.tag)  # and those that left it (setsid): they held the pipes
         self._writes.put(None)
-        self._drainer.join(0.5)  # its stderr to the end, unless a detached child holds it
-        for stream in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
-            try:
-                if stream is not None:
+        for thread, stream in (
+            (self._writer, None),  # it closes stdin itself
+            (self._pumper, self.proc.stdout),
+            (self._drainer, self.proc.stderr),
+        ):
+            thread.join(0.5)
+            # A pipe a thread still reads stays open (an untagged daemon holds it): closing
+            # it under a read could hand its descriptor number to the next file opened.
+            if stream is not None and not thread.is_alive():
+                try:
                     stream.close()
-            except OSError:
-                pass
+                except OSError:
+                    pass
