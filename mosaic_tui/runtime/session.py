@@ -56,6 +56,7 @@ class Session:
         #: The file's seeds, one per planned episode: each operator plays them in order and
         #: pauses when they are done (space plays on, seeds going on from the last + 1).
         self.plan: Sequence[int] | None = None
+        self._stopping: set[asyncio.Future[None]] = set()  # failed operators' stops
 
     @property
     def seats(self) -> dict[str, Seat]:
@@ -77,8 +78,18 @@ class Session:
             entry = self.operators.get(event.operator_id)
             if entry is not None and entry.error is None:
                 entry.error = event.message
+            if entry is not None and entry.seat is not None:
+                self._stop_runner(entry.seat.runner)
         for listener in self.listeners:
             listener(event)
+
+    def _stop_runner(self, runner: OperatorRunner) -> None:
+        """A failed operator's workers are stopped at once: one that hangs (or was stopped
+        with SIGSTOP) must not live on until the app quits. Its pane keeps the error and the
+        log's path; `e` then Save starts new workers."""
+        task = asyncio.ensure_future(runner.stop())
+        self._stopping.add(task)
+        task.add_done_callback(self._stopping.discard)
 
     def register(self, config: OperatorConfig, at: int | None = None) -> Entry:
         """Add an operator to the registry before its workers start (`add` starts them):
@@ -101,7 +112,7 @@ class Session:
             return
         entry.error = message
         if entry.seat is not None:
-            asyncio.ensure_future(entry.seat.runner.stop())
+            self._stop_runner(entry.seat.runner)
 
     async def add(
         self, config: OperatorConfig, frame: FrameRequest | None = None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import pytest
 from runtime_helpers import human
 
 from mosaic_tui.core import OperatorConfig
@@ -171,5 +172,35 @@ async def test_a_fixed_environment_begins_every_episode_on_the_shared_seed(tmp_p
         assert a.episode_over and a.seed == 11
         await session.step_all()  # the next episode: the same seed, not 12
         assert (a.seed, a.step_index, a.episode) == (11, 0, 1)
+    finally:
+        await session.stop_all()
+
+
+@pytest.mark.subprocess
+async def test_a_hung_worker_is_stopped_once_its_operator_failed(tmp_path: Path) -> None:
+    """A worker that stops answering fails its operator after the timeout; it is killed
+    then, not left (stopped, or spinning) until the app quits."""
+    import os
+    import signal
+
+    from mosaic_tui.runtime import WorkerError
+    from mosaic_tui.runtime.runner import Timeouts
+
+    session = Session(log_dir=tmp_path, seed=1)
+    try:
+        runner = await session.add(baseline("hung"))
+        runner.timeouts = Timeouts(step=0.5)
+        pid = runner.env_process.pid
+        assert pid is not None
+        os.kill(pid, signal.SIGSTOP)  # what a hang looks like from here
+        with pytest.raises(WorkerError, match="may be hung"):
+            await runner.step()
+        assert session.operators["hung"].state == "error"
+        for _ in range(200):
+            if runner.env_process.returncode is not None:
+                break
+            await asyncio.sleep(0.05)
+        assert runner.env_process.returncode is not None, "the hung worker was left running"
+        assert "may be hung" in (session.operators["hung"].error or "")
     finally:
         await session.stop_all()
