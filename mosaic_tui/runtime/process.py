@@ -269,10 +269,15 @@ class WorkerProcess(WorkerOutput):
                 item = await self._events.get(timeout)
         except asyncio.TimeoutError:
             self._flush_log()
+            seen = (
+                f"; what it did print on stdout is not the protocol: {self.skipped!r}"
+                if self.skipped
+                else "; it may be hung (its log may say why)"
+            )
             raise WorkerTimeout(
                 self.redact(
-                    f"{self.name} did not send {waiting_for} within {budget or timeout:g} s;"
-                    " it may be hung (raise the timeout, or check the log)"
+                    f"{self.name} did not send {waiting_for} within {budget or timeout:g} s"
+                    + seen
                 ),
                 worker=self.name,
                 log_path=self.log_path,

@@ -49,6 +49,7 @@ class WorkerOutput:
         self._log: CappedLog | None = None
         self._secrets: list[str] = []  # values to mask in everything kept from this worker
         self._flush_due = False
+        self.skipped: str | None = None  # the last line on stdout that was not the protocol
 
     def log_tail(self) -> list[str]:
         return list(self._tail)
@@ -130,7 +131,7 @@ class WorkerOutput:
             if self.strict:
                 self._events.put_nowait(error)
             else:
-                self._note(f"non-protocol output skipped: {error.line}")
+                self._skip(error.line)
             return
         if isinstance(event, Progress):  # news, not an answer: never queued
             self._note(event.message)
@@ -147,7 +148,7 @@ class WorkerOutput:
             event, unmapped = await decoding.decode(line, self.frame)
         except ProtocolError as exc:
             if exc.reason.startswith("not JSON"):
-                self._note(f"non-protocol output skipped: {exc.line}")
+                self._skip(exc.line)
             else:
                 self._events.put_nowait(exc)
             return
@@ -178,6 +179,12 @@ class WorkerOutput:
     def note(self, text: str) -> None:
         """A line of the app's own in this worker's log."""
         self._note(text)
+
+    def _skip(self, line: object) -> None:
+        """A stray line on stdout: logged, and kept to name if an answer then never comes
+        (a worker that prints something else, or is not a worker of this app)."""
+        self._note(f"non-protocol output skipped: {line}")
+        self.skipped = clip(self.redact(str(line)), 100)
 
     def _note(self, text: str) -> None:
         if self._log is not None:

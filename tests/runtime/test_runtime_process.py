@@ -484,3 +484,24 @@ async def test_a_broken_pipe_reports_how_the_worker_ended() -> None:
     with pytest.raises(WorkerError, match="closed its input .*killed by SIGKILL"):
         await worker.send(Ping())
     await worker.stop()
+
+
+def test_a_timeout_names_what_the_worker_printed_instead_of_the_protocol(
+    tmp_path: Path,
+) -> None:
+    """A command that prints something else and then waits (not a worker of this app, or
+    one stuck after a stray print): the timeout says what it printed, not just "hung"."""
+    body = "print('hello I am not a protocol', flush=True); import time; time.sleep(30)"
+    process = WorkerProcess([sys.executable, "-c", body], name="fake", strict=False)
+
+    async def go() -> str:
+        try:
+            with pytest.raises(WorkerTimeout) as failed:
+                await process.start(1.0)
+            return str(failed.value)
+        finally:
+            await process.stop()
+
+    message = asyncio.run(go())
+    assert "within 1 s" in message and "'hello I am not a protocol'" in message
+    assert "not the protocol" in message and "may be hung" not in message
