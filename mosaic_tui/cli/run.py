@@ -190,7 +190,7 @@ def execute(
                 progress.update(tasks[outcome.run_id], note=note)
     if on_session is not None:
         on_session(result.session_id)
-    console.print(summary_table(result))
+    print_summary(result)
     for outcome in result.outcomes:  # LLM players: how often they answered, and at what cost
         for agent, d in (outcome.decisions or {}).items():
             console.print(
@@ -226,8 +226,8 @@ def execute(
     for run_id, why in result.unended.items():
         errors.print(
             f"[red]warning:[/] the final status of run {safe(run_id)} could not be written to"
-            f" {safe(db)} ({safe(why)}): it stays `running` there (`mosaic-tui sessions` shows it stale once"
-            " this command ends); the episodes recorded are kept",
+            f" {safe(db)} ({safe(why)}): it stays `running` there (`mosaic-tui sessions`"
+            " shows it stale once this command ends); the episodes recorded are kept",
             highlight=False,
             soft_wrap=True,
         )
@@ -278,11 +278,31 @@ def _kill_workers_and_exit(code: int, store: TelemetryStore, run_ids: list[str])
     os._exit(code)
 
 
+def print_summary(result: ExperimentResult) -> None:
+    """The summary table; into a pipe or a file (no terminal, no COLUMNS set) with every
+    column at the width it needs, not cut to Rich's default of 80."""
+    if console.is_terminal or os.environ.get("COLUMNS"):
+        console.print(summary_table(result))
+        return
+    table = summary_table(result, width=WIDE)
+    room = console.options.update_width(10_000)  # as wide as the table wants
+    before = console.width  # print(width=) is capped at the console's own width
+    console.width = max(before, console.measure(table, options=room).maximum)
+    try:
+        console.print(table)
+    finally:
+        console.width = before
+
+
+#: From this width on the summary has every column.
+WIDE = 100
+
+
 def summary_table(result: ExperimentResult, width: int | None = None) -> Table:
     """One row per operator. Its id, its numbers and its status are never cut; the
     per-player returns wrap in the room left. Below 100 columns the length and steps/s are
     left out (`mosaic-tui report` has them)."""
-    wide = (console.width if width is None else width) >= 100
+    wide = (console.width if width is None else width) >= WIDE
     table = Table(box=None, header_style="bold")
     longest = max((len(o.config.operator_id) for o in result.outcomes), default=8)
     table.add_column("operator", no_wrap=True, min_width=longest)

@@ -19,6 +19,7 @@ from typing import Any
 from mosaic_tui.telemetry.schema import TelemetryError, format_ids
 from mosaic_tui.telemetry.standings import Standings, standings
 from mosaic_tui.telemetry.store import TelemetryStore
+from mosaic_tui.telemetry.summary import t95_half_width
 
 METHOD = "Student t 95% intervals; paired differences by seed (episode i of each, same seed)"
 
@@ -40,12 +41,8 @@ def t_interval(values: Sequence[float]) -> Interval:
     mean = math.fsum(values) / n
     if n < 2:
         return Interval(mean, None, None, n)
-    # SciPy's t quantile (scipy.special: a quarter of scipy.stats' import time), imported here
-    # so that `mosaic-tui --help` stays fast
-    from scipy.special import stdtrit
-
     variance = math.fsum((v - mean) ** 2 for v in values) / (n - 1)
-    half = float(stdtrit(n - 1, 0.975)) * math.sqrt(variance / n)
+    half = t95_half_width(n, math.sqrt(variance))  # the run summary's interval too
     return Interval(mean, mean - half, mean + half, n)
 
 
@@ -141,9 +138,7 @@ def _operator(store: TelemetryStore, run: Any) -> OperatorReport:
     steps = 0
     seconds = 0.0
     judged = successes = 0
-    for seed, total, length, success, rewards, began, ended in store.iter_episode_stats(
-        run.run_id
-    ):
+    for seed, total, length, success, rewards, began, ended in store.iter_episode_stats(run.run_id):
         seeds.append(seed)
         totals.append(float(total))
         steps += int(length)

@@ -1,5 +1,8 @@
 """Per-run statistics over recorded episodes: mean return with a 95% CI, success rate, lengths.
 
+The interval is Student t's (`t95_half_width`), the one `mosaic-tui report` shows too, so the
+run's summary table and the report give the same numbers.
+
 Accumulated one episode at a time (Welford's mean and variance), so summarising a run reads
 its rows from a cursor and never holds them all.
 """
@@ -15,7 +18,8 @@ from mosaic_tui.telemetry.rows import EpisodeRow
 
 @dataclass(frozen=True, slots=True)
 class RunSummary:
-    """Aggregate of a run's episodes; ``ci95`` is the half-width of a normal 95% interval."""
+    """Aggregate of a run's episodes; ``ci95`` is the half-width of a Student t 95% interval
+    (0 below two episodes)."""
 
     run_id: str
     episodes: int
@@ -29,6 +33,18 @@ class RunSummary:
 
 #: (total reward, length, success or None, per-player rewards or None) of one episode.
 EpisodeStats = tuple[float, int, "bool | int | None", "dict[str, float] | None"]
+
+
+def t95_half_width(n: int, stdev: float) -> float:
+    """Half-width of the Student t 95% interval of a mean of `n` values whose sample standard
+    deviation is `stdev`; 0 below two values (no interval)."""
+    if n < 2:
+        return 0.0
+    # SciPy's t quantile (scipy.special: a quarter of scipy.stats' import time), imported here
+    # so that `mosaic-tui --help` stays fast
+    from scipy.special import stdtrit
+
+    return float(stdtrit(n - 1, 0.975)) * stdev / math.sqrt(n)
 
 
 def summarize(run_id: str, episodes: Sequence[EpisodeRow]) -> RunSummary:
@@ -63,7 +79,7 @@ def summarize_rows(run_id: str, rows: Iterable[EpisodeStats]) -> RunSummary:
         run_id=run_id,
         episodes=n,
         mean_return=mean if n else 0.0,
-        ci95=1.96 * stdev / math.sqrt(n) if n >= 2 else 0.0,
+        ci95=t95_half_width(n, stdev),
         success_rate=successes / judged if judged else None,
         mean_length=steps / n if n else 0.0,
         total_steps=steps,

@@ -258,13 +258,25 @@ def test_summary_math(store: TelemetryStore) -> None:
     data = [(1.0, 10, True), (2.0, 20, False), (3.0, 30, None), (6.0, 40, True)]
     for i, (total, length, success) in enumerate(data):
         store.record_episode(_episode(i, total=total, length=length, success=success), [])
-    # mean 3; sample variance ((-2)^2 + (-1)^2 + 0^2 + 3^2) / 3 = 14/3; n = 4.
-    expected_ci = 1.96 * math.sqrt(14 / 3) / 2
+    # mean 3; sample variance ((-2)^2 + (-1)^2 + 0^2 + 3^2) / 3 = 14/3; n = 4; t(0.975, 3 df)
+    expected_ci = 3.182446305284263 * math.sqrt(14 / 3) / 2
     got = store.summary("r1")
     assert got == RunSummary(
         "r1", 4, 3.0, pytest.approx(expected_ci), pytest.approx(2 / 3), 25.0, 100
     )
-    assert got.ci95 == pytest.approx(2.11704, abs=1e-5)
+    assert got.ci95 == pytest.approx(3.43743, abs=1e-5)
+
+
+def test_the_run_summary_and_the_report_give_the_same_interval(store: TelemetryStore) -> None:
+    """The summary `run` prints used a normal 1.96 interval, the report Student t's."""
+    from mosaic_tui.telemetry.report import t_interval
+
+    returns = [1.0, 2.0, 3.0, 6.0, 0.5, 4.0]
+    for i, total in enumerate(returns):
+        store.record_episode(_episode(i, total=total), [])
+    interval = t_interval(returns)
+    assert interval.high is not None
+    assert store.summary("r1").ci95 == pytest.approx(interval.high - interval.mean, rel=1e-12)
 
 
 def test_summary_small_samples(store: TelemetryStore) -> None:
