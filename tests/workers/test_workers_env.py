@@ -555,3 +555,51 @@ def test_a_policy_trained_on_another_task_plays_and_says_so_in_the_log(env_worke
     client.request({"cmd": "reset", "seed": 0}, "ready")
     assert client.request({"cmd": "step", "req": 1}, "step")["action"] in (0, 1)
     assert "cartpole_mlp.npz was trained on CartPole-v1; playing CartPole-v0" in client.stderr
+
+
+# --------------------------------------------------------------------------- refused resets
+
+
+@pytest.mark.parametrize("task", ["FrozenLake-v1", "CartPole-v1", MINIGRID])
+def test_a_seed_out_of_range_is_bad_command_and_the_worker_plays_on(env_worker, task) -> None:
+    client = env_worker(task)
+    for seed in (-1, 2**64):
+        error = client.request({"cmd": "reset", "seed": seed, "req": 1}, "error")
+        assert (error["code"], error["cmd"], error["req"]) == ("bad_command", "reset", 1)
+        assert "seed must be a whole number from 0 to 2**64-1" in error["message"]
+    error = client.request({"cmd": "run", "episodes": 1, "seeds": [-5]}, "error")
+    assert error["code"] == "bad_command" and "-5" in error["message"]
+    error = client.request({"cmd": "run", "episodes": 2, "seed": 2**64 - 1}, "error")
+    assert error["code"] == "bad_command" and "give a lower seed" in error["message"]
+    assert client.request({"cmd": "reset", "seed": 3}, "ready")["seed"] == 3
+    steps = [client.request({"cmd": "step", "action": 0}) for _ in range(2)]
+    assert steps[0]["type"] == "step", steps[0]  # was env_error: a TypeError in gymnasium
+    assert steps[1]["type"] in ("step", "episode_end"), steps[1]
+
+
+def test_a_reset_the_env_refuses_leaves_a_fresh_env_to_play() -> None:
+    import io
+
+    from env_worker.runtime import EnvRuntime, WorkerOptions
+
+    from mosaic_tui.protocol import Reset, Step
+    from mosaic_tui.protocol.stdio import WorkerChannel
+
+    out = io.BytesIO()
+    channel = WorkerChannel(io.BytesIO(), out, lifeline=False)
+    made = []
+
+    def make():
+        made.append(gymnasium.make("FrozenLake-v1"))
+        return made[-1]
+
+    runtime = EnvRuntime(channel, WorkerOptions("r", "FrozenLake-v1"), make(), make)
+    # a reset the env itself refuses (the seed check is bypassed here), as gymnasium does
+    with pytest.raises(gymnasium.error.Error, match="Seed must be greater"):
+        runtime.start_episode(-1, None, None, False, False, 1)
+    assert runtime.episode is None and len(made) == 2 and runtime.env is made[1]
+    runtime.handle(Reset(seed=3, req=2))
+    runtime.handle(Step(action=0, req=3))
+    runtime.handle(Step(action=0, req=4))
+    events = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert [e["type"] for e in events] == ["ready", "step", "step"], events

@@ -60,10 +60,14 @@ def main(argv: list[str] | None = None, *, streams: Streams | None = None) -> in
 
         options.stepping = stepping(args.env_id, args.execution_mode)
         options.warm_up = warm_up_note(args.env_id)
-        env = make_env(args.env_id, execution_mode=args.execution_mode, **env_settings)
+
+        def make() -> object:
+            return make_env(args.env_id, execution_mode=args.execution_mode, **env_settings)
+
+        env = make()
         from env_worker.runtime import EnvRuntime
 
-        runtime = EnvRuntime(channel, options, env)
+        runtime = EnvRuntime(channel, options, env, make)
     except (EnvError, ValueError) as exc:
         channel.send(Error(message=str(exc), code="bad_env", fatal=True))
         return 2
@@ -82,7 +86,7 @@ def main(argv: list[str] | None = None, *, streams: Streams | None = None) -> in
     try:
         return runtime.serve()
     finally:
-        env.close()
+        runtime.env.close()  # the env in use: a failed reset may have replaced the first
 
 
 if __name__ == "__main__":

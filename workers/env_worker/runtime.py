@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 import traceback
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -38,6 +39,7 @@ from mosaic_tui.protocol import (
     Stop,
     Stopped,
     fit_frame,
+    limits,
     pack,
 )
 from mosaic_tui.protocol.messages import Render, Rendered
@@ -58,12 +60,21 @@ ADAPTERS = {
 class EnvRuntime:
     """Serves one env: resets, steps (checked by its stepper), streamed runs."""
 
-    def __init__(self, channel: WorkerChannel, options: WorkerOptions, env: Any) -> None:
+    def __init__(
+        self,
+        channel: WorkerChannel,
+        options: WorkerOptions,
+        env: Any,
+        make: Callable[[], Any] | None = None,
+    ) -> None:
+        """`make` builds a fresh env like `env`: a reset the env refused may have left it
+        half reset (Gymnasium's checkers then fail every step), so it is replaced."""
         from mosaic_tui.envs import action_labels, discrete_size, noop_action
 
         self.channel = channel
         self.options = options
         self.env = env
+        self.make = make
         self.adapter: GymAdapter | AecAdapter | ParallelAdapter = ADAPTERS[options.stepping](env)
         self.n_actions = discrete_size(self.adapter.action_space)
         self.labels = (
@@ -165,6 +176,8 @@ class EnvRuntime:
                 )
         except Stopping:
             raise
+        except limits.BadCommand as exc:  # refused before the env was touched
+            self.fail(str(exc), "bad_command", cmd.kind, req)
         except Exception as exc:  # the env raised: report it, keep serving
             traceback.print_exc()  # to stderr, i.e. the operator's log
             if self.episode is not None:
@@ -178,7 +191,7 @@ class EnvRuntime:
 
     def reset(self, cmd: Reset) -> None:
         self.start_episode(
-            cmd.seed,
+            limits.seed(cmd.seed),
             cmd.max_steps or self.options.max_steps,
             cmd.frame or self.options.frame,
             cmd.observe,
@@ -198,7 +211,12 @@ class EnvRuntime:
         lift_step_limits(self.env, max_steps)
         if self.episodes_started == 0 and self.options.warm_up:
             self.channel.send(Progress(message=self.options.warm_up, req=req))
-        obs, info, mask, to_move = self.adapter.reset(seed)
+        self.episode = None  # until this reset succeeds: a step is refused as not_reset
+        try:
+            obs, info, mask, to_move = self.adapter.reset(seed)
+        except Exception:
+            self.rebuild()
+            raise
         self.policy.reset(seed)
         ep = self.episode = Episode(
             self.episodes_started,
@@ -354,6 +372,22 @@ class EnvRuntime:
         return ep.done
 
     # ------------------------------------------------------------------ helpers
+
+    def rebuild(self) -> None:
+        """A fresh env in place of one whose reset failed (the error is reported anyway)."""
+        if self.make is None:
+            return
+        old = self.env
+        try:
+            self.env = self.make()
+        except Exception:  # keep the old one: the next reset reports what is wrong
+            traceback.print_exc()
+            return
+        self.adapter = ADAPTERS[self.options.stepping](self.env)
+        try:
+            old.close()
+        except Exception:
+            traceback.print_exc()
 
     def legal_fields(self, mask: list[int] | None) -> dict[str, list[int] | None]:
         """A mask for small action spaces; the legal indices for big ones (chess: 4,672)."""

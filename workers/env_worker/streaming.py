@@ -10,7 +10,17 @@ from typing import TYPE_CHECKING, Any
 from env_worker.episode import Episode, Stopping
 from env_worker.stepping import Refused
 from env_worker.unobserved import unobserved
-from mosaic_tui.protocol import Ping, Pong, ProtocolError, Run, RunEnd, Step, Stop, Stopped
+from mosaic_tui.protocol import (
+    Ping,
+    Pong,
+    ProtocolError,
+    Run,
+    RunEnd,
+    Step,
+    Stop,
+    Stopped,
+    limits,
+)
 
 if TYPE_CHECKING:
     from env_worker.runtime import EnvRuntime
@@ -32,14 +42,19 @@ def run(runtime: EnvRuntime, cmd: Run) -> None:
             cmd.req,
         )
         return
+    for seed in cmd.seeds or []:
+        limits.seed(seed)  # limits.BadCommand: refused as bad_command before any episode
+    if cmd.seeds is None and (limits.seed(cmd.seed) or 0) + cmd.episodes - 1 > limits.MAX_SEED:
+        raise limits.BadCommand(
+            f"run counts seeds up from {cmd.seed} for {cmd.episodes} episodes, past 2**64-1:"
+            " give a lower seed"
+        )
     steps = 0
     # A replay with no frames needs rewards and endings only: no views are built (unobserved.py)
     blind = cmd.actions is not None and cmd.frame is None
     for i in range(cmd.episodes):
         seed = (
-            cmd.seeds[i]
-            if cmd.seeds is not None
-            else (None if cmd.seed is None else cmd.seed + i)
+            cmd.seeds[i] if cmd.seeds is not None else (None if cmd.seed is None else cmd.seed + i)
         )
         runtime.start_episode(
             seed, cmd.max_steps or runtime.options.max_steps, cmd.frame, False, False, cmd.req
@@ -58,9 +73,7 @@ def _play(runtime: EnvRuntime, cmd: Run, ep: Episode, i: int, steps: int) -> int
     while not ep.done:
         stop = stop_requested(runtime)
         if stop is not False:
-            runtime.channel.send(
-                RunEnd(episodes=i, steps=steps, interrupted=True, req=cmd.req)
-            )
+            runtime.channel.send(RunEnd(episodes=i, steps=steps, interrupted=True, req=cmd.req))
             if stop is not None:
                 runtime.channel.send(Stopped(req=stop.req))
             raise Stopping
