@@ -249,6 +249,11 @@ async def test_the_chess_move_box_keeps_focus_while_black_thinks(
             assert box.display and app.focused is box  # the box stays, and so does focus
             await pilot.press(*"Qxd5", "b")  # typed ahead: text, not commands
             assert box.value == "Qxd5b"
+            box.value = ""
+            shown = pane.has_class("-board")
+            await pilot.press("v")  # in an empty box: the legend's "v: frame", not text
+            assert box.value == "" and pane.has_class("-board") is not shown
+            assert app.focused is box and app.screen is pane.screen
             assert "chess" in app.session.runners and app.query_one("#sidebar").display
             note = pane.query_one("#note", Static)
             await wait_until(pilot, lambda: "black played" in text(note), timeout=30)

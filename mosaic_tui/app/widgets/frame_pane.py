@@ -157,6 +157,10 @@ class FramePane(KeptLines, Vertical, can_focus=True):
             self.add_class("-board")  # text reads better than a downsampled board
         self._make_room()
 
+    def on_move_box_switch_view(self, message: MoveBox.SwitchView) -> None:
+        message.stop()
+        self.action_toggle_view()
+
     def action_toggle_view(self) -> None:
         if self.has_class("-board"):
             self.remove_class("-board")

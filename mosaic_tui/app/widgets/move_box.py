@@ -6,6 +6,8 @@ It belongs to a `FramePane`, which shows it for a typed game and posts the moves
 
 from __future__ import annotations
 
+from textual import events
+from textual.message import Message
 from textual.suggester import SuggestFromList
 from textual.widgets import Input
 
@@ -29,6 +31,9 @@ def resolve_move(move: str, names: list[str]) -> str | None:
 
 class MoveBox(Input):
     """Stays put for the whole game, so focus never leaves it; it follows the game instead."""
+
+    class SwitchView(Message):
+        """`v` at an empty box: the pane switches between board and frame."""
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(
@@ -56,6 +61,14 @@ class MoveBox(Input):
             self.display = True
             if pane_focused:
                 self.focus()
+
+    async def _on_key(self, event: events.Key) -> None:
+        """`v` in an empty box is the pane's (board / frame), as the pane's legend says; once
+        a move is being typed, every printable key is text."""
+        if event.key == "v" and not self.value:
+            event.stop()
+            event.prevent_default()  # not typed
+            self.post_message(self.SwitchView())
 
     def type_in(self, text: str) -> None:
         """Text typed at the pane goes here: the box is shown and focused, the text inserted."""
