@@ -8,6 +8,7 @@ command line.
 from __future__ import annotations
 
 import argparse
+import math
 import shlex
 
 # Kept here, not imported, so `mosaic-tui --help` does not load the protocol (numpy); a test
@@ -54,14 +55,14 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--timeout",
-        type=float,
+        type=seconds,
         default=REPLY_TIMEOUT,
         metavar="SECONDS",
         help=f"longest wait for an answer (default {REPLY_TIMEOUT:g})",
     )
     p.add_argument(
         "--start-timeout",
-        type=float,
+        type=seconds,
         default=START_TIMEOUT,
         metavar="SECONDS",
         help=f"longest wait for the init event (default {START_TIMEOUT:g})",
@@ -73,6 +74,17 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         help="the worker command, after --, e.g. -- python -m baseline_worker",
     )
     return p
+
+
+def seconds(text: str) -> float:
+    """A wait in seconds: finite and above 0 (0 or less would fail every check at once)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"{text!r}: give a number of seconds above 0")
+    return value
 
 
 def with_interpreter(argv: list[str]) -> list[str]:

@@ -14,6 +14,16 @@ def convert_command(path: Path, output: Path | None) -> int:
     if path.suffix != ".py":
         print(f"error: {path}: convert reads MOSAIC's Python scripts (FILE.py)", file=sys.stderr)
         return 2
+    if output is not None:  # before the work: a parent that is a file is not "exists"
+        from mosaic_tui.cli.outputs import unwritable
+
+        if output.exists() and not output.is_dir():
+            print(f"error: {output} exists; remove it or choose another -o", file=sys.stderr)
+            return 2
+        why = unwritable(output)
+        if why is not None:
+            print(f"error: cannot write {output}: {why}; choose another -o", file=sys.stderr)
+            return 2
     try:
         load(path)  # every check `run` makes, with the file and key or line at fault
         text = to_toml(read_script(path))
@@ -25,7 +35,6 @@ def convert_command(path: Path, output: Path | None) -> int:
         sys.stdout.write(text)
         return 0
     try:
-        output.parent.mkdir(parents=True, exist_ok=True)
         with open(output, "x", encoding="utf-8") as out:  # never over an existing file
             out.write(text)
     except FileExistsError:

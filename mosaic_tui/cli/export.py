@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from mosaic_tui.cli.outputs import unwritable
 from mosaic_tui.cli.text import plain
 from mosaic_tui.telemetry import TelemetryError, TelemetryStore, default_db_path, export
 
@@ -42,12 +43,9 @@ def export_command(args: argparse.Namespace) -> int:
                 if session is None:
                     raise TelemetryError(f"no session in {db} has a recorded episode yet")
             if args.output is not None:
-                try:
-                    args.output.parent.mkdir(parents=True, exist_ok=True)
-                except OSError as exc:
-                    raise TelemetryError(
-                        f"cannot create the folder for {args.output}: {exc}; choose another -o"
-                    ) from None
+                why = unwritable(args.output)
+                if why is not None:
+                    raise TelemetryError(f"cannot write {args.output}: {why}; choose another -o")
             out = args.output if args.output is not None else sys.stdout
             chosen = session or (None if args.run else store.latest_session_id())
             try:
@@ -59,8 +57,13 @@ def export_command(args: argparse.Namespace) -> int:
                     session_id=session,
                     run_id=args.run,
                 )
+                if args.output is None:
+                    sys.stdout.flush()  # a closed pipe is found here, not at exit
+            except BrokenPipeError:  # `export | head`: the reader has what it wanted
+                raise  # main() ends quietly with 0
             except OSError as exc:
-                raise TelemetryError(f"cannot write {args.output}: {exc}") from None
+                where = args.output if args.output is not None else "to stdout"
+                raise TelemetryError(f"cannot write {where}: {exc}") from None
     except TelemetryError as exc:
         print(f"error: {plain(exc)}", file=sys.stderr)
         return 2

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from rich.console import Console
 
+from mosaic_tui.cli.outputs import unwritable
 from mosaic_tui.cli.text import safe
 from mosaic_tui.experiments.recorded import NotRecorded, recorded_episode
 from mosaic_tui.protocol import FrameRequest
@@ -18,6 +19,7 @@ from mosaic_tui.runtime.replay import EpisodeReplay
 from mosaic_tui.telemetry import TelemetryError, TelemetryStore, default_db_path
 
 errors = Console(stderr=True, highlight=False, soft_wrap=True)
+MIN_FPS, MAX_FPS = 1, 50  # what `--fps` may be (main.py checks it as it parses)
 NATIVE = 4096  # a box no env frame fills: frames come at their own size (never upscaled)
 
 
@@ -34,8 +36,12 @@ def gif_command(
     if output.suffix.lower() != ".gif":
         errors.print(f"error: -o {safe(output)}: the file must end in .gif")
         return 2
-    if not 0 < fps <= 50:
-        errors.print(f"error: --fps {fps:g}: give 1 to 50 frames a second")
+    if not MIN_FPS <= fps <= MAX_FPS:
+        errors.print(f"error: --fps {fps:g}: give {MIN_FPS} to {MAX_FPS} frames a second")
+        return 2
+    why = unwritable(output)  # before the replay, which may take a while
+    if why is not None:
+        errors.print(f"error: cannot write {safe(output)}: {safe(why)}; choose another -o")
         return 2
     path = db or default_db_path()
     try:
@@ -56,7 +62,6 @@ def gif_command(
         errors.print(f"error: {safe(config.task)} sent no frames to draw (does it render?)")
         return 1
     try:
-        output.parent.mkdir(parents=True, exist_ok=True)  # as `export -o` does
         images[0].save(output, save_all=True, append_images=images[1:], loop=0,
                        duration=round(1000 / fps), optimize=False)  # fmt: skip
     except OSError as exc:

@@ -69,7 +69,9 @@ def parser() -> argparse.ArgumentParser:
     smoke = sub.add_parser(
         "smoke", help="run each installed family for a few steps; non-zero on failure"
     )
-    smoke.add_argument("--steps", type=int, default=5, help="steps per family (default 5)")
+    smoke.add_argument(
+        "--steps", type=positive_int, default=5, help="steps per family (1 or more; default 5)"
+    )
     smoke.add_argument(
         "--family", action="append", default=None, help="check only this family (repeatable)"
     )
@@ -174,7 +176,7 @@ def parser() -> argparse.ArgumentParser:
         metavar="WxH",
         help="fit frames into this box (default: the env's own resolution)",
     )
-    gif.add_argument("--fps", type=float, default=8.0, help="frames a second (default 8)")
+    gif.add_argument("--fps", type=fps, default=8.0, help="frames a second, 1 to 50 (default 8)")
     gif.add_argument("--db", type=Path, default=None, help="SQLite file (default: user data dir)")
     report = sub.add_parser(
         "report", help="per operator and player: returns with 95%% intervals, paired differences"
@@ -275,8 +277,20 @@ def pace(text: str) -> float:
     return value
 
 
+def fps(text: str) -> float:
+    """`gif --fps`: 1 to 50 frames a second (GIF players do not keep a slower or faster
+    pace; gif.MIN_FPS and MAX_FPS, not imported so that --help stays fast)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 1 <= value <= 50:
+        raise argparse.ArgumentTypeError(f"{text!r}: give 1 to 50 frames a second")
+    return value
+
+
 def positive_int(text: str) -> int:
-    """A count of 1 or more (`sessions -n`)."""
+    """A count of 1 or more (`sessions -n`, `smoke --steps`)."""
     try:
         value = int(text)
     except ValueError:

@@ -246,10 +246,10 @@ def execute(
 def _log_dir_problem(given: Path | None, why: str) -> str:
     """Why the workers' log folder is unusable, and how to choose another."""
     if given is not None:
-        return f"cannot use the log folder {given}: {why}; choose another with --log-dir"
+        return f"{why}: the worker logs go there (--log-dir); choose another with --log-dir"
     return (
-        f"cannot use the log folder {default_log_dir()}: {why}; set {STATE_DIR_ENV} to a"
-        " folder you can write (the logs go in its logs/), or choose one with --log-dir"
+        f"{why}: the worker logs go to {default_log_dir()}; set {STATE_DIR_ENV} to a folder"
+        " you can write (the logs go in its logs/), or choose one with --log-dir"
     )
 
 

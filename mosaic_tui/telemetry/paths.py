@@ -50,9 +50,9 @@ def unusable_dir(path: Path) -> str | None:
         for above in (path, *path.parents):  # a file where a folder should be: name it
             if above.exists() and not above.is_dir():
                 return f"{above} is a file, not a folder"
-        return f"cannot create it ({exc.strerror or exc})"
+        return f"cannot create the folder {path} ({exc.strerror or exc})"
     try:
         with tempfile.TemporaryFile(dir=path):
             return None
     except OSError as exc:
-        return f"cannot write in it ({exc.strerror or exc})"
+        return f"cannot write in the folder {path} ({exc.strerror or exc})"
