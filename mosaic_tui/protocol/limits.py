@@ -4,7 +4,10 @@ naming the field and never a crash, a hang or gigabytes of memory (docs/protocol
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from mosaic_tui.protocol.messages import SelectAction
 
 MAX_ACTIONS = 100_000  # actions in one player's space (chess: 4,672)
 MAX_DEPTH = 32  # nesting of an observation (dicts and lists inside each other)
@@ -33,8 +36,9 @@ def seed(value: Any) -> int | None:
     return value
 
 
-def action_mask(mask: Any) -> list[int] | None:
-    """A flat list of 0/1 (or true/false) entries, at most MAX_ACTIONS long."""
+def action_mask(mask: Any, n: int) -> list[int] | None:
+    """A flat list of 0/1 (or true/false) entries, one per action of the `n` init_agent gave
+    (a short mask would leave actions unsaid, a long one name actions there are not)."""
     if mask is None:
         return None
     if not isinstance(mask, list) or len(mask) > MAX_ACTIONS:
@@ -42,7 +46,21 @@ def action_mask(mask: Any) -> list[int] | None:
     if not all(type(v) in (int, bool) and v in (0, 1) for v in mask):
         bad = next(v for v in mask if not (type(v) in (int, bool) and v in (0, 1)))
         raise BadCommand(f"action_mask entries must be 0 or 1, got {bad!r:.60}")
+    if len(mask) != n:
+        raise BadCommand(
+            f"action_mask has {len(mask)} entries; this player has {n} actions (init_agent's"
+            f" action_space.n): send one 0/1 entry per action"
+        )
     return [int(v) for v in mask]
+
+
+def select_action(cmd: SelectAction, n: int) -> list[int] | None:
+    """Every decision worker's check of a `select_action` for a player of `n` actions, in one
+    place so the workers cannot differ: the observation's depth, the move names, the mask
+    (returned). BadCommand names the first field at fault."""
+    depth("observation", cmd.observation)
+    moves(cmd.moves)
+    return action_mask(cmd.action_mask, n)
 
 
 def strings(name: str, value: Any, limit: int = MAX_ACTIONS) -> list[str] | None:

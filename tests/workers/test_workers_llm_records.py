@@ -120,7 +120,8 @@ def test_schema_mode_constrains_the_answer_to_the_legal_names(spawn) -> None:
     try:
         client = worker(spawn, url, "--answer-format", "schema")
         event = client.request(
-            {"cmd": "select_action", "action_mask": [0, 1, 1], "req": 2}, "action_selected"
+            {"cmd": "select_action", "action_mask": [0, 1, 1, 0, 0, 0, 0], "req": 2},
+            "action_selected",
         )
         handler = server.RequestHandlerClass
         (schema,) = handler.schemas  # one request, as response_format json_schema

@@ -90,8 +90,9 @@ class BaselineRuntime:
             self.policy.reset(limits.seed(cmd.seed))
             self.channel.send(Ready(run_id=self.run_id, seed=cmd.seed, req=req))
         elif isinstance(cmd, SelectAction):
+            mask = limits.select_action(cmd, self.policy.n_actions)
             try:
-                action = self.policy.act(limits.action_mask(cmd.action_mask))
+                action = self.policy.act(mask)
             except NoLegalAction as exc:
                 self.fail(f"{exc} for player {self.player_id}", "no_legal_action", cmd.kind, req)
                 return

@@ -61,10 +61,10 @@ class Game:
 
 def legal_names(game: Game, cmd: SelectAction) -> dict[str, int]:
     """Name -> action for every legal action: the env's move names where it has them (chess:
-    e2e4), else the action labels."""
+    e2e4), else the action labels. The command is checked first (limits.BadCommand)."""
+    mask = limits.select_action(cmd, len(game.labels))
     if cmd.moves:
-        return dict(limits.moves(cmd.moves) or {})
-    mask = limits.action_mask(cmd.action_mask)
+        return dict(cmd.moves)
     return {
         label: i
         for i, label in enumerate(game.labels)

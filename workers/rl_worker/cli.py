@@ -85,11 +85,10 @@ class RlRuntime:
             self.rng = np.random.default_rng(seed if seed is not None else self.seed)
             self.channel.send(Ready(run_id=self.run_id, seed=cmd.seed, req=req))
         elif isinstance(cmd, SelectAction):
+            mask = limits.select_action(cmd, self.policy.n_actions)
             try:
-                observation = unpack(limits.depth("observation", cmd.observation))
-                action, scores = self.policy.act(
-                    observation, limits.action_mask(cmd.action_mask), self.rng, self.sample
-                )
+                observation = unpack(cmd.observation)
+                action, scores = self.policy.act(observation, mask, self.rng, self.sample)
             except PolicyError as exc:
                 self.fail(str(exc), "policy_mismatch", cmd)
                 return
@@ -98,7 +97,6 @@ class RlRuntime:
             label = self.labels[action] if action < len(self.labels) else str(action)
             record = None
             if self.keep:
-                mask = limits.action_mask(cmd.action_mask)
                 record = {
                     "probabilities": [round(float(p), 5) for p in probabilities(scores, mask)],
                     "mode": "sampled" if self.sample else "greedy",
