@@ -12,7 +12,6 @@ import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from rich.markup import escape
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
@@ -26,6 +25,7 @@ from textual.worker import Worker, WorkerState
 from mosaic_tui.app.commands import OperatorCommands, system_commands
 from mosaic_tui.app.drawing import OperatorDrawing
 from mosaic_tui.app.layout import pace_text, pane_title
+from mosaic_tui.app.markup import escape
 from mosaic_tui.app.messages import OperatorChanged, OperatorCrashed
 from mosaic_tui.app.operator_actions import OperatorActions
 from mosaic_tui.app.recording import AppRecording

@@ -9,8 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from rich.markup import escape
-
+from mosaic_tui.app.markup import escape
 from mosaic_tui.core.decisions import DecisionStats
 from mosaic_tui.envs import keymaps
 

@@ -85,18 +85,21 @@ async def test_reference_workers_play_as_a_player_and_as_the_env(
 
 
 async def test_a_workers_words_are_shown_as_text_never_as_markup(tmp_path: Path) -> None:
+    from mosaic_tui.app.markup import ZERO_WIDTH
     from mosaic_tui.runtime import Notice
 
     app = MosaicApp([], log_dir=tmp_path, autorun=False)
     async with app.run_test(size=(120, 40)) as pilot:
         # a progress line from a worker: unbalanced markup would raise MarkupError if parsed
-        app.drawing.on_runner_event(Notice("op", "run", message="[/bold] loading [red]weights"))
+        words = "[/bold] loading [red]weights \\[x] from C:\\"
+        app.drawing.on_runner_event(Notice("op", "run", message=words))
         await pilot.pause()
-        from rich.text import Text
+        from textual.content import Content
 
-        # what a toast shows: the message read as markup (unescaped, this one would not parse)
-        shown = [Text.from_markup(n.message).plain for n in app._notifications]
-        assert "[/bold] loading [red]weights" in shown, shown
+        # what a toast shows: the message read as Textual markup, backslashes not doubled
+        shown = [Content.from_markup(n.message).plain.replace(ZERO_WIDTH, "") for n in
+                 app._notifications]  # fmt: skip
+        assert words in shown, shown
         await pilot.press("q")
 
 
@@ -123,3 +126,22 @@ async def test_the_form_offers_the_policies_trained_on_the_task(tmp_path: Path, 
         await wait_until(pilot, lambda: runner.step_index >= 2, timeout=30)  # it plays
         assert runner.state.value != "error"
         await pilot.press("q")
+
+
+def test_escaped_text_reads_back_as_itself_inside_markup() -> None:
+    """Any text (brackets, backslashes, a trailing backslash before a closing tag) shows as
+    it is between tags, and the tags around it still apply."""
+    import random
+
+    from textual.content import Content
+
+    from mosaic_tui.app.markup import ZERO_WIDTH, escape
+
+    pieces = ["[", "]", "\\", "a", "/", "=", "red", "b", "link=x", "$x", " "]
+    rng = random.Random(3)
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 10)))
+        shown = Content.from_markup(f"<[b]{escape(text)}[/b]>")
+        assert shown.plain.replace(ZERO_WIDTH, "") == f"<{text}>", text
+        assert [(s.start, s.end) for s in shown.spans] == ([(1, len(shown.plain) - 1)] if text
+                                                            else [])  # fmt: skip

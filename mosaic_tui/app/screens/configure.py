@@ -11,7 +11,6 @@ import contextlib
 import json
 from typing import Any
 
-from rich.markup import escape
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
@@ -19,6 +18,7 @@ from textual.screen import ModalScreen
 from textual.validation import ValidationResult, Validator
 from textual.widgets import Button, Input, Label, Select, Static
 
+from mosaic_tui.app.markup import escape
 from mosaic_tui.app.widgets.player_row import PlayerRow
 from mosaic_tui.core import OperatorConfig
 from mosaic_tui.core.config import OBSERVATION_MODES
