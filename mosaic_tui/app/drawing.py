@@ -13,11 +13,11 @@ import math
 import time
 from typing import TYPE_CHECKING
 
-from rich.markup import escape
 from textual.css.query import NoMatches
 from textual.widgets import Static
 
 from mosaic_tui.app.layout import clean, frame_interval, operator_name, pace_text, pane_status
+from mosaic_tui.app.markup import escape
 from mosaic_tui.app.messages import BoardReady, OperatorChanged, OperatorCrashed
 from mosaic_tui.app.view import OperatorView, entry_view
 from mosaic_tui.app.widgets.operator_list import OperatorList
@@ -40,8 +40,9 @@ LIST_EVERY = 1.0  # ... and their rows in the list (a summary; the pane has the 
 
 
 def error_text(message: str) -> str:
-    """What a failed operator's pane shows: the error, and how to restart or remove it."""
-    return f"[b red]error[/]\n{escape(message)}\n\ne edit, then Save, to restart it · x remove it"
+    """What a failed operator's pane shows: how to restart or remove it, then the error
+    (its log's path before the log's last lines): a small pane cuts the end, not these."""
+    return f"[b red]error[/] · e edit, then Save, to restart · x remove\n{escape(message)}"
 
 
 class OperatorDrawing:

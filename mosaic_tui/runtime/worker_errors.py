@@ -30,11 +30,11 @@ class WorkerError(RuntimeError):
         self.log_tail = list(log_tail)
         self.returncode = returncode
         self.summary = message
-        text = message
-        if self.log_tail:
-            text += "\n  last log lines:\n" + "\n".join(f"    {line}" for line in self.log_tail)
+        text = message  # the log's path before its last lines: a small pane cuts the end
         if log_path is not None:
             text += f"\n  log: {log_path}"
+        if self.log_tail:
+            text += "\n  last log lines:\n" + "\n".join(f"    {line}" for line in self.log_tail)
         super().__init__(text)
 
 

@@ -121,3 +121,31 @@ async def test_a_failed_board_pane_shows_why_not_the_position() -> None:
         await pilot.pause()
         assert board.region.height == 0  # ... until it fails: then the error has the room
         assert pane.query_one("#error", Static).region.height > 0
+
+
+async def test_a_failed_human_pane_gives_its_legend_and_move_box_room_to_the_error() -> None:
+    """A human's pane that failed: its keys play nothing, so the legend and the move box go,
+    and a short pane still shows how to restart and where the log is."""
+    from mosaic_tui.app.drawing import error_text
+    from mosaic_tui.runtime import WorkerError
+
+    app = MosaicApp([])
+    async with app.run_test(size=(60, 20)) as pilot:
+        pane = FramePane("g", "game")
+        await app.query_one("#grid").mount(pane)
+        pane.show_legend("1-9 play that cell, as on a phone\nkeypad: 1 2 3 is the top row")
+        pane.box.display = True
+        await pilot.pause()
+        legend = pane.query_one("#legend", Static)
+        assert legend.region.height > 0
+        error = WorkerError(
+            "rl_worker[player_2] is not running (killed by SIGKILL)",
+            log_path=Path("/tmp/state/logs/rl_worker.log"),
+            log_tail=[f"line {i} of a long traceback" for i in range(12)],
+        )
+        pane.show_error(error_text(str(error)))
+        await pilot.pause()
+        assert legend.region.height == 0 and not pane.box.display
+        lines = error_text(str(error)).splitlines()
+        assert "e edit" in lines[0] and lines[2] == "  log: /tmp/state/logs/rl_worker.log"
+        assert pane.query_one("#error", Static).region.height >= 3  # those lines are seen

@@ -14,7 +14,6 @@ import string
 import time
 from collections import deque
 
-from rich.markup import escape
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingsMap
 from textual.containers import Vertical
@@ -23,6 +22,7 @@ from textual.message import Message
 from textual.widgets import Input, Static
 
 from mosaic_tui.app.layout import board_room, fit_status
+from mosaic_tui.app.markup import escape
 from mosaic_tui.app.messages import BoardReady, FrameReady
 from mosaic_tui.app.view import OperatorView
 from mosaic_tui.app.widgets.frame_view import FrameView
@@ -181,7 +181,10 @@ class FramePane(KeptLines, Vertical, can_focus=True):
         self.over = view.over
         self._show_note(view.note)
         self.set_class(self.over, "-over")
-        self.box.follow(view, pane_focused=self.has_focus)
+        if self.has_class("-error"):
+            self.box.display = False
+        else:
+            self.box.follow(view, pane_focused=self.has_focus)
         self._make_room()
 
     def _show_note(self, text: str) -> None:
@@ -296,8 +299,11 @@ class FramePane(KeptLines, Vertical, can_focus=True):
         self._paint(frame)
 
     def _paint(self, frame: Frame) -> None:
-        if self.has_class("-error"):
+        if self.has_class("-error"):  # restarted: its legend and move box come back
             self.remove_class("-error")
+            self._make_room()
+            if self._view is not None:
+                self.box.follow(self._view, pane_focused=self.has_focus)
         self.view.show(frame.to_array())
 
     def on_unmount(self) -> None:
@@ -333,8 +339,11 @@ class FramePane(KeptLines, Vertical, can_focus=True):
         box's border give up their lines to it (`layout.board_room`). A frame scales instead.
         Called on every redraw: styles are touched only when the room changes."""
         text = self._legend
-        if not self.has_class("-board") or self.has_class("-error"):
-            room: tuple[bool, int | None, int | None, bool] = (bool(text), None, None, False)
+        room: tuple[bool, int | None, int | None, bool]
+        if self.has_class("-error"):  # its keys play nothing now: the room goes to why
+            room = (False, None, None, False)
+        elif not self.has_class("-board"):
+            room = (bool(text), None, None, False)
         else:
             inside = self.content_size
             note = self.query_one("#note", Static)
@@ -364,6 +373,8 @@ class FramePane(KeptLines, Vertical, can_focus=True):
         self._waiting = None
         self.add_class("-error")
         self.query_one("#error", Static).update(text)
+        self.box.display = False
+        self._make_room()
 
     def set_colors(self, mode: str) -> None:
         self._colors = mode
