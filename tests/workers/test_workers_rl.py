@@ -58,7 +58,11 @@ def test_an_mlp_plays_its_argmax_and_samples_reproducibly(tmp_path: Path) -> Non
         (lambda p: np.savez(p, kind="mlp"), "at least w0 and b0"),
         (
             lambda p: np.savez(
-                p, kind="mlp", w0=np.zeros((2, 3)), b0=np.zeros(3), w1=np.zeros((4, 2)),
+                p,
+                kind="mlp",
+                w0=np.zeros((2, 3)),
+                b0=np.zeros(3),
+                w1=np.zeros((4, 2)),
                 b1=np.zeros(2),
             ),
             "layer 1 takes 4 inputs but layer 0 gives 3",
@@ -233,3 +237,40 @@ def test_a_game_against_random_pays_the_learner_its_own_result() -> None:
     taken = int(np.flatnonzero(np.asarray(info["action_mask"]) == 0)[0])
     _, reward, done, _, _ = env.step(taken)
     assert (reward, done) == (-1.0, True)  # an illegal move loses at once
+
+
+@pytest.mark.parametrize("name", ["garbage.zip", "garbage.pt", "garbage.npz", "cut.npz", "a.npy"])
+def test_a_file_that_is_no_policy_says_so_plainly_and_never_suggests_unpickling(
+    tmp_path: Path, name: str
+) -> None:
+    from rl_worker.checkpoints import load_policy
+
+    path = tmp_path / name
+    if name == "a.npy":
+        np.save(path, np.zeros(3))
+        said = "a single NumPy array (.npy), not a policy file"
+    elif name == "cut.npz":
+        save_qtable(path, np.zeros((4, 3)), "Toy-v0")
+        path.write_bytes(path.read_bytes()[:40])  # a download cut short
+        said = "a damaged zip archive, not a valid .npz"
+    else:
+        path.write_bytes(np.random.default_rng(4).bytes(3000))
+        said = "not a valid .npz or zip archive (corrupt, or another format)"
+    for loader, formats in ((load_policy, "stable-baselines3 .zip"), (load, "a NumPy .npz")):
+        with pytest.raises(PolicyError) as info:
+            loader(path)
+        message = str(info.value)
+        assert str(path) in message and said in message, message
+        assert formats in message  # what it reads instead
+        assert "pickle" not in message.lower(), message
+
+
+def test_a_policy_holding_objects_is_refused_without_suggesting_to_unpickle(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "objects.npz"
+    np.savez(path, kind="qtable", q=np.array([object()], dtype=object))
+    with pytest.raises(PolicyError) as info:
+        load(path)
+    assert "holds Python objects" in str(info.value)
+    assert "pickle" not in str(info.value).lower()

@@ -22,6 +22,11 @@ from typing import Any
 import numpy as np
 from worker_common.trained import Policy, PolicyError, load
 
+# what a file that is none of them is told it should be
+FORMATS = (
+    "a NumPy .npz of numbers and text, a stable-baselines3 .zip, a CleanRL PyTorch checkpoint"
+    " (torch.save's zip) or an .onnx model"
+)
 INSTALL = "pip install torch==2.13.0 'mosaic-tui[rl]'"  # the CPU build, see README
 
 
@@ -42,7 +47,7 @@ def load_policy(path: str | Path, trust: bool = False) -> Policy:
 
         return load_onnx(path)
     if not Path(path).is_file() or not is_torch_file(path):
-        return load(path)  # names a missing file, or what is wrong with the .npz
+        return load(path, FORMATS)  # names a missing file, or what is wrong with the .npz
     return load_torch_policy(path, trust)
 
 
@@ -100,15 +105,20 @@ def _indexed(
         w, b = weights[f"{prefix}.{i}.weight"], weights.get(f"{prefix}.{i}.bias")
         name = f"{prefix}.{i}"
         if b is None or b.shape != (w.shape[0],):
-            raise PolicyError(f"{where}: layer {name} has no bias of {w.shape[0]} (a layer"
-                              " without one is not a CleanRL or SB3 layer this worker knows)")
+            raise PolicyError(
+                f"{where}: layer {name} has no bias of {w.shape[0]} (a layer"
+                " without one is not a CleanRL or SB3 layer this worker knows)"
+            )
         if w.ndim != ndim or (ndim == 4 and (w.shape[2] != w.shape[3] or w.shape[2] % 2 == 0)):
             kind = "a Linear layer" if ndim == 2 else "an odd square convolution"
-            raise PolicyError(f"{where}: layer {name} has weights of shape {list(w.shape)},"
-                              f" not {kind}")
+            raise PolicyError(
+                f"{where}: layer {name} has weights of shape {list(w.shape)}, not {kind}"
+            )
         if layers and layers[-1][0].shape[0] != w.shape[1]:
-            raise PolicyError(f"{where}: layer {name} takes {w.shape[1]} inputs; the layer"
-                              f" before gives {layers[-1][0].shape[0]}")
+            raise PolicyError(
+                f"{where}: layer {name} takes {w.shape[1]} inputs; the layer"
+                f" before gives {layers[-1][0].shape[0]}"
+            )
         layers.append((w, b))
     return layers
 

@@ -34,6 +34,7 @@ ACTIVATIONS = {"tanh": np.tanh, "relu": lambda x: np.maximum(x, 0.0)}
 #   (C, H, W) and divided by 255: how SB3 (VecTransposeImage, normalize_images) and the
 #   reference's CleanRL MiniGrid agent both feed it.
 PREPROCESS = ("flat", "minigrid_image")
+NPZ = "a NumPy .npz of numbers and text, as `python -m rl_worker.train` writes"
 
 
 class PolicyError(ValueError):
@@ -134,19 +135,11 @@ def probabilities(scores: np.ndarray, mask: list[int] | None) -> np.ndarray:
     return shifted / shifted.sum()
 
 
-def load(path: str | Path) -> Policy:
-    """A policy file, checked: PolicyError names the file and what is wrong with it."""
+def load(path: str | Path, formats: str = NPZ) -> Policy:
+    """A policy file, checked: PolicyError names the file and what is wrong with it, and
+    `formats` (what the calling worker reads) when the file is none of them."""
     where = str(path)
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            arrays = {k: data[k] for k in data.files}
-    except FileNotFoundError:
-        raise PolicyError(f"no policy file {where!r}") from None
-    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
-        raise PolicyError(
-            f"{where} is not a policy this worker reads (a NumPy .npz of numbers and text;"
-            f" {type(exc).__name__}: {exc})"
-        ) from None
+    arrays = _arrays(path, where, formats)
     kind = _text(arrays, "kind", where)
     if kind not in KINDS:
         raise PolicyError(f"{where}: kind {kind!r} is not one of {', '.join(KINDS)}")
@@ -190,6 +183,47 @@ def load(path: str | Path) -> Policy:
         activation=activation,
         preprocess=preprocess,
     )
+
+
+def _arrays(path: str | Path, where: str, formats: str) -> dict[str, np.ndarray]:
+    """The arrays of a .npz, or PolicyError saying plainly what the file is instead. The file
+    is never unpickled, and no message suggests it: a policy holds numbers and text only."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(6)
+    except FileNotFoundError:
+        raise PolicyError(f"no policy file {where!r}") from None
+    except OSError as exc:
+        raise PolicyError(f"cannot read policy file {where}: {exc.strerror or exc}") from None
+    if head.startswith(b"\x93NUMPY"):
+        raise PolicyError(
+            f"{where} is a single NumPy array (.npy), not a policy file; this worker reads"
+            f" {formats}"
+        )
+    if not head.startswith(b"PK"):  # every zip (and so every .npz) starts so
+        raise PolicyError(
+            f"{where} is not a policy this worker reads: it is not a valid .npz or zip archive"
+            f" (corrupt, or another format); this worker reads {formats}"
+        )
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            return {k: data[k] for k in data.files}
+    except ValueError as exc:
+        if "pickle" not in str(exc):
+            raise PolicyError(
+                f"{where} is not a policy this worker reads: an array in it is damaged"
+                f" ({str(exc)[:160]}); this worker reads {formats}"
+            ) from None
+        raise PolicyError(
+            f"{where} is not a policy this worker reads: it holds Python objects, and a policy"
+            " file holds numbers and text only (objects could run code when loaded): write"
+            " it with save_qtable or save_mlp"
+        ) from None
+    except (OSError, zipfile.BadZipFile, EOFError) as exc:
+        raise PolicyError(
+            f"{where} is not a policy this worker reads: a damaged zip archive, not a valid"
+            f" .npz ({type(exc).__name__}: {str(exc)[:160]}); this worker reads {formats}"
+        ) from None
 
 
 def save_qtable(path: str | Path, q: np.ndarray, task: str, note: str = "") -> None:
