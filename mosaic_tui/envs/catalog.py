@@ -15,7 +15,7 @@ from functools import cache
 from typing import Any
 
 from mosaic_tui.envs import profiles
-from mosaic_tui.envs.families import FAMILIES, PETTINGZOO, Family
+from mosaic_tui.envs.families import CONTINUOUS, FAMILIES, PETTINGZOO, Family
 from mosaic_tui.envs.profiles import form_fields
 from mosaic_tui.protocol.stepping import SteppingParadigm
 
@@ -166,7 +166,18 @@ def check_task(task: str, family_name: str | None = None) -> Family:
                 f"{task} is a {missing.title} task and {missing.requires[0]} is not installed:"
                 f" {missing.install_hint}"
             )
-    known = list(_registry())
+    registry = _registry()
+    if task in registry:  # registered (gymnasium, a package), but no family here plays it
+        why = (
+            "its actions are continuous (a Box), and players here choose among discrete ones"
+            if task in CONTINUOUS
+            else "no installed family plays its module's tasks"
+        )
+        raise EnvError(
+            f"{task} is registered ({registry[task] or 'no module'}), but {why} (`mosaic-tui"
+            " envs` lists the tasks that run; a plugin family can add others: docs/plugins.md)"
+        )
+    known = list(registry)
     qualified = _qualified_id(task)
     if qualified is not None:
         raise EnvError(qualified)

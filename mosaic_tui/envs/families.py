@@ -42,6 +42,15 @@ def _module_is(*prefixes: str) -> Callable[[str, str], bool]:
     return lambda task, module: module.startswith(prefixes)
 
 
+#: Gymnasium tasks of a family's module whose actions are continuous (a Box): players here
+#: choose among discrete actions, so no family lists or plays them.
+CONTINUOUS = frozenset({"Pendulum-v1", "MountainCarContinuous-v0"})
+
+
+def _discrete(owns: Callable[[str, str], bool]) -> Callable[[str, str], bool]:
+    return lambda task, module: task not in CONTINUOUS and owns(task, module)
+
+
 def _listed(module: str) -> dict[str, Any]:
     """The `tasks` and `make` of a family whose list and env maker are `mosaic_tui.envs.<module>`
     (its package, an extra, is imported by `make` only)."""
@@ -90,7 +99,7 @@ FAMILIES: dict[str, Family] = {
             "Classic control",
             ("gymnasium",),
             None,
-            _module_is("gymnasium.envs.classic_control"),
+            _discrete(_module_is("gymnasium.envs.classic_control")),
             smoke_task="CartPole-v1",
         ),
         Family(

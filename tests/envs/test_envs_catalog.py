@@ -38,3 +38,21 @@ def test_a_view_size_is_refused_where_the_env_has_none() -> None:
         env_settings("MiniGrid-Empty-8x8-v0", None, view_size=5)
     # an unknown task passes through: the env worker names close matches
     assert env_settings("NoSuchTask-v0", {"a": 1}, view_size=5) == {"a": 1}
+
+
+def test_continuous_control_tasks_are_not_listed_and_say_why() -> None:
+    """Players here choose among discrete actions: Pendulum is refused up front, saying
+    so, instead of passing the check and failing at start with a Box."""
+    listed = tasks("classic_control")
+    assert "CartPole-v1" in listed and "Pendulum-v1" not in listed
+    assert "MountainCarContinuous-v0" not in listed
+    with pytest.raises(EnvError, match="continuous") as refused:
+        check_task("Pendulum-v1")
+    assert "did you mean" not in str(refused.value)
+
+
+def test_a_registered_task_no_family_plays_is_not_offered_back_as_a_suggestion() -> None:
+    with pytest.raises(EnvError) as refused:
+        check_task("GymV26Environment-v0")
+    message = str(refused.value)
+    assert "no installed family plays" in message and "did you mean" not in message
