@@ -39,7 +39,6 @@ from mosaic_tui.protocol.stdio import WorkerChannel
 from mosaic_tui.protocol.worker_settings import DEFAULT_IMAGE_SIZE, LLM_WORKER
 
 WORKER_NAME = "llm_worker"
-REDACTED = "***"  # what the API key's value becomes in errors and the log
 HISTORY_TURNS = 6  # earlier turns kept in the conversation (each a question and its answer)
 
 
@@ -231,12 +230,15 @@ def picture(frame: Frame, size: str) -> str:
 
 
 def redact(text: str) -> str:
-    """`text` without the API key's value: an endpoint may quote the key it refused, and
-    a worker's errors and log are kept (runs.error, the log file, exports)."""
+    """`text` without the API key's value or a recognizable piece of it: an endpoint may
+    quote the key it refused, whole or shortened (`sk-QA-SE...f3a9`), and a worker's errors
+    and log are kept (runs.error, the log file, exports)."""
     key = api_key()
     if key == NO_KEY or not key:
         return text
-    return text.replace(key, REDACTED)
+    from mosaic_tui.core.secrets import mask_secrets  # here: mosaic_tui.core costs ~60 ms
+
+    return mask_secrets(text, [key])
 
 
 class RedactingStream(io.TextIOBase):
