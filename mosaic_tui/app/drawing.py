@@ -92,9 +92,8 @@ class OperatorDrawing:
             self.app.post_message(OperatorCrashed(event))
             return
         elif isinstance(event, Notice):
-            self.app.notify(
-                escape(event.message), title=event.operator_id, severity="warning", timeout=6
-            )
+            title = "all operators" if event.session_wide else event.operator_id
+            self.app.notify(escape(event.message), title=title, severity="warning", timeout=6)
             self._refresh_session()  # a notice may come with a change of the session's state
             return
         op, asked = event.operator_id, isinstance(event, Asked)

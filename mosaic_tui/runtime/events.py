@@ -102,6 +102,7 @@ class Notice(RunnerEvent):
     """Something the user should know that does not stop the operator."""
 
     message: str
+    session_wide: bool = False  # about every operator, not the one that raised it
 
 
 Listener = Callable[[RunnerEvent], None]

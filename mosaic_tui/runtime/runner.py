@@ -258,9 +258,9 @@ class OperatorRunner(RunnerViews):
         """Emit an event of this operator (its ids filled in)."""
         self.emit(kind(self.config.operator_id, self.run_id, **fields))
 
-    def notice(self, message: str) -> None:
+    def notice(self, message: str, *, session_wide: bool = False) -> None:
         """Something the user should know that does not stop the operator."""
-        self.tell(Notice, message=message)
+        self.tell(Notice, message=message, session_wide=session_wide)
 
     def set_state(self, state: OperatorState, detail: str | None = None) -> None:
         self.state = state

@@ -283,9 +283,15 @@ class Session:
         others = [s for s in self.healthy() if s is not seat]
         if all(s.played_plan or not s.loop.looping for s in others):
             self.running = False
+            played = 1 + sum(s.played_plan for s in others)
+            failed = sum(e.error is not None for e in self.operators.values())
+            who = "every operator" if played == len(self.operators) else (
+                f"{played} of {len(self.operators)} operators"
+                + (f" ({failed} stopped by an error)" if failed else "")
+            )  # fmt: skip
             seat.runner.notice(
-                f"every operator played the file's {len(self.plan)} episodes: paused"
-                " (space plays on)"
+                f"{who} played the file's {len(self.plan)} episodes: paused (space plays on)",
+                session_wide=True,
             )
         return True
 

@@ -43,3 +43,28 @@ async def test_the_files_seeds_are_played_in_order_then_the_session_pauses(
         assert seeds["a"][3:5] == [12, 13]
         assert app.session.running  # past the plan, nothing pauses it again
         await pilot.press("q")
+
+
+async def test_the_plans_end_counts_only_the_operators_that_played_it(
+    tmp_path: Path, wait_until
+) -> None:
+    """One operator failed: the notice does not claim every operator played the episodes,
+    and it is titled for the session, not for the operator that happened to finish last."""
+    broken = OperatorConfig.single_agent(
+        "broken", "broken", "baseline_worker", "baseline", env_name="minigrid",
+        task="MiniGrid-NoSuchTask-v0", settings={"behavior": "random"},
+    )  # fmt: skip
+    app = MosaicApp(
+        [grid("a"), broken, grid("b")], log_dir=tmp_path, pace=None, autorun=True, seeds=[7, 3]
+    )
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(
+            pilot,
+            lambda: any("episodes" in n.message for n in app._notifications),
+            timeout=30,
+        )
+        (notice,) = [n for n in app._notifications if "episodes" in n.message]
+        assert notice.message.startswith("2 of 3 operators")  # "(1 stopped by an error)",
+        assert "every operator" not in notice.message  # once it has failed
+        assert notice.title == "all operators"
+        await pilot.press("q")
