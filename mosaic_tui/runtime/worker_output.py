@@ -14,7 +14,7 @@ import json
 import logging
 from collections.abc import Callable
 
-from mosaic_tui.core.secrets import REDACTED
+from mosaic_tui.core.secrets import REDACTED, mask_secrets
 from mosaic_tui.protocol import MAX_LINE_BYTES, Progress, ProtocolError, decode_event
 from mosaic_tui.protocol.dialect import NATIVE, REFERENCE, is_native_init
 from mosaic_tui.protocol.frames import FrameRequest
@@ -55,10 +55,9 @@ class WorkerOutput:
         return list(self._tail)
 
     def redact(self, text: str) -> str:
-        """`text` with the value of every secret passed to the worker masked."""
-        for secret in self._secrets:
-            text = text.replace(secret, REDACTED)
-        return text
+        """`text` with the value of every secret passed to the worker masked, and pieces
+        and abbreviations of one, as an endpoint may echo them (`mask_secrets`)."""
+        return mask_secrets(text, self._secrets) if self._secrets else text
 
     def _redact_bytes(self, line: bytes) -> bytes:
         for secret in self._secrets:

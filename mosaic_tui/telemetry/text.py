@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
-from mosaic_tui.core.secrets import REDACTED, is_secret_key
+from mosaic_tui.core.secrets import is_secret_key, mask_secrets
 
 #: Shorter values are not masked: they would match ordinary words and numbers.
 MIN_SECRET_LENGTH = 6
@@ -24,8 +24,6 @@ def secret_values(environ: Mapping[str, str] | None = None) -> list[str]:
 
 
 def redact_text(text: str, environ: Mapping[str, str] | None = None) -> str:
-    """`text` with every secret value from the environment replaced by ***."""
-    for value in secret_values(environ):
-        if value in text:
-            text = text.replace(value, REDACTED)
-    return text
+    """`text` with every secret value from the environment replaced by ***, and pieces
+    and abbreviations of one (`sk-QA-SE...f3a9`) too (`core.secrets.mask_secrets`)."""
+    return mask_secrets(text, secret_values(environ))

@@ -421,6 +421,7 @@ async def test_secret_values_are_masked_in_the_log_and_in_errors(tmp_path: Path)
         import os
         key = os.environ["MOSAIC_TUI_LLM_API_KEY"]
         print("endpoint said: Incorrect API key provided: " + key, file=sys.stderr)
+        print("it also said: key " + key[:8] + "..." + key[-4:], file=sys.stderr)
         sys.stderr.flush()
         c = cmd()
         out(json.dumps({"type": "error", "message": "401: bad key " + key, "req": c["req"]}))
@@ -440,6 +441,7 @@ async def test_secret_values_are_masked_in_the_log_and_in_errors(tmp_path: Path)
     assert key not in str(crashed.value) and "KeyError ***" in str(crashed.value)
     log = (tmp_path / "fake.log").read_text()
     assert key not in log and "Incorrect API key provided: ***" in log
+    assert key[:8] not in log and "it also said: key ***" in log  # a shortened echo too
 
 
 class _DyingWorker:

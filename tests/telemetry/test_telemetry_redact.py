@@ -109,3 +109,12 @@ def test_short_or_ordinary_values_are_not_masked() -> None:
     env = {"HF_TOKEN": "abc", "API_KEY": "secret-value-1", "HOME": "/home/somebody"}
     text = "abc at /home/somebody failed with secret-value-1"
     assert redact_text(text, env) == "abc at /home/somebody failed with ***"
+
+
+def test_a_shortened_echo_of_a_key_is_masked_in_stored_errors() -> None:
+    from mosaic_tui.telemetry.text import redact_text
+
+    key = "sk-QA-SECRET-0123456789f3a9"
+    env = {"OPENAI_API_KEY": key}
+    said = f"401: key {key[:8]}...{key[-4:]} refused; retry with {key[3:15]}"
+    assert redact_text(said, env) == "401: key *** refused; retry with ***"
