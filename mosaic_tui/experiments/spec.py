@@ -20,6 +20,7 @@ from typing import Any
 
 from mosaic_tui.core import OperatorConfig
 from mosaic_tui.core.hosts import HostError
+from mosaic_tui.envs.families import FAMILIES
 from mosaic_tui.experiments.operator_tables import _operator
 from mosaic_tui.experiments.player_tables import DEFAULT_WORKER, KEY_VARIABLES, NOT_AVAILABLE_YET
 from mosaic_tui.experiments.seeds import SeedSchedule
@@ -165,6 +166,7 @@ def _parse(data: dict[str, Any], default_name: str, folder: Path) -> ExperimentS
         hosts = parse_hosts(data.get("hosts", {}))
     except HostError as exc:
         raise ExperimentError("hosts", str(exc)) from None
+    _missing_families(raw_ops)
     operators = tuple(_operator(op, i, max_steps, folder) for i, op in enumerate(raw_ops))
     ids = [op.operator_id for op in operators]
     dupes = sorted({i for i in ids if ids.count(i) > 1})
@@ -227,3 +229,22 @@ def _schedule(execution: dict[str, Any], episodes: int) -> SeedSchedule:
             "execution.seed", f"seed + episodes must stay below 2**63; got seed = {first}"
         )
     return SeedSchedule(first, episodes)
+
+
+def _missing_families(raw_ops: list[Any]) -> None:
+    """Two or more families the file uses are not installed: name them all, with one pip
+    command, rather than one per try (one alone is said where its operator is checked)."""
+    missing: dict[str, list[int]] = {}
+    for i, op in enumerate(raw_ops):
+        name = op.get("env_name") if isinstance(op, dict) else None
+        if isinstance(name, str) and name in FAMILIES and not FAMILIES[name].installed:
+            missing.setdefault(name, []).append(i)
+    if len(missing) < 2:
+        return
+    extras = sorted({FAMILIES[n].extra for n in missing if FAMILIES[n].extra})
+    used = "; ".join(f"{n} (operators[{', '.join(map(str, at))}])" for n, at in missing.items())
+    raise ExperimentError(
+        "operators",
+        f"{len(missing)} families are not installed: {used}:"
+        f" pip install 'mosaic-tui[{','.join(extras)}]'",
+    )

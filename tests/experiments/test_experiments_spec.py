@@ -311,3 +311,24 @@ def test_every_listed_seed_is_checked_even_past_the_episodes_played() -> None:
     assert info.value.where == "execution.seeds[2]"
     with pytest.raises(ExperimentError, match="leave `episodes` out to play one per seed"):
         parse(minimal(episodes=4, seeds=[1, 2, 3]))
+
+
+def test_every_missing_family_is_named_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file using three families that are not installed names all three and one pip
+    command, not one per try."""
+    from mosaic_tui.envs import families
+
+    gone = {"openspiel", "overcooked", "ini_multigrid"}
+    monkeypatch.setattr(
+        families.Family, "installed", property(lambda self: self.name not in gone)
+    )
+    ops = [
+        {"id": f"op{i}", "env_name": name, "task": "x", "workers": {"a": {"type": "baseline"}}}
+        for i, name in enumerate(["openspiel", "minigrid", "overcooked", "ini_multigrid"])
+    ]
+    with pytest.raises(ExperimentError) as refused:
+        parse({"operators": ops})
+    message = str(refused.value)
+    assert "3 families are not installed" in message
+    assert "openspiel (operators[0])" in message and "overcooked (operators[2])" in message
+    assert "pip install 'mosaic-tui[ini_multigrid,openspiel,overcooked]'" in message
