@@ -350,6 +350,12 @@ class WorkerProcess(WorkerOutput):
         )
 
     def _exit_text(self) -> str:
+        text = self._how_it_ended()
+        if getattr(self._proc, "orphaned", False):
+            text += ", as the template process it was forked from had ended"
+        return text
+
+    def _how_it_ended(self) -> str:
         code = self.returncode
         if code is None:
             return "still running"

@@ -132,6 +132,8 @@ class Template:
                 # Its workers die with it (their lifeline is the template) and come to us, the
                 # subreaper: how each ended is learnt here now, not from the template.
                 orphans, self.workers = self.workers, {}
+                for worker in orphans.values():
+                    worker.orphaned = True
                 if orphans:
                     _reap(self.loop, orphans, time.monotonic() + ORPHAN_WAIT)
                 return
@@ -224,6 +226,7 @@ class TemplateWorker:
     def __init__(self) -> None:
         self.pid: int | None = None
         self.returncode: int | None = None
+        self.orphaned = False  # the template died first (and took this worker with it)
         self.stdin: asyncio.StreamWriter | None = None
         self.stdout: asyncio.StreamReader | None = None
         self.stderr: asyncio.StreamReader | None = None

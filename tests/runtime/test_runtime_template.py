@@ -135,6 +135,7 @@ def test_workers_of_a_killed_template_are_reported_as_killed_not_still_running()
     message, code = asyncio.run(go())
     assert code == -signal.SIGKILL
     assert "killed by SIGKILL" in message and "still running" not in message
+    assert "the template process it was forked from had ended" in message  # the real cause
 
 
 def test_stray_prints_go_to_the_log_and_a_bad_env_is_reported(tmp_path: Path) -> None:
