@@ -236,7 +236,7 @@ def redact(text: str) -> str:
     key = api_key()
     if key == NO_KEY or not key:
         return text
-    from mosaic_tui.core.secrets import mask_secrets  # here: mosaic_tui.core costs ~60 ms
+    from mosaic_tui.protocol.masking import mask_secrets
 
     return mask_secrets(text, [key])
 
