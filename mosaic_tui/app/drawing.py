@@ -40,9 +40,13 @@ LIST_EVERY = 1.0  # ... and their rows in the list (a summary; the pane has the 
 
 
 def error_text(message: str) -> str:
-    """What a failed operator's pane shows: how to restart or remove it, then the error
-    (its log's path before the log's last lines): a small pane cuts the end, not these."""
-    return f"[b red]error[/] · e edit, then Save, to restart · x remove\n{escape(message)}"
+    """What a failed operator's pane shows: how to restart or remove it and where its log
+    is, then the error and the log's last lines: a small pane cuts the end, not these."""
+    lines = message.splitlines()
+    logs = [line for line in lines if line.startswith("  log: ")]  # `WorkerError`'s
+    rest = "\n".join(line for line in lines if line not in logs)
+    where = "".join(f"\nlog: {escape(line[7:])}" for line in logs)
+    return f"[b red]error[/] · e edit, then Save, to restart · x remove{where}\n{escape(rest)}"
 
 
 class OperatorDrawing:

@@ -127,6 +127,7 @@ async def test_a_failed_human_pane_gives_its_legend_and_move_box_room_to_the_err
     """A human's pane that failed: its keys play nothing, so the legend and the move box go,
     and a short pane still shows how to restart and where the log is."""
     from mosaic_tui.app.drawing import error_text
+    from mosaic_tui.app.markup import escape
     from mosaic_tui.runtime import WorkerError
 
     app = MosaicApp([])
@@ -147,5 +148,6 @@ async def test_a_failed_human_pane_gives_its_legend_and_move_box_room_to_the_err
         await pilot.pause()
         assert legend.region.height == 0 and not pane.box.display
         lines = error_text(str(error)).splitlines()
-        assert "e edit" in lines[0] and lines[2] == "  log: /tmp/state/logs/rl_worker.log"
+        assert "e edit" in lines[0] and lines[1] == "log: /tmp/state/logs/rl_worker.log"
+        assert lines[2] == escape("rl_worker[player_2] is not running (killed by SIGKILL)")
         assert pane.query_one("#error", Static).region.height >= 3  # those lines are seen
