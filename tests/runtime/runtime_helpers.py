@@ -38,3 +38,12 @@ async def collect(runner: OperatorRunner, seeds: list[int], **kw) -> list[Runner
 
 async def settle(condition: Callable[[], bool], timeout: float = 10.0) -> None:
     await until(condition, timeout)
+
+
+def gone(pid: int) -> bool:
+    """The process has exited (a zombie counts: its parent has yet to reap it)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except FileNotFoundError:
+        return True

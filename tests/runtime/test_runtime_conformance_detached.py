@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
+from runtime_helpers import gone
 
 from mosaic_tui.runtime.worker_session import CheckFailed, CheckTimeouts, Session
 
@@ -43,14 +44,6 @@ FORKING = textwrap.dedent("""
         if then == "mute":
             time.sleep(120)
 """)
-
-
-def gone(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] == "Z"
-    except FileNotFoundError:
-        return True
 
 
 def pids(pidfile: Path) -> list[int]:

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
+from runtime_helpers import gone
 
 from mosaic_tui.runtime import WorkerProcess
 
@@ -43,14 +44,6 @@ RUNNER = textwrap.dedent("""
 
     asyncio.run(main())
 """)
-
-
-def gone(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] == "Z"
-    except FileNotFoundError:
-        return True
 
 
 def wait_until(condition, timeout: float) -> bool:
