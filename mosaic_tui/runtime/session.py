@@ -82,6 +82,8 @@ class Session:
                 self._stop_runner(entry.seat.runner)
         for listener in self.listeners:
             listener(event)
+        if isinstance(event, OperatorFailed):
+            self._end_plan_if_done()  # it was the last one still playing them
 
     def _stop_runner(self, runner: OperatorRunner) -> None:
         """A failed operator's workers are stopped at once: one that hangs (or was stopped
@@ -113,6 +115,7 @@ class Session:
         entry.error = message
         if entry.seat is not None:
             self._stop_runner(entry.seat.runner)
+        self._end_plan_if_done()
 
     async def add(
         self, config: OperatorConfig, frame: FrameRequest | None = None
@@ -137,6 +140,7 @@ class Session:
             raise exc from None
         finally:
             entry.starting = False
+            self._end_plan_if_done()  # the others may have played the plan meanwhile
 
     async def _start(self, entry: Entry, frame: FrameRequest | None) -> OperatorRunner:
         config = entry.config
@@ -197,6 +201,7 @@ class Session:
                 await seat.loop.cancel()
         if self.operators.get(operator_id) is entry:  # gone once its workers are
             del self.operators[operator_id]
+        self._end_plan_if_done()
 
     async def replace(self, config: OperatorConfig, frame: FrameRequest | None = None) -> None:
         """Apply an edited config: the old workers stop, new ones start (same id)."""
@@ -280,20 +285,32 @@ class Session:
         if seat.runner.episodes_begun - seat.base < len(self.plan):
             return False
         seat.played_plan = True
-        others = [s for s in self.healthy() if s is not seat]
-        if all(s.played_plan or not s.loop.looping for s in others):
-            self.running = False
-            played = 1 + sum(s.played_plan for s in others)
-            failed = sum(e.error is not None for e in self.operators.values())
-            who = "every operator" if played == len(self.operators) else (
-                f"{played} of {len(self.operators)} operators"
-                + (f" ({failed} stopped by an error)" if failed else "")
-            )  # fmt: skip
-            seat.runner.notice(
-                f"{who} played the file's {len(self.plan)} episodes: paused (space plays on)",
-                session_wide=True,
-            )
+        self._end_plan_if_done()
         return True
+
+    def _end_plan_if_done(self) -> None:
+        """Pause the session once no operator is still playing the file's episodes: each
+        played them, failed, was paused on its own or removed. One still starting plays
+        them too (its loop starts when its first episode began), so it is waited for; so
+        this is asked again when an operator finishes starting, fails or is removed."""
+        if not (self.running and self.plan):
+            return
+        if any(e.starting and e.error is None for e in self.operators.values()):
+            return
+        healthy = self.healthy()
+        done = [s for s in healthy if s.played_plan]
+        if not done or any(not s.played_plan and s.loop.looping for s in healthy):
+            return
+        self.running = False
+        failed = sum(e.error is not None for e in self.operators.values())
+        who = "every operator" if len(done) == len(self.operators) else (
+            f"{len(done)} of {len(self.operators)} operators"
+            + (f" ({failed} stopped by an error)" if failed else "")
+        )  # fmt: skip
+        done[-1].runner.notice(
+            f"{who} played the file's {len(self.plan)} episodes: paused (space plays on)",
+            session_wide=True,
+        )
 
     async def reset_all(self, seed: int | None = None) -> None:
         """Every operator starts a new episode with the same seed."""

@@ -204,3 +204,79 @@ async def test_a_hung_worker_is_stopped_once_its_operator_failed(tmp_path: Path)
         assert "may be hung" in (session.operators["hung"].error or "")
     finally:
         await session.stop_all()
+
+
+class GatedSpawn:
+    """Workers start at once until `hold()`; then each waits for `release()`, or fails."""
+
+    def __init__(self) -> None:
+        from in_process import in_process_spawn
+
+        self._spawn = in_process_spawn
+        self._gate: asyncio.Event | None = None
+        self.waiting = 0
+        self.fail = False
+
+    def hold(self) -> None:
+        self._gate = asyncio.Event()
+
+    def release(self, fail: bool = False) -> None:
+        assert self._gate is not None
+        self.fail = fail
+        self._gate.set()
+
+    async def __call__(self, argv: list[str], env: dict[str, str]):
+        if self._gate is not None:
+            self.waiting += 1
+            await self._gate.wait()
+            if self.fail:
+                raise OSError("no such worker")
+        return await self._spawn(argv, env)
+
+
+async def wait_for(condition, timeout: float = 20.0) -> None:
+    async with asyncio.timeout(timeout):
+        while not condition():
+            await asyncio.sleep(0.01)
+
+
+@pytest.mark.parametrize("late_fails", [False, True])
+async def test_the_plan_ends_only_when_an_operator_still_starting_played_it_too(
+    tmp_path: Path, late_fails: bool
+) -> None:
+    """An operator that played the file's episodes while another was still starting
+    pauses alone: the session pauses (with one notice) when the late one has played them
+    too, or failed to start. It used to pause at once, leaving the late one at episode 1."""
+    from mosaic_tui.runtime import Notice
+
+    spawn = GatedSpawn()
+    session = Session(log_dir=tmp_path, seed=1, pace=None, spawn=spawn)
+    session.plan = [5, 6]
+    notices: list[Notice] = []
+    session.listeners.append(lambda e: notices.append(e) if isinstance(e, Notice) else None)
+    try:
+        early = await session.add(baseline("early"))
+        spawn.hold()
+        adding = asyncio.create_task(session.add(baseline("late")))
+        await wait_for(lambda: spawn.waiting > 0)  # its workers are starting
+        session.run()
+        await wait_for(lambda: session.seats["early"].played_plan)
+        await asyncio.sleep(0.1)
+        assert session.running and not notices  # waits for the one still starting
+        assert early.episodes_begun == 2
+        spawn.release(fail=late_fails)
+        if late_fails:
+            with pytest.raises(Exception, match="no such worker"):
+                await adding
+            await wait_for(lambda: not session.running)
+            (notice,) = notices
+            assert notice.message.startswith("1 of 2 operators (1 stopped by an error) played")
+        else:
+            late = await adding
+            await wait_for(lambda: not session.running)
+            assert late.episodes_begun == 2 and late.episode_over  # both episodes, not one
+            (notice,) = notices
+            assert notice.message.startswith("every operator played the file's 2 episodes")
+        assert notice.session_wide
+    finally:
+        await session.stop_all()
