@@ -84,6 +84,8 @@ async def test_an_episode_replays_in_a_pane(tmp_path: Path, wait_until) -> None:
         await pilot.press("right_square_bracket")  # the next episode
         await wait_until(pilot, lambda: replay.episode == 1 and not replay.loading
                          and replay.frames)  # fmt: skip
+        title = replay.query_one("#replay-title", Static)
+        assert "episode 2 ·" in str(title.content)  # the second, counted as panes count
         await pilot.press("o")  # the other operator
         await wait_until(pilot, lambda: replay.operator == "lake_cycling"
                          and not replay.loading and replay.frames)  # fmt: skip

@@ -126,7 +126,8 @@ class ReplayScreen(Screen):  # type: ignore[type-arg]
         self._draw()
 
     def _draw(self) -> None:
-        title = (f"Replay · {self.operator} · episode {self.episode}"
+        # counted from 1, as a pane's "ep N" counts them (the store's index is from 0)
+        title = (f"Replay · {self.operator} · episode {self.episode + 1}"
                  f" · seed {self.seed if self.seed is not None else '-'}")  # fmt: skip
         self.query_one("#replay-title", Static).update(safe(title))
         step = self.steps[self.at] if self.steps else 0

@@ -131,7 +131,7 @@ class ResultsScreen(Screen):  # type: ignore[type-arg]
         plt.clear_figure()
         plt.title("return per episode")
         for op in with_episodes:
-            xs = list(range(len(op.episode_returns)))
+            xs = list(range(1, len(op.episode_returns) + 1))  # episode 1 is the first
             plt.plot(xs, op.episode_returns, label=plain(op.operator_id), marker="braille")
         plt.xlabel("episode")
         returns.refresh()
