@@ -234,12 +234,21 @@ class OperatorRunner(RunnerViews):
         asyncio.ensure_future(self._ask_gone(proc))
 
     async def _ask_gone(self, proc: WorkerProcess) -> None:
+        if self._lock.locked() and self.human_to_move:
+            # the step in hand waits for a human's key, which may be a long time coming;
+            # nothing is asked of the worker until then, so say it at once (the failure
+            # stops the operator, and that withdraws the question)
+            await self._report_gone(proc)
+            return
         async with self._lock:  # after the step in flight, which reports it itself
-            if self.stopping or self.state is OperatorState.ERROR:
-                return
-            error = await proc.ended_unasked()
-            if not self.stopping and self.state is not OperatorState.ERROR:
-                self._failed(error)
+            await self._report_gone(proc)
+
+    async def _report_gone(self, proc: WorkerProcess) -> None:
+        if self.stopping or self.state is OperatorState.ERROR:
+            return
+        error = await proc.ended_unasked()
+        if not self.stopping and self.state is not OperatorState.ERROR:
+            self._failed(error)
 
     # ------------------------------------------------------------------ telling
 

@@ -57,3 +57,41 @@ async def test_stopping_a_runner_reports_no_failure(tmp_path: Path) -> None:
     await runner.stop()  # its workers' output ends: that is no failure
     await asyncio.sleep(0.2)
     assert failed == [] and runner.state.value == "stopped"
+
+
+@pytest.mark.subprocess
+async def test_a_worker_that_dies_while_a_human_thinks_is_reported_at_once(
+    tmp_path: Path,
+) -> None:
+    """The play loop's step waits for the human's key holding the runner: the dead env
+    used to be found out only when the key came. Now at once, and the operator stops."""
+    from runtime_helpers import human
+
+    from mosaic_tui.runtime import Session
+
+    session = Session(log_dir=tmp_path, seed=1)
+    failed: list[OperatorFailed] = []
+    session.listeners.append(lambda e: failed.append(e) if isinstance(e, OperatorFailed) else None)
+    try:
+        runner = await session.add(human("me"))
+        session.run()
+        for _ in range(200):  # the loop's step is waiting for the key
+            if runner._lock.locked() and runner.human_to_move:
+                break
+            await asyncio.sleep(0.02)
+        assert runner.env_process.pid is not None
+        os.kill(runner.env_process.pid, signal.SIGKILL)
+        for _ in range(200):
+            if failed:
+                break
+            await asyncio.sleep(0.02)
+        assert len(failed) == 1 and "exited between requests" in failed[0].message
+        assert "SIGKILL" in failed[0].message
+        for _ in range(200):  # stopped: the question to the human withdrawn, the loop out
+            if runner.stopping and not session.seats["me"].loop.looping:
+                break
+            await asyncio.sleep(0.02)
+        assert session.operators["me"].state == "error"
+        assert not session.seats["me"].loop.looping
+    finally:
+        await session.stop_all()
