@@ -240,6 +240,7 @@ class OperatorDrawing:
             awaiting_key=view.awaiting_key,
             holder=view.holder,
             waiting=list(view.waiting) if view.waiting is not None else None,
+            then=list(view.then),
             decisions=view.decisions,
         )
         pane.show_status(status)  # the pane cuts it to its width

@@ -61,12 +61,14 @@ def pane_status(
     awaiting_key: bool,
     holder: str | None = None,
     waiting: list[str] | None = None,
+    then: list[str] | None = None,
     decisions: str = "",
 ) -> str:
     """The line at the top of a pane: progress, then frame rate, state or whose move.
 
     `holder` names the human who has the keyboard when several humans share it; `waiting`
-    (simultaneous games) the other players the coming step still waits for; `decisions` its
+    (simultaneous games) the AI players the coming step still waits for, and `then` the
+    humans at the same keyboard whose turn comes next; `decisions` its
     LLM players' answers, after the progress: a narrow pane drops the progress first, then
     the answers, and keeps the rate or whose move it is (fit_status)."""
     status = f"ep {episode + 1} · t {step} · R {ret:.2f}"
@@ -75,6 +77,8 @@ def pane_status(
     if human:  # a human sets the pace: say whose move it is, not a frame rate
         if awaiting_key:
             status += f" · {holder}'s move" if holder else " · your move"
+        if then and awaiting_key:
+            status += f" · then {', '.join(then)}"
         if waiting:
             status += f" · waiting for {', '.join(waiting)}"
         return status

@@ -27,7 +27,8 @@ class OperatorView:
     note: str = ""  # Rich markup, data escaped: the last move, or the outcome
     awaiting_key: bool = False  # the status says whose move it is
     holder: str | None = None  # who has the keyboard, when several humans share it
-    waiting: tuple[str, ...] | None = None  # simultaneous: whom the coming step waits for
+    waiting: tuple[str, ...] | None = None  # simultaneous: the AIs the coming step waits for
+    then: tuple[str, ...] = ()  # ... and the humans at the keyboard after the one to move
     moves: Mapping[str, int] = field(default_factory=dict)  # a typed game's legal moves
     mover: str = ""  # who is to move, as the game names them
     move_hint: str = ""  # how a typed game's moves are written
@@ -63,6 +64,7 @@ def view_of(runner: Any, *, awaiting: bool, error: bool = False) -> OperatorView
         you = keymaps.side(task, humans[0]) if human else None
         if you and len(humans) == 1:
             note += f"{' · ' if note else ''}you play {escape(you)}"
+    others = [a for a in runner.waiting_for if a != runner.to_move] if runner.simultaneous else None
     return OperatorView(
         runner.state.value,
         runner.episode,
@@ -75,9 +77,8 @@ def view_of(runner: Any, *, awaiting: bool, error: bool = False) -> OperatorView
         note=note,
         awaiting_key=awaiting and runner.human_to_move,
         holder=keyboard_holder(runner),
-        waiting=tuple(a for a in runner.waiting_for if a != runner.to_move)
-        if runner.simultaneous
-        else None,
+        waiting=tuple(a for a in others if a not in runner.humans) if others is not None else None,
+        then=tuple(a for a in others if a in runner.humans) if others is not None else (),
         moves=dict(runner.moves or {}) if typing else {},
         mover=keymaps.side(task, runner.to_move) or runner.to_move,
         move_hint=keymaps.move_hint(task) if typing else "",
@@ -113,7 +114,7 @@ def _seat(runner: Any, agent: str) -> str:
     you = agent in runner.humans
     if you and len(runner.humans) == 1:
         return f"{label} (you)" if name else "you"
-    return f"{label} (you)" if you else label
+    return f"{label} (human)" if you else label  # several share the keyboard: none is "you"
 
 
 def outcome_text(runner: Any) -> str:

@@ -89,3 +89,14 @@ def test_an_llm_players_answers_sit_after_the_progress_and_go_before_the_rate() 
                          decisions=text)  # fmt: skip
     assert status == "ep 1 · t 3 · R 0.50 · LLM 1/2 ok 1 fallback 1.2s · 4 steps/s"
     assert fit_status(status, 40) == "LLM 1/2 ok 1 fallback 1.2s · 4 steps/s"  # progress goes first
+
+
+def test_a_simultaneous_step_names_the_humans_next_and_the_ais_it_waits_for() -> None:
+    from mosaic_tui.app.layout import pane_status
+
+    line = pane_status(0, 2, 0.0, "running", 0, human=True, awaiting_key=True,
+                       holder="player_0", waiting=["player_2"], then=["player_1"])  # fmt: skip
+    assert line == "ep 1 · t 2 · R 0.00 · player_0's move · then player_1 · waiting for player_2"
+    paused = pane_status(0, 2, 0.0, "paused", 0, human=True, awaiting_key=False,
+                         holder="player_0", waiting=["player_2"], then=["player_1"])  # fmt: skip
+    assert paused == "ep 1 · t 2 · R 0.00 · waiting for player_2"  # nobody is asked now

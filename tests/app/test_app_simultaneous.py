@@ -34,18 +34,21 @@ async def test_two_humans_take_the_keyboard_in_turn(tmp_path: Path, wait_until) 
         app.session.listeners.append(lambda e: isinstance(e, StepTaken) and steps.append(e))
         pane = app.query_one("#pane-rps", FramePane)
         await wait_until(pilot, lambda: "player_0's move" in status(pane))
-        assert status(pane).endswith("player_0's move · waiting for player_1")
+        # player_1 is a human too, at the same keyboard: next, not someone being waited for
+        assert status(pane).endswith("player_0's move · then player_1")
         assert "rock" in str(pane.query_one("#legend", Static).content)
         pane.focus()
         await pilot.press("2")  # player_0: paper
         await wait_until(pilot, lambda: "player_1's move" in status(pane))
-        assert "waiting for" not in status(pane)  # player_0 chose: only player_1 is left
+        assert status(pane).endswith("player_1's move")  # player_0 chose: only player_1 is left
         assert not steps  # nothing moves until both have chosen
         await pilot.press("1")  # player_1: rock
         await wait_until(pilot, lambda: len(steps) == 1)
         assert steps[0].actions == {"player_0": 1, "player_1": 0}
         await wait_until(pilot, lambda: "player_0's move" in status(pane))
         assert "R 0.00" in status(pane)  # zero-sum: the operator's total stays 0
+        last = str(pane.query_one("#note", Static).content)
+        assert "player_0 (human) [b]paper" in last and "(you)" not in last  # two share the keys
         await pilot.press("q")
 
 
