@@ -6,7 +6,7 @@ the runner: the runtime runs, the screen shows the last copy it was given.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from mosaic_tui.app.markup import escape
@@ -43,7 +43,10 @@ def entry_view(entry: Any, *, running: bool, asked: bool = False) -> OperatorVie
         return OperatorView("error" if entry and entry.error else "pending")
     # a key is awaited, or steps at once (all paused, or this operator alone)
     awaiting = asked or seat.keyboard.waiting or not (running and seat.loop.looping)
-    return view_of(seat.runner, awaiting=awaiting, error=entry.error is not None)
+    view = view_of(seat.runner, awaiting=awaiting, error=entry.error is not None)
+    if view.state == "paused" and seat.at_plan_end and not seat.loop.looping:
+        return replace(view, state="done")  # played the file's episodes (others may still)
+    return view
 
 
 def view_of(runner: Any, *, awaiting: bool, error: bool = False) -> OperatorView:

@@ -21,6 +21,13 @@ class Seat:
     base: int = 0  # episodes begun when the shared seed was last set
     ready: bool = False  # started and in its first episode
     played_plan: bool = False  # it paused once at the end of the file's episodes
+    plan_ended: int | None = None  # episodes begun when it did
+
+    @property
+    def at_plan_end(self) -> bool:
+        """It played the file's episodes and has not moved on since: done, not paused."""
+        runner = self.runner
+        return runner.episode_over and runner.episodes_begun == self.plan_ended
 
     @property
     def keyboard(self) -> HumanKeyboard:

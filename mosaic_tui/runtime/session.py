@@ -284,7 +284,7 @@ class Session:
             return False
         if seat.runner.episodes_begun - seat.base < len(self.plan):
             return False
-        seat.played_plan = True
+        seat.played_plan, seat.plan_ended = True, seat.runner.episodes_begun
         self._end_plan_if_done()
         return True
 

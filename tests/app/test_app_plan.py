@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from mosaic_tui.app.app import MosaicApp
+from mosaic_tui.app.widgets.operator_list import OperatorList
 from mosaic_tui.core import OperatorConfig
 from mosaic_tui.runtime import EpisodeStarted
 
@@ -38,10 +39,13 @@ async def test_the_files_seeds_are_played_in_order_then_the_session_pauses(
         assert all(r.episode_over for r in app.session.runners.values())
         assert any("3 episodes" in n.message for n in app._notifications)
         assert "paused" in str(app.query_one("#session-info").render())  # the sidebar says so
+        rows = app.query_one(OperatorList)
+        await wait_until(pilot, lambda: rows.state_of("a") == rows.state_of("b") == "done")
         await pilot.press("space")  # plays on, past the plan: seeds go on from the last
         await wait_until(pilot, lambda: len(seeds["a"]) >= 5, timeout=30)
         assert seeds["a"][3:5] == [12, 13]
         assert app.session.running  # past the plan, nothing pauses it again
+        await wait_until(pilot, lambda: rows.state_of("a") == "running")
         await pilot.press("q")
 
 

@@ -264,6 +264,7 @@ async def test_the_plan_ends_only_when_an_operator_still_starting_played_it_too(
         await asyncio.sleep(0.1)
         assert session.running and not notices  # waits for the one still starting
         assert early.episodes_begun == 2
+        assert session.seats["early"].at_plan_end  # done (its pane says so), not paused
         spawn.release(fail=late_fails)
         if late_fails:
             with pytest.raises(Exception, match="no such worker"):

@@ -18,6 +18,7 @@ from textual.widgets.option_list import Option
 STATE_STYLE = {
     "running": "green",
     "paused": "yellow",
+    "done": "cyan",  # played the file's episodes
     "pending": "dim",
     "stopped": "dim",
     "error": "bold red",
