@@ -36,14 +36,16 @@ def doctor_command(name: str, families: list[str] | None = None) -> int:
         report = asyncio.run(probe(name))
     except (HostError, HostUnreachable) as exc:
         errors.print(f"error: {safe(without_doctor(str(exc), name))}")
-        return 2
+        return 1 if getattr(exc, "reached", False) else 2  # reached, but its python is not
     here = _version()
     out.print(f"[b]{safe(name)}[/] ({safe(report.hostname)}), reached in"
               f" {report.connect_ms:.0f} ms with {safe(host.ssh)}")  # fmt: skip
     out.print(f"  python {safe(report.python)} at {safe(report.executable)}")
     missing: list[str] = []
+    pip = f"{report.executable} -m pip install"  # the host's own interpreter's pip
     if report.mosaic_tui is None:
-        missing.append(f"mosaic-tui: pip install 'mosaic-tui=={here}' with {report.executable}")
+        missing.append(f"mosaic-tui: {pip} 'mosaic-tui=={here}' (from a checkout of it:"
+                       f" {pip} -e PATH)")  # fmt: skip
         out.print(f"  mosaic-tui {MISSING}")
     else:
         same = report.mosaic_tui == here
@@ -51,19 +53,22 @@ def doctor_command(name: str, families: list[str] | None = None) -> int:
         out.print(f"  mosaic-tui {safe(report.mosaic_tui)} ({note}),"
                   f" protocol {report.protocol} (here {PROTOCOL_VERSION})")  # fmt: skip
         if report.protocol != PROTOCOL_VERSION:
-            missing.append(f"the same protocol: pip install 'mosaic-tui=={here}' there")
-    if report.problem:
+            missing.append(f"the same protocol: {pip} 'mosaic-tui=={here}'")
+    if report.problem and report.mosaic_tui is not None:  # without it, "missing" says it all
         out.print(f"  [yellow]{safe(report.problem)}[/]")
     workers = ", ".join(f"{w} {OK if ok else MISSING}" for w, ok in report.workers.items())
     out.print(f"  workers: {workers}")
     if not all(report.workers.values()) and report.mosaic_tui is not None:
-        missing.append(f"the workers: pip install --force-reinstall 'mosaic-tui=={here}'")
+        missing.append(f"the workers: {pip} --force-reinstall 'mosaic-tui=={here}'")
     for family in families or []:
-        if family not in report.families:
-            known = ", ".join(report.families) or "none (mosaic-tui is missing)"
+        if report.mosaic_tui is None:
+            missing.append(f"family {family}: after mosaic-tui, `mosaic-tui doctor {name}"
+                           f" --family {family}` says what it needs")  # fmt: skip
+        elif family not in report.families:
+            known = ", ".join(report.families) or "none"
             missing.append(f"family {family}: {name} knows no such family (it has: {known})")
         elif not report.families[family][0]:
-            missing.append(f"family {family}: {report.families[family][1]}")
+            missing.append(f"family {family}: {on_host(report.families[family][1], pip)}")
     if report.families:
         listed = ", ".join(
             f"{safe(f)} {OK if ok else '[dim]not installed[/]'}"
@@ -84,6 +89,12 @@ def doctor_command(name: str, families: list[str] | None = None) -> int:
         return 1
     out.print(f"[green]{safe(name)} is ready[/] to run workers (host = {safe(name)!r})")
     return 0
+
+
+def on_host(hint: str, pip: str) -> str:
+    """A family's install hint (`pip install 'mosaic-tui[x]'`) as a command for the host's
+    own interpreter."""
+    return hint.replace("pip install", pip, 1) if hint.startswith("pip install") else hint
 
 
 def without_doctor(text: str, name: str) -> str:

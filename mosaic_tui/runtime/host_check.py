@@ -40,7 +40,12 @@ PROBE_TIMEOUT = 60.0
 
 
 class HostUnreachable(RuntimeError):
-    """The probe could not run on the host; the message says why."""
+    """The probe could not run on the host; the message says why. `reached`: ssh worked, but
+    the host's python could not be run (something to install or set, not a connection)."""
+
+    def __init__(self, message: str, reached: bool = False) -> None:
+        super().__init__(message)
+        self.reached = reached
 
 
 @dataclass
@@ -73,11 +78,13 @@ async def probe(name: str) -> HostReport:
         out, err = await asyncio.wait_for(proc.communicate(b"{}\n"), PROBE_TIMEOUT)
     except asyncio.TimeoutError:
         proc.kill()
+        await proc.wait()  # reaped while the loop runs: no complaint from its transport later
         raise HostUnreachable(f"{name} did not answer within {PROBE_TIMEOUT:g} s") from None
     text = err.decode(errors="replace").strip().splitlines()
     if proc.returncode != 0:
         why = remote.exit_text(name, proc.returncode) or f"exit code {proc.returncode}"
-        raise HostUnreachable(f"{why}" + (f": {text[-1]}" if text else ""))
+        raise HostUnreachable(f"{why}" + (f": {text[-1]}" if text else ""),
+                              reached=proc.returncode in (126, 127))  # fmt: skip
     try:
         data: dict[str, Any] = json.loads(out.decode().strip().splitlines()[-1])
     except (ValueError, IndexError):

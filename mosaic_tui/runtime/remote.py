@@ -35,14 +35,17 @@ from mosaic_tui.runtime.spawn import WorkerHandle
 
 #: In a remote argv: "the interpreter the boot runs on" (the host's `python`).
 HOST_PYTHON = "@python"
-#: Variables of ours a remote worker also gets, when they are set here (never on argv).
+#: Variables of ours a remote LLM player (or a command of the user's own, which may be one) also
+#: gets, when they are set here (never on argv); our env, baseline and RL workers never do.
 FORWARDED = LLM_KEY_VARIABLES
+KEYLESS = frozenset({"env_worker", "baseline_worker", "rl_worker"})
 HOSTS_VARIABLE = "MOSAIC_TUI_HOSTS"  # another hosts.toml than the one in the config folder
-#: ssh options every connection gets: no prompts, no escape character, and a dead link noticed
-#: within ~15 s rather than at TCP's leisure.
+#: ssh options every connection gets: no prompts, no escape character, a host that does not
+#: answer given up after 15 s, and a dead link noticed within ~15 s rather than at TCP's leisure.
 SSH_OPTIONS = (
     "-T", "-e", "none",
     "-o", "BatchMode=yes",
+    "-o", "ConnectTimeout=15",
     "-o", "ServerAliveInterval=5",
     "-o", "ServerAliveCountMax=3",
 )  # fmt: skip
@@ -184,7 +187,8 @@ class RemoteSpawn:
         become_subreaper()
         # the lifeline and the reaper's tag are this machine's: the boot sets its own lifeline
         remote_env = {k: v for k, v in env.items() if k not in (PARENT_VARIABLE, TAG_VARIABLE)}
-        remote_env.update({k: os.environ[k] for k in FORWARDED if k in os.environ})
+        if boot_module(argv) not in KEYLESS:  # an LLM player's key only where it may be used
+            remote_env.update({k: os.environ[k] for k in FORWARDED if k in os.environ})
         proc = await asyncio.create_subprocess_exec(
             *self.host.argv(argv),
             stdin=asyncio.subprocess.PIPE,
@@ -205,7 +209,8 @@ def exit_text(name: str, code: int | None) -> str | None:
     if code == SSH_FAILED:
         return (
             f"ssh to {name} failed or lost its connection (exit code {SSH_FAILED}); check that"
-            f" `ssh {name} true` works without a password, and `mosaic-tui doctor {name}`"
+            f" `{host(name).ssh} {name} true` works without a password, and"
+            f" `mosaic-tui doctor {name}`"
         )
     if code in (126, 127):
         return (

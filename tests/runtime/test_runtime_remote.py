@@ -184,6 +184,13 @@ def test_secrets_travel_to_the_host_off_every_command_line(
             assert all(KEY not in cmd for cmd, _ in processes_with("secret-run-1").values())
         finally:
             await process.stop(grace=0.2, term_grace=0.5)
+        # our env worker never uses an LLM key: it is not sent one
+        env_worker = await remote_worker("keyless-run-1", host)
+        try:
+            pid, _ = the_remote("keyless-run-1")
+            assert KEY.encode() not in Path(f"/proc/{pid}/environ").read_bytes()
+        finally:
+            await env_worker.stop()
 
     asyncio.run(go())
 
