@@ -124,6 +124,7 @@ class OperatorActions:
             display_name=f"{config.display_name} (copy)",
         )
         self.add_operator(copy)
+        self.query_one(OperatorList).choose(copy.operator_id)
 
     def action_remove(self) -> None:
         """Ask first: a removed operator's workers stop and its episode is gone."""
@@ -214,3 +215,4 @@ class OperatorActions:
             at = list(self.session.operators).index(config.operator_id)
             await self.remove_operator(config.operator_id)
         self.add_operator(config, at)
+        self.query_one(OperatorList).choose(config.operator_id)  # the next key acts on it

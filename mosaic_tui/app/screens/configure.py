@@ -310,6 +310,8 @@ class ConfigureScreen(ModalScreen[OperatorConfig | None]):
     @work(exclusive=True)
     async def check_and_save(self) -> None:
         problems = self.query_one("#problems", Static)
+        await self.rows_settled()  # ctrl+s at once after `e`: the rows are still coming
+        await asyncio.sleep(0)  # ... and their selects take their values as they mount
         invalid = [
             i
             for i in self.query(Input)

@@ -47,6 +47,15 @@ class OperatorList(OptionList):
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self._shown: dict[str, str] = {}
         self._states: dict[str, str] = {}
+        self._wanted: str | None = None  # highlighted once its row shows (`choose`)
+
+    def choose(self, operator_id: str) -> None:
+        """Highlight this operator's row, now or as soon as it shows: one just added, or
+        saved after an edit (its row comes back), is the one the next key acts on."""
+        if operator_id in self._shown:
+            self.highlighted = self.get_option_index(operator_id)
+        else:
+            self._wanted = operator_id
 
     def upsert(
         self,
@@ -71,7 +80,10 @@ class OperatorList(OptionList):
         else:
             self.add_option(Option(prompt, id=operator_id))
             self._keep_order(list(order))
-            if self.highlighted is None:
+            if operator_id == self._wanted:
+                self._wanted = None
+                self.highlighted = self.get_option_index(operator_id)
+            elif self.highlighted is None:
                 self.highlighted = 0
         self._shown[operator_id] = key
 

@@ -58,6 +58,8 @@ class PlayerRow(Horizontal):
         fields = {"llm": language, "vlm": language, "rl": ("policy_path",)}.get(self.kind)
         self.kept = {k: v for k, v in settings.items() if fields and k not in fields}
         self.behavior = settings.get("behavior", "random") if self.kind == "baseline" else "random"
+        if self.behavior not in BEHAVIOR_NAMES:  # a file's typo: offered the default to fix
+            self.behavior = "random"
         talks = self.kind in ("llm", "vlm")
         self.model = str(settings.get("model", "")) if talks else ""
         self.base_url = str(settings.get("base_url", DEFAULT_URL)) if talks else ""
@@ -164,6 +166,9 @@ class PlayerRow(Horizontal):
         return found
 
     def assignment(self) -> WorkerAssignment:
+        """Who plays this slot; ValueError while the row's selects have no value yet."""
+        if not all(isinstance(box.value, str) for box in self.query(Select)):
+            raise ValueError("the players are still loading; try again in a moment")
         kind = str(self.query_one(".type", Select).value)
         if kind == "human":
             return WorkerAssignment("human", "human", {})
