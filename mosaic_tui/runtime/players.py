@@ -9,6 +9,7 @@ registered in an `OperatorService` under `operator_id_for(worker_id, agent)` and
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
@@ -46,25 +47,29 @@ class DecisionWithdrawn(Exception):
     """A human's pending decision was taken back (pause, reset, removal): no step is taken."""
 
 
+HELD_KEYS = 16  # keys typed ahead of a running stream's questions, kept in order
+
+
 class HumanKeyboard:
     """A human player's decisions: one pending question at a time, answered by a key.
 
-    A key pressed while nobody asks can be held (the newest wins) for the next question;
-    a pending question can be withdrawn (pause, reset, removal) so whoever waits moves on.
+    Keys pressed while nobody asks (the step before is still on its way) are held, in order,
+    for the next questions: ten quick presses of an arrow are ten moves, as a keyboard
+    buffer would have them (the newest `HELD_KEYS`). A pending question can be withdrawn
+    (pause, reset, removal), which also drops the held keys, so whoever waits moves on.
     """
 
     def __init__(self) -> None:
         self._waiting: asyncio.Future[int] | None = None
-        self._held: int | None = None
+        self._held: deque[int] = deque(maxlen=HELD_KEYS)
 
     @property
     def waiting(self) -> bool:
         return self._waiting is not None and not self._waiting.done()
 
     async def next_key(self) -> int:
-        if self._held is not None:
-            key, self._held = self._held, None
-            return key
+        if self._held:
+            return self._held.popleft()
         if not self.waiting:  # a second asker shares the pending question
             self._waiting = asyncio.get_running_loop().create_future()
         assert self._waiting is not None
@@ -79,10 +84,10 @@ class HumanKeyboard:
         return True
 
     def hold(self, action: int) -> None:
-        self._held = action
+        self._held.append(action)
 
     def withdraw(self) -> None:
-        self._held = None
+        self._held.clear()
         if self.waiting:
             assert self._waiting is not None
             self._waiting.set_exception(DecisionWithdrawn())

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from runtime_helpers import human, settle
 
-from mosaic_tui.runtime import DecisionWithdrawn, HumanKeyboard, Session
+from mosaic_tui.runtime import DecisionWithdrawn, HumanKeyboard, Session, StepTaken
 
 
 async def test_keyboard_withdraw_and_hold() -> None:
@@ -144,5 +144,31 @@ async def test_a_running_human_episode_holds_its_end_until_a_key(tmp_path: Path)
         # "go on" twice (a key repeat): the second finds the episode begun and plays nothing
         assert await session.next_episode("me") is None
         assert me.episodes_begun == 3 and me.step_index == 0
+    finally:
+        await session.stop_all()
+
+
+async def test_keys_typed_ahead_of_a_running_stream_are_each_played_in_order(
+    tmp_path: Path,
+) -> None:
+    """Ten quick presses of an arrow are ten moves: keys that came while the step before was
+    on its way used to overwrite each other (the newest won), so 10 presses made 2 steps."""
+    session = Session(log_dir=tmp_path, seed=1, pace=None)
+    actions: list[int] = []
+    session.listeners.append(
+        lambda e: actions.append(e.action) if isinstance(e, StepTaken) else None
+    )
+    try:
+        me = await session.add(human())
+        session.run()
+        await settle(lambda: session.keyboards["me"].waiting)
+        keys = [1, 1, 0, 1, 2, 0, 0, 1, 2, 1]  # right, right, left, ...
+        refused = await asyncio.gather(*(session.press("me", k) for k in keys))
+        assert refused == [None] * len(keys)
+        await settle(lambda: me.step_index >= len(keys))
+        assert actions == keys  # every one, in the order pressed
+        session.pause()  # drops what is still held: nothing more moves
+        await asyncio.sleep(0.1)
+        assert me.step_index == len(keys)
     finally:
         await session.stop_all()
