@@ -16,7 +16,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.validation import ValidationResult, Validator
-from textual.widgets import Button, Input, Label, Select, Static
+from textual.widgets import Button, Footer, Input, Label, Select, Static
 
 from mosaic_tui.app.markup import escape
 from mosaic_tui.app.widgets.player_row import PlayerRow
@@ -203,6 +203,7 @@ class ConfigureScreen(ModalScreen[OperatorConfig | None]):
             with Horizontal(id="buttons"):
                 yield Button("Cancel", id="cancel")
                 yield Button("Save", variant="primary", id="save")
+        yield Footer()  # this form's keys (Save, Cancel), not those of the screen below it
 
     def on_mount(self) -> None:
         self.fit_height()
