@@ -25,7 +25,7 @@ from mosaic_tui.experiments.operator_tables import _operator
 from mosaic_tui.experiments.player_tables import DEFAULT_WORKER, KEY_VARIABLES, NOT_AVAILABLE_YET
 from mosaic_tui.experiments.seeds import SeedSchedule
 from mosaic_tui.experiments.spec_checks import ExperimentError, _int, _known_keys, _table
-from mosaic_tui.runtime.remote import Host, parse_hosts
+from mosaic_tui.runtime.remote import Host, hosts_file, parse_hosts, read_hosts
 
 __all__ = [
     "DEFAULT_WORKER",
@@ -128,14 +128,42 @@ def parse(
         if is_tournament(data):
             experiment, about = expand(data)
             spec = _parse(experiment, default_name, folder or Path.cwd())
-            return dataclasses.replace(spec, tournament=about, source=source)
-        return dataclasses.replace(_parse(data, default_name, folder or Path.cwd()), source=source)
+            spec = dataclasses.replace(spec, tournament=about, source=source)
+        else:
+            spec = _parse(data, default_name, folder or Path.cwd())
+            spec = dataclasses.replace(spec, source=source)
     except TournamentError as exc:
         raise ExperimentError(exc.where, exc.message, source) from None
     except ExperimentError as exc:
         raise ExperimentError(exc.where, exc.message, source) from None
     except RecursionError:
         raise ExperimentError("", _TOO_DEEP, source) from None
+    _host_settings(spec)
+    return spec
+
+
+def _host_settings(spec: ExperimentSpec) -> None:
+    """The hosts the file names and gives no [hosts] table of its own are reached with the
+    settings in hosts.toml: that file is read now, before anything starts, so a mistake in it
+    is refused here (naming that file and its key) rather than when the first worker on one
+    of those hosts starts, after other operators have played."""
+    named: dict[str, str] = {}  # host -> the first key of this file that names it
+    for i, config in enumerate(spec.operators):
+        if config.host and config.host not in spec.hosts:
+            named.setdefault(config.host, f"operators[{i}].host")
+        for player, assignment in config.workers.items():
+            if assignment.host and assignment.host not in spec.hosts:
+                named.setdefault(assignment.host, f"operators[{i}].workers.{player}.host")
+    if not named:
+        return
+    try:
+        read_hosts(hosts_file())
+    except HostError as exc:
+        text = str(exc)
+        at_fault = (n for n in named if f"hosts.{n}:" in text or f"hosts.{n}." in text)
+        name = next(at_fault, next(iter(named)))
+        where = f" in {spec.source}" if spec.source else ""
+        raise ExperimentError("", f"{text} (read for {named[name]} = {name!r}{where})") from None
 
 
 def _parse(data: dict[str, Any], default_name: str, folder: Path) -> ExperimentSpec:

@@ -116,15 +116,30 @@ class WorkerProcess(WorkerOutput):
             TAG_VARIABLE: self.tag,  # inherited by its descendants, however they detach
         }
         self._secrets = secret_values({**os.environ, **env})
+        where: remote.Host | None = None  # a remote worker's host settings (hosts.toml's)
+        unusable: remote.HostError | None = None
+        if self.host:
+            try:
+                where = remote.host(self.host)
+            except remote.HostError as exc:
+                unusable = exc
         if self.log_path is not None:
             self.log_path.parent.mkdir(parents=True, exist_ok=True)
             self._log = CappedLog(self.log_path, LOG_HEAD_BYTES, LOG_TAIL_BYTES)
             self._log.write(
-                f"--- {time.strftime('%Y-%m-%d %H:%M:%S')} start {self.redact(_shown(self.argv))}\n"
+                f"--- {time.strftime('%Y-%m-%d %H:%M:%S')} start"
+                f" {self.redact(self._started(where))}\n"
             )
             self._flush_soon()
+        if unusable is not None:
+            failed = self.error(f"could not start {self.name}: {unusable}")
+            await self._close()  # nothing was started: the log is closed here
+            raise failed
+        spawn: Spawn = (
+            remote.RemoteSpawn(where) if where is not None else self.spawn or spawning.default_spawn
+        )
         try:
-            self._proc = await self._spawner()(self.argv, env)
+            self._proc = await spawn(self.argv, env)
         except OSError as exc:
             raise self.error(f"could not start {self.name}: {exc}") from exc
         except remote.HostError as exc:
@@ -144,10 +159,14 @@ class WorkerProcess(WorkerOutput):
                 raise
         return self.init
 
-    def _spawner(self) -> Spawn:
-        if self.host:
-            return remote.RemoteSpawn(remote.host(self.host))
-        return self.spawn or spawning.default_spawn
+    def _started(self, where: remote.Host | None) -> str:
+        """The log's start line: the command line, and for a remote worker where it runs and
+        with which python (not our interpreter, which does not run it)."""
+        if where is not None:
+            return where.shown(self.argv)
+        if self.host:  # its settings are unusable: the error that follows says why
+            return f"on {self.host}: {_shown(self.argv)}"
+        return _shown(self.argv)
 
     async def _handshake(self, timeout: float) -> Init | None:
         if self.dialect != NATIVE:  # it may send ~1 MB frames: their decoder gets ready
@@ -269,11 +288,16 @@ class WorkerProcess(WorkerOutput):
                 item = await self._events.get(timeout)
         except asyncio.TimeoutError:
             self._flush_log()
-            seen = (
-                f"; what it did print on stdout is not the protocol: {self.skipped!r}"
-                if self.skipped
-                else "; it may be hung (its log may say why)"
-            )
+            if self.skipped:
+                seen = f"; what it did print on stdout is not the protocol: {self.skipped!r}"
+            elif self.host:  # silence over ssh: the link may be what hangs
+                seen = (
+                    f": the worker or its ssh connection to {self.host} may be hung;"
+                    f" `mosaic-tui doctor {self.host}` checks the connection"
+                    " (its log may say why)"
+                )
+            else:
+                seen = "; it may be hung (its log may say why)"
             raise WorkerTimeout(
                 self.redact(
                     f"{self.name} did not send {waiting_for} within {budget or timeout:g} s"
@@ -288,7 +312,8 @@ class WorkerProcess(WorkerOutput):
             if self._proc is not None:
                 await self._proc.wait()
             raise self.error(
-                f"{self.name} exited while the app waited for {waiting_for} ({self._exit_text()})"
+                f"{self.name} exited while mosaic-tui waited for {waiting_for}"
+                f" ({self._exit_text()})"
             )
         if isinstance(item, ProtocolError):
             raise self.error(f"{self.name} broke the protocol: {item}")

@@ -120,13 +120,27 @@ class Host:
 
     def argv(self, worker_argv: list[str]) -> list[str]:
         """The local command line that starts `worker_argv` on this host."""
-        module = boot_module(worker_argv)
-        if module is not None:  # ours: run as -m MODULE there, checked for first
-            remote = [HOST_PYTHON, "-m", module, *worker_argv[3:]]
-        else:
-            remote = [HOST_PYTHON if word == sys.executable else word for word in worker_argv]
+        remote = _remote_argv(worker_argv)
         command = f"exec {self.python} -c {shlex.quote(BOOT)} {shlex.join(remote)}"
         return [*shlex.split(self.ssh), *SSH_OPTIONS, "--", self.name, command]
+
+    def shown(self, worker_argv: list[str]) -> str:
+        """What a worker's log says is started: where, with which python, and what (one of
+        ours by its module, as `env_worker --env-id ...`; any other command as it runs
+        there). No secret: they travel on stdin, never on argv."""
+        remote = _remote_argv(worker_argv)
+        if remote[:2] == [HOST_PYTHON, "-m"]:
+            remote = remote[2:]
+        words = [self.python if word == HOST_PYTHON else word for word in remote]
+        return f"on {self.name} (python: {self.python}): {' '.join(words)}"
+
+
+def _remote_argv(worker_argv: list[str]) -> list[str]:
+    """`worker_argv` as the boot runs it on the host (`HOST_PYTHON`: the host's python)."""
+    module = boot_module(worker_argv)
+    if module is not None:  # ours: run as -m MODULE there, checked for first
+        return [HOST_PYTHON, "-m", module, *worker_argv[3:]]
+    return [HOST_PYTHON if word == sys.executable else word for word in worker_argv]
 
 
 # ----------------------------------------------------------------------------- settings
@@ -151,7 +165,11 @@ def read_hosts(path: Path) -> dict[str, Host]:
         return {}
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise HostError(f"{path}: {exc}") from None
-    return parse_hosts(data.get("hosts", {}), str(path))
+    try:
+        return parse_hosts(data.get("hosts", {}), str(path))
+    except HostError as exc:  # every problem names the file it is in
+        text = str(exc)
+        raise HostError(text if text.startswith(f"{path}: ") else f"{path}: {text}") from None
 
 
 def parse_hosts(tables: Any, where: str = "hosts") -> dict[str, Host]:
