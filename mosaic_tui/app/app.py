@@ -41,6 +41,8 @@ from mosaic_tui.envs import keymaps
 from mosaic_tui.runtime import LaunchError, Session, WorkerError
 from mosaic_tui.telemetry import Recorder
 
+OPENS_A_SCREEN = frozenset({"add", "edit", "duplicate", "remove", "results"})
+
 
 class MosaicApp(OperatorActions, App[None]):
     CSS_PATH = "mosaic.tcss"
@@ -138,6 +140,13 @@ class MosaicApp(OperatorActions, App[None]):
     def on_resize(self) -> None:
         # once the new size has reached the screen
         self.call_after_refresh(self.screen_layout.relayout)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Too small a terminal shows only what to do about it: a form or the results would
+        open cut off, with Save out of reach. Running, pausing and quitting still work."""
+        if action in OPENS_A_SCREEN and self.screen_layout.too_small:
+            return False
+        return True
 
     # ------------------------------------------------------------------ operators
 

@@ -27,12 +27,16 @@ class ScreenLayout:
     def __init__(self, app: MosaicApp) -> None:
         self.app = app
         self.sidebar_choice: bool | None = None  # `b` decides; until then, the width does
+        self.too_small = False  # below MIN_WIDTH x MIN_HEIGHT: only the note shows
 
     def relayout(self) -> None:
         """Lay the panes out for the terminal size, or say it is too small."""
         app = self.app
         width, height = app.size
         small = width < MIN_WIDTH or height < MIN_HEIGHT
+        if small != self.too_small:
+            self.too_small = small
+            app.refresh_bindings()  # the footer and palette drop (or get back) the forms
         note = app.query_one("#too-small", Static)
         note.display = small
         app.query_one("#body").display = not small

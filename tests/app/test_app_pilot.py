@@ -224,9 +224,18 @@ async def test_too_small_terminal_says_so(tmp_path: Path) -> None:
         assert "50x12" in str(note.render()) and "60x16" in str(note.render())
         widest = max(len(line) for line in str(note.render()).splitlines())
         assert widest <= 48  # whole lines in 50 columns: the sizes never wrap apart
+        for key in ("a", "v"):  # a form or the results would open cut off: not now
+            await pilot.press(key)
+            await pilot.pause()
+            assert app.screen is app.screen_stack[0]
         await pilot.resize_terminal(100, 30)
         await pilot.pause()
         assert not note.display
+        await pilot.press("a")  # big enough again: the form opens
+        await pilot.pause()
+        assert app.screen is not app.screen_stack[0]
+        await pilot.press("escape")
+        await pilot.pause()
         await pilot.press("q")
 
 
