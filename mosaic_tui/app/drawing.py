@@ -16,7 +16,14 @@ from typing import TYPE_CHECKING
 from textual.css.query import NoMatches
 from textual.widgets import Static
 
-from mosaic_tui.app.layout import clean, frame_interval, operator_name, pace_text, pane_status
+from mosaic_tui.app.layout import (
+    clean,
+    frame_interval,
+    hosts_of,
+    operator_name,
+    pace_text,
+    pane_status,
+)
 from mosaic_tui.app.markup import escape
 from mosaic_tui.app.messages import BoardReady, OperatorChanged, OperatorCrashed
 from mosaic_tui.app.view import OperatorView, entry_view
@@ -210,6 +217,9 @@ class OperatorDrawing:
             return
         config = entry.config
         name, task = operator_name(config), clean(config.task)
+        where = hosts_of(config)
+        if where:  # where it runs, first on the task's line (a narrow list cuts its end)
+            task = "@" + ",".join(clean(h) for h in where) + " " + task
         try:
             self.app.query_one(OperatorList).upsert(
                 op, name, task, view.state, view.episode, view.step, view.ret,

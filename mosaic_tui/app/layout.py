@@ -100,8 +100,22 @@ def operator_name(config: OperatorConfig) -> str:
 def pane_title(config: OperatorConfig) -> str:
     """A pane's border title (plain text: escape it before it meets markup)."""
     name, task = operator_name(config), clean(config.task)
+    where = hosts_of(config)
+    if where:  # right after the name: a narrow pane cuts the title from the right
+        name += " @" + ",".join(clean(h) for h in where)
     parts = [name, describe(config)] + ([] if task in name else [task])
     return " · ".join(parts)
+
+
+def hosts_of(config: OperatorConfig) -> list[str]:
+    """The other machines an operator's workers run on (ssh), in order: its env's host, then
+    any player's own (a player's "" is this machine)."""
+    found = [config.host] if config.host else []
+    for assignment in config.workers.values():
+        own = assignment.host
+        if own and own not in found and assignment.worker_type != "human":
+            found.append(own)
+    return found
 
 
 def pace_text(pace: float | None) -> str:

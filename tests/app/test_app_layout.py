@@ -100,3 +100,40 @@ def test_a_simultaneous_step_names_the_humans_next_and_the_ais_it_waits_for() ->
     paused = pane_status(0, 2, 0.0, "paused", 0, human=True, awaiting_key=False,
                          holder="player_0", waiting=["player_2"], then=["player_1"])  # fmt: skip
     assert paused == "ep 1 · t 2 · R 0.00 · waiting for player_2"  # nobody is asked now
+
+
+def test_an_operator_on_another_host_says_where_in_its_title() -> None:
+    from mosaic_tui.app.layout import hosts_of, pane_title
+    from mosaic_tui.core import OperatorConfig, WorkerAssignment
+
+    here = OperatorConfig.single_agent(
+        "near", "Near", "baseline_worker", "baseline", env_name="minigrid",
+        task="MiniGrid-Empty-8x8-v0", settings={"behavior": "random"},
+    )  # fmt: skip
+    assert hosts_of(here) == [] and "@" not in pane_title(here)
+    far = here.replace(host="user@box")
+    assert pane_title(far).startswith("Near @user@box · ")  # before what a narrow pane cuts
+    players = {
+        "player_1": WorkerAssignment("baseline_worker", "baseline", {}, host="gpu1"),
+        "player_2": WorkerAssignment("baseline_worker", "baseline", {}, host=""),  # here
+    }
+    split = OperatorConfig.multi_agent("ttt", "TTT", "pettingzoo_classic", "tictactoe_v3", players)
+    assert hosts_of(split) == ["gpu1"]
+    assert hosts_of(split.replace(host="box")) == ["box", "gpu1"]
+
+
+async def test_the_list_row_of_a_remote_operator_names_its_host(tmp_path, wait_until) -> None:
+    from mosaic_tui.app.app import MosaicApp
+    from mosaic_tui.app.demo import demo_operators
+    from mosaic_tui.app.widgets.operator_list import OperatorList
+
+    first, second = demo_operators()
+    far = second.replace(host="nohost.invalid")  # it fails to start: the row stays, saying so
+    app = MosaicApp([first, far], log_dir=tmp_path, autorun=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        rows = app.query_one(OperatorList)
+        await wait_until(pilot, lambda: rows.option_count == 2, timeout=30)
+        text = str(rows.get_option("op_1").prompt)
+        assert "@nohost.invalid" in text
+        assert "@" not in str(rows.get_option("op_0").prompt)
+        await pilot.press("q")
