@@ -2,11 +2,14 @@
 seed and the recorded actions (runtime/replay.py), drawn in a pane: play and pause, step
 forward and back, speed; `[` `]` other episodes, `o` the next operator. Frames are kept as
 they come, so stepping back shows them again. A replay that does not reproduce the recording
-says at which step: the env is not deterministic under that seed.
+says at which step: the env is not deterministic under that seed. The store is read in a
+thread; a read that fails (a damaged file, a disk error) is said in the status line.
 """
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
 from pathlib import Path
 
 from textual import work
@@ -15,8 +18,9 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from mosaic_tui.app.screens.results import unreadable
 from mosaic_tui.app.widgets.frame_view import FrameView
-from mosaic_tui.experiments.recorded import NotRecorded, recorded_episode
+from mosaic_tui.experiments.recorded import NotRecorded, RecordedEpisode, recorded_episode
 from mosaic_tui.protocol import Frame, FrameRequest
 from mosaic_tui.render.text import safe
 from mosaic_tui.runtime.process import WorkerError
@@ -63,6 +67,8 @@ class ReplayScreen(Screen):  # type: ignore[type-arg]
         yield Footer()
 
     def on_mount(self) -> None:
+        status = self.query_one("#replay-status", Static).styles
+        status.height, status.min_height = "auto", 2  # a long problem is read whole, not cut
         self.timer = self.set_interval(1 / SPEEDS[self.speed], self._tick)
         self.call_after_refresh(self.load)
 
@@ -79,15 +85,7 @@ class ReplayScreen(Screen):  # type: ignore[type-arg]
         self.loading = True
         self._draw()
         try:
-            with TelemetryStore.open(self.db) as store:
-                try:
-                    chosen = recorded_episode(store, self.session_id, self.operator, self.episode)
-                except NotRecorded:  # past the last episode: stay on the last
-                    last = max(0, len(store.episodes(self._run_id(store))) - 1)
-                    if last == self.episode:
-                        raise
-                    self.episode = last
-                    chosen = recorded_episode(store, self.session_id, self.operator, last)
+            self.episode, chosen = await asyncio.to_thread(self._read, self.operator, self.episode)
             self.total, self.seed = chosen.length, chosen.seed
             width, height = self.query_one(FrameView).size
             box = FrameRequest(max(width, 8), max(height * 2, 8))
@@ -102,13 +100,23 @@ class ReplayScreen(Screen):  # type: ignore[type-arg]
                     self._show()
         except (TelemetryError, NotRecorded, WorkerError, ValueError, KeyError) as exc:
             self.problem = str(exc.args[0] if exc.args else exc)
+        except (sqlite3.DatabaseError, OSError) as exc:
+            self.problem = unreadable(self.db, exc, "this episode")
         finally:
             self.loading = False
             self._draw()
 
-    def _run_id(self, store: TelemetryStore) -> str:
-        runs = [r for r in store.runs(self.session_id) if r.operator_id == self.operator]
-        return runs[-1].run_id
+    def _read(self, operator: str, episode: int) -> tuple[int, RecordedEpisode]:
+        """The episode to replay and its index (past the last: the last), read in a thread."""
+        with TelemetryStore.open(self.db) as store:
+            try:
+                return episode, recorded_episode(store, self.session_id, operator, episode)
+            except NotRecorded:
+                runs = [r for r in store.runs(self.session_id) if r.operator_id == operator]
+                last = max(0, len(store.episodes(runs[-1].run_id)) - 1) if runs else episode
+                if last == episode:
+                    raise
+                return last, recorded_episode(store, self.session_id, operator, last)
 
     # ------------------------------------------------------------------ playing
 

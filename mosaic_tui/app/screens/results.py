@@ -1,11 +1,14 @@
 """Results (key `v`, or the palette): the recorded sessions, and for the one chosen its report
 (`mosaic-tui report`'s tables) with two plots drawn by plotext — each operator's return per
-episode, and how its returns are spread. The store is read in a thread, never on the loop.
+episode, and how its returns are spread. The store is read in a thread, never on the loop;
+a read that fails (a damaged file, a disk error) is said in the report area, never a crash.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import shlex
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +28,25 @@ from mosaic_tui.telemetry.report import SessionReport, build_report
 
 SESSIONS_SHOWN = 50
 PLOTTED = 8  # operators drawn in a plot (plotext has that many distinct colours)
+# SQLite's errors about the disk, a lock or the machine rather than the file's pages
+_NOT_DAMAGE = ("SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_IOERR", "SQLITE_CANTOPEN", "SQLITE_FULL",
+               "SQLITE_NOMEM", "SQLITE_PERM", "SQLITE_READONLY", "SQLITE_INTERRUPT")  # fmt: skip
+
+
+def unreadable(db: Path, exc: sqlite3.DatabaseError | OSError, lost: str) -> str:
+    """What the screen says when reading `db` failed under it: the file, the cause, what cannot
+    be shown (`lost`) and the way on. A damaged file (garbage pages: it opens, then a read hits
+    them) may give much of what it holds to `sqlite3 .recover`."""
+    cause = (exc.strerror if isinstance(exc, OSError) else None) or str(exc) or type(exc).__name__
+    name = getattr(exc, "sqlite_errorname", None)  # Python 3.11+, for SQLite's own errors
+    damaged = isinstance(exc, sqlite3.DatabaseError) and (
+        type(exc) is sqlite3.DatabaseError if name is None else not name.startswith(_NOT_DAMAGE)
+    )
+    if not damaged:
+        return f"cannot read {db} ({cause}): {lost} cannot be shown; pass another --db"
+    path = shlex.quote(str(db))
+    return (f"{db} is damaged ({cause}): {lost} cannot be read; `sqlite3 {path} .recover"
+            " | sqlite3 recovered.sqlite` may save what is left, or pass another --db")  # fmt: skip
 
 
 class ResultsScreen(Screen):  # type: ignore[type-arg]
@@ -80,6 +102,10 @@ class ResultsScreen(Screen):  # type: ignore[type-arg]
         except TelemetryError as exc:
             self.app.call_from_thread(self._show_sessions, [], str(exc))
             return
+        except (sqlite3.DatabaseError, OSError) as exc:
+            problem = unreadable(self.db, exc, "its sessions")
+            self.app.call_from_thread(self._show_sessions, [], problem)
+            return
         self.app.call_from_thread(self._show_sessions, rows, None)
 
     def _show_sessions(self, rows: list[Any], problem: str | None) -> None:
@@ -91,7 +117,7 @@ class ResultsScreen(Screen):  # type: ignore[type-arg]
             label = f"{when}  {row.source:<5} {row.episodes:>6} episodes  {about or ''}"
             listing.add_option(Option(safe(label), id=row.session_id))
         if problem is not None:
-            self.query_one("#results-report", Static).update(safe(problem))
+            self._show_problem(problem)
         elif not rows:
             self.query_one("#results-report", Static).update("no sessions recorded yet")
         else:
@@ -114,9 +140,16 @@ class ResultsScreen(Screen):  # type: ignore[type-arg]
         except TelemetryError as exc:
             self.app.call_from_thread(self._show_problem, str(exc))
             return
+        except (sqlite3.DatabaseError, OSError) as exc:
+            problem = unreadable(self.db, exc, "this session's report")
+            self.app.call_from_thread(self._show_problem, problem)
+            return
         self.app.call_from_thread(self._show_report, report)
 
     def _show_problem(self, text: str) -> None:
+        self.report = None  # nothing to replay, and no other session's plots under the message
+        for plot in self.query(PlotextPlot):
+            plot.display = False
         self.query_one("#results-report", Static).update(safe(text))
 
     def _show_report(self, report: SessionReport) -> None:
