@@ -208,6 +208,8 @@ async def test_bad_env_settings_are_refused_before_save(tmp_path: Path, wait_unt
         await pilot.click("#save")
         problems = screen.query_one("#problems", Static)
         await wait_until(pilot, lambda: "no_such_setting" in str(problems.render()))
+        # in the form's words, not the env's `__init__() got an unexpected keyword argument`
+        assert "FrozenLake-v1 has no setting 'no_such_setting'" in str(problems.render())
         assert isinstance(app.screen, ConfigureScreen)
         await pilot.press("escape")
         assert not isinstance(app.screen, ConfigureScreen)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import re
 from typing import Any
 
 from textual import on, work
@@ -39,18 +40,52 @@ STEPPING = [("turn-based", "aec"), ("simultaneous", "parallel")]
 
 
 def parse_settings(text: str) -> dict[str, Any]:
-    """`is_slippery=false, map_name=8x8` -> {"is_slippery": False, "map_name": "8x8"}."""
+    """`is_slippery=false, map_name=8x8, size=[5, 5]` -> {"is_slippery": False, "map_name":
+    "8x8", "size": [5, 5]}: JSON where it reads as JSON, else the text itself; a value that
+    starts like a JSON list, object or string must be one."""
     settings: dict[str, Any] = {}
-    for part in filter(None, (p.strip() for p in text.split(","))):
+    for part in filter(None, (p.strip() for p in _top_level_parts(text))):
         key, sep, raw = part.partition("=")
         if not sep or not key.strip().isidentifier():
             raise ValueError(f"{part!r} is not name=value")
+        raw = raw.strip()
         try:
-            value = json.loads(raw.strip())
+            value = json.loads(raw)
         except ValueError:
-            value = raw.strip()
+            if raw[:1] in ('[', '{', '"'):
+                raise ValueError(
+                    f"{key.strip()}={raw} is not valid JSON (a list is [1, 2], text needs no"
+                    " quotes)"
+                ) from None
+            value = raw
         settings[key.strip()] = value
     return settings
+
+
+def _top_level_parts(text: str) -> list[str]:
+    """`text` cut at its commas outside brackets and quotes (`a=[1, 2], b=x`: two parts)."""
+    parts, depth, quoted, start = [], 0, False, 0
+    for i, char in enumerate(text):
+        if char == '"' and (i == 0 or text[i - 1] != "\\"):
+            quoted = not quoted
+        elif not quoted and char in "[{":
+            depth += 1
+        elif not quoted and char in "]}":
+            depth = max(0, depth - 1)
+        elif char == "," and not depth and not quoted:
+            parts.append(text[start:i])
+            start = i + 1
+    parts.append(text[start:])
+    return parts
+
+
+def settings_problem(task: str, exc: Exception) -> str:
+    """What an env said about its settings, in the form's words where it is the usual
+    `__init__() got an unexpected keyword argument 'x'`."""
+    found = re.search(r"unexpected keyword argument '(\w+)'", str(exc))
+    if found:  # raised by the env, or wrapped by make_env with the whole kwargs
+        return f"{task} has no setting {found.group(1)!r}; remove it, or check its spelling"
+    return str(exc)
 
 
 def format_settings(settings: dict[str, Any]) -> str:
@@ -356,7 +391,7 @@ class ConfigureScreen(ModalScreen[OperatorConfig | None]):
             )
             env.close()
         except Exception as exc:  # whatever the env raised, it is shown here, not a crash
-            problems.update(f"[red]env settings: {escape(str(exc))}[/]")
+            problems.update(f"[red]env settings: {escape(settings_problem(config.task, exc))}[/]")
             self.query_one("#env-settings", Input).focus()
             return
         self.dismiss(config)
