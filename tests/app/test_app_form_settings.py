@@ -32,3 +32,27 @@ def test_an_unknown_setting_is_named_in_the_forms_words() -> None:
     )
     assert said == "tictactoe_v3 has no setting 'x'; remove it, or check its spelling"
     assert settings_problem("t", ValueError("map_name must be 4x4")) == "map_name must be 4x4"
+
+
+async def test_keys_typed_fast_after_tab_go_to_the_next_field(tmp_path, wait_until) -> None:
+    """`abc<tab>xyz` arriving together: tab moves the focus as it arrives, so xyz is not
+    typed into the field before (it was, when the field had to hand tab back up first)."""
+    from test_app_pilot import open_form
+    from textual import events
+    from textual.widgets import Input
+
+    from mosaic_tui.app.app import MosaicApp
+
+    app = MosaicApp([], log_dir=tmp_path, autorun=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_form(pilot, wait_until, seat="agent")
+        screen.query_one("#max-steps", Input).focus()
+        await pilot.pause()
+        for key in ("1", "2", "tab", "3", "4"):  # posted at once, as a terminal delivers them
+            char = key if len(key) == 1 else "\t"
+            app.post_message(events.Key(key, char))
+        await pilot.pause(0.3)
+        assert screen.query_one("#max-steps", Input).value == "12"
+        assert screen.query_one("#seed", Input).value == "34"
+        await pilot.press("escape")
+        await pilot.press("q")

@@ -14,6 +14,7 @@ from typing import Any
 
 from textual import on, work
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.validation import ValidationResult, Validator
@@ -137,7 +138,14 @@ class WholeNumber(Validator):
 
 
 class ConfigureScreen(ModalScreen[OperatorConfig | None]):
-    BINDINGS = [("escape", "cancel", "Cancel"), ("ctrl+s", "save", "Save")]
+    BINDINGS = [
+        ("escape", "cancel", "Cancel"),
+        ("ctrl+s", "save", "Save"),
+        # handled as the key arrives, not after the field before has had it: typed fast,
+        # `12<tab>34` put 1234 in one field (the keys after tab reached the old field first)
+        Binding("tab", "app.focus_next", show=False, priority=True),
+        Binding("shift+tab", "app.focus_previous", show=False, priority=True),
+    ]
 
     def __init__(self, operator_id: str, config: OperatorConfig | None = None) -> None:
         super().__init__()
