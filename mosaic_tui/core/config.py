@@ -67,9 +67,15 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _check_optional_positive(name: str, value: Any) -> None:
-    if value is not None and not (_is_int(value) and value >= 1):
-        raise ValueError(f"{name} must be None or an integer >= 1, got {value!r}")
+#: Steps in one episode at most: a billion is days of stepping; a bigger number is a typo.
+MAX_STEPS = 10**9
+
+
+def _check_optional_positive(name: str, value: Any, maximum: int = MAX_STEPS) -> None:
+    if value is not None and not (_is_int(value) and 1 <= value <= maximum):
+        raise ValueError(
+            f"{name} must be None or an integer from 1 to {maximum:,}, got {value!r:.30}"
+        )
 
 
 @dataclass(repr=False)

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from mosaic_tui.core import OperatorConfig
+from mosaic_tui.core.config import MAX_STEPS
 from mosaic_tui.core.hosts import HostError
 from mosaic_tui.envs.families import FAMILIES
 from mosaic_tui.experiments.operator_tables import _operator
@@ -184,7 +185,7 @@ def _parse(data: dict[str, Any], default_name: str, folder: Path) -> ExperimentS
     seeds = _seeds(execution, episodes)
     max_steps = execution.get("max_steps")
     if max_steps is not None:
-        _int(max_steps, "execution.max_steps", minimum=1)
+        _int(max_steps, "execution.max_steps", minimum=1, maximum=MAX_STEPS)
     raw_ops = data.get("operators")
     if not isinstance(raw_ops, list) or not raw_ops:
         raise ExperimentError("operators", "add at least one [[operators]] table")

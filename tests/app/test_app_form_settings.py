@@ -56,3 +56,13 @@ async def test_keys_typed_fast_after_tab_go_to_the_next_field(tmp_path, wait_unt
         assert screen.query_one("#seed", Input).value == "34"
         await pilot.press("escape")
         await pilot.press("q")
+
+
+def test_number_fields_have_a_top() -> None:
+    from mosaic_tui.app.screens.configure import WholeNumber
+
+    steps = WholeNumber("Max steps", 1, 10**9)
+    assert steps.validate("500").is_valid and steps.validate("").is_valid
+    too_many = steps.validate("9" * 26)  # a typo, stored as a SQLite integer otherwise
+    assert not too_many.is_valid
+    assert too_many.failure_descriptions == ["Max steps must be at most 1,000,000,000"]

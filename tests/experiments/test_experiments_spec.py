@@ -131,6 +131,8 @@ def test_seed_gives_consecutive_seeds_and_default_starts_at_zero() -> None:
         (lambda d: d["operators"].append(dict(d["operators"][0])), "operators", "repeated: a"),
         (lambda d: d.update(operators=[]), "operators", "at least one"),
         (lambda d: d["operators"][0].update(max_steps=-1), "operators[0]", "max_steps"),
+        (lambda d: d["operators"][0].update(max_steps=10**12), "operators[0]", "1,000,000,000"),
+        (lambda d: d["execution"].update(max_steps=10**12), "execution.max_steps", "<="),
     ],
 )
 def test_mistakes_are_located(change, where: str, message: str) -> None:

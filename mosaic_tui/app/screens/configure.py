@@ -23,7 +23,7 @@ from textual.widgets import Button, Footer, Input, Label, Select, Static
 from mosaic_tui.app.markup import escape
 from mosaic_tui.app.widgets.player_row import PlayerRow
 from mosaic_tui.core import OperatorConfig
-from mosaic_tui.core.config import OBSERVATION_MODES
+from mosaic_tui.core.config import MAX_STEPS, OBSERVATION_MODES
 from mosaic_tui.core.hosts import HostError, check_host
 from mosaic_tui.envs import (
     FAMILIES,
@@ -34,6 +34,7 @@ from mosaic_tui.envs import (
     profiles,
     tasks,
 )
+from mosaic_tui.experiments.spec import MAX_SEED
 from mosaic_tui.runtime.policies import found as policies_for
 
 COMPACT_BELOW = 40  # rows
@@ -119,10 +120,11 @@ class WholeNumber(Validator):
     """A whole number of at least `minimum`, or empty for the default; the message names the
     field as the form labels it."""
 
-    def __init__(self, field: str, minimum: int) -> None:
+    def __init__(self, field: str, minimum: int, maximum: int) -> None:
         super().__init__()
         self.field = field
         self.minimum = minimum
+        self.maximum = maximum
 
     def validate(self, value: str) -> ValidationResult:
         text = value.strip()
@@ -134,6 +136,8 @@ class WholeNumber(Validator):
             return self.failure(f"{self.field} must be a whole number, or empty")
         if number < self.minimum:
             return self.failure(f"{self.field} must be {self.minimum} or more")
+        if number > self.maximum:
+            return self.failure(f"{self.field} must be at most {self.maximum:,}")
         return self.success()
 
 
@@ -181,7 +185,7 @@ class ConfigureScreen(ModalScreen[OperatorConfig | None]):
                     str(cfg.max_steps) if cfg and cfg.max_steps else "",
                     id="max-steps",
                     placeholder="env default",
-                    validators=[WholeNumber("Max steps", 1)],
+                    validators=[WholeNumber("Max steps", 1, MAX_STEPS)],
                     classes="short",
                 )
                 yield Label("Seed", classes="label")
@@ -189,7 +193,7 @@ class ConfigureScreen(ModalScreen[OperatorConfig | None]):
                     "" if cfg is None or cfg.seed is None else str(cfg.seed),
                     id="seed",
                     placeholder="shared",
-                    validators=[WholeNumber("Seed", 0)],
+                    validators=[WholeNumber("Seed", 0, MAX_SEED)],
                     classes="short",
                 )
             with Horizontal(classes="row", id="stepping-row"):
@@ -206,7 +210,7 @@ class ConfigureScreen(ModalScreen[OperatorConfig | None]):
                     str(cfg.view_size) if cfg and cfg.view_size else "",
                     id="view-size",
                     placeholder="env default",
-                    validators=[WholeNumber("View size", 3)],
+                    validators=[WholeNumber("View size", 3, 99)],
                     classes="short",
                 )
                 yield Label("Observation", classes="label")
