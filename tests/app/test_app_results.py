@@ -18,7 +18,8 @@ async def recorded(tmp_path: Path) -> Path:
     db = tmp_path / "runs.sqlite"
     spec = parse({"name": "two lakes", "execution": {"episodes": 5, "seeds": [1, 2, 3, 4, 5]},
                   "operators": [
-                      {"id": f"lake_{b}", "env_name": "toytext", "task": "FrozenLake-v1",
+                      {"id": f"lake_{b}", "name": f"Lake {b}", "env_name": "toytext",
+                       "task": "FrozenLake-v1",
                        "workers": {"agent": {"type": "baseline", "behavior": b}}}
                       for b in ("random", "cycling")]})  # fmt: skip
     with TelemetryStore.open(db) as store:
@@ -86,6 +87,7 @@ async def test_an_episode_replays_in_a_pane(tmp_path: Path, wait_until) -> None:
                          and replay.frames)  # fmt: skip
         title = replay.query_one("#replay-title", Static)
         assert "episode 2 ·" in str(title.content)  # the second, counted as panes count
+        assert "lake_random (Lake random)" in str(title.content)  # the id, and its name
         await pilot.press("o")  # the other operator
         await wait_until(pilot, lambda: replay.operator == "lake_cycling"
                          and not replay.loading and replay.frames)  # fmt: skip
@@ -94,3 +96,18 @@ async def test_an_episode_replays_in_a_pane(tmp_path: Path, wait_until) -> None:
         await wait_until(pilot, lambda: isinstance(app.screen, ResultsScreen))
         await pilot.press("escape")
         await pilot.press("q")
+
+
+def test_a_plot_legend_names_the_operator_beside_its_id() -> None:
+    from mosaic_tui.app.screens.results import legend
+    from mosaic_tui.telemetry.report import OperatorReport
+
+    fields = OperatorReport.__dataclass_fields__
+    base = {k: None for k in fields}
+
+    def op(op_id: str, name: str) -> OperatorReport:
+        return OperatorReport(**{**base, "operator_id": op_id, "name": name})
+
+    assert legend(op("op_0", "Random on Empty 8x8")) == "op_0 Random on Empty 8x8"
+    assert legend(op("lake", "lake")) == "lake"  # no name of its own: the id once
+    assert legend(op("op_1", "x" * 60)) == "op_1 " + "x" * 18 + "…"  # 24 cells at most

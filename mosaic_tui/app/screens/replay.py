@@ -43,10 +43,18 @@ class ReplayScreen(Screen):  # type: ignore[type-arg]
         Binding("o", "operator", "Operator", tooltip="Replay the next operator's episode"),
     ]
 
-    def __init__(self, db: Path, session_id: str, operators: list[str], episode: int = 0) -> None:
+    def __init__(
+        self,
+        db: Path,
+        session_id: str,
+        operators: list[str],
+        episode: int = 0,
+        names: dict[str, str] | None = None,
+    ) -> None:
         super().__init__()
         self.db, self.session_id = db, session_id
         self.operators = operators
+        self.names = names or {}  # operator id -> the name it was given (shown beside it)
         self.operator = operators[0]
         self.episode = episode
         self.frames: list[Frame] = []
@@ -135,7 +143,9 @@ class ReplayScreen(Screen):  # type: ignore[type-arg]
 
     def _draw(self) -> None:
         # counted from 1, as a pane's "ep N" counts them (the store's index is from 0)
-        title = (f"Replay · {self.operator} · episode {self.episode + 1}"
+        name = self.names.get(self.operator, "")
+        who = self.operator if name in ("", self.operator) else f"{self.operator} ({name})"
+        title = (f"Replay · {who} · episode {self.episode + 1}"
                  f" · seed {self.seed if self.seed is not None else '-'}")  # fmt: skip
         self.query_one("#replay-title", Static).update(safe(title))
         step = self.steps[self.at] if self.steps else 0

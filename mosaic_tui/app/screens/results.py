@@ -24,7 +24,7 @@ from textual_plotext import PlotextPlot
 from mosaic_tui.render.report import report_tables
 from mosaic_tui.render.text import plain, safe
 from mosaic_tui.telemetry import TelemetryError, TelemetryStore
-from mosaic_tui.telemetry.report import SessionReport, build_report
+from mosaic_tui.telemetry.report import OperatorReport, SessionReport, build_report
 
 SESSIONS_SHOWN = 50
 PLOTTED = 8  # operators drawn in a plot (plotext has that many distinct colours)
@@ -87,7 +87,8 @@ class ResultsScreen(Screen):  # type: ignore[type-arg]
         if report is None or self.db is None or not operators:
             self.notify("choose a session with recorded episodes first", timeout=4)
             return
-        self.app.push_screen(ReplayScreen(self.db, report.session_id, operators))
+        names = {op.operator_id: op.name for op in report.operators}
+        self.app.push_screen(ReplayScreen(self.db, report.session_id, operators, names=names))
 
     @work(thread=True, exclusive=True, group="sessions")
     def load_sessions(self) -> None:
@@ -165,7 +166,7 @@ class ResultsScreen(Screen):  # type: ignore[type-arg]
         plt.title("return per episode")
         for op in with_episodes:
             xs = list(range(1, len(op.episode_returns) + 1))  # episode 1 is the first
-            plt.plot(xs, op.episode_returns, label=plain(op.operator_id), marker="braille")
+            plt.plot(xs, op.episode_returns, label=legend(op), marker="braille")
         plt.xlabel("episode")
         returns.refresh()
         plt = spread.plt
@@ -176,3 +177,10 @@ class ResultsScreen(Screen):  # type: ignore[type-arg]
                      label=plain(op.operator_id))  # fmt: skip
         plt.xlabel("return")
         spread.refresh()
+
+
+def legend(op: OperatorReport, room: int = 24) -> str:
+    """`op_0 Random on Empty…`: the id the tables use, and the name people gave it."""
+    label = op.operator_id if op.name in ("", op.operator_id) else f"{op.operator_id} {op.name}"
+    label = plain(label)
+    return label if len(label) <= room else label[: room - 1] + "…"
