@@ -137,3 +137,17 @@ async def test_the_list_row_of_a_remote_operator_names_its_host(tmp_path, wait_u
         assert "@nohost.invalid" in text
         assert "@" not in str(rows.get_option("op_0").prompt)
         await pilot.press("q")
+
+
+def test_a_list_row_fits_wide_characters_by_cells() -> None:
+    """你好 and emoji take two cells each: a row cut by characters overflowed its width and
+    the list wrapped the state onto a line of its own."""
+    from rich.cells import cell_len
+
+    from mosaic_tui.app.widgets.operator_list import row
+
+    text = row("🤖 Робот 你好你好你好你好 end", "任务" * 20, "running", 0, 0, 0.0, 28)
+    lines = text.plain.split("\n")
+    assert len(lines) == 3
+    assert lines[0].endswith(" running") and cell_len(lines[0]) == 28
+    assert "…" in lines[0] and cell_len(lines[1]) <= 28

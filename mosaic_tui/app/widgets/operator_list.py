@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from rich.cells import cell_len, set_cell_size
 from rich.text import Text
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
@@ -30,12 +31,13 @@ def row(
     name: str, task: str, state: str, episode: int, step: int, ret: float, width: int = 28
 ) -> Text:
     def fit(line: str, room: int) -> str:  # the option list would wrap, not truncate
-        return line if len(line) <= room else line[: max(room - 1, 1)] + "…"
+        # in cells, not characters: 你好 or an emoji takes two
+        return line if cell_len(line) <= room else set_cell_size(line, max(room - 1, 1)) + "…"
 
     name = fit(name, max(4, width - len(state) - 1))
     text = Text()
     text.append(name, style="bold")
-    text.append(" " * max(1, width - len(name) - len(state)))
+    text.append(" " * max(1, width - cell_len(name) - len(state)))
     text.append(state, style=STATE_STYLE.get(state, ""))
     text.append(f"\n{fit(task, width)}\n", style="dim")
     text.append(fit(f"ep {max(episode + 1, 0)} · t {step} · R {ret:.2f}", width))
