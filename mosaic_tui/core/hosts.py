@@ -25,6 +25,7 @@ def check_host(value: Any) -> str:
         shown = repr(value)[:70] if isinstance(value, str) else type(value).__name__
         raise HostError(
             f"host {shown} is not an ssh destination: give user@box, box or an alias from"
-            ' your ssh config (letters, digits and . _ - @ : only), or "local"'
+            ' your ssh config (letters, digits and . _ - @ : [ ] % / only, not starting with'
+            ' -), or "local"'
         )
     return value
