@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from mosaic_tui.app.screens.configure import parse_settings, settings_problem
+from mosaic_tui.app.screens.form_fields import parse_settings, settings_problem
 
 
 def test_values_are_json_where_they_read_as_json_and_text_elsewhere() -> None:
@@ -59,7 +59,7 @@ async def test_keys_typed_fast_after_tab_go_to_the_next_field(tmp_path, wait_unt
 
 
 def test_number_fields_have_a_top() -> None:
-    from mosaic_tui.app.screens.configure import WholeNumber
+    from mosaic_tui.app.screens.form_fields import WholeNumber
 
     steps = WholeNumber("Max steps", 1, 10**9)
     assert steps.validate("500").is_valid and steps.validate("").is_valid
