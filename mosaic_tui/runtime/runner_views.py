@@ -19,6 +19,8 @@ if TYPE_CHECKING:
     from mosaic_tui.protocol import Init
     from mosaic_tui.runtime.stepping import Stepper
 
+LEGAL_SHOWN = 8  # legal moves named when a key is refused (chess has dozens)
+
 
 class RunnerViews:
     config: OperatorConfig
@@ -146,6 +148,19 @@ class RunnerViews:
         """Who played what in the last step, named as a human would type or press it."""
         names = self.now.played_from
         return [(agent, self.name_of(action, names)) for agent, action in self.now.played.items()]
+
+    def refused(self, action: Any, who: str | None = None) -> str:
+        """Why a key is not played now, and a few of the moves that are (`5 is not allowed
+        now; legal: 1, 3, 7`): the human sees what to press instead."""
+        text = f"{self.name_of(action)} is not allowed{f' for {who}' if who else ''} now"
+        mask = self.now.mask if who is None else (self.now.masks or {}).get(who)
+        names = sorted((self.name_of(a) for a, ok in enumerate(mask or ()) if ok),
+                       key=lambda n: (len(n), n))  # 1, 2, … 10 as people count  # fmt: skip
+        legal = names[: LEGAL_SHOWN + 1]
+        if legal:
+            more = ", …" if len(legal) > LEGAL_SHOWN else ""
+            text += f"; legal: {', '.join(legal[:LEGAL_SHOWN])}{more}"
+        return text
 
     def name_of(self, action: Any, names: dict[str, int] | None = None) -> str:
         """A move as a human names it: `Nf3`, `5` (a tic-tac-toe cell), `forward`; `names`

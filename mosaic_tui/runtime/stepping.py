@@ -71,7 +71,7 @@ class Stepper:
         if not runner.human_to_move:
             return f"it is {runner.to_move}'s move"
         if not runner.legal_now(key):
-            return f"{runner.name_of(key)} is not allowed now"
+            return runner.refused(key)
         keyboard = runner.keyboard
         assert keyboard is not None  # a human is to move: the runner has a keyboard
         if keyboard.press(key):
@@ -145,7 +145,7 @@ class TurnBased(Stepper):
             runner.note_decision(runner.to_move)
         if runner.human_to_move and not runner.legal_now(key):
             # a key held from earlier may have become illegal: refuse it, not the operator
-            runner.notice(f"{runner.label(key)} is not allowed now")
+            runner.notice(runner.refused(key))
             return None
         return await runner.send_step(key, ahead=ahead)
 
@@ -208,7 +208,7 @@ class Simultaneous(Stepper):
                         key = await runner.mapping.select_action(self.decision(human))
                     if runner.legal_now(key):
                         break
-                    runner.notice(f"{runner.label(key)} is not allowed for {human} now")
+                    runner.notice(runner.refused(key, human))
                     key = None
                 if i + 1 < len(humans):  # before `chosen` tells who is asked next
                     episode.hand_keyboard_to(humans[i + 1])

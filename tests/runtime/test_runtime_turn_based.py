@@ -105,7 +105,11 @@ async def test_a_human_against_a_baseline_by_key(tmp_path: Path) -> None:
         assert [s.agent for s in steps] == ["player_1", "player_2"]
         assert steps[1].action != 4 and runner.to_move == "player_1"
         refused = await session.press("ttt", 4)  # taken: refused, the operator is fine
-        assert refused == "5 is not allowed now"  # named as the human pressed it: cell 5
+        # named as the human pressed it (cell 5), with the cells still free, in order
+        said, listed = refused.split("; legal: ")
+        assert said == "5 is not allowed now"
+        cells = listed.split(", ")
+        assert len(cells) == 7 and "5" not in cells and cells == sorted(cells)
         assert runner.state.value != "error" and len(steps) == 2
     finally:
         await session.stop_all()
