@@ -66,3 +66,25 @@ def test_number_fields_have_a_top() -> None:
     too_many = steps.validate("9" * 26)  # a typo, stored as a SQLite integer otherwise
     assert not too_many.is_valid
     assert too_many.failure_descriptions == ["Max steps must be at most 1,000,000,000"]
+
+
+async def test_a_toast_over_the_form_leaves_save_and_cancel_clear(tmp_path, wait_until) -> None:
+    """At 80x24 a notice (the plan's end, say) sat on the form's buttons for seconds."""
+    from textual.widgets._toast import Toast
+
+    from mosaic_tui.app.app import MosaicApp
+    from mosaic_tui.app.screens.configure import ConfigureScreen
+
+    app = MosaicApp([], log_dir=tmp_path, autorun=False)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await pilot.press("a")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfigureScreen))
+        app.notify("every operator played the file's 20 episodes: paused (space plays on)")
+        await wait_until(pilot, lambda: bool(app.screen.query(Toast)))
+        await pilot.pause()
+        toasts = [t.region for t in app.screen.query(Toast)]
+        for button in ("#save", "#cancel"):
+            region = app.screen.query_one(button).region
+            assert not any(t.overlaps(region) for t in toasts), (toasts, region)
+        await pilot.press("escape")
+        await pilot.press("q")
