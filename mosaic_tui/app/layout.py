@@ -142,6 +142,15 @@ def wrapped_lines(text: str, width: int) -> int:
     return sum(len(textwrap.wrap(line, width)) or 1 for line in text.splitlines())
 
 
+def whole_parts(text: str, width: int, lines: int) -> str:
+    """A `keys · keys · keys` legend cut to the parts that fit in `lines` lines of `width`
+    columns, so a short pane shows whole hints, never one cut off mid-sentence."""
+    parts = text.split(" · ")
+    while len(parts) > 1 and wrapped_lines(" · ".join(parts), width) > lines:
+        parts.pop()
+    return " · ".join(parts)
+
+
 def board_room(
     height: int, width: int, board: int, note: str, box: bool, legend: str
 ) -> tuple[int, int, bool]:

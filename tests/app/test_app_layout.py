@@ -151,3 +151,47 @@ def test_a_list_row_fits_wide_characters_by_cells() -> None:
     assert len(lines) == 3
     assert lines[0].endswith(" running") and cell_len(lines[0]) == 28
     assert "…" in lines[0] and cell_len(lines[1]) <= 28
+
+
+def test_a_legend_too_long_for_its_lines_keeps_whole_parts() -> None:
+    from mosaic_tui.app.layout import whole_parts, wrapped_lines
+
+    legend = "type a move, enter plays · e2e4 or Nf3 (→ completes) · v: frame · esc: list"
+    assert whole_parts(legend, 100, 1) == legend  # it fits
+    assert whole_parts(legend, 40, 2) == legend  # wrapped, it takes two lines
+    cut = whole_parts(legend, 60, 1)
+    assert cut == "type a move, enter plays · e2e4 or Nf3 (→ completes)"
+    assert wrapped_lines(cut, 60) == 1
+    first = "type a move, enter plays"
+    assert whole_parts(legend, 15, 2) == first  # "type a move," / "enter plays"
+    assert whole_parts(legend, 10, 1) == first  # the first part stays, cut by the widget
+
+
+async def test_a_chess_pane_at_60x20_shows_its_legend_in_whole_parts(
+    tmp_path, wait_until
+) -> None:
+    """Three panes at 60x20: the legend had two of its lines, cut mid-sentence ("type a move
+    (e2e4 or Nf3; →"); now it shows the hints that fit whole."""
+    from textual.widgets import Static
+
+    from mosaic_tui.app.app import MosaicApp
+    from mosaic_tui.app.demo import demo_operators
+    from mosaic_tui.app.widgets.frame_pane import FramePane
+    from mosaic_tui.core import OperatorConfig, WorkerAssignment
+
+    chess = OperatorConfig.multi_agent(
+        "chess", "You vs random", "pettingzoo_classic", "chess_v6",
+        {"player_0": WorkerAssignment("human", "human"),
+         "player_1": WorkerAssignment("baseline_worker", "baseline", {"behavior": "random"})},
+    )  # fmt: skip
+    app = MosaicApp([chess, *demo_operators()], log_dir=tmp_path, autorun=False)
+    async with app.run_test(size=(60, 20)) as pilot:
+        pane = app.query_one("#pane-chess", FramePane)
+        await wait_until(pilot, lambda: "chess" in app.session.runners and pane._legend != "")
+        await pilot.pause(0.3)
+        full = pane._legend
+        shown = str(pane.query_one("#legend", Static).content)
+        parts = full.split(" · ")
+        assert shown != full  # too little room for all of it here
+        assert any(shown == " · ".join(parts[:n]) for n in range(1, len(parts))), shown
+        await pilot.press("q")

@@ -21,7 +21,7 @@ from textual.events import Key
 from textual.message import Message
 from textual.widgets import Input, Static
 
-from mosaic_tui.app.layout import board_room, fit_status
+from mosaic_tui.app.layout import board_room, fit_status, whole_parts
 from mosaic_tui.app.markup import escape
 from mosaic_tui.app.messages import BoardReady, FrameReady
 from mosaic_tui.app.view import OperatorView
@@ -110,7 +110,8 @@ class FramePane(KeptLines, Vertical, can_focus=True):
         self._frame_view: FrameView | None = None  # made by compose
         self._legend = ""  # the key legend's text (its widget may show fewer lines)
         self._board_lines = 0  # lines of the board's text
-        self._room: tuple[bool, int | None, int | None, bool] | None = None  # `_make_room`'s
+        self._room: tuple[bool, int | None, int | None, bool, str] | None = None  # `_make_room`'s
+        self._room_shown = ""  # the legend's text as shown (its parts that fit)
 
     def compose(self) -> ComposeResult:
         # The status is a line of its own: changing a border subtitle repaints the whole pane.
@@ -329,9 +330,8 @@ class FramePane(KeptLines, Vertical, can_focus=True):
         self._make_room()
 
     def show_legend(self, text: str) -> None:
-        legend = self.query_one("#legend", Static)
-        legend.update(text)
         self._legend = text
+        self._room = None  # `_make_room` shows it (whole, or its parts that fit)
         self._make_room()
 
     def _make_room(self) -> None:
@@ -339,11 +339,11 @@ class FramePane(KeptLines, Vertical, can_focus=True):
         box's border give up their lines to it (`layout.board_room`). A frame scales instead.
         Called on every redraw: styles are touched only when the room changes."""
         text = self._legend
-        room: tuple[bool, int | None, int | None, bool]
+        room: tuple[bool, int | None, int | None, bool, str]
         if self.has_class("-error"):  # its keys play nothing now: the room goes to why
-            room = (False, None, None, False)
+            room = (False, None, None, False, text)
         elif not self.has_class("-board"):
-            room = (bool(text), None, None, False)
+            room = (bool(text), None, None, False, text)
         else:
             inside = self.content_size
             note = self.query_one("#note", Static)
@@ -355,12 +355,16 @@ class FramePane(KeptLines, Vertical, can_focus=True):
                 bool(self.typing and self.box.display),
                 text,
             )
+            shown = whole_parts(text, inside.width - 2, legend_lines) if legend_lines else text
             room = (bool(text) and legend_lines > 0, legend_lines or None, note_lines or None,
-                    tight)  # fmt: skip
+                    tight, shown)  # fmt: skip
         if room == self._room:
             return
         self._room = room
         legend = self.query_one("#legend", Static)
+        if self._room_shown != room[4]:
+            self._room_shown = room[4]
+            legend.update(room[4])
         legend.display, legend.styles.max_height = room[0], room[1]
         self.query_one("#note", Static).styles.max_height = room[2]
         self.set_class(room[3], "-tight")
