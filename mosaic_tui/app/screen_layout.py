@@ -10,6 +10,7 @@ import math
 from typing import TYPE_CHECKING
 
 from textual.containers import Container
+from textual.widget import Widget
 from textual.widgets import Static
 
 from mosaic_tui.app.layout import MIN_HEIGHT, MIN_WIDTH, SIDEBAR_FROM, best_columns, frame_interval
@@ -28,6 +29,7 @@ class ScreenLayout:
         self.app = app
         self.sidebar_choice: bool | None = None  # `b` decides; until then, the width does
         self.too_small = False  # below MIN_WIDTH x MIN_HEIGHT: only the note shows
+        self._focus_before: Widget | None = None  # where the focus was when it became so
 
     def relayout(self) -> None:
         """Lay the panes out for the terminal size, or say it is too small."""
@@ -37,9 +39,15 @@ class ScreenLayout:
         if small != self.too_small:
             self.too_small = small
             app.refresh_bindings()  # the footer and palette drop (or get back) the forms
+            if small:  # hiding the body takes the focus from it: given back once it shows
+                self._focus_before = app.screen.focused
         note = app.query_one("#too-small", Static)
         note.display = small
         app.query_one("#body").display = not small
+        if not small and self._focus_before is not None:
+            kept, self._focus_before = self._focus_before, None
+            if kept.is_attached and kept.focusable:
+                app.call_after_refresh(kept.focus)  # a chess move box, say: typing goes on
         if small:
             note.update(
                 f"The terminal is {width}x{height}:\nmosaic-tui needs at least "

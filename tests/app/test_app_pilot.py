@@ -217,6 +217,26 @@ async def test_bad_env_settings_are_refused_before_save(tmp_path: Path, wait_unt
         await pilot.press("q")
 
 
+async def test_the_focus_comes_back_after_the_terminal_was_too_small(
+    tmp_path: Path, wait_until
+) -> None:
+    """Shrunk below the minimum and back, the pane that had the focus has it again (it was
+    left on the list, so a human's next key went nowhere)."""
+    app = MosaicApp(demo_operators(), log_dir=tmp_path, autorun=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: started(app, 2))
+        pane = app.query_one("#pane-op_1", FramePane)
+        pane.focus()
+        await pilot.pause()
+        await pilot.resize_terminal(40, 12)
+        await pilot.pause()
+        assert app.focused is not pane
+        await pilot.resize_terminal(120, 40)
+        await pilot.pause(0.2)
+        assert app.focused is pane
+        await pilot.press("q")
+
+
 async def test_too_small_terminal_says_so(tmp_path: Path) -> None:
     app = MosaicApp([], log_dir=tmp_path, autorun=False)
     async with app.run_test(size=(50, 12)) as pilot:
