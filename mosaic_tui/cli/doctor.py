@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
 
 from rich.console import Console
 
@@ -89,6 +90,38 @@ def doctor_command(name: str, families: list[str] | None = None) -> int:
         return 1
     out.print(f"[green]{safe(name)} is ready[/] to run workers (host = {safe(name)!r})")
     return 0
+
+
+def doctor_file_command(path: Path, only: str | None, families: list[str] | None) -> int:
+    """Every host an experiment file names, checked as the file reaches it (its own [hosts]
+    settings win over hosts.toml) for the families its operators there need; the worst exit
+    of them all (2 unreachable, 1 something missing, 0 ready)."""
+    from mosaic_tui.experiments import ExperimentError, load
+
+    try:
+        spec = load(path)
+    except ExperimentError as exc:
+        errors.print(f"error: {safe(exc)}")
+        return 2
+    remote.use_hosts(spec.hosts)
+    needs: dict[str, set[str]] = {}  # host -> the families its env workers there build
+    for config in spec.operators:
+        if config.host:
+            needs.setdefault(config.host, set()).add(config.env_name)
+        for assignment in config.workers.values():
+            where = config.host if assignment.host is None else assignment.host
+            if where and assignment.worker_type != "human":
+                needs.setdefault(where, set())  # a decision worker: mosaic-tui, no env
+    if only is not None:
+        needs = {only: needs.get(only, set())}
+    if not needs:
+        errors.print(f"error: {safe(path)} names no host: every worker runs here"
+                     " (mosaic-tui smoke checks this machine)")  # fmt: skip
+        return 2
+    worst = 0
+    for host, wanted in needs.items():
+        worst = max(worst, doctor_command(host, sorted(wanted | set(families or []))))
+    return worst
 
 
 def on_host(hint: str, pip: str) -> str:

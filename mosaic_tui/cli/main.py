@@ -36,7 +36,8 @@ def with_command(argv: list[str]) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     argv = with_command(list(sys.argv[1:] if argv is None else argv))
-    args = parser().parse_args(argv)
+    commands = parser()
+    args = commands.parse_args(argv)
     # A closed SSH session sends SIGHUP: exit through Python so workers are stopped.
     for sig in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, _raise_interrupt)
@@ -102,8 +103,12 @@ def main(argv: list[str] | None = None) -> int:
 
             return smoke_command(steps=args.steps, families=args.family)
         if args.command == "doctor":
-            from mosaic_tui.cli.doctor import doctor_command
+            from mosaic_tui.cli.doctor import doctor_command, doctor_file_command
 
+            if args.file is not None:
+                return doctor_file_command(args.file, args.host, args.family)
+            if args.host is None:
+                commands.error("doctor needs a HOST, or --file FILE (the hosts a file names)")
             return doctor_command(args.host, args.family)
         if args.command == "envs":
             from mosaic_tui.cli.listing import envs_command

@@ -78,9 +78,18 @@ def parser() -> argparse.ArgumentParser:
     doctor = sub.add_parser(
         "doctor", help="check that workers can run on another host over ssh; what to install"
     )
-    doctor.add_argument("host", help="an ssh destination: user@box, box, or an ssh config alias")
+    doctor.add_argument(
+        "host", nargs="?", help="an ssh destination: user@box, box, or an ssh config alias"
+    )
     doctor.add_argument(
         "--family", action="append", default=None, help="require this family there (repeatable)"
+    )
+    doctor.add_argument(
+        "--file",
+        type=Path,
+        default=None,
+        help="check every host this experiment file names (or HOST only), with the file's own"
+        " [hosts] settings and the families its operators there use",
     )
 
     envs = sub.add_parser("envs", help="list installed environment families and their tasks")
