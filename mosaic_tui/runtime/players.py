@@ -405,7 +405,7 @@ def make_player(
     plays = env_plays(assignment) if self_drive else None
     if plays is not None:
         return SelfDriving(agent, assignment.worker_id, plays)
-    if assignment.worker_type == "llm":  # each try may take the worker's request timeout
+    if assignment.worker_type in ("llm", "vlm"):  # each try may take its request timeout
         per_try = float(assignment.settings.get("timeout", default(LLM_WORKER, "timeout")))
         tries = 1 + max(0, int(assignment.settings.get("retries", default(LLM_WORKER, "retries"))))
         timeout = max(timeout, per_try * tries + 5.0)

@@ -57,6 +57,9 @@ class Session:
         #: pauses when they are done (space plays on, seeds going on from the last + 1).
         self.plan: Sequence[int] | None = None
         self._stopping: set[asyncio.Future[None]] = set()  # failed operators' stops
+        #: The plan's end paused the session once: from now on it plays on (a reset with the
+        #: file's seeds starts the plan over).
+        self.played_on = False
 
     @property
     def seats(self) -> dict[str, Seat]:
@@ -280,8 +283,8 @@ class Session:
         """True once, when the operator has played the file's episodes: its loop pauses.
         When the last one does, the session is paused (space plays on, past the plan)."""
         seat = self.seats.get(operator_id)
-        if not self.plan or seat is None or seat.played_plan:
-            return False
+        if not self.plan or seat is None or seat.played_plan or self.played_on:
+            return False  # (past the plan's end, one added since plays on with the others)
         if seat.runner.episodes_begun - seat.base < len(self.plan):
             return False
         seat.played_plan, seat.plan_ended = True, seat.runner.episodes_begun
@@ -293,8 +296,8 @@ class Session:
         played them, failed, was paused on its own or removed. One still starting plays
         them too (its loop starts when its first episode began), so it is waited for; so
         this is asked again when an operator finishes starting, fails or is removed."""
-        if not (self.running and self.plan):
-            return
+        if not (self.running and self.plan) or self.played_on:
+            return  # past the plan (space after its end), nothing pauses the session again
         if any(e.starting and e.error is None for e in self.operators.values()):
             return
         healthy = self.healthy()
@@ -302,6 +305,7 @@ class Session:
         if not done or any(not s.played_plan and s.loop.looping for s in healthy):
             return
         self.running = False
+        self.played_on = True  # the next `run` plays on past it
         failed = sum(e.error is not None for e in self.operators.values())
         who = "every operator" if len(done) == len(self.operators) else (
             f"{len(done)} of {len(self.operators)} operators"
@@ -320,6 +324,7 @@ class Session:
         for seat in self.seats.values():
             seat.keyboard.withdraw()
             seat.played_plan = False  # the plan starts over
+        self.played_on = False
 
         def shared(seat: Seat) -> Callable[[], int]:
             def seed_now() -> int:  # runs under the runner's lock: no reset can slip between

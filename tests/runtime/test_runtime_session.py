@@ -281,3 +281,31 @@ async def test_the_plan_ends_only_when_an_operator_still_starting_played_it_too(
         assert notice.session_wide
     finally:
         await session.stop_all()
+
+
+async def test_past_the_plans_end_an_operator_failing_or_added_pauses_nothing(
+    tmp_path: Path,
+) -> None:
+    """Space after the plan's end plays on: an operator added then that fails used to pause
+    the whole session again, with the plan's notice, while the others kept running."""
+    from mosaic_tui.runtime import Notice, WorkerError
+
+    session = Session(log_dir=tmp_path, seed=1, pace=None)
+    session.plan = [5]
+    notices: list[Notice] = []
+    session.listeners.append(lambda e: notices.append(e) if isinstance(e, Notice) else None)
+    try:
+        first = await session.add(baseline("first"))
+        session.run()
+        await wait_for(lambda: not session.running)  # the plan's end
+        assert len(notices) == 1
+        session.run()  # plays on
+        await wait_for(lambda: first.episodes_begun >= 3)
+        with pytest.raises(WorkerError):
+            await session.add(baseline("broken", task="MiniGrid-NoSuchTask-v0"))
+        late = await session.add(baseline("late"))  # added past the end: plays on too
+        await wait_for(lambda: late.episodes_begun >= 3)
+        assert session.running and len(notices) == 1
+        assert not session.seats["late"].at_plan_end
+    finally:
+        await session.stop_all()

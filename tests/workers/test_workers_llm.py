@@ -177,6 +177,13 @@ def test_the_decision_budget_covers_every_try_and_retries_are_not_negative() -> 
         "p", seat, "r", self_drive=False, keyboard=None, log_path=None, timeout=30.0
     )
     assert player.timeout == 20 * 4 + 5
+    seeing = WorkerAssignment(  # a VLM player has the same budget (it was cut at 30 s)
+        "llm_worker", "vlm", {"model": "m", "timeout": 60, "retries": 0, "base_url": "http://x"}
+    )
+    player = make_player(
+        "p", seeing, "r", self_drive=False, keyboard=None, log_path=None, timeout=30.0
+    )
+    assert player.timeout == 60 + 5
     with pytest.raises(LaunchError, match="retries"):
         worker("llm_worker").command("r", {"model": "m", "retries": -1}, player_id="p")
 
