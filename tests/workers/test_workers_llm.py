@@ -140,14 +140,31 @@ def test_parse_takes_only_an_answer_never_a_name_in_prose(reply: str, expected: 
     assert parse(reply, legal) == expected
 
 
-def test_an_endpoint_that_is_not_an_openai_api_is_named_not_a_crash(llm) -> None:
+@pytest.mark.parametrize(
+    ("status", "ctype", "body", "key", "said"),
+    [
+        (200, "text/html", b"<html><body>a web page</body></html>", None,
+         "not with an OpenAI chat completion"),
+        # garbage JSON gave the raw JSONDecodeError, naming neither the URL nor a fix
+        (200, "application/json", b"{not json", None, "not with an OpenAI chat completion"),
+        # JSON, but no completion: it was "sent an empty reply"
+        (200, "application/json", b'{"hello": "world"}', None, "not with an OpenAI chat"),
+        # a key that is set but refused: not "set the key" as when none is
+        (401, "application/json", b'{"error": {"message": "bad key"}}', "sk-QA-1",
+         "refused the API key in MOSAIC_TUI_LLM_API_KEY: check that key"),
+        (401, "application/json", b'{"error": {"message": "no key"}}', None,
+         "refused the API key: set MOSAIC_TUI_LLM_API_KEY"),
+    ],
+)  # fmt: skip
+def test_an_endpoint_that_is_not_an_openai_api_is_named_not_a_crash(
+    llm, status: int, ctype: str, body: bytes, key: str | None, said: str
+) -> None:
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
     class Page(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
-            body = b"<html><body>a web page</body></html>"
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html")
+            self.send_response(status)
+            self.send_header("Content-Type", ctype)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
@@ -158,9 +175,11 @@ def test_an_endpoint_that_is_not_an_openai_api_is_named_not_a_crash(llm) -> None
     server = ThreadingHTTPServer(("127.0.0.1", 0), Page)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        client = llm(base_url=f"http://127.0.0.1:{server.server_port}/v1")
+        url = f"http://127.0.0.1:{server.server_port}/v1"
+        client = llm(base_url=url, **({"MOSAIC_TUI_LLM_API_KEY": key} if key else {}))
         error = client.request({"cmd": "select_action", "action_mask": [1] * 9, "req": 2}, "error")
-        assert error["code"] == "llm_unavailable" and "not with an OpenAI chat" in error["message"]
+        assert error["code"] == "llm_unavailable" and said in error["message"], error["message"]
+        assert url in error["message"] and (key is None or key not in error["message"])
         assert client.request({"cmd": "ping", "req": 3}, "pong")  # still serving
     finally:
         server.shutdown()

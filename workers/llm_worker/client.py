@@ -59,6 +59,13 @@ def api_key() -> str:
     return NO_KEY  # local servers (vLLM, llama.cpp, Ollama) ignore it
 
 
+def not_a_completion(base_url: str, what: str) -> str:
+    return (
+        f"{base_url} answered, but not with an OpenAI chat completion ({what!r}): is base_url"
+        " the API's /v1 address?"
+    )
+
+
 class Chat:
     """The endpoint's chat API. `openai` is imported at the first request, not at start: its
     import costs about a second of CPU, and the worker answers `init`, `ping` and `stop`
@@ -104,8 +111,12 @@ class Chat:
                 **extra,
             )
         except openai.AuthenticationError:
+            given = next((name for name in KEY_VARIABLES if os.environ.get(name)), None)
             raise EndpointError(
-                f"{e.base_url} refused the API key: set {KEY_VARIABLES[0]} (or"
+                f"{e.base_url} refused the API key in {given}: check that key (it is sent as"
+                " it is set there)"
+                if given
+                else f"{e.base_url} refused the API key: set {KEY_VARIABLES[0]} (or"
                 f" {KEY_VARIABLES[1]}) in the environment the app runs in"
             ) from None
         except openai.NotFoundError as exc:
@@ -124,14 +135,15 @@ class Chat:
             raise EndpointError(f"{e.base_url} answered {exc.status_code}: {exc.message}") from None
         except openai.APIError as exc:
             raise EndpointError(f"{e.base_url}: {type(exc).__name__}: {exc}") from None
+        except ValueError:  # a 200 whose body is not JSON (an HTML page, garbage)
+            raise EndpointError(not_a_completion(e.base_url, "not JSON")) from None
         try:
-            choices = response.choices or []
+            choices = response.choices
             content = choices[0].message.content if choices else None
         except (AttributeError, IndexError, TypeError):  # a 200 that is not a chat completion
-            raise EndpointError(
-                f"{e.base_url} answered, but not with an OpenAI chat completion"
-                f" ({str(response)[:80]!r}): is base_url the API's /v1 address?"
-            ) from None
+            raise EndpointError(not_a_completion(e.base_url, str(response)[:80])) from None
+        if not choices:  # {"hello": "world"} parses, but is no chat completion
+            raise EndpointError(not_a_completion(e.base_url, str(response)[:80]))
         if not content:
             raise EndpointError(f"{e.model} at {e.base_url} sent an empty reply")
         usage = getattr(response, "usage", None)  # tokens, where the endpoint counts them
