@@ -526,8 +526,14 @@ POLICIES = Path(__file__).resolve().parents[2] / "examples" / "policies"
         ("tictactoe_v3", "tictactoe_ppo.npz", "--policy-path plays one player; tictactoe_v3 has 2"),
         ("FrozenLake-v1", "cartpole_mlp.npz", "cartpole_mlp.npz has 2 actions; this env has 4"),
         ("FrozenLake-v1", "missing.npz", "no policy file"),
+        # a Q-table for another grid: refused at start, not at the first state past its end
+        # (FrozenLake's on CliffWalking), nor played on silently (CliffWalking's on FrozenLake)
+        ("CliffWalking-v1", "frozenlake_qtable.npz",
+         "frozenlake_qtable.npz is a Q-table over 16 states (trained on FrozenLake-v1); this env"
+         " has 48"),
+        ("FrozenLake-v1", "cliffwalking_qtable.npz", "Q-table over 48 states"),
     ],
-)
+)  # fmt: skip
 def test_a_trained_policy_that_cannot_play_here_is_a_clear_fatal_error(
     spawn, task: str, policy: str, says: str
 ) -> None:

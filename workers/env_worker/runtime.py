@@ -92,11 +92,13 @@ class EnvRuntime:
                     f"--policy-path plays one player; {options.env_id} has"
                     f" {len(self.adapter.agents)} (give each an rl_worker instead)"
                 )
+            space = getattr(self.env, "observation_space", None)
             self.policy = TrainedPolicy(
                 options.policy_path,
                 self.n_actions,
                 sample=options.policy_mode == "sample",
                 seed=options.policy_seed,
+                n_states=int(space.n) if type(space).__name__ == "Discrete" else None,
             )
             trained_on = self.policy.policy.task
             if trained_on and trained_on != options.env_id:  # as rl_worker says it: in the log

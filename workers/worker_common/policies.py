@@ -73,12 +73,29 @@ class TrainedPolicy:
 
     note = None
 
-    def __init__(self, path: str, n_actions: int, *, sample: bool, seed: int | None) -> None:
+    def __init__(
+        self,
+        path: str,
+        n_actions: int,
+        *,
+        sample: bool,
+        seed: int | None,
+        n_states: int | None = None,
+    ) -> None:
         self.policy = load(path)  # PolicyError (a ValueError) names the file and the fault
         if self.policy.n_actions != n_actions:
             raise ValueError(
                 f"{path} has {self.policy.n_actions} actions; this env has {n_actions}"
             )
+        # a Q-table for another grid (FrozenLake's 16 states on CliffWalking's 48) is refused
+        # at start, not at the first state past its end (or never, the other way round)
+        if self.policy.kind == "qtable" and n_states is not None:
+            if self.policy.n_inputs != n_states:
+                trained = f" (trained on {self.policy.task})" if self.policy.task else ""
+                raise ValueError(
+                    f"{path} is a Q-table over {self.policy.n_inputs} states{trained}; this"
+                    f" env has {n_states}"
+                )
         self.sample, self.seed = sample, seed
         self._rng = np.random.default_rng(seed)
 
