@@ -47,13 +47,18 @@ LIST_EVERY = 1.0  # ... and their rows in the list (a summary; the pane has the 
 
 
 def error_text(message: str) -> str:
-    """What a failed operator's pane shows: how to restart or remove it and where its log
-    is, then the error and the log's last lines: a small pane cuts the end, not these."""
+    """What a failed operator's pane shows: how to restart or remove it, why it stopped,
+    where its log is, then the log's last lines. A small pane (eight at 120x40) cuts the end:
+    the cause comes before the log's path, which wraps over several lines there."""
     lines = message.splitlines()
-    logs = [line for line in lines if line.startswith("  log: ")]  # `WorkerError`'s
-    rest = "\n".join(line for line in lines if line not in logs)
+    at = next((i for i, line in enumerate(lines) if line.startswith("  ")), len(lines))
+    cause, rest = lines[:at], lines[at:]  # `WorkerError`: its summary, then indented parts
+    logs = [line for line in rest if line.startswith("  log: ")]
+    tail = "\n".join(line for line in rest if line not in logs)
     where = "".join(f"\nlog: {escape(line[7:])}" for line in logs)
-    return f"[b red]error[/] · e edit, then Save, to restart · x remove{where}\n{escape(rest)}"
+    why = escape("\n".join(cause))
+    text = f"[b red]error[/] · e edit, then Save, to restart · x remove\n{why}{where}"
+    return text + (f"\n{escape(tail)}" if tail else "")
 
 
 class OperatorDrawing:

@@ -125,7 +125,7 @@ async def test_a_failed_board_pane_shows_why_not_the_position() -> None:
 
 async def test_a_failed_human_pane_gives_its_legend_and_move_box_room_to_the_error() -> None:
     """A human's pane that failed: its keys play nothing, so the legend and the move box go,
-    and a short pane still shows how to restart and where the log is."""
+    and a short pane still shows how to restart, why it stopped and where the log is."""
     from mosaic_tui.app.drawing import error_text
     from mosaic_tui.app.markup import escape
     from mosaic_tui.runtime import WorkerError
@@ -148,6 +148,8 @@ async def test_a_failed_human_pane_gives_its_legend_and_move_box_room_to_the_err
         await pilot.pause()
         assert legend.region.height == 0 and not pane.box.display
         lines = error_text(str(error)).splitlines()
-        assert "e edit" in lines[0] and lines[1] == "log: /tmp/state/logs/rl_worker.log"
-        assert lines[2] == escape("rl_worker[player_2] is not running (killed by SIGKILL)")
+        # why first (eight panes at 120x40 cut the rest), then where the log is
+        assert "e edit" in lines[0]
+        assert lines[1] == escape("rl_worker[player_2] is not running (killed by SIGKILL)")
+        assert lines[2] == "log: /tmp/state/logs/rl_worker.log"
         assert pane.query_one("#error", Static).region.height >= 3  # those lines are seen
