@@ -198,9 +198,11 @@ def numbered(operators: list[OperatorReport]) -> list[OperatorReport]:
 def paired_differences(operators: Iterable[OperatorReport]) -> list[PairedDifference]:
     """Every two operators of one task that share seeds (the same seed at the same episode):
     the interval of their per-seed return differences. Two runs of one operator (restarted)
-    are not a comparison of two decision-makers: never paired."""
+    are not a comparison of two decision-makers: never paired. Nor is an operator of several
+    players: its return is their sum, 0 in every episode of a zero-sum game (its players'
+    returns are in the players table)."""
     found = []
-    ops = list(operators)
+    ops = [op for op in operators if len(op.players) <= 1]
     for i, first in enumerate(ops):
         mine = _returns_by_episode(first)
         for second in ops[i + 1 :]:

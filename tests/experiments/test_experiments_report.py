@@ -114,6 +114,24 @@ def test_operators_on_other_seeds_are_not_paired() -> None:
     assert not [x for x in paired_differences([a, c])]
 
 
+def test_operators_of_several_players_are_not_paired() -> None:
+    """A zero-sum game's operator returns 0 every episode (its players' sum): fifteen rows of
+    "0 ± 0, no clear difference" in a tournament's report compared nothing."""
+    from mosaic_tui.telemetry.report import OperatorReport, PlayerReport, paired_differences
+
+    def op(op_id: str, seats: int, returns: list[float]) -> OperatorReport:
+        players = [PlayerReport(f"player_{i}", t_interval(returns)) for i in range(seats)]
+        return OperatorReport(
+            "r-" + op_id, op_id, op_id, "classic", "T", "finished", None,
+            t_interval(returns), None, 1.0, 1, None, players, [1, 2], returns,
+        )  # fmt: skip
+
+    one, other = op("one", 1, [1.0, 0.0]), op("other", 1, [0.0, 0.0])
+    assert [(d.first, d.second) for d in paired_differences([one, other])] == [("one", "other")]
+    games = [op("ppo_vs_random", 2, [0.0, 0.0]), op("random_vs_ppo", 2, [0.0, 0.0])]
+    assert paired_differences([*games, one]) == []
+
+
 def test_a_session_records_how_it_was_made(tmp_path: Path) -> None:
     path = ROOT / "examples" / "toytext_sweep.toml"
     experiment = load(path)
