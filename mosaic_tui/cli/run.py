@@ -193,8 +193,9 @@ def execute(
     print_summary(result)
     for outcome in result.outcomes:  # LLM players: how often they answered, and at what cost
         for agent, d in (outcome.decisions or {}).items():
+            many = "" if d.decisions == 1 else "s"
             console.print(
-                f"{safe(outcome.config.operator_id)} · {safe(agent)}: {d.decisions} decisions,"
+                f"{safe(outcome.config.operator_id)} · {safe(agent)}: {d.decisions} decision{many},"
                 f" first reply not an answer {d.invalid} ({d.invalid_rate:.0%}),"
                 f" fallbacks {d.fallbacks}, {d.mean_latency_ms:,.0f} ms mean, {d.tokens:,} tokens",
                 highlight=False,
