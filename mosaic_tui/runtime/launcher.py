@@ -197,7 +197,8 @@ CATALOG: dict[str, WorkerDefinition] = {
             "llm_worker",
             "LLM (OpenAI-compatible endpoint)",
             "Asks a model behind an OpenAI-compatible endpoint for each action; a reply that"
-            " names no legal action is corrected, then refused — never replaced.",
+            " names no legal action is asked again (retries), then refused — or, with"
+            " fallback = random_legal or noop, replaced and counted.",
             module="llm_worker",
             role="decision",
             worker_types=("llm",),
