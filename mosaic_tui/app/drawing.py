@@ -256,6 +256,7 @@ class OperatorDrawing:
             holder=view.holder,
             waiting=list(view.waiting) if view.waiting is not None else None,
             then=list(view.then),
+            thinking=view.thinking,
             decisions=view.decisions,
         )
         pane.show_status(status)  # the pane cuts it to its width

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import textwrap
+from collections.abc import Sequence
 
 from mosaic_tui.core import OperatorConfig
 
@@ -63,6 +64,7 @@ def pane_status(
     waiting: list[str] | None = None,
     then: list[str] | None = None,
     decisions: str = "",
+    thinking: Sequence[str] = (),
 ) -> str:
     """The line at the top of a pane: progress, then frame rate, state or whose move.
 
@@ -70,10 +72,13 @@ def pane_status(
     (simultaneous games) the AI players the coming step still waits for, and `then` the
     humans at the same keyboard whose turn comes next; `decisions` its
     LLM players' answers, after the progress: a narrow pane drops the progress first, then
-    the answers, and keeps the rate or whose move it is (fit_status)."""
+    the answers, and keeps the rate or whose move it is (fit_status). `thinking`: AI players
+    deciding for a while, said instead of the rate."""
     status = f"ep {episode + 1} · t {step} · R {ret:.2f}"
     if decisions:
         status += f" · {decisions}"
+    if thinking:  # waiting on a slow player (an LLM's endpoint): not "0 steps/s"
+        return status + f" · {', '.join(thinking)} thinking…"
     if human:  # a human sets the pace: say whose move it is, not a frame rate
         if awaiting_key:
             status += f" · {holder}'s move" if holder else " · your move"

@@ -29,6 +29,7 @@ class OperatorView:
     holder: str | None = None  # who has the keyboard, when several humans share it
     waiting: tuple[str, ...] | None = None  # simultaneous: the AIs the coming step waits for
     then: tuple[str, ...] = ()  # ... and the humans at the keyboard after the one to move
+    thinking: tuple[str, ...] = ()  # AI players deciding for a while (an LLM's endpoint)
     moves: Mapping[str, int] = field(default_factory=dict)  # a typed game's legal moves
     mover: str = ""  # who is to move, as the game names them
     move_hint: str = ""  # how a typed game's moves are written
@@ -82,6 +83,7 @@ def view_of(runner: Any, *, awaiting: bool, error: bool = False) -> OperatorView
         holder=keyboard_holder(runner),
         waiting=tuple(a for a in others if a not in runner.humans) if others is not None else None,
         then=tuple(a for a in others if a in runner.humans) if others is not None else (),
+        thinking=tuple(sorted(getattr(runner, "thinking", ()))),
         moves=dict(runner.moves or {}) if typing else {},
         mover=keymaps.side(task, runner.to_move) or runner.to_move,
         move_hint=keymaps.move_hint(task) if typing else "",

@@ -10,6 +10,7 @@ from mosaic_tui.runtime.events import (
     RunnerEvent,
     StateChanged,
     StepTaken,
+    Thinking,
 )
 from mosaic_tui.runtime.launcher import CATALOG, LaunchError, SettingSpec, WorkerDefinition, worker
 from mosaic_tui.runtime.play_loop import PlayLoop
@@ -37,6 +38,7 @@ __all__ = [
     "SettingSpec",
     "StateChanged",
     "StepTaken",
+    "Thinking",
     "Timeouts",
     "WorkerDefinition",
     "WorkerError",

@@ -98,6 +98,14 @@ class Asked(RunnerEvent):
 
 
 @dataclass(frozen=True, slots=True)
+class Thinking(RunnerEvent):
+    """These AI players have been deciding for a while (`stepping.SLOW_DECISION`): an LLM
+    waiting on its endpoint. Their step (or the operator's failure) ends it."""
+
+    agents: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Notice(RunnerEvent):
     """Something the user should know that does not stop the operator."""
 

@@ -117,6 +117,7 @@ class OperatorRunner(RunnerViews):
         self.episodes_begun = 0  # the runner's own count keys telemetry
         self.began = asyncio.Event()  # set by every reset: a held end is over
         self.decided: dict[str, dict[str, Any]] = {}  # records of the coming step's decisions
+        self.thinking: set[str] = set()  # AI players deciding for a while now (`Thinking`)
         self.decision_stats: dict[str, DecisionStats] = {}  # LLM players' answers, this run
         self.pace: float | None = None  # steps per second; None = as fast as possible
         self.frames = FrameClock()  # which steps of a stream ask for their picture

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from mosaic_tui.core import Decision, MultiAgentStepState, OperatorState
-from mosaic_tui.runtime.events import Asked, StepTaken
+from mosaic_tui.runtime.events import Asked, StepTaken, Thinking
 from mosaic_tui.runtime.players import DecisionWithdrawn, HumanPlayer
 from mosaic_tui.runtime.process import WorkerError
 
@@ -37,11 +37,35 @@ class NoKey:
 NO_KEY = NoKey()
 
 
+#: A decision slower than this (an LLM's, say) is told as `Thinking`: the pane says whom it
+#: waits for. Faster ones (an RL policy's, a baseline's) are not: nothing is emitted per step.
+SLOW_DECISION = 0.5
+
+
 class Stepper:
     """The rules shared by both kinds of game; `step` and `answer` are theirs."""
 
     def __init__(self, runner: OperatorRunner) -> None:
         self.runner = runner
+
+    async def choice(self, agent: str, decision: Decision) -> Any:
+        """`agent`'s action from its player (a worker's failure marks the operator)."""
+        runner = self.runner
+        player = runner.players.get(agent)
+        if player is None or player.self_driving or isinstance(player, HumanPlayer):
+            # the env's own baseline (no wait), or a human (whose wait is "your move")
+            return await runner.guard(runner.mapping.select_action(decision))
+        slow = asyncio.get_running_loop().call_later(SLOW_DECISION, self._slow, agent)
+        try:
+            return await runner.guard(runner.mapping.select_action(decision))
+        finally:
+            slow.cancel()
+            runner.thinking.discard(agent)  # the step (or the failure) redraws the pane
+
+    def _slow(self, agent: str) -> None:
+        runner = self.runner
+        runner.thinking.add(agent)
+        runner.tell(Thinking, agents=tuple(sorted(runner.thinking)))
 
     @property
     def waiting_for(self) -> list[str]:
@@ -139,7 +163,7 @@ class TurnBased(Stepper):
             if runner.human_to_move:
                 runner.tell(Asked, agents=(runner.to_move,))
             try:  # a decision worker that dies or refuses marks the operator, like the env
-                key = await runner.guard(runner.mapping.select_action(self.decision()))
+                key = await self.choice(runner.to_move, self.decision())
             except DecisionWithdrawn:
                 return None
             runner.note_decision(runner.to_move)
@@ -194,7 +218,7 @@ class Simultaneous(Stepper):
             runner.tell(Asked, agents=tuple(self.waiting_for))
 
         async def think(agent: str) -> None:
-            action = await runner.guard(runner.mapping.select_action(self.decision(agent)))
+            action = await self.choice(agent, self.decision(agent))
             runner.note_decision(agent)
             chosen(agent, action)
 

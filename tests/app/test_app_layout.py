@@ -195,3 +195,14 @@ async def test_a_chess_pane_at_60x20_shows_its_legend_in_whole_parts(
         assert shown != full  # too little room for all of it here
         assert any(shown == " · ".join(parts[:n]) for n in range(1, len(parts))), shown
         await pilot.press("q")
+
+
+def test_a_slow_player_is_named_instead_of_the_rate() -> None:
+    from mosaic_tui.app.layout import pane_status
+
+    line = pane_status(0, 4, 0.0, "running", 0.0, human=False, awaiting_key=False,
+                       thinking=["player_1"])  # fmt: skip
+    assert line == "ep 1 · t 4 · R 0.00 · player_1 thinking…"  # not "0 steps/s"
+    assert pane_status(0, 4, 0.0, "running", 3.0, human=False, awaiting_key=False).endswith(
+        "3 steps/s"
+    )

@@ -247,6 +247,9 @@ async def test_the_chess_move_box_keeps_focus_while_black_thinks(
             app.drawing.refresh_status()
             await pilot.pause()
             assert box.display and app.focused is box  # the box stays, and so does focus
+            # after half a second the pane says whom it waits for (not "0 steps/s")
+            status = pane.query_one("#status", Static)
+            await wait_until(pilot, lambda: "player_1 thinking…" in text(status), timeout=5)
             await pilot.press(*"Qxd5", "b")  # typed ahead: text, not commands
             assert box.value == "Qxd5b"
             box.value = ""
@@ -259,6 +262,7 @@ async def test_the_chess_move_box_keeps_focus_while_black_thinks(
             await wait_until(pilot, lambda: "black played" in text(note), timeout=30)
             assert runner.human_to_move and "you play white" in text(note)
             assert app.focused is box
+            await wait_until(pilot, lambda: "thinking" not in text(status))  # its move came
             await pilot.press("q")
     finally:
         server.shutdown()
