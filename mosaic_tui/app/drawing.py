@@ -19,7 +19,7 @@ from textual.widgets import Static
 from mosaic_tui.app.layout import (
     clean,
     frame_interval,
-    hosts_of,
+    host_tag,
     operator_name,
     pace_text,
     pane_status,
@@ -222,9 +222,9 @@ class OperatorDrawing:
             return
         config = entry.config
         name, task = operator_name(config), clean(config.task)
-        where = hosts_of(config)
-        if where:  # where it runs, first on the task's line (a narrow list cuts its end)
-            task = "@" + ",".join(clean(h) for h in where) + " " + task
+        tag = host_tag(config)
+        if tag:  # where it runs, first on the task's line (a narrow list cuts its end)
+            task = f"{tag} {task}"
         try:
             self.app.query_one(OperatorList).upsert(
                 op, name, task, view.state, view.episode, view.step, view.ret,

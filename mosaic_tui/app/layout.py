@@ -105,11 +105,17 @@ def operator_name(config: OperatorConfig) -> str:
 def pane_title(config: OperatorConfig) -> str:
     """A pane's border title (plain text: escape it before it meets markup)."""
     name, task = operator_name(config), clean(config.task)
-    where = hosts_of(config)
-    if where:  # right after the name: a narrow pane cuts the title from the right
-        name += " @" + ",".join(clean(h) for h in where)
+    tag = host_tag(config)
+    if tag:  # right after the name: a narrow pane cuts the title from the right
+        name += f" {tag}"
     parts = [name, describe(config)] + ([] if task in name else [task])
     return " · ".join(parts)
+
+
+def host_tag(config: OperatorConfig) -> str:
+    """`@box` (`@box,gpu1`): where an operator's workers run, "" when all run here."""
+    where = hosts_of(config)
+    return "@" + ",".join(clean(h) for h in where) if where else ""
 
 
 def hosts_of(config: OperatorConfig) -> list[str]:

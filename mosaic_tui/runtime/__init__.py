@@ -12,9 +12,9 @@ from mosaic_tui.runtime.events import (
     StepTaken,
     Thinking,
 )
+from mosaic_tui.runtime.keyboard import DecisionWithdrawn, HumanKeyboard
 from mosaic_tui.runtime.launcher import CATALOG, LaunchError, SettingSpec, WorkerDefinition, worker
 from mosaic_tui.runtime.play_loop import PlayLoop
-from mosaic_tui.runtime.players import DecisionWithdrawn, HumanKeyboard
 from mosaic_tui.runtime.process import CommandRejected, WorkerError, WorkerProcess, WorkerTimeout
 from mosaic_tui.runtime.runner import OperatorRunner, Timeouts
 from mosaic_tui.runtime.session import Session

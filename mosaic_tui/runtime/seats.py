@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from mosaic_tui.core import OperatorConfig
+from mosaic_tui.runtime.keyboard import HumanKeyboard
 from mosaic_tui.runtime.play_loop import PlayLoop
-from mosaic_tui.runtime.players import HumanKeyboard
 from mosaic_tui.runtime.runner import OperatorRunner
 
 
@@ -20,8 +20,12 @@ class Seat:
     loop: PlayLoop
     base: int = 0  # episodes begun when the shared seed was last set
     ready: bool = False  # started and in its first episode
-    played_plan: bool = False  # it paused once at the end of the file's episodes
-    plan_ended: int | None = None  # episodes begun when it did
+    plan_ended: int | None = None  # episodes begun when it paused at the plan's end (once)
+
+    @property
+    def played_plan(self) -> bool:
+        """It paused once at the end of the file's episodes (a reset of all starts over)."""
+        return self.plan_ended is not None
 
     @property
     def at_plan_end(self) -> bool:

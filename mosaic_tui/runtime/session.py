@@ -20,9 +20,9 @@ from mosaic_tui.core import OperatorConfig, OperatorState, RunIds
 from mosaic_tui.protocol import FrameRequest
 from mosaic_tui.runtime import paces
 from mosaic_tui.runtime.events import Listener, Notice, OperatorFailed, RunnerEvent
+from mosaic_tui.runtime.keyboard import DecisionWithdrawn, HumanKeyboard
 from mosaic_tui.runtime.launcher import LaunchError
 from mosaic_tui.runtime.play_loop import PlayLoop
-from mosaic_tui.runtime.players import DecisionWithdrawn, HumanKeyboard
 from mosaic_tui.runtime.process import WorkerError
 from mosaic_tui.runtime.runner import OperatorRunner
 from mosaic_tui.runtime.seats import Entry, Seat
@@ -287,7 +287,7 @@ class Session:
             return False  # (past the plan's end, one added since plays on with the others)
         if seat.runner.episodes_begun - seat.base < len(self.plan):
             return False
-        seat.played_plan, seat.plan_ended = True, seat.runner.episodes_begun
+        seat.plan_ended = seat.runner.episodes_begun
         self._end_plan_if_done()
         return True
 
@@ -323,7 +323,7 @@ class Session:
             self.plan = None  # a seed given now replaces the file's
         for seat in self.seats.values():
             seat.keyboard.withdraw()
-            seat.played_plan = False  # the plan starts over
+            seat.plan_ended = None  # the plan starts over
         self.played_on = False
 
         def shared(seat: Seat) -> Callable[[], int]:

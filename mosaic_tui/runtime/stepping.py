@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING, Any
 
 from mosaic_tui.core import Decision, MultiAgentStepState, OperatorState
 from mosaic_tui.runtime.events import Asked, StepTaken, Thinking
-from mosaic_tui.runtime.players import DecisionWithdrawn, HumanPlayer
+from mosaic_tui.runtime.keyboard import DecisionWithdrawn
+from mosaic_tui.runtime.players import HumanPlayer
 from mosaic_tui.runtime.process import WorkerError
 
 if TYPE_CHECKING:
